@@ -1,0 +1,264 @@
+// Activations, forward and derivative-times-upstream-gradient, elementwise
+// over contiguous f32 arrays. Each kernel has a v128 body for four lanes and a
+// scalar body for the tail (and for the scalar build); both compute the same
+// operations, so builds agree bit for bit.
+import { exp_f32, exp_v128, tanh_f32, tanh_v128, sigmoid_f32, sigmoid_v128 } from "./math";
+
+/** Activation identifiers shared with the TypeScript side (src/runtime/abi.ts). */
+export const ACT_IDENTITY: i32 = 0;
+export const ACT_RELU: i32 = 1;
+export const ACT_SIGMOID: i32 = 2;
+export const ACT_TANH: i32 = 3;
+export const ACT_LEAKY_RELU: i32 = 4;
+export const ACT_ELU: i32 = 5;
+export const ACT_GELU: i32 = 6;
+export const ACT_STEP: i32 = 7;
+export const ACT_SIGN: i32 = 8;
+
+// @ts-ignore: decorator
+@inline const GELU_C: f32 = 0.7978845608028654; // sqrt(2 / pi)
+// @ts-ignore: decorator
+@inline const GELU_A: f32 = 0.044715;
+
+/** One activation on one value; `act` is a compile-time constant after inlining. */
+// @ts-ignore: decorator
+@inline export function act_f32(x: f32, act: i32, alpha: f32): f32 {
+  if (act == ACT_RELU) return max<f32>(x, 0);
+  if (act == ACT_SIGMOID) return sigmoid_f32(x);
+  if (act == ACT_TANH) return tanh_f32(x);
+  if (act == ACT_LEAKY_RELU) return x > 0 ? x : x * alpha;
+  if (act == ACT_ELU) return x > 0 ? x : alpha * (exp_f32(x) - 1.0);
+  if (act == ACT_GELU) {
+    const u = GELU_C * (x + GELU_A * (x * x * x));
+    return <f32>0.5 * x * (<f32>1.0 + tanh_f32(u));
+  }
+  if (act == ACT_STEP) return x >= 0 ? <f32>1.0 : <f32>0.0;
+  if (act == ACT_SIGN) return x >= 0 ? <f32>1.0 : <f32>-1.0;
+  return x;
+}
+
+/** One activation on four lanes; the same operations as act_f32. */
+// @ts-ignore: decorator
+@inline export function act_v128(x: v128, act: i32, alpha: f32): v128 {
+  if (act == ACT_RELU) return f32x4.max(x, f32x4.splat(0));
+  if (act == ACT_SIGMOID) return sigmoid_v128(x);
+  if (act == ACT_TANH) return tanh_v128(x);
+  if (act == ACT_LEAKY_RELU) {
+    return v128.bitselect(x, f32x4.mul(x, f32x4.splat(alpha)), f32x4.gt(x, f32x4.splat(0)));
+  }
+  if (act == ACT_ELU) {
+    const neg = f32x4.mul(f32x4.splat(alpha), f32x4.sub(exp_v128(x), f32x4.splat(1.0)));
+    return v128.bitselect(x, neg, f32x4.gt(x, f32x4.splat(0)));
+  }
+  if (act == ACT_GELU) {
+    const x3 = f32x4.mul(f32x4.mul(x, x), x);
+    const u = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_A), x3)));
+    const half = f32x4.mul(f32x4.splat(0.5), x);
+    return f32x4.mul(half, f32x4.add(f32x4.splat(1.0), tanh_v128(u)));
+  }
+  if (act == ACT_STEP) {
+    return v128.and(f32x4.ge(x, f32x4.splat(0)), f32x4.splat(1.0));
+  }
+  if (act == ACT_SIGN) {
+    return v128.bitselect(f32x4.splat(1.0), f32x4.splat(-1.0), f32x4.ge(x, f32x4.splat(0)));
+  }
+  return x;
+}
+
+/**
+ * Derivative of the activation at (x, y = act(x)) times the upstream gradient g,
+ * for one value. Step and sign have derivative zero almost everywhere.
+ */
+// @ts-ignore: decorator
+@inline export function act_grad_f32(x: f32, y: f32, g: f32, act: i32, alpha: f32): f32 {
+  if (act == ACT_RELU) return x > 0 ? g : <f32>0.0;
+  if (act == ACT_SIGMOID) return g * (y * (<f32>1.0 - y));
+  if (act == ACT_TANH) return g * (<f32>1.0 - y * y);
+  if (act == ACT_LEAKY_RELU) return x > 0 ? g : g * alpha;
+  if (act == ACT_ELU) return x > 0 ? g : g * (y + alpha);
+  if (act == ACT_GELU) {
+    const x2 = x * x;
+    const t = tanh_f32(GELU_C * (x + GELU_A * (x2 * x)));
+    const du = GELU_C * (<f32>1.0 + <f32>3.0 * GELU_A * x2);
+    const d = <f32>0.5 * (<f32>1.0 + t) + <f32>0.5 * x * ((<f32>1.0 - t * t) * du);
+    return g * d;
+  }
+  if (act == ACT_STEP || act == ACT_SIGN) return 0;
+  return g;
+}
+
+/** Derivative times upstream gradient on four lanes; the same operations as act_grad_f32. */
+// @ts-ignore: decorator
+@inline export function act_grad_v128(x: v128, y: v128, g: v128, act: i32, alpha: f32): v128 {
+  const zero = f32x4.splat(0);
+  const one = f32x4.splat(1.0);
+  if (act == ACT_RELU) return v128.and(g, f32x4.gt(x, zero));
+  if (act == ACT_SIGMOID) return f32x4.mul(g, f32x4.mul(y, f32x4.sub(one, y)));
+  if (act == ACT_TANH) return f32x4.mul(g, f32x4.sub(one, f32x4.mul(y, y)));
+  if (act == ACT_LEAKY_RELU) {
+    return v128.bitselect(g, f32x4.mul(g, f32x4.splat(alpha)), f32x4.gt(x, zero));
+  }
+  if (act == ACT_ELU) {
+    return v128.bitselect(g, f32x4.mul(g, f32x4.add(y, f32x4.splat(alpha))), f32x4.gt(x, zero));
+  }
+  if (act == ACT_GELU) {
+    const x2 = f32x4.mul(x, x);
+    const t = tanh_v128(f32x4.mul(f32x4.splat(GELU_C), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(x2, x)))));
+    const du = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(one, f32x4.mul(f32x4.splat(<f32>3.0 * GELU_A), x2)));
+    const half = f32x4.splat(0.5);
+    const d = f32x4.add(
+      f32x4.mul(half, f32x4.add(one, t)),
+      f32x4.mul(f32x4.mul(half, x), f32x4.mul(f32x4.sub(one, f32x4.mul(t, t)), du)),
+    );
+    return f32x4.mul(g, d);
+  }
+  if (act == ACT_STEP || act == ACT_SIGN) return zero;
+  return g;
+}
+
+// @ts-ignore: decorator
+@inline function act_forward_loop(n: i32, x: usize, y: usize, act: i32, alpha: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(y + o, act_v128(v128.load(x + o), act, alpha));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, act_f32(load<f32>(x + o), act, alpha));
+  }
+}
+
+/** y[i] = act(x[i]) for i < n; y may alias x. */
+export function f32_act_forward(act: i32, n: i32, x: usize, y: usize, alpha: f32): void {
+  switch (act) {
+    case ACT_RELU: act_forward_loop(n, x, y, ACT_RELU, alpha); break;
+    case ACT_SIGMOID: act_forward_loop(n, x, y, ACT_SIGMOID, alpha); break;
+    case ACT_TANH: act_forward_loop(n, x, y, ACT_TANH, alpha); break;
+    case ACT_LEAKY_RELU: act_forward_loop(n, x, y, ACT_LEAKY_RELU, alpha); break;
+    case ACT_ELU: act_forward_loop(n, x, y, ACT_ELU, alpha); break;
+    case ACT_GELU: act_forward_loop(n, x, y, ACT_GELU, alpha); break;
+    case ACT_STEP: act_forward_loop(n, x, y, ACT_STEP, alpha); break;
+    case ACT_SIGN: act_forward_loop(n, x, y, ACT_SIGN, alpha); break;
+    default: if (x != y) memory.copy(y, x, <usize>n << 2);
+  }
+}
+
+/** Applies an activation in place to an m x n block with row stride ld. */
+export function f32_act_forward_2d(act: i32, m: i32, n: i32, y: usize, ld: i32, alpha: f32): void {
+  if (act == ACT_IDENTITY) return;
+  for (let r = 0; r < m; r++) {
+    const row = y + ((<usize>r * <usize>ld) << 2);
+    f32_act_forward(act, n, row, row, alpha);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function act_backward_loop(n: i32, x: usize, y: usize, dy: usize, dx: usize, act: i32, alpha: f32): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(dx + o, act_grad_v128(v128.load(x + o), v128.load(y + o), v128.load(dy + o), act, alpha));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, act_grad_f32(load<f32>(x + o), load<f32>(y + o), load<f32>(dy + o), act, alpha));
+  }
+}
+
+/**
+ * dx[i] = act'(x[i]) * dy[i], given the forward input x and output y.
+ * dx may alias dy.
+ */
+export function f32_act_backward(act: i32, n: i32, x: usize, y: usize, dy: usize, dx: usize, alpha: f32): void {
+  switch (act) {
+    case ACT_RELU: act_backward_loop(n, x, y, dy, dx, ACT_RELU, alpha); break;
+    case ACT_SIGMOID: act_backward_loop(n, x, y, dy, dx, ACT_SIGMOID, alpha); break;
+    case ACT_TANH: act_backward_loop(n, x, y, dy, dx, ACT_TANH, alpha); break;
+    case ACT_LEAKY_RELU: act_backward_loop(n, x, y, dy, dx, ACT_LEAKY_RELU, alpha); break;
+    case ACT_ELU: act_backward_loop(n, x, y, dy, dx, ACT_ELU, alpha); break;
+    case ACT_GELU: act_backward_loop(n, x, y, dy, dx, ACT_GELU, alpha); break;
+    case ACT_STEP: act_backward_loop(n, x, y, dy, dx, ACT_STEP, alpha); break;
+    case ACT_SIGN: act_backward_loop(n, x, y, dy, dx, ACT_SIGN, alpha); break;
+    default: if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
+  }
+}
+
+/**
+ * Row-wise numerically stable softmax of an m x n matrix (row stride n):
+ * y = exp(x - max) / sum(exp(x - max)). y may alias x.
+ */
+export function f32_softmax(m: i32, n: i32, x: usize, y: usize): void {
+  for (let r = 0; r < m; r++) {
+    const xr = x + ((<usize>r * <usize>n) << 2);
+    const yr = y + ((<usize>r * <usize>n) << 2);
+    let mx: f32 = -Infinity;
+    for (let j = 0; j < n; j++) mx = max<f32>(mx, load<f32>(xr + (<usize>j << 2)));
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vmx = f32x4.splat(mx);
+      for (; j + 4 <= n; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(yr + o, exp_v128(f32x4.sub(v128.load(xr + o), vmx)));
+      }
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(yr + o, exp_f32(load<f32>(xr + o) - mx));
+    }
+    // The sum runs in a fixed sequential order in every build.
+    let s: f32 = 0;
+    for (j = 0; j < n; j++) s += load<f32>(yr + (<usize>j << 2));
+    const inv: f32 = <f32>1.0 / s;
+    j = 0;
+    if (ASC_FEATURE_SIMD) {
+      const vinv = f32x4.splat(inv);
+      for (; j + 4 <= n; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(yr + o, f32x4.mul(v128.load(yr + o), vinv));
+      }
+    }
+    for (; j < n; j++) {
+      const o = <usize>j << 2;
+      store<f32>(yr + o, load<f32>(yr + o) * inv);
+    }
+  }
+}
+
+/**
+ * Softmax backward, row-wise: dx = y * (dy - sum_j(dy_j * y_j)).
+ * dx may alias dy.
+ */
+export function f32_softmax_backward(m: i32, n: i32, y: usize, dy: usize, dx: usize): void {
+  for (let r = 0; r < m; r++) {
+    const off = (<usize>r * <usize>n) << 2;
+    let dot: f32 = 0;
+    for (let j = 0; j < n; j++) {
+      const o = off + (<usize>j << 2);
+      dot += load<f32>(dy + o) * load<f32>(y + o);
+    }
+    for (let j = 0; j < n; j++) {
+      const o = off + (<usize>j << 2);
+      store<f32>(dx + o, load<f32>(y + o) * (load<f32>(dy + o) - dot));
+    }
+  }
+}
+
+/** y[i] = exp(x[i]), computed in wasm for cross-engine reproducibility. */
+export function f32_exp(n: i32, x: usize, y: usize): void {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    for (; i + 4 <= n; i += 4) {
+      const o = <usize>i << 2;
+      v128.store(y + o, exp_v128(v128.load(x + o)));
+    }
+  }
+  for (; i < n; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, exp_f32(load<f32>(x + o)));
+  }
+}

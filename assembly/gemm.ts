@@ -1,0 +1,336 @@
+// GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias), row-major, op = identity
+// or transpose. The loop nest follows BLIS / GotoBLAS: B is packed per
+// (NC x KC) block into NR-wide panels, A per (MC x KC) block into MR-tall
+// panels, and a register-blocked MR x NR micro-kernel runs over the panels.
+//
+// Packed panel layouts (both zero-padded to full MR / NR, so the micro-kernel
+// never needs a tail in its k loop):
+//   A panel: for p in [0, kc): MR consecutive values A(i0 + r, p0 + p), r < MR
+//   B panel: for p in [0, kc): NR consecutive values B(p0 + p, j0 + c), c < NR
+//
+// The epilogue is fused into the micro-kernel: alpha, beta (applied on the
+// first K block only, and never reading C when beta == 0), bias on the last K
+// block, and ReLU. Other activations run over each finished MC x NC block of C
+// while it is still in cache.
+import { ACT_IDENTITY, ACT_RELU, f32_act_forward_2d } from "./activation";
+
+// @ts-ignore: decorator
+@inline const MR: i32 = ASC_FEATURE_SIMD ? 6 : 4;
+// @ts-ignore: decorator
+@inline const NR: i32 = ASC_FEATURE_SIMD ? 8 : 4;
+// @ts-ignore: decorator
+@inline const KC: i32 = 256;
+// @ts-ignore: decorator
+@inline const MC: i32 = 120;
+// @ts-ignore: decorator
+@inline const NC: i32 = 1024;
+
+// Spill area for one micro-tile: tails are handled from here with scalar code.
+const TILE: usize = memory.data(6 * 8 * 4, 16);
+
+// @ts-ignore: decorator
+@inline function round_up(x: i32, m: i32): i32 {
+  return (x + m - 1) / m * m;
+}
+
+// @ts-ignore: decorator
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) {
+    return f32x4.relaxed_madd(a, b, c);
+  } else {
+    return f32x4.add(f32x4.mul(a, b), c);
+  }
+}
+
+/** Bytes of scratch f32_gemm needs for these sizes (packed A block + packed B block). */
+export function f32_gemm_workspace(m: i32, n: i32, k: i32): i32 {
+  const kc = min(k, KC);
+  const mc = round_up(min(m, MC), MR);
+  const nc = round_up(min(n, NC), NR);
+  return (round_up(mc * kc, 4) + nc * kc) << 2;
+}
+
+/** Packs an mc x kc block of op(A), starting at (i0, p0), into MR-tall panels. */
+function f32_pack_a(trans: i32, mc: i32, kc: i32, a: usize, lda: i32, i0: i32, p0: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const panel = dst + ((<usize>ir * <usize>kc) << 2);
+    const mr = min(MR, mc - ir);
+    if (trans) {
+      // A is stored K x M: each packed column is a contiguous run of A's row.
+      for (let p = 0; p < kc; p++) {
+        const src = a + ((<usize>(p0 + p) * <usize>lda + <usize>(i0 + ir)) << 2);
+        const d = panel + ((<usize>p * <usize>MR) << 2);
+        let r = 0;
+        for (; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
+        for (; r < MR; r++) store<f32>(d + (<usize>r << 2), 0);
+      }
+    } else {
+      for (let r = 0; r < MR; r++) {
+        const d = panel + (<usize>r << 2);
+        if (r < mr) {
+          const src = a + ((<usize>(i0 + ir + r) * <usize>lda + <usize>p0) << 2);
+          for (let p = 0; p < kc; p++) {
+            store<f32>(d + ((<usize>p * <usize>MR) << 2), load<f32>(src + (<usize>p << 2)));
+          }
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + ((<usize>p * <usize>MR) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+/** Packs a kc x nc block of op(B), starting at (p0, j0), into NR-wide panels. */
+function f32_pack_b(trans: i32, kc: i32, nc: i32, b: usize, ldb: i32, p0: i32, j0: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const panel = dst + ((<usize>jr * <usize>kc) << 2);
+    const nr = min(NR, nc - jr);
+    if (trans) {
+      // B is stored N x K: each output column is a contiguous run of B's row.
+      for (let c = 0; c < NR; c++) {
+        const d = panel + (<usize>c << 2);
+        if (c < nr) {
+          const src = b + ((<usize>(j0 + jr + c) * <usize>ldb + <usize>p0) << 2);
+          for (let p = 0; p < kc; p++) {
+            store<f32>(d + ((<usize>p * <usize>NR) << 2), load<f32>(src + (<usize>p << 2)));
+          }
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + ((<usize>p * <usize>NR) << 2), 0);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const src = b + ((<usize>(p0 + p) * <usize>ldb + <usize>(j0 + jr)) << 2);
+        const d = panel + ((<usize>p * <usize>NR) << 2);
+        if (ASC_FEATURE_SIMD) {
+          if (nr == NR) {
+            v128.store(d, v128.load(src));
+            v128.store(d, v128.load(src, 16), 16);
+            continue;
+          }
+        }
+        let c = 0;
+        for (; c < nr; c++) store<f32>(d + (<usize>c << 2), load<f32>(src + (<usize>c << 2)));
+        for (; c < NR; c++) store<f32>(d + (<usize>c << 2), 0);
+      }
+    }
+  }
+}
+
+/**
+ * Scalar epilogue for a micro-tile spilled to TILE (row stride NR): used by the
+ * scalar build for every tile and by the SIMD build for column tails.
+ */
+function epilogue_scalar(
+  c: usize, ldc: i32, mr: i32, nr: i32, alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  for (let r = 0; r < mr; r++) {
+    const crow = c + ((<usize>r * <usize>ldc) << 2);
+    for (let j = 0; j < nr; j++) {
+      const cp = crow + (<usize>j << 2);
+      let v = load<f32>(TILE + ((<usize>(r * NR + j)) << 2)) * alpha;
+      if (first) {
+        if (beta != 0) v += beta * load<f32>(cp);
+      } else {
+        v += load<f32>(cp);
+      }
+      if (last) {
+        if (bias) v += load<f32>(bias + (<usize>j << 2));
+        if (relu) v = max<f32>(v, 0);
+      }
+      store<f32>(cp, v);
+    }
+  }
+}
+
+// @ts-ignore: decorator
+@inline function epilogue_row_v128(
+  cp: usize, acc0: v128, acc1: v128, alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  const valpha = f32x4.splat(alpha);
+  let v0 = f32x4.mul(acc0, valpha);
+  let v1 = f32x4.mul(acc1, valpha);
+  if (first) {
+    if (beta != 0) {
+      const vbeta = f32x4.splat(beta);
+      v0 = f32x4.add(v0, f32x4.mul(vbeta, v128.load(cp)));
+      v1 = f32x4.add(v1, f32x4.mul(vbeta, v128.load(cp, 16)));
+    }
+  } else {
+    v0 = f32x4.add(v0, v128.load(cp));
+    v1 = f32x4.add(v1, v128.load(cp, 16));
+  }
+  if (last) {
+    if (bias) {
+      v0 = f32x4.add(v0, v128.load(bias));
+      v1 = f32x4.add(v1, v128.load(bias, 16));
+    }
+    if (relu) {
+      v0 = f32x4.max(v0, f32x4.splat(0));
+      v1 = f32x4.max(v1, f32x4.splat(0));
+    }
+  }
+  v128.store(cp, v0);
+  v128.store(cp, v1, 16);
+}
+
+/** 6x8 micro-kernel on v128: 12 accumulators, A broadcast with load32_splat. */
+function f32_gemm_6x8_simd(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  let vacc0x0123 = f32x4.splat(0);
+  let vacc0x4567 = f32x4.splat(0);
+  let vacc1x0123 = f32x4.splat(0);
+  let vacc1x4567 = f32x4.splat(0);
+  let vacc2x0123 = f32x4.splat(0);
+  let vacc2x4567 = f32x4.splat(0);
+  let vacc3x0123 = f32x4.splat(0);
+  let vacc3x4567 = f32x4.splat(0);
+  let vacc4x0123 = f32x4.splat(0);
+  let vacc4x4567 = f32x4.splat(0);
+  let vacc5x0123 = f32x4.splat(0);
+  let vacc5x4567 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++) {
+    const vb0123 = v128.load(bp);
+    const vb4567 = v128.load(bp, 16);
+    const va0 = v128.load32_splat(ap);
+    vacc0x0123 = madd(va0, vb0123, vacc0x0123);
+    vacc0x4567 = madd(va0, vb4567, vacc0x4567);
+    const va1 = v128.load32_splat(ap, 4);
+    vacc1x0123 = madd(va1, vb0123, vacc1x0123);
+    vacc1x4567 = madd(va1, vb4567, vacc1x4567);
+    const va2 = v128.load32_splat(ap, 8);
+    vacc2x0123 = madd(va2, vb0123, vacc2x0123);
+    vacc2x4567 = madd(va2, vb4567, vacc2x4567);
+    const va3 = v128.load32_splat(ap, 12);
+    vacc3x0123 = madd(va3, vb0123, vacc3x0123);
+    vacc3x4567 = madd(va3, vb4567, vacc3x4567);
+    const va4 = v128.load32_splat(ap, 16);
+    vacc4x0123 = madd(va4, vb0123, vacc4x0123);
+    vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    const va5 = v128.load32_splat(ap, 20);
+    vacc5x0123 = madd(va5, vb0123, vacc5x0123);
+    vacc5x4567 = madd(va5, vb4567, vacc5x4567);
+    ap += 24;
+    bp += 32;
+  }
+  if (nr == 8) {
+    const rs = <usize>ldc << 2;
+    epilogue_row_v128(c, vacc0x0123, vacc0x4567, alpha, beta, bias, first, last, relu);
+    if (mr > 1) epilogue_row_v128(c + rs, vacc1x0123, vacc1x4567, alpha, beta, bias, first, last, relu);
+    if (mr > 2) epilogue_row_v128(c + rs * 2, vacc2x0123, vacc2x4567, alpha, beta, bias, first, last, relu);
+    if (mr > 3) epilogue_row_v128(c + rs * 3, vacc3x0123, vacc3x4567, alpha, beta, bias, first, last, relu);
+    if (mr > 4) epilogue_row_v128(c + rs * 4, vacc4x0123, vacc4x4567, alpha, beta, bias, first, last, relu);
+    if (mr > 5) epilogue_row_v128(c + rs * 5, vacc5x0123, vacc5x4567, alpha, beta, bias, first, last, relu);
+    return;
+  }
+  v128.store(TILE, vacc0x0123, 0);
+  v128.store(TILE, vacc0x4567, 16);
+  v128.store(TILE, vacc1x0123, 32);
+  v128.store(TILE, vacc1x4567, 48);
+  v128.store(TILE, vacc2x0123, 64);
+  v128.store(TILE, vacc2x4567, 80);
+  v128.store(TILE, vacc3x0123, 96);
+  v128.store(TILE, vacc3x4567, 112);
+  v128.store(TILE, vacc4x0123, 128);
+  v128.store(TILE, vacc4x4567, 144);
+  v128.store(TILE, vacc5x0123, 160);
+  v128.store(TILE, vacc5x4567, 176);
+  epilogue_scalar(c, ldc, mr, nr, alpha, beta, bias, first, last, relu);
+}
+
+/** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
+function f32_gemm_4x4_scalar(
+  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  let acc00: f32 = 0, acc01: f32 = 0, acc02: f32 = 0, acc03: f32 = 0;
+  let acc10: f32 = 0, acc11: f32 = 0, acc12: f32 = 0, acc13: f32 = 0;
+  let acc20: f32 = 0, acc21: f32 = 0, acc22: f32 = 0, acc23: f32 = 0;
+  let acc30: f32 = 0, acc31: f32 = 0, acc32: f32 = 0, acc33: f32 = 0;
+  for (let p = 0; p < kc; p++) {
+    const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
+    const a0 = load<f32>(ap);
+    acc00 += a0 * b0; acc01 += a0 * b1; acc02 += a0 * b2; acc03 += a0 * b3;
+    const a1 = load<f32>(ap, 4);
+    acc10 += a1 * b0; acc11 += a1 * b1; acc12 += a1 * b2; acc13 += a1 * b3;
+    const a2 = load<f32>(ap, 8);
+    acc20 += a2 * b0; acc21 += a2 * b1; acc22 += a2 * b2; acc23 += a2 * b3;
+    const a3 = load<f32>(ap, 12);
+    acc30 += a3 * b0; acc31 += a3 * b1; acc32 += a3 * b2; acc33 += a3 * b3;
+    ap += 16;
+    bp += 16;
+  }
+  store<f32>(TILE, acc00, 0); store<f32>(TILE, acc01, 4); store<f32>(TILE, acc02, 8); store<f32>(TILE, acc03, 12);
+  store<f32>(TILE, acc10, 16); store<f32>(TILE, acc11, 20); store<f32>(TILE, acc12, 24); store<f32>(TILE, acc13, 28);
+  store<f32>(TILE, acc20, 32); store<f32>(TILE, acc21, 36); store<f32>(TILE, acc22, 40); store<f32>(TILE, acc23, 44);
+  store<f32>(TILE, acc30, 48); store<f32>(TILE, acc31, 52); store<f32>(TILE, acc32, 56); store<f32>(TILE, acc33, 60);
+  epilogue_scalar(c, ldc, mr, nr, alpha, beta, bias, first, last, relu);
+}
+
+/**
+ * C = act(alpha * op(A) * op(B) + beta * C + bias). op(A) is m x k, op(B) is
+ * k x n, C is m x n; transA / transB select op = transpose (A stored k x m,
+ * B stored n x k). Leading dimensions are row strides in elements. bias is a
+ * length-n vector or 0. work must hold f32_gemm_workspace(m, n, k) bytes,
+ * 16-byte aligned. C must not alias A or B.
+ */
+export function f32_gemm(
+  transA: i32, transB: i32, m: i32, n: i32, k: i32,
+  alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
+  beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actAlpha: f32, work: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  const relu = act == ACT_RELU;
+  const postAct = act != ACT_IDENTITY && !relu;
+  if (k <= 0) {
+    // op(A) * op(B) is empty: C = act(beta * C + bias).
+    for (let i = 0; i < m; i++) {
+      const crow = c + ((<usize>i * <usize>ldc) << 2);
+      for (let j = 0; j < n; j++) {
+        const cp = crow + (<usize>j << 2);
+        let v: f32 = beta != 0 ? beta * load<f32>(cp) : 0;
+        if (bias) v += load<f32>(bias + (<usize>j << 2));
+        if (relu) v = max<f32>(v, 0);
+        store<f32>(cp, v);
+      }
+    }
+    if (postAct) f32_act_forward_2d(act, m, n, c, ldc, actAlpha);
+    return;
+  }
+  const kcMax = min(k, KC);
+  const packA = work;
+  const packB = work + (<usize>round_up(round_up(min(m, MC), MR) * kcMax, 4) << 2);
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      const first = pc == 0;
+      const last = pc + kc == k;
+      f32_pack_b(transB, kc, nc, b, ldb, pc, jc, packB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min(MC, m - ic);
+        f32_pack_a(transA, mc, kc, a, lda, ic, pc, packA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bpanel = packB + ((<usize>jr * <usize>kc) << 2);
+          const biasp: usize = bias ? bias + (<usize>(jc + jr) << 2) : 0;
+          for (let ir = 0; ir < mc; ir += MR) {
+            const mr = min(MR, mc - ir);
+            const apanel = packA + ((<usize>ir * <usize>kc) << 2);
+            const cp = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
+            if (ASC_FEATURE_SIMD) {
+              f32_gemm_6x8_simd(kc, apanel, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+            } else {
+              f32_gemm_4x4_scalar(kc, apanel, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+            }
+          }
+        }
+        if (last && postAct) {
+          f32_act_forward_2d(act, mc, nc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, actAlpha);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// The whole ABI of the simdnn kernels, in one place. Every export takes sizes,
+// scalars and byte offsets into linear memory; none allocates.
+export { f32_gemm, f32_gemm_workspace } from "./gemm";
+export {
+  f32_act_forward, f32_act_forward_2d, f32_act_backward, f32_softmax, f32_softmax_backward, f32_exp,
+} from "./activation";
+export {
+  f32_add, f32_sub, f32_mul, f32_axpy, f32_scale, f32_fill, f32_clip, f32_bias_add, f32_colsum,
+  f32_transpose, f32_sum, f32_sumsq, f32_dot, f32_count_nonfinite, f32_argmax_rows,
+} from "./elementwise";
+export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log } from "./loss";
+export { f32_sgd, f32_momentum, f32_adam, f32_rmsprop } from "./optim";
+export {
+  rng_seed, rng_next_u32, f32_rand_uniform, f32_rand_normal, f32_rand_bernoulli, f32_sample_bernoulli,
+  f32_dropout_mask,
+} from "./random";
+
+/** First byte of linear memory free for the TypeScript allocator (after static data). */
+export function heap_base(): usize {
+  return __heap_base;
+}
+
+/** Which instruction set this build was compiled for: 0 scalar, 1 SIMD128, 2 relaxed SIMD. */
+export function build_kind(): i32 {
+  if (ASC_FEATURE_RELAXED_SIMD) return 2;
+  if (ASC_FEATURE_SIMD) return 1;
+  return 0;
+}

@@ -1,0 +1,170 @@
+import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
+import type { ActivationName } from '../runtime/abi.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
+import { arg, release, requireRank, requireSameShape } from './util.js';
+import { activationId, defaultAlpha } from './matmul.js';
+
+/** Applies an elementwise activation; returns a new tensor of the same shape. */
+export function activation(x: Tensor | TensorLike, name: ActivationName, alpha?: number): Tensor {
+  const id = activationId('activation', name);
+  const a = alpha ?? defaultAlpha(name);
+  if (typeof a !== 'number' || !Number.isFinite(a)) throw new ValueError(`${name}: alpha must be a finite number, got ${describe(a)}`);
+  const X = arg(name, 'x', x);
+  try {
+    const out = empty(X.t.shape, X.t.backend);
+    X.t.backend.kernels.f32_act_forward(id, X.t.size, X.t.ptr, out.ptr, a);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+/** max(x, 0). */
+export const relu = (x: Tensor | TensorLike): Tensor => activation(x, 'relu');
+/** 1 / (1 + exp(-x)). */
+export const sigmoid = (x: Tensor | TensorLike): Tensor => activation(x, 'sigmoid');
+/** Hyperbolic tangent. */
+export const tanh = (x: Tensor | TensorLike): Tensor => activation(x, 'tanh');
+/** x for x > 0, alpha * x otherwise (alpha defaults to 0.2 as in TensorFlow.js). */
+export const leakyRelu = (x: Tensor | TensorLike, alpha = 0.2): Tensor => activation(x, 'leakyRelu', alpha);
+/** x for x > 0, alpha * (exp(x) - 1) otherwise. */
+export const elu = (x: Tensor | TensorLike, alpha = 1): Tensor => activation(x, 'elu', alpha);
+/** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+export const gelu = (x: Tensor | TensorLike): Tensor => activation(x, 'gelu');
+/** Heaviside step: 1 for x >= 0, else 0. */
+export const step = (x: Tensor | TensorLike): Tensor => activation(x, 'step');
+/** Sign with the Hopfield tie rule: +1 for x >= 0, else -1. */
+export const sign = (x: Tensor | TensorLike): Tensor => activation(x, 'sign');
+
+/** Row-wise softmax over the last axis (numerically stable). */
+export function softmax(x: Tensor | TensorLike): Tensor {
+  const X = arg('softmax', 'x', x);
+  try {
+    if (X.t.rank < 1) throw new ShapeError(`softmax: x must have rank >= 1, got shape ${fmt(X.t.shape)}`);
+    const n = X.t.shape[X.t.rank - 1];
+    const out = empty(X.t.shape, X.t.backend);
+    if (n > 0) X.t.backend.kernels.f32_softmax(X.t.size / n, n, X.t.ptr, out.ptr);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+/** exp(x), computed in wasm (bit-identical across engines). */
+export function exp(x: Tensor | TensorLike): Tensor {
+  const X = arg('exp', 'x', x);
+  try {
+    const out = empty(X.t.shape, X.t.backend);
+    X.t.backend.kernels.f32_exp(X.t.size, X.t.ptr, out.ptr);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+/** Natural log, computed in wasm. */
+export function log(x: Tensor | TensorLike): Tensor {
+  const X = arg('log', 'x', x);
+  try {
+    const out = empty(X.t.shape, X.t.backend);
+    X.t.backend.kernels.f32_log(X.t.size, X.t.ptr, out.ptr);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+type Binary = 'add' | 'sub' | 'mul';
+
+function binary(op: Binary, a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor {
+  const A = arg(op, 'a', a);
+  const k = A.t.backend.kernels;
+  try {
+    if (typeof b === 'number') {
+      if (Number.isNaN(b)) throw new ValueError(`${op}: b must be a number, got NaN`);
+      const out = empty(A.t.shape, A.t.backend);
+      if (op === 'mul') k.f32_scale(A.t.size, b, 0, A.t.ptr, out.ptr);
+      else k.f32_scale(A.t.size, 1, op === 'add' ? b : -b, A.t.ptr, out.ptr);
+      return out;
+    }
+    const B = arg(op, 'b', b, A.t.backend);
+    try {
+      const last = A.t.shape[A.t.rank - 1];
+      if (op === 'add' && B.t.rank === 1 && A.t.rank >= 2 && B.t.shape[0] === last) {
+        // Row broadcast of a bias vector over the last axis.
+        const out = empty(A.t.shape, A.t.backend);
+        k.f32_bias_add(A.t.size / last, last, A.t.ptr, B.t.ptr, out.ptr);
+        return out;
+      }
+      requireSameShape(op, A.t, 'a', B.t, 'b');
+      const out = empty(A.t.shape, A.t.backend);
+      const fn = op === 'add' ? k.f32_add : op === 'sub' ? k.f32_sub : k.f32_mul;
+      fn(A.t.size, A.t.ptr, B.t.ptr, out.ptr);
+      return out;
+    } finally {
+      release(B);
+    }
+  } finally {
+    release(A);
+  }
+}
+
+/** a + b: same shapes, a scalar b, or a rank-1 b broadcast over a's last axis. */
+export const add = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('add', a, b);
+/** a - b: same shapes or a scalar b. */
+export const sub = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('sub', a, b);
+/** a * b elementwise (Hadamard), or a scaled by a number b. */
+export const mul = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('mul', a, b);
+
+/** Clamps every value to [lo, hi]. */
+export function clipByValue(x: Tensor | TensorLike, lo: number, hi: number): Tensor {
+  if (typeof lo !== 'number' || typeof hi !== 'number' || Number.isNaN(lo) || Number.isNaN(hi) || lo > hi) {
+    throw new ValueError(`clipByValue: need numbers lo <= hi, got lo=${describe(lo)}, hi=${describe(hi)}`);
+  }
+  const X = arg('clipByValue', 'x', x);
+  try {
+    const out = empty(X.t.shape, X.t.backend);
+    X.t.backend.kernels.f32_clip(X.t.size, lo, hi, X.t.ptr, out.ptr);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+/** Transpose of a rank-2 tensor. */
+export function transpose(x: Tensor | TensorLike): Tensor {
+  const X = arg('transpose', 'x', x);
+  try {
+    requireRank('transpose', 'x', X.t, 2);
+    const [m, n] = X.t.shape;
+    const out = empty([n, m], X.t.backend);
+    X.t.backend.kernels.f32_transpose(m, n, X.t.ptr, n, out.ptr, m);
+    return out;
+  } finally {
+    release(X);
+  }
+}
+
+/** Sum of all elements (accumulated in float64, in index order) as a JS number. */
+export function sum(x: Tensor | TensorLike): number {
+  const X = arg('sum', 'x', x);
+  try {
+    return X.t.backend.kernels.f32_sum(X.t.size, X.t.ptr);
+  } finally {
+    release(X);
+  }
+}
+
+/** Index of the largest value along the last axis (first on ties), as an int32 tensor. */
+export function argMax(x: Tensor | TensorLike): Tensor {
+  const X = arg('argMax', 'x', x);
+  try {
+    if (X.t.rank < 1 || X.t.shape[X.t.rank - 1] === 0) throw new ShapeError(`argMax: x must have a non-empty last axis, got shape ${fmt(X.t.shape)}`);
+    const n = X.t.shape[X.t.rank - 1];
+    const out = empty(X.t.shape.slice(0, -1), X.t.backend, 'int32');
+    X.t.backend.kernels.f32_argmax_rows(X.t.size / n, n, X.t.ptr, out.ptr);
+    return out;
+  } finally {
+    release(X);
+  }
+}

@@ -1,0 +1,78 @@
+import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
+import { ACT, type ActivationName } from '../runtime/abi.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
+import { arg, release, requireRank } from './util.js';
+
+/** Options of matmul(). */
+export interface MatmulOptions {
+  /** Use a's transpose (a is stored k x m). Default false. */
+  transposeA?: boolean;
+  /** Use b's transpose (b is stored n x k). Default false. */
+  transposeB?: boolean;
+  /** A length-n vector added to every row of the product (fused into the GEMM). */
+  bias?: Tensor | TensorLike;
+  /** An activation applied to the result (fused into the GEMM epilogue). Default 'linear'. */
+  activation?: ActivationName;
+  /** Slope for leakyRelu / scale for elu. Default 0.2 for leakyRelu, 1 for elu. */
+  alpha?: number;
+}
+
+/** Default parameter of the parametrised activations (Keras defaults). */
+export function defaultAlpha(activation: ActivationName): number {
+  return activation === 'leakyRelu' ? 0.2 : activation === 'elu' ? 1 : 0;
+}
+
+/** Validates an activation name and returns its kernel id. */
+export function activationId(op: string, activation: unknown): number {
+  if (typeof activation !== 'string' || !Object.prototype.hasOwnProperty.call(ACT, activation)) {
+    throw new ValueError(`${op}: activation must be one of ${Object.keys(ACT).join(', ')}, got ${describe(activation)}`);
+  }
+  return ACT[activation as ActivationName];
+}
+
+/**
+ * Matrix product act(op(a) · op(b) + bias) of rank-2 tensors, as one fused
+ * GEMM call. Returns a new m x n tensor.
+ */
+export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: MatmulOptions = {}): Tensor {
+  const A = arg('matmul', 'a', a);
+  const B = arg('matmul', 'b', b, A.t.backend);
+  let bias: ReturnType<typeof arg> | undefined;
+  try {
+    const { transposeA = false, transposeB = false, activation = 'linear' } = options;
+    const act = activationId('matmul', activation);
+    const alpha = options.alpha ?? defaultAlpha(activation);
+    if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`matmul: alpha must be a finite number, got ${describe(alpha)}`);
+    requireRank('matmul', 'a', A.t, 2);
+    requireRank('matmul', 'b', B.t, 2);
+    const [ar, ac] = A.t.shape;
+    const [br, bc] = B.t.shape;
+    const m = transposeA ? ac : ar;
+    const k = transposeA ? ar : ac;
+    const kb = transposeB ? bc : br;
+    const n = transposeB ? br : bc;
+    if (k !== kb) {
+      throw new ShapeError(
+        `matmul: inner dimensions differ: a ${fmt(A.t.shape)}${transposeA ? ' (transposed)' : ''} gives k=${k}, ` +
+          `b ${fmt(B.t.shape)}${transposeB ? ' (transposed)' : ''} gives k=${kb}`,
+      );
+    }
+    if (options.bias !== undefined) {
+      bias = arg('matmul', 'bias', options.bias, A.t.backend);
+      if (bias.t.rank !== 1 || bias.t.shape[0] !== n) {
+        throw new ShapeError(`matmul: bias must have shape [${n}], got ${fmt(bias.t.shape)}`);
+      }
+    }
+    const be = A.t.backend;
+    const out = empty([m, n], be);
+    const work = be.gemmWorkspace(m, n, k);
+    be.kernels.f32_gemm(
+      transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
+      1, A.t.ptr, ac, B.t.ptr, bc,
+      0, out.ptr, n, bias ? bias.t.ptr : 0, act, alpha, work,
+    );
+    return out;
+  } finally {
+    release(A, B, bias);
+  }
+}

@@ -1,0 +1,256 @@
+import { Allocator, type MemoryStats } from './allocator.js';
+import { BUILD_KINDS, type BuildName, type KernelExports } from './abi.js';
+import { DisposedError, OutOfMemoryError, ValueError, describe } from '../errors.js';
+
+const PAGE = 65536;
+const RNG_STATE_BYTES = 16;
+
+/** What `backendInfo()` reports about a running backend. */
+export interface BackendInfo {
+  /** The kernel build in use: relaxed SIMD (FMA), SIMD128, or scalar. */
+  build: BuildName;
+  /** True when this engine validates the SIMD128 build. */
+  simd: boolean;
+  /** True when this engine validates the relaxed-SIMD build. */
+  relaxedSimd: boolean;
+  /** True when the backend was asked for bit-reproducible results across engines (no FMA). */
+  deterministic: boolean;
+  /** Current size of the wasm linear memory in bytes. */
+  memoryBytes: number;
+}
+
+/** Options of `init()` and `createBackend()`. */
+export interface InitOptions {
+  /**
+   * Which build to run. 'auto' (the default) picks relaxed SIMD where the engine
+   * supports it and determinism was not requested, else SIMD128, else scalar.
+   * Asking for a build the engine cannot run throws an InitError.
+   */
+  build?: 'auto' | BuildName;
+  /**
+   * Never use fused multiply-add: results are then bit-identical between the
+   * SIMD128 and scalar builds and across JavaScript engines. Default false.
+   */
+  deterministic?: boolean;
+  /** A precompiled module of one of the builds, for runtimes that forbid compiling bytes. */
+  module?: WebAssembly.Module;
+  /** Upper bound on wasm memory, in bytes (rounded up to 64 KiB pages). Default: the engine's limit. */
+  maxMemoryBytes?: number;
+  /** Seed of the backend's random generator; default: a random seed. */
+  seed?: number;
+}
+
+/** Bookkeeping of an instantiated build: the memory and the verdicts of feature detection. */
+export interface Instantiated {
+  instance: WebAssembly.Instance;
+  memory: WebAssembly.Memory;
+  simd: boolean;
+  relaxedSimd: boolean;
+  deterministic: boolean;
+}
+
+/**
+ * One instance of the kernels with its own linear memory and allocator.
+ * Everything simdnn allocates lives in exactly one backend; `dispose()` drops
+ * the whole memory at once.
+ */
+export class Backend {
+  /** The raw kernel exports (pointers are byte offsets into this backend's memory). */
+  readonly kernels: KernelExports;
+  /** The wasm memory the kernels compute in. */
+  readonly memory: WebAssembly.Memory;
+  /** Which build these kernels are. */
+  readonly build: BuildName;
+  readonly deterministic: boolean;
+  private readonly simd: boolean;
+  private readonly relaxedSimd: boolean;
+  private readonly allocator: Allocator;
+  private f32View: Float32Array;
+  private i32View: Int32Array;
+  private u8View: Uint8Array;
+  private scratchPtr = 0;
+  private scratchBytes = 0;
+  private internalBytes = 0;
+  private internalCount = 0;
+  private disposed = false;
+  /** Offset of the backend's own random-generator state (16 bytes). */
+  readonly rngState: number;
+
+  constructor(inst: Instantiated, seed?: number) {
+    this.kernels = inst.instance.exports as unknown as KernelExports;
+    this.memory = inst.memory;
+    this.build = BUILD_KINDS[this.kernels.build_kind()];
+    this.simd = inst.simd;
+    this.relaxedSimd = inst.relaxedSimd;
+    this.deterministic = inst.deterministic;
+    this.allocator = new Allocator(this.memory, this.kernels.heap_base());
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+    this.u8View = new Uint8Array(this.memory.buffer);
+    this.rngState = this.allocInternal(RNG_STATE_BYTES);
+    this.seed(seed ?? Math.floor(Math.random() * 2 ** 32));
+  }
+
+  /** Reseeds the backend's random generator (any finite number; integers up to 2^53 are distinct). */
+  seed(seed: number): void {
+    seedState(this, this.rngState, seed);
+  }
+
+  /** Facts about this backend. */
+  info(): BackendInfo {
+    this.check();
+    return {
+      build: this.build,
+      simd: this.simd,
+      relaxedSimd: this.relaxedSimd,
+      deterministic: this.deterministic,
+      memoryBytes: this.memory.buffer.byteLength,
+    };
+  }
+
+  /** A Float32Array over all of linear memory; re-derived after growth, never cache it across allocations. */
+  f32(): Float32Array {
+    if (this.f32View.buffer !== this.memory.buffer) this.refresh();
+    return this.f32View;
+  }
+
+  /** An Int32Array over all of linear memory (see f32()). */
+  i32(): Int32Array {
+    if (this.i32View.buffer !== this.memory.buffer) this.refresh();
+    return this.i32View;
+  }
+
+  /** A Uint8Array over all of linear memory (see f32()). */
+  u8(): Uint8Array {
+    if (this.u8View.buffer !== this.memory.buffer) this.refresh();
+    return this.u8View;
+  }
+
+  /** Allocates a 16-byte aligned region; throws OutOfMemoryError (and changes nothing) when memory cannot grow. */
+  alloc(bytes: number): number {
+    this.check();
+    return this.allocator.alloc(bytes);
+  }
+
+  /** Frees a region returned by alloc(). */
+  free(ptr: number): void {
+    if (this.disposed) return;
+    this.allocator.free(ptr);
+  }
+
+  /** True when `ptr` is a live region of this backend. */
+  isLive(ptr: number): boolean {
+    return !this.disposed && this.allocator.isLive(ptr);
+  }
+
+  /**
+   * A shared scratch region of at least `bytes` (GEMM packing, im2col). It is
+   * reused by every op, so its content is only valid until the next op.
+   */
+  scratch(bytes: number): number {
+    this.check();
+    if (bytes <= this.scratchBytes) return this.scratchPtr;
+    const grown = Math.max(bytes, Math.ceil(this.scratchBytes * 1.5));
+    const ptr = this.allocInternal(grown);
+    if (this.scratchPtr) this.freeInternal(this.scratchPtr, this.scratchBytes);
+    this.scratchPtr = ptr;
+    this.scratchBytes = grown;
+    return ptr;
+  }
+
+  /** Scratch big enough for f32_gemm on these sizes. */
+  gemmWorkspace(m: number, n: number, k: number): number {
+    return this.scratch(this.kernels.f32_gemm_workspace(m, n, k));
+  }
+
+  /** Copies `data` into memory at `ptr` as f32. */
+  writeF32(ptr: number, data: ArrayLike<number>): void {
+    this.f32().set(data, ptr >>> 2);
+  }
+
+  /** Copies `n` f32 values starting at `ptr` out of wasm memory. */
+  readF32(ptr: number, n: number): Float32Array {
+    return this.f32().slice(ptr >>> 2, (ptr >>> 2) + n);
+  }
+
+  /**
+   * Live user-visible allocations (tensors, model buffers). The backend's own
+   * regions (random state, scratch) are reported apart as internalBytes.
+   */
+  memoryStats(): MemoryStats & { internalBytes: number } {
+    const s = this.allocator.stats();
+    return {
+      ...s,
+      liveBytes: s.liveBytes - this.internalBytes,
+      liveAllocations: s.liveAllocations - this.internalCount,
+      internalBytes: this.internalBytes,
+    };
+  }
+
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Drops every allocation of this backend; any further use throws DisposedError. */
+  dispose(): void {
+    this.disposed = true;
+  }
+
+  /** Throws DisposedError when the backend was disposed. */
+  check(): void {
+    if (this.disposed) throw new DisposedError('this simdnn backend was disposed; call init() for a new one');
+  }
+
+  private allocInternal(bytes: number): number {
+    const ptr = this.allocator.alloc(bytes);
+    const size = this.allocator.sizeOf(ptr);
+    this.internalBytes += size;
+    this.internalCount++;
+    return ptr;
+  }
+
+  private freeInternal(ptr: number, _bytes: number): void {
+    const size = this.allocator.sizeOf(ptr);
+    this.allocator.free(ptr);
+    this.internalBytes -= size;
+    this.internalCount--;
+  }
+
+  private refresh(): void {
+    this.f32View = new Float32Array(this.memory.buffer);
+    this.i32View = new Int32Array(this.memory.buffer);
+    this.u8View = new Uint8Array(this.memory.buffer);
+  }
+}
+
+/** Seeds a 16-byte xoshiro state at `ptr` from a JS number (hashing its 64-bit float pattern for non-integers). */
+export function seedState(backend: Backend, ptr: number, seed: number): void {
+  if (typeof seed !== 'number' || !Number.isFinite(seed)) {
+    throw new ValueError(`seed: must be a finite number, got ${describe(seed)}`);
+  }
+  let lo: number;
+  let hi: number;
+  if (Number.isSafeInteger(seed) && seed >= 0) {
+    lo = seed >>> 0;
+    hi = Math.floor(seed / 2 ** 32) >>> 0;
+  } else {
+    const dv = new DataView(new ArrayBuffer(8));
+    dv.setFloat64(0, seed);
+    hi = dv.getUint32(0);
+    lo = dv.getUint32(4);
+  }
+  backend.kernels.rng_seed(ptr, lo, hi);
+}
+
+/** Creates the memory for a backend, honouring maxMemoryBytes. */
+export function createMemory(maxMemoryBytes?: number): WebAssembly.Memory {
+  if (maxMemoryBytes === undefined) return new WebAssembly.Memory({ initial: 2 });
+  if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes >= 2 * PAGE) || !Number.isFinite(maxMemoryBytes)) {
+    throw new ValueError(`init: maxMemoryBytes must be a number >= ${2 * PAGE}, got ${describe(maxMemoryBytes)}`);
+  }
+  const maximum = Math.min(65536, Math.ceil(maxMemoryBytes / PAGE));
+  return new WebAssembly.Memory({ initial: 2, maximum });
+}
+
+export { OutOfMemoryError };

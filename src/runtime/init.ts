@@ -1,0 +1,154 @@
+import { Backend, createMemory, type BackendInfo, type InitOptions, type Instantiated } from './backend.js';
+import { InitError, ValueError, describe } from '../errors.js';
+import { RELAXED_WASM, SCALAR_WASM, SIMD_WASM } from './generated/wasm.js';
+import type { BuildName } from './abi.js';
+
+const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
+
+/** Decodes an embedded build once (atob exists on every runtime simdnn targets). */
+function bytesOf(build: BuildName): Uint8Array<ArrayBuffer> {
+  const b64 = build === 'relaxed' ? RELAXED_WASM : build === 'simd' ? SIMD_WASM : SCALAR_WASM;
+  let bytes = decoded.get(build);
+  if (!bytes) {
+    const bin = atob(b64);
+    bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    decoded.set(build, bytes);
+  }
+  return bytes;
+}
+
+const support = new Map<BuildName, boolean>();
+
+/** True when this engine validates the given build (SIMD128, relaxed SIMD). Cached. */
+export function engineSupports(build: BuildName): boolean {
+  let ok = support.get(build);
+  if (ok === undefined) {
+    ok = build === 'scalar' || WebAssembly.validate(bytesOf(build));
+    support.set(build, ok);
+  }
+  return ok;
+}
+
+function chooseBuild(opts: InitOptions): BuildName {
+  const want = opts.build ?? 'auto';
+  if (want !== 'auto' && want !== 'relaxed' && want !== 'simd' && want !== 'scalar') {
+    throw new ValueError(`init: build must be 'auto', 'relaxed', 'simd' or 'scalar', got ${describe(want)}`);
+  }
+  if (want === 'relaxed' && opts.deterministic) {
+    throw new ValueError("init: build 'relaxed' uses fused multiply-add and cannot be deterministic");
+  }
+  if (want !== 'auto') {
+    if (!engineSupports(want)) {
+      throw new InitError(`init: this JavaScript engine cannot run the '${want}' build (WebAssembly feature missing)`);
+    }
+    return want;
+  }
+  if (!opts.deterministic && engineSupports('relaxed')) return 'relaxed';
+  if (engineSupports('simd')) return 'simd';
+  return 'scalar';
+}
+
+function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
+  return {
+    env: {
+      memory,
+      abort(_msg: number, _file: number, line: number, col: number) {
+        throw new InitError(`simdnn kernel assertion failed at line ${line}:${col}`);
+      },
+    },
+  };
+}
+
+function checkOptions(opts: InitOptions): void {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: options must be an object, got ${describe(opts)}`);
+  if (opts.module !== undefined && !(opts.module instanceof WebAssembly.Module)) {
+    throw new ValueError(`init: module must be a WebAssembly.Module, got ${describe(opts.module)}`);
+  }
+}
+
+function verdicts(opts: InitOptions, memory: WebAssembly.Memory, instance: WebAssembly.Instance): Instantiated {
+  const kind = (instance.exports as { build_kind(): number }).build_kind();
+  if (kind === 2 && opts.deterministic) {
+    throw new ValueError('init: the module given is the relaxed-SIMD build, which cannot be deterministic');
+  }
+  return {
+    instance,
+    memory,
+    simd: engineSupports('simd'),
+    relaxedSimd: engineSupports('relaxed'),
+    deterministic: kind !== 2,
+  };
+}
+
+/** Instantiates a new, independent backend (its own memory and allocator). */
+export async function createBackend(opts: InitOptions = {}): Promise<Backend> {
+  checkOptions(opts);
+  const memory = createMemory(opts.maxMemoryBytes);
+  let instance: WebAssembly.Instance;
+  if (opts.module) {
+    instance = await WebAssembly.instantiate(opts.module, imports(memory));
+  } else {
+    const build = chooseBuild(opts);
+    const module = await WebAssembly.compile(bytesOf(build));
+    instance = await WebAssembly.instantiate(module, imports(memory));
+  }
+  return new Backend(verdicts(opts, memory, instance), opts.seed);
+}
+
+/**
+ * Synchronous createBackend, for Node and workers. Browsers refuse to compile
+ * modules larger than 4 KiB synchronously on the main thread: use init() there,
+ * or pass a precompiled `module`.
+ */
+export function createBackendSync(opts: InitOptions = {}): Backend {
+  checkOptions(opts);
+  const memory = createMemory(opts.maxMemoryBytes);
+  const module = opts.module ?? new WebAssembly.Module(bytesOf(chooseBuild(opts)));
+  const instance = new WebAssembly.Instance(module, imports(memory));
+  return new Backend(verdicts(opts, memory, instance), opts.seed);
+}
+
+let current: Backend | null = null;
+
+/**
+ * Initialises the default backend from the bytes embedded in the bundle
+ * (nothing is fetched). Safe to call more than once: without options a
+ * running backend is kept; with options a new one replaces it (tensors made
+ * before keep working on the backend that made them).
+ */
+export async function init(opts?: InitOptions): Promise<BackendInfo> {
+  if (current && !current.isDisposed && opts === undefined) return current.info();
+  current = await createBackend(opts ?? {});
+  return current.info();
+}
+
+/** Synchronous init() (see createBackendSync for where it works). */
+export function initSync(opts?: InitOptions): BackendInfo {
+  if (current && !current.isDisposed && opts === undefined) return current.info();
+  current = createBackendSync(opts ?? {});
+  return current.info();
+}
+
+/** The default backend; throws InitError before init(). */
+export function getBackend(): Backend {
+  if (!current || current.isDisposed) {
+    throw new InitError('simdnn is not initialised: call `await init()` (or initSync()) first');
+  }
+  return current;
+}
+
+/** Which build runs, what the engine supports, and the memory size. */
+export function backendInfo(): BackendInfo {
+  return getBackend().info();
+}
+
+/** Live bytes and allocations of the default backend (see Backend.memoryStats). */
+export function memoryStats(): ReturnType<Backend['memoryStats']> {
+  return getBackend().memoryStats();
+}
+
+/** Replaces the default backend's random seed. */
+export function setSeed(seed: number): void {
+  getBackend().seed(seed);
+}

@@ -1,0 +1,304 @@
+import type { Backend } from './runtime/backend.js';
+import { getBackend } from './runtime/init.js';
+import { DisposedError, ShapeError, ValueError, describe } from './errors.js';
+
+/** Element types a tensor can hold. Everything computes in float32; int32 holds labels and indices. */
+export type DType = 'float32' | 'int32';
+
+/** A nested array of numbers of any depth, as accepted by tensor(). */
+export type NestedArray = number | readonly NestedArray[];
+
+/** Anything tensor() accepts as values. */
+export type TensorLike = NestedArray | Float32Array | Int32Array | ArrayLike<number>;
+
+interface Held {
+  backend: Backend;
+  ptr: number;
+}
+
+// The safety net for tensors that were never disposed: when one is collected,
+// its region goes back to the allocator. dispose() unregisters, so a region
+// is never freed twice.
+const registry =
+  typeof FinalizationRegistry === 'function'
+    ? new FinalizationRegistry<Held>((held) => {
+        if (held.backend.isLive(held.ptr)) held.backend.free(held.ptr);
+      })
+    : null;
+
+const scopes: Tensor[][] = [];
+
+/**
+ * An n-dimensional array stored in wasm linear memory: a shape and a region.
+ * Values are copied in at creation and copied out by toFloat32Array() /
+ * array(); view() gives a zero-copy window that is only valid until the next
+ * allocation. Free the memory with dispose() (or tidy()); a
+ * FinalizationRegistry reclaims tensors that were dropped without it.
+ */
+export class Tensor {
+  /** Dimensions, outermost first (row-major). */
+  readonly shape: readonly number[];
+  /** Number of elements. */
+  readonly size: number;
+  /** Element type. */
+  readonly dtype: DType;
+  /** The backend whose memory holds the values. */
+  readonly backend: Backend;
+  private _ptr: number;
+  private _disposed = false;
+
+  /** Wraps a region the caller allocated on `backend` for `size(shape)` elements; the tensor takes ownership. */
+  constructor(backend: Backend, shape: readonly number[], ptr: number, dtype: DType = 'float32') {
+    this.backend = backend;
+    this.shape = Object.freeze(shape.slice());
+    this.size = sizeOf(shape);
+    this.dtype = dtype;
+    this._ptr = ptr;
+    registry?.register(this, { backend, ptr }, this);
+    const scope = scopes[scopes.length - 1];
+    if (scope) scope.push(this);
+  }
+
+  /** Number of dimensions. */
+  get rank(): number {
+    return this.shape.length;
+  }
+
+  /** Byte offset of the values in the backend's memory (throws once disposed). */
+  get ptr(): number {
+    if (this._disposed) throw new DisposedError(`tensor of shape ${fmt(this.shape)} was disposed`);
+    this.backend.check();
+    return this._ptr;
+  }
+
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return this._disposed;
+  }
+
+  /** A copy of the values as float32 (int32 tensors are converted). */
+  toFloat32Array(): Float32Array {
+    const p = this.ptr >>> 2;
+    if (this.dtype === 'int32') return Float32Array.from(this.backend.i32().subarray(p, p + this.size));
+    return this.backend.f32().slice(p, p + this.size);
+  }
+
+  /** A copy of the values as int32 (float32 values are truncated toward zero). */
+  toInt32Array(): Int32Array {
+    const p = this.ptr >>> 2;
+    if (this.dtype === 'int32') return this.backend.i32().slice(p, p + this.size);
+    return Int32Array.from(this.backend.f32().subarray(p, p + this.size), (v) => Math.trunc(v));
+  }
+
+  /** A copy of the values in the tensor's own element type (TensorFlow.js name). */
+  dataSync(): Float32Array | Int32Array {
+    return this.dtype === 'int32' ? this.toInt32Array() : this.toFloat32Array();
+  }
+
+  /** The values as nested arrays shaped like the tensor (a number for rank 0). */
+  array(): NestedArray {
+    const flat = Array.from(this.dataSync());
+    if (this.shape.length === 0) return flat[0];
+    const build = (dim: number, offset: number): NestedArray[] => {
+      const n = this.shape[dim];
+      if (dim === this.shape.length - 1) return flat.slice(offset, offset + n);
+      const stride = sizeOf(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < n; i++) out.push(build(dim + 1, offset + i * stride));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /**
+   * A zero-copy Float32Array over the values. It is invalidated by any later
+   * allocation on this backend (memory may grow and move): use it at once.
+   */
+  view(): Float32Array {
+    if (this.dtype !== 'float32') throw new ValueError(`view: tensor dtype must be 'float32', got '${this.dtype}'`);
+    const p = this.ptr >>> 2;
+    return this.backend.f32().subarray(p, p + this.size);
+  }
+
+  /** A new tensor with the same values and another shape of the same size. */
+  reshape(shape: readonly number[]): Tensor {
+    checkShape('reshape', 'shape', shape);
+    if (sizeOf(shape) !== this.size) {
+      throw new ShapeError(`reshape: cannot reshape tensor of shape ${fmt(this.shape)} (size ${this.size}) to ${fmt(shape)} (size ${sizeOf(shape)})`);
+    }
+    return this.copyAs(shape);
+  }
+
+  /** A new tensor with the same shape and values. */
+  clone(): Tensor {
+    return this.copyAs(this.shape);
+  }
+
+  /** Frees the tensor's memory; later use throws DisposedError. Idempotent. */
+  dispose(): void {
+    if (this._disposed) return;
+    this._disposed = true;
+    registry?.unregister(this);
+    if (this.backend.isLive(this._ptr)) this.backend.free(this._ptr);
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, shape ${fmt(this.shape)})`;
+  }
+
+  private copyAs(shape: readonly number[]): Tensor {
+    const src = this.ptr;
+    const dst = this.backend.alloc(this.size * 4);
+    this.backend.u8().copyWithin(dst, src, src + this.size * 4);
+    return new Tensor(this.backend, shape, dst, this.dtype);
+  }
+}
+
+/** Formats a shape for messages: [2,3]. */
+export function fmt(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+/** Product of the dimensions (1 for a scalar). */
+export function sizeOf(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Throws a ShapeError unless `shape` is an array of non-negative integers. */
+export function checkShape(op: string, name: string, shape: unknown): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw new ShapeError(`${op}: ${name} must be an array of non-negative integers, got ${describe(shape)}`);
+  }
+  if (sizeOf(shape) > 2 ** 30) {
+    throw new ShapeError(`${op}: ${name} ${fmt(shape)} has more than 2^30 elements`);
+  }
+  return shape;
+}
+
+function inferShape(values: NestedArray): number[] {
+  const shape: number[] = [];
+  let v: NestedArray = values;
+  while (Array.isArray(v)) {
+    shape.push(v.length);
+    if (v.length === 0) break;
+    v = v[0];
+  }
+  return shape;
+}
+
+function flatten(values: NestedArray, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (typeof values !== 'number') {
+      throw new ShapeError(`tensor: values are ragged or not numbers: expected a number at depth ${dim}, got ${describe(values)}`);
+    }
+    out.push(values);
+    return;
+  }
+  if (!Array.isArray(values) || values.length !== shape[dim]) {
+    throw new ShapeError(
+      `tensor: values are ragged: expected an array of length ${shape[dim]} at depth ${dim} (shape ${fmt(shape)}), got ${describe(values)}`,
+    );
+  }
+  for (const v of values) flatten(v, shape, dim + 1, out);
+}
+
+/**
+ * Creates a tensor from a number, nested arrays, or a flat typed array with a
+ * shape. The values are copied into wasm memory.
+ */
+export function tensor(values: TensorLike, shape?: readonly number[], dtype: DType = 'float32', backend?: Backend): Tensor {
+  if (dtype !== 'float32' && dtype !== 'int32') throw new ValueError(`tensor: dtype must be 'float32' or 'int32', got ${describe(dtype)}`);
+  const be = backend ?? getBackend();
+  let flat: ArrayLike<number>;
+  let inferred: number[];
+  if (typeof values === 'number') {
+    flat = [values];
+    inferred = [];
+  } else if (ArrayBuffer.isView(values) || (!Array.isArray(values) && typeof (values as ArrayLike<number>).length === 'number')) {
+    flat = values as ArrayLike<number>;
+    inferred = [flat.length];
+  } else if (Array.isArray(values)) {
+    inferred = inferShape(values as NestedArray);
+    const out: number[] = [];
+    flatten(values as NestedArray, inferred, 0, out);
+    flat = out;
+  } else {
+    throw new ValueError(`tensor: values must be a number, nested arrays or a typed array, got ${describe(values)}`);
+  }
+  const finalShape = shape === undefined ? inferred : checkShape('tensor', 'shape', shape);
+  if (sizeOf(finalShape) !== flat.length) {
+    throw new ShapeError(`tensor: shape ${fmt(finalShape)} needs ${sizeOf(finalShape)} values, got ${flat.length}`);
+  }
+  const ptr = be.alloc(flat.length * 4);
+  if (dtype === 'int32') be.i32().set(flat, ptr >>> 2);
+  else be.f32().set(flat, ptr >>> 2);
+  return new Tensor(be, finalShape, ptr, dtype);
+}
+
+/** Allocates an uninitialised float32 tensor (for ops that write every element). */
+export function empty(shape: readonly number[], backend?: Backend, dtype: DType = 'float32'): Tensor {
+  const be = backend ?? getBackend();
+  checkShape('empty', 'shape', shape);
+  return new Tensor(be, shape, be.alloc(sizeOf(shape) * 4), dtype);
+}
+
+/** A tensor filled with `value`. */
+export function fill(shape: readonly number[], value: number, backend?: Backend): Tensor {
+  if (typeof value !== 'number') throw new ValueError(`fill: value must be a number, got ${describe(value)}`);
+  const t = empty(shape, backend);
+  t.backend.kernels.f32_fill(t.size, value, t.ptr);
+  return t;
+}
+
+/** A tensor of zeros. */
+export function zeros(shape: readonly number[], backend?: Backend): Tensor {
+  return fill(shape, 0, backend);
+}
+
+/** A tensor of ones. */
+export function ones(shape: readonly number[], backend?: Backend): Tensor {
+  return fill(shape, 1, backend);
+}
+
+/**
+ * Runs `fn`, then disposes every tensor created inside it except those it
+ * returns (a tensor, an array of tensors, or an object whose values are
+ * tensors). Scopes nest.
+ */
+export function tidy<T>(fn: () => T): T {
+  const scope: Tensor[] = [];
+  scopes.push(scope);
+  let result: T;
+  try {
+    result = fn();
+  } catch (err) {
+    scopes.pop();
+    for (const t of scope) t.dispose();
+    throw err;
+  }
+  scopes.pop();
+  const kept = new Set<Tensor>();
+  const collect = (v: unknown) => {
+    if (v instanceof Tensor) kept.add(v);
+    else if (Array.isArray(v)) v.forEach(collect);
+    else if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) Object.values(v).forEach(collect);
+  };
+  collect(result);
+  const outer = scopes[scopes.length - 1];
+  for (const t of scope) {
+    if (kept.has(t)) outer?.push(t);
+    else t.dispose();
+  }
+  return result;
+}
+
+/** Keeps a tensor created inside tidy() alive after the scope ends. */
+export function keep(t: Tensor): Tensor {
+  for (const scope of scopes) {
+    const i = scope.indexOf(t);
+    if (i >= 0) scope.splice(i, 1);
+  }
+  return t;
+}
