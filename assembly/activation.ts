@@ -29,8 +29,10 @@ export const ACT_SIGN: i32 = 8;
   if (act == ACT_LEAKY_RELU) return x > 0 ? x : x * alpha;
   if (act == ACT_ELU) return x > 0 ? x : alpha * (exp_f32(x) - 1.0);
   if (act == ACT_GELU) {
-    const u = GELU_C * (x + GELU_A * (x * x * x));
-    return <f32>0.5 * x * (<f32>1.0 + tanh_f32(u));
+    // 0.5 x (1 + tanh(u)) = x sigmoid(2u): the same function without the
+    // cancellation of 1 + tanh(u) for large negative u.
+    const u2 = <f32>2.0 * (GELU_C * (x + GELU_A * (x * x * x)));
+    return x * sigmoid_f32(u2);
   }
   if (act == ACT_STEP) return x >= 0 ? <f32>1.0 : <f32>0.0;
   if (act == ACT_SIGN) return x >= 0 ? <f32>1.0 : <f32>-1.0;
@@ -53,8 +55,7 @@ export const ACT_SIGN: i32 = 8;
   if (act == ACT_GELU) {
     const x3 = f32x4.mul(f32x4.mul(x, x), x);
     const u = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_A), x3)));
-    const half = f32x4.mul(f32x4.splat(0.5), x);
-    return f32x4.mul(half, f32x4.add(f32x4.splat(1.0), tanh_v128(u)));
+    return f32x4.mul(x, sigmoid_v128(f32x4.mul(f32x4.splat(2.0), u)));
   }
   if (act == ACT_STEP) {
     return v128.and(f32x4.ge(x, f32x4.splat(0)), f32x4.splat(1.0));
@@ -77,11 +78,11 @@ export const ACT_SIGN: i32 = 8;
   if (act == ACT_LEAKY_RELU) return x > 0 ? g : g * alpha;
   if (act == ACT_ELU) return x > 0 ? g : g * (y + alpha);
   if (act == ACT_GELU) {
+    // d/dx [x s(2u)] = s + x s (1 - s) 2 u'
     const x2 = x * x;
-    const t = tanh_f32(GELU_C * (x + GELU_A * (x2 * x)));
-    const du = GELU_C * (<f32>1.0 + <f32>3.0 * GELU_A * x2);
-    const d = <f32>0.5 * (<f32>1.0 + t) + <f32>0.5 * x * ((<f32>1.0 - t * t) * du);
-    return g * d;
+    const s = sigmoid_f32(<f32>2.0 * (GELU_C * (x + GELU_A * (x2 * x))));
+    const du2 = <f32>2.0 * (GELU_C * (<f32>1.0 + <f32>3.0 * GELU_A * x2));
+    return g * (s + x * ((s * (<f32>1.0 - s)) * du2));
   }
   if (act == ACT_STEP || act == ACT_SIGN) return 0;
   return g;
@@ -103,13 +104,11 @@ export const ACT_SIGN: i32 = 8;
   }
   if (act == ACT_GELU) {
     const x2 = f32x4.mul(x, x);
-    const t = tanh_v128(f32x4.mul(f32x4.splat(GELU_C), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(x2, x)))));
+    const two = f32x4.splat(2.0);
+    const u = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(x, f32x4.mul(f32x4.splat(GELU_A), f32x4.mul(x2, x))));
+    const s = sigmoid_v128(f32x4.mul(two, u));
     const du = f32x4.mul(f32x4.splat(GELU_C), f32x4.add(one, f32x4.mul(f32x4.splat(<f32>3.0 * GELU_A), x2)));
-    const half = f32x4.splat(0.5);
-    const d = f32x4.add(
-      f32x4.mul(half, f32x4.add(one, t)),
-      f32x4.mul(f32x4.mul(half, x), f32x4.mul(f32x4.sub(one, f32x4.mul(t, t)), du)),
-    );
+    const d = f32x4.add(s, f32x4.mul(x, f32x4.mul(f32x4.mul(s, f32x4.sub(one, s)), f32x4.mul(two, du))));
     return f32x4.mul(g, d);
   }
   if (act == ACT_STEP || act == ACT_SIGN) return zero;

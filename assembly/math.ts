@@ -31,11 +31,12 @@
 // @ts-ignore: decorator
 @inline const EP5: f32 = 5.0000001201e-1;
 
-/** exp(x) for one f32; inputs are clamped to the finite range of the result. */
+/** exp(x) for one f32: +inf above the f32 range, 0 below the normal range. */
 // @ts-ignore: decorator
 @inline export function exp_f32(x: f32): f32 {
   if (x != x) return x;
-  x = min<f32>(max<f32>(x, EXP_LO), EXP_HI);
+  if (x > EXP_HI) return Infinity;
+  if (x < EXP_LO) return 0;
   const fx = floor<f32>(x * LOG2E + 0.5);
   let r = x - fx * LN2_HI;
   r = r - fx * LN2_LO;
@@ -55,7 +56,9 @@
 // @ts-ignore: decorator
 @inline export function exp_v128(x: v128): v128 {
   const nan = f32x4.ne(x, x);
-  let c = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
+  const over = f32x4.gt(x, f32x4.splat(EXP_HI));
+  const under = f32x4.lt(x, f32x4.splat(EXP_LO));
+  const c = f32x4.min(f32x4.max(x, f32x4.splat(EXP_LO)), f32x4.splat(EXP_HI));
   const fx = f32x4.floor(f32x4.add(f32x4.mul(c, f32x4.splat(LOG2E)), f32x4.splat(0.5)));
   let r = f32x4.sub(c, f32x4.mul(fx, f32x4.splat(LN2_HI)));
   r = f32x4.sub(r, f32x4.mul(fx, f32x4.splat(LN2_LO)));
@@ -69,7 +72,9 @@
   y = f32x4.add(y, f32x4.splat(1.0));
   const n = i32x4.trunc_sat_f32x4_s(fx);
   const pow2n = i32x4.shl(i32x4.add(n, i32x4.splat(127)), 23);
-  return v128.bitselect(x, f32x4.mul(y, pow2n), nan);
+  let e = v128.andnot(f32x4.mul(y, pow2n), under);
+  e = v128.bitselect(f32x4.splat(Infinity), e, over);
+  return v128.bitselect(x, e, nan);
 }
 
 // @ts-ignore: decorator

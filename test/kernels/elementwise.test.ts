@@ -1,0 +1,112 @@
+import { describe, it, expect } from 'vitest';
+import { BUILDS, backendFor, checkOp, get, put, randArray } from '../helpers.js';
+import type { Backend } from '../../src/index.js';
+
+const SIZES = [0, 1, 3, 4, 5, 8, 31, 1000];
+const TOL = { atol: 1e-7, rtol: 1e-6 };
+
+/** Runs a kernel that writes n outputs into a fresh region and returns them. */
+function out(be: Backend, n: number, fn: (p: number) => void): Float32Array {
+  const p = be.alloc(n * 4);
+  fn(p);
+  const r = get(be, p, n);
+  be.free(p);
+  return r;
+}
+
+describe('elementwise kernels', () => {
+  it('add, sub, mul (Hadamard)', async () => {
+    for (const n of SIZES) {
+      const x = randArray(n, 1);
+      const y = randArray(n, 2);
+      await checkOp(`add ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v + b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_add(n, a, b, z)), ...TOL });
+      await checkOp(`sub ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v - b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_sub(n, a, b, z)), ...TOL });
+      await checkOp(`mul ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v * b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_mul(n, a, b, z)), ...TOL });
+    }
+  });
+
+  it('axpy, scale, fill, clip', async () => {
+    for (const n of SIZES) {
+      const x = randArray(n, 3, -5, 5);
+      const y = randArray(n, 4);
+      await checkOp(`axpy ${n}`, {
+        inputs: [x, y],
+        reference: ([a, b]) => a.map((v, i) => -0.75 * v + b[i]),
+        subject: (be, [a, b]) => { be.kernels.f32_axpy(n, -0.75, a, b); return get(be, b, n); },
+        ...TOL,
+      });
+      await checkOp(`scale ${n}`, {
+        inputs: [x],
+        reference: ([a]) => a.map((v) => 1.5 * v - 2),
+        subject: (be, [a]) => { be.kernels.f32_scale(n, 1.5, -2, a, a); return get(be, a, n); },
+        ...TOL,
+      });
+      await checkOp(`fill ${n}`, { inputs: [], reference: () => new Float64Array(n).fill(0.1 as number), subject: (be) => out(be, n, (p) => be.kernels.f32_fill(n, 0.1, p)), atol: 1e-8, rtol: 1e-7 });
+      await checkOp(`clip ${n}`, {
+        inputs: [x],
+        reference: ([a]) => a.map((v) => Math.min(Math.max(v, -1), 2)),
+        subject: (be, [a]) => out(be, n, (p) => be.kernels.f32_clip(n, -1, 2, a, p)),
+        ...TOL,
+      });
+    }
+  });
+
+  it('bias add and column sums (bias gradients), with accumulation', async () => {
+    for (const [m, n] of [[1, 1], [3, 5], [4, 8], [7, 13], [64, 10]]) {
+      const x = randArray(m * n, m + n);
+      const b = randArray(n, 9);
+      await checkOp(`bias_add ${m}x${n}`, {
+        inputs: [x, b],
+        reference: ([rx, rb]) => rx.map((v, i) => v + rb[i % n]),
+        subject: (be, [px, pb]) => out(be, m * n, (p) => be.kernels.f32_bias_add(m, n, px, pb, p)),
+        ...TOL,
+      });
+      await checkOp(`colsum ${m}x${n} beta=1`, {
+        inputs: [x, b],
+        reference: ([rx, rb]) => rb.map((v, j) => { let s = v; for (let i = 0; i < m; i++) s += rx[i * n + j]; return s; }),
+        subject: (be, [px, pb]) => { be.kernels.f32_colsum(m, n, px, n, 1, pb); return get(be, pb, n); },
+        atol: 1e-6, rtol: 1e-6,
+      });
+      await checkOp(`colsum ${m}x${n} beta=0 ignores NaN in out`, {
+        inputs: [x, new Float32Array(n).fill(NaN)],
+        reference: ([rx]) => Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += rx[i * n + j]; return s; }),
+        subject: (be, [px, pb]) => { be.kernels.f32_colsum(m, n, px, n, 0, pb); return get(be, pb, n); },
+        atol: 1e-6, rtol: 1e-6,
+      });
+    }
+  });
+
+  it('transpose on shapes around its 8x8 tile', async () => {
+    for (const [m, n] of [[1, 1], [1, 9], [8, 8], [9, 17], [33, 5]]) {
+      const x = randArray(m * n, 5);
+      await checkOp(`transpose ${m}x${n}`, {
+        inputs: [x],
+        reference: ([rx]) => Array.from({ length: m * n }, (_, k) => rx[(k % m) * n + Math.floor(k / m)]),
+        subject: (be, [px]) => out(be, m * n, (p) => be.kernels.f32_transpose(m, n, px, n, p, m)),
+        atol: 0, rtol: 0,
+      });
+    }
+  });
+
+  it('reductions: sum, sum of squares, dot, non-finite count, row argmax', async () => {
+    for (const build of BUILDS) {
+      const be = await backendFor(build);
+      const x = randArray(1001, 6);
+      const y = randArray(1001, 7);
+      const px = put(be, x);
+      const py = put(be, y);
+      let s = 0, ss = 0, d = 0;
+      for (let i = 0; i < x.length; i++) { s += x[i]; ss += x[i] * x[i]; d += x[i] * y[i]; }
+      expect(be.kernels.f32_sum(1001, px)).toBeCloseTo(s, 10);
+      expect(be.kernels.f32_sumsq(1001, px)).toBeCloseTo(ss, 10);
+      expect(be.kernels.f32_dot(1001, px, py)).toBeCloseTo(d, 10);
+      const bad = put(be, [1, NaN, Infinity, -Infinity, 3.4e38, 0]);
+      expect(be.kernels.f32_count_nonfinite(6, bad)).toBe(3);
+      const m = put(be, [1, 5, 5, 2, /* row 2 */ -1, -2, -3, -0.5, /* row 3 */ 0, 0, 0, 0]);
+      const idx = be.alloc(12);
+      be.kernels.f32_argmax_rows(3, 4, m, idx);
+      expect(Array.from(be.i32().subarray(idx >>> 2, (idx >>> 2) + 3))).toEqual([1, 3, 0]);
+      for (const p of [px, py, bad, m, idx]) be.free(p);
+    }
+  });
+});
