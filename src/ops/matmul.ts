@@ -64,8 +64,9 @@ export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: 
       }
     }
     const be = A.t.backend;
-    const out = empty([m, n], be);
+    // Scratch first: if growing it fails, no output tensor is left behind.
     const work = be.gemmWorkspace(m, n, k);
+    const out = empty([m, n], be);
     be.kernels.f32_gemm(
       transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
       1, A.t.ptr, ac, B.t.ptr, bc,
