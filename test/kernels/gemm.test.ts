@@ -63,12 +63,13 @@ async function check(c: Case, seed = 7): Promise<Map<string, Float32Array>> {
 
 describe('f32_gemm against a float64 reference', () => {
   // Edge shapes named after what they exercise: the SIMD micro-kernel is
-  // MR=6 x NR=8 (scalar 4 x 4), K is blocked by 256, M by 120, N by 1024.
+  // MR=5 x NR=8 (scalar 4 x 4), K is blocked by 256, M by 120, N by 1024.
   const edge: [string, Case][] = [
     ['1x1x1', { m: 1, n: 1, k: 1 }],
     ['k = 1', { m: 9, n: 17, k: 1 }],
-    ['m below MR', { m: 5, n: 16, k: 7 }],
-    ['m = MR, n = NR', { m: 6, n: 8, k: 9 }],
+    ['m below MR', { m: 3, n: 16, k: 7 }],
+    ['m = MR, n = NR', { m: 5, n: 8, k: 9 }],
+    ['m = MR + 1 (one full tile and a 1-row tail)', { m: 6, n: 8, k: 9 }],
     ['n not a multiple of NR', { m: 12, n: 13, k: 11 }],
     ['primes', { m: 7, n: 11, k: 13 }],
     ['n = 1 (matrix-vector)', { m: 31, n: 1, k: 29 }],
