@@ -57,3 +57,15 @@ export function checkFinite(op: string, name: string, value: unknown, min = -Inf
   }
   return value;
 }
+
+/** Training produced a non-finite loss; the weights were restored to the start of that epoch. */
+export class NonFiniteLossError extends SimdnnError {
+  /** 1-based epoch and batch where the loss stopped being finite. */
+  readonly epoch: number;
+  readonly batch: number;
+  constructor(message: string, epoch: number, batch: number) {
+    super(message);
+    this.epoch = epoch;
+    this.batch = batch;
+  }
+}

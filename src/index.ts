@@ -21,3 +21,17 @@ export {
   add, sub, mul, clipByValue, transpose, sum, argMax,
 } from './ops/elementwise.js';
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
+export { NonFiniteLossError } from './errors.js';
+export {
+  layers, Layer, Dense, Activation, Dropout, layerFromJSON, registerLayer,
+  type DenseConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type Param, type LayerJSON,
+} from './layers/index.js';
+export {
+  Sequential, sequential, type SequentialConfig, type CompileArgs, type FitArgs, type History, type ModelInput,
+} from './models/sequential.js';
+export { callbacks, EarlyStopping, type Callback, type Logs, type EarlyStoppingOptions } from './models/callbacks.js';
+export {
+  optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, LBFGS, stepDecay, exponentialDecay, cosineDecay,
+  type OptimizerOptions, type LBFGSOptions, type OptimizerName, type Schedule,
+} from './optimizers/index.js';
+export type { LossName } from './losses/index.js';

@@ -177,6 +177,19 @@ export function checkShape(op: string, name: string, shape: unknown): readonly n
   return shape;
 }
 
+/** Flattens nested arrays (checking they are rectangular) into values and a shape. */
+export function flattenNested(op: string, values: NestedArray): { flat: number[]; shape: number[] } {
+  const shape = inferShape(values);
+  const flat: number[] = [];
+  try {
+    flatten(values, shape, 0, flat);
+  } catch (err) {
+    if (err instanceof ShapeError) throw new ShapeError(err.message.replace(/^tensor:/, `${op}:`));
+    throw err;
+  }
+  return { flat, shape };
+}
+
 function inferShape(values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;

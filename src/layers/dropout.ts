@@ -1,0 +1,81 @@
+import type { Backend } from '../runtime/backend.js';
+import { ValueError, describe } from '../errors.js';
+import { sizeOf } from '../tensor.js';
+import { Layer, registerLayer, type StepContext } from './layer.js';
+
+/** Options of a Dropout layer. */
+export interface DropoutConfig {
+  /** Fraction of inputs set to zero during training, in [0, 1). */
+  rate: number;
+  inputShape?: number[];
+  name?: string;
+}
+
+/**
+ * Inverted dropout: while training, each input is kept with probability
+ * 1 - rate and scaled by 1 / (1 - rate); at inference it is the identity.
+ * The mask is drawn from the model's seeded generator in wasm.
+ */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  private size = 0;
+  private mask = 0;
+
+  constructor(config: DropoutConfig) {
+    if (!config || typeof config !== 'object') throw new ValueError(`dropout: config must be an object, got ${describe(config)}`);
+    super(config, 'dropout');
+    if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) {
+      throw new ValueError(`dropout: rate must be a number in [0, 1), got ${describe(config.rate)}`);
+    }
+    this.rate = config.rate;
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    return inputShape.slice();
+  }
+
+  override build(inputShape: readonly number[]): void {
+    super.build(inputShape);
+    this.size = sizeOf(inputShape);
+  }
+
+  override plan(be: Backend, batch: number): void {
+    this.unplan(be);
+    this.mask = be.alloc(batch * this.size * 4);
+  }
+
+  override unplan(be: Backend): void {
+    if (this.mask && be.isLive(this.mask)) be.free(this.mask);
+    this.mask = 0;
+  }
+
+  forward(ctx: StepContext, x: number, y: number, batch: number, training: boolean): void {
+    const k = ctx.backend.kernels;
+    const n = batch * this.size;
+    if (training && this.rate > 0) {
+      k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, this.mask);
+      k.f32_mul(n, x, this.mask, y);
+    } else {
+      k.f32_scale(n, 1, 0, x, y);
+    }
+  }
+
+  backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
+    if (!dx) return;
+    const n = batch * this.size;
+    if (this.rate > 0) ctx.backend.kernels.f32_mul(n, dy, this.mask, dx);
+    else ctx.backend.kernels.f32_scale(n, 1, 0, dy, dx);
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.baseConfig(), rate: this.rate };
+  }
+}
+
+registerLayer('Dropout', (c) => new Dropout(c as unknown as DropoutConfig));
+
+/** Creates a Dropout layer (TensorFlow.js: tf.layers.dropout). */
+export function dropout(config: DropoutConfig): Dropout {
+  return new Dropout(config);
+}

@@ -1,0 +1,70 @@
+import type { Backend } from '../runtime/backend.js';
+import { ValueError, describe } from '../errors.js';
+
+/** Loss names (Keras / TensorFlow.js), with the short aliases users type. */
+export type LossName =
+  | 'meanSquaredError' | 'mse'
+  | 'binaryCrossentropy'
+  | 'categoricalCrossentropy'
+  | 'sparseCategoricalCrossentropy';
+
+/** Canonical loss names. */
+export type CanonicalLoss = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+
+const ALIASES: Record<string, CanonicalLoss> = {
+  meanSquaredError: 'meanSquaredError',
+  mse: 'meanSquaredError',
+  binaryCrossentropy: 'binaryCrossentropy',
+  categoricalCrossentropy: 'categoricalCrossentropy',
+  sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
+};
+
+/** Validates a loss name and returns its canonical form. */
+export function checkLoss(op: string, value: unknown): CanonicalLoss {
+  const c = typeof value === 'string' ? ALIASES[value] : undefined;
+  if (!c) throw new ValueError(`${op}: loss must be one of ${Object.keys(ALIASES).join(', ')}, got ${describe(value)}`);
+  return c;
+}
+
+/** Where the loss reads the network output. */
+export interface LossInput {
+  /** Output of the last layer (probabilities for softmax / sigmoid layers). */
+  y: number;
+  /** Pre-activation of a softmax / sigmoid output layer, when the loss is fused with it (else 0). */
+  logits: number;
+  /** Treat y itself as logits (a linear output layer with fromLogits). */
+  yIsLogits: boolean;
+}
+
+/**
+ * Computes the summed loss over `rows` samples of `units` outputs and writes
+ * its gradient, times gradScale, to dy: with respect to the logits when a
+ * fused or fromLogits form is used (the caller then skips the activation's
+ * backward pass), else with respect to y. Per-sample losses follow Keras:
+ * mean over outputs for MSE and binary cross-entropy, sum over classes for
+ * categorical cross-entropy. Returns the sum of per-sample losses.
+ */
+export function computeLoss(
+  be: Backend, loss: CanonicalLoss, inp: LossInput, targets: number, labels: number,
+  rows: number, units: number, dy: number, gradScale: number,
+): number {
+  const k = be.kernels;
+  const n = rows * units;
+  switch (loss) {
+    case 'meanSquaredError':
+      return k.f32_mse(n, inp.y, targets, dy, gradScale / units) / units;
+    case 'binaryCrossentropy': {
+      const z = inp.logits || (inp.yIsLogits ? inp.y : 0);
+      if (z) return k.f32_bce_logits(n, z, targets, dy, gradScale / units) / units;
+      return k.f32_bce(n, inp.y, targets, dy, gradScale / units, 1e-7) / units;
+    }
+    case 'categoricalCrossentropy':
+    case 'sparseCategoricalCrossentropy': {
+      const z = inp.logits || inp.y;
+      const sparse = loss === 'sparseCategoricalCrossentropy';
+      const s = k.f32_softmax_ce(rows, units, z, sparse ? 0 : targets, sparse ? labels : 0, 0, dy, gradScale);
+      if (s < 0) throw new ValueError(`${loss}: a label is outside [0, ${units - 1}]`);
+      return s;
+    }
+  }
+}

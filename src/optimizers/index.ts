@@ -1,0 +1,352 @@
+import type { Backend } from '../runtime/backend.js';
+import { ValueError, checkFinite, describe } from '../errors.js';
+import { rateAt, scheduleFromConfig, type Schedule } from './schedules.js';
+
+export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules.js';
+
+/** Options shared by every first-order optimizer. */
+export interface OptimizerOptions {
+  /** A number or a schedule (step => rate). */
+  learningRate?: number | Schedule;
+  /** L2 weight decay: g += weightDecay * w, on every parameter. Default 0. */
+  weightDecay?: number;
+  /** Rescale the whole gradient when its global L2 norm exceeds this. */
+  clipNorm?: number;
+  /** Clamp every gradient component to [-clipValue, clipValue]. */
+  clipValue?: number;
+}
+
+/**
+ * A first-order optimizer: one fused wasm pass over the model's parameter
+ * arena per step (parameters, gradients and optimizer state share one layout).
+ */
+export abstract class Optimizer {
+  abstract readonly className: string;
+  readonly learningRate: number | Schedule;
+  readonly weightDecay: number;
+  readonly clipNorm: number | undefined;
+  readonly clipValue: number | undefined;
+  /** Optimizer steps taken (drives schedules and Adam's bias correction). */
+  iterations = 0;
+  protected state: number[] = [];
+  protected size = 0;
+  protected backend: Backend | null = null;
+
+  constructor(op: string, opts: OptimizerOptions, defaultRate: number) {
+    if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
+    const lr = opts.learningRate ?? defaultRate;
+    if (typeof lr !== 'function') checkFinite(op, 'learningRate', lr, 0);
+    this.learningRate = lr;
+    this.weightDecay = checkFinite(op, 'weightDecay', opts.weightDecay ?? 0, 0);
+    this.clipNorm = opts.clipNorm === undefined ? undefined : checkFinite(op, 'clipNorm', opts.clipNorm, Number.MIN_VALUE);
+    this.clipValue = opts.clipValue === undefined ? undefined : checkFinite(op, 'clipValue', opts.clipValue, Number.MIN_VALUE);
+  }
+
+  /** Number of state arrays per parameter. */
+  protected abstract readonly slots: number;
+
+  /** Allocates zeroed state for `size` floats of parameters. */
+  bind(be: Backend, size: number): void {
+    this.dispose();
+    this.backend = be;
+    this.size = size;
+    for (let i = 0; i < this.slots; i++) {
+      const p = be.alloc(size * 4);
+      be.kernels.f32_fill(size, 0, p);
+      this.state.push(p);
+    }
+  }
+
+  /** Zeroes the state and the step count. */
+  reset(): void {
+    this.iterations = 0;
+    if (this.backend) for (const p of this.state) this.backend.kernels.f32_fill(this.size, 0, p);
+  }
+
+  /** Learning rate of the next step. */
+  currentLearningRate(): number {
+    return rateAt(this.className, this.learningRate, this.iterations);
+  }
+
+  /** Clips the gradient arena, then updates the parameter arena in place. */
+  step(be: Backend, w: number, g: number, n: number): void {
+    const k = be.kernels;
+    if (this.clipValue !== undefined) k.f32_clip(n, -this.clipValue, this.clipValue, g, g);
+    if (this.clipNorm !== undefined) {
+      const norm = Math.sqrt(k.f32_sumsq(n, g));
+      if (norm > this.clipNorm) k.f32_scale(n, this.clipNorm / norm, 0, g, g);
+    }
+    const lr = this.currentLearningRate();
+    this.update(be, w, g, n, lr);
+    this.iterations++;
+  }
+
+  protected abstract update(be: Backend, w: number, g: number, n: number, lr: number): void;
+
+  /** Hyperparameters specific to the subclass. */
+  protected abstract extraConfig(): Record<string, unknown>;
+
+  /** Serialisable description. */
+  getConfig(): Record<string, unknown> {
+    const lr = typeof this.learningRate === 'function' ? this.learningRate.config ?? null : this.learningRate;
+    const c: Record<string, unknown> = { className: this.className, learningRate: lr, weightDecay: this.weightDecay, ...this.extraConfig() };
+    if (this.clipNorm !== undefined) c.clipNorm = this.clipNorm;
+    if (this.clipValue !== undefined) c.clipValue = this.clipValue;
+    return c;
+  }
+
+  /** Frees the state. */
+  dispose(): void {
+    if (this.backend) for (const p of this.state) if (this.backend.isLive(p)) this.backend.free(p);
+    this.state = [];
+  }
+}
+
+/** Plain gradient descent: w -= lr * g. */
+export class SGD extends Optimizer {
+  readonly className = 'SGD';
+  protected readonly slots = 0;
+  constructor(opts: OptimizerOptions = {}) {
+    super('sgd', opts, 0.01);
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
+    be.kernels.f32_sgd(n, w, g, lr, this.weightDecay);
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return {};
+  }
+}
+
+/** Momentum (optionally Nesterov): v = momentum * v - lr * g; w += v. */
+export class Momentum extends Optimizer {
+  readonly className = 'Momentum';
+  protected readonly slots = 1;
+  readonly momentum: number;
+  readonly nesterov: boolean;
+  constructor(opts: OptimizerOptions & { momentum?: number; nesterov?: boolean } = {}) {
+    super('momentum', opts, 0.01);
+    this.momentum = checkFinite('momentum', 'momentum', opts.momentum ?? 0.9, 0, 1);
+    if (opts.nesterov !== undefined && typeof opts.nesterov !== 'boolean') throw new ValueError(`momentum: nesterov must be a boolean, got ${describe(opts.nesterov)}`);
+    this.nesterov = opts.nesterov ?? false;
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
+    be.kernels.f32_momentum(n, w, g, this.state[0], lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { momentum: this.momentum, nesterov: this.nesterov };
+  }
+}
+
+/** Adam (Kingma and Ba) with bias correction. */
+export class Adam extends Optimizer {
+  readonly className = 'Adam';
+  protected readonly slots = 2;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  constructor(opts: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
+    super('adam', opts, 0.001);
+    this.beta1 = checkFinite('adam', 'beta1', opts.beta1 ?? 0.9, 0, 0.999999);
+    this.beta2 = checkFinite('adam', 'beta2', opts.beta2 ?? 0.999, 0, 0.999999999);
+    this.epsilon = checkFinite('adam', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
+    const t = this.iterations + 1;
+    be.kernels.f32_adam(n, w, g, this.state[0], this.state[1], lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, 1 - this.beta1 ** t, 1 - this.beta2 ** t);
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
+/** RMSProp: ms = rho ms + (1 - rho) g^2; w -= lr g / (sqrt(ms) + eps). */
+export class RMSProp extends Optimizer {
+  readonly className = 'RMSProp';
+  protected readonly slots = 1;
+  readonly rho: number;
+  readonly epsilon: number;
+  constructor(opts: OptimizerOptions & { rho?: number; epsilon?: number } = {}) {
+    super('rmsprop', opts, 0.001);
+    this.rho = checkFinite('rmsprop', 'rho', opts.rho ?? 0.9, 0, 1);
+    this.epsilon = checkFinite('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
+    be.kernels.f32_rmsprop(n, w, g, this.state[0], lr, this.rho, this.epsilon, this.weightDecay);
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { rho: this.rho, epsilon: this.epsilon };
+  }
+}
+
+/** Options of L-BFGS. */
+export interface LBFGSOptions {
+  /** Number of (s, y) pairs kept. Default 10. */
+  historySize?: number;
+  /** Maximum function evaluations of one backtracking line search. Default 20. */
+  maxLineSearch?: number;
+  /** Stop when the gradient's infinity norm falls below this. Default 1e-7. */
+  gradientTolerance?: number;
+}
+
+/**
+ * Limited-memory BFGS (Nocedal and Wright, algorithm 7.4) with a backtracking
+ * Armijo line search, for small full-batch problems: the seeds' Newton step
+ * w -= H^-1 g with the inverse Hessian H^-1 built from the last few gradient
+ * differences instead of second derivatives. The model runs one iteration per
+ * epoch over the whole training set; the arithmetic here is on float64 copies
+ * of the parameter vector (small problems by design).
+ */
+export class LBFGS {
+  readonly className = 'LBFGS';
+  readonly historySize: number;
+  readonly maxLineSearch: number;
+  readonly gradientTolerance: number;
+  iterations = 0;
+  private s: Float64Array[] = [];
+  private y: Float64Array[] = [];
+
+  constructor(opts: LBFGSOptions = {}) {
+    if (opts === null || typeof opts !== 'object') throw new ValueError(`lbfgs: options must be an object, got ${describe(opts)}`);
+    this.historySize = checkFinite('lbfgs', 'historySize', opts.historySize ?? 10, 1, 1000);
+    this.maxLineSearch = checkFinite('lbfgs', 'maxLineSearch', opts.maxLineSearch ?? 20, 1, 1000);
+    this.gradientTolerance = checkFinite('lbfgs', 'gradientTolerance', opts.gradientTolerance ?? 1e-7, 0);
+  }
+
+  /** Forgets the curvature history. */
+  reset(): void {
+    this.s = [];
+    this.y = [];
+    this.iterations = 0;
+  }
+
+  /**
+   * One iteration from w with loss f and gradient g; `evaluate(w)` returns
+   * the loss and gradient at another point. Returns the accepted point.
+   */
+  iterate(w: Float64Array, f: number, g: Float64Array, evaluate: (w: Float64Array) => { loss: number; grad: Float64Array }): { w: Float64Array; loss: number; grad: Float64Array; converged: boolean } {
+    const n = w.length;
+    let gmax = 0;
+    for (let i = 0; i < n; i++) gmax = Math.max(gmax, Math.abs(g[i]));
+    if (gmax <= this.gradientTolerance) return { w, loss: f, grad: g, converged: true };
+    // Two-loop recursion: d = -H g.
+    const q = Float64Array.from(g);
+    const m = this.s.length;
+    const alpha = new Float64Array(m);
+    const rho = new Float64Array(m);
+    for (let i = m - 1; i >= 0; i--) {
+      rho[i] = 1 / dot(this.y[i], this.s[i]);
+      alpha[i] = rho[i] * dot(this.s[i], q);
+      axpy(-alpha[i], this.y[i], q);
+    }
+    if (m > 0) {
+      const gamma = dot(this.s[m - 1], this.y[m - 1]) / dot(this.y[m - 1], this.y[m - 1]);
+      for (let i = 0; i < n; i++) q[i] *= gamma;
+    } else {
+      // First step: a unit-length step along -g.
+      const scale = 1 / Math.sqrt(dot(g, g));
+      for (let i = 0; i < n; i++) q[i] *= scale;
+    }
+    for (let i = 0; i < m; i++) {
+      const beta = rho[i] * dot(this.y[i], q);
+      axpy(alpha[i] - beta, this.s[i], q);
+    }
+    const d = q.map((v) => -v);
+    let slope = dot(g, d);
+    if (!(slope < 0)) {
+      // Not a descent direction (numerical trouble): restart along -g.
+      this.s = [];
+      this.y = [];
+      for (let i = 0; i < n; i++) d[i] = -g[i];
+      slope = -dot(g, g);
+    }
+    // Backtracking line search with the Armijo condition.
+    let t = 1;
+    for (let ls = 0; ls < this.maxLineSearch; ls++) {
+      const wn = new Float64Array(n);
+      for (let i = 0; i < n; i++) wn[i] = w[i] + t * d[i];
+      const r = evaluate(wn);
+      if (Number.isFinite(r.loss) && r.loss <= f + 1e-4 * t * slope) {
+        const s = new Float64Array(n);
+        const y = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          s[i] = wn[i] - w[i];
+          y[i] = r.grad[i] - g[i];
+        }
+        // Keep the pair only when it carries positive curvature.
+        if (dot(s, y) > 1e-10 * Math.sqrt(dot(s, s) * dot(y, y))) {
+          this.s.push(s);
+          this.y.push(y);
+          if (this.s.length > this.historySize) {
+            this.s.shift();
+            this.y.shift();
+          }
+        }
+        this.iterations++;
+        return { w: wn, loss: r.loss, grad: r.grad, converged: false };
+      }
+      t *= 0.5;
+    }
+    this.iterations++;
+    return { w, loss: f, grad: g, converged: true };
+  }
+
+  /** Serialisable description. */
+  getConfig(): Record<string, unknown> {
+    return { className: this.className, historySize: this.historySize, maxLineSearch: this.maxLineSearch, gradientTolerance: this.gradientTolerance };
+  }
+
+  dispose(): void {
+    this.reset();
+  }
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
+  return s;
+}
+
+function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < x.length; i++) y[i] += alpha * x[i];
+}
+
+/** Optimizer names accepted by compile(). */
+export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'rmsprop' | 'lbfgs';
+
+/** Creates an optimizer from a name (default hyperparameters) or passes an instance through. */
+export function getOptimizer(op: string, value: unknown): Optimizer | LBFGS {
+  if (value instanceof Optimizer || value instanceof LBFGS) return value;
+  switch (value) {
+    case 'sgd': return new SGD();
+    case 'momentum': return new Momentum();
+    case 'nesterov': return new Momentum({ nesterov: true });
+    case 'adam': return new Adam();
+    case 'rmsprop': return new RMSProp();
+    case 'lbfgs': return new LBFGS();
+    default: throw new ValueError(`${op}: optimizer must be one of sgd, momentum, nesterov, adam, rmsprop, lbfgs or an optimizer instance, got ${describe(value)}`);
+  }
+}
+
+/** Recreates an optimizer from getConfig() output. */
+export function optimizerFromConfig(c: Record<string, unknown>): Optimizer | LBFGS {
+  const lr = c.learningRate;
+  const opts = { ...c, learningRate: lr && typeof lr === 'object' ? scheduleFromConfig(lr as Record<string, unknown>) : (lr as number | undefined) };
+  switch (c.className) {
+    case 'SGD': return new SGD(opts);
+    case 'Momentum': return new Momentum(opts);
+    case 'Adam': return new Adam(opts);
+    case 'RMSProp': return new RMSProp(opts);
+    case 'LBFGS': return new LBFGS(c as LBFGSOptions);
+    default: throw new ValueError(`optimizer: unknown className ${describe(c.className)}`);
+  }
+}
+
+/** Factories with TensorFlow.js-like names. */
+export const optimizers = {
+  sgd: (opts?: OptimizerOptions) => new SGD(opts),
+  momentum: (opts?: OptimizerOptions & { momentum?: number; nesterov?: boolean }) => new Momentum(opts),
+  nesterov: (opts?: OptimizerOptions & { momentum?: number }) => new Momentum({ ...opts, nesterov: true }),
+  adam: (opts?: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number }) => new Adam(opts),
+  rmsprop: (opts?: OptimizerOptions & { rho?: number; epsilon?: number }) => new RMSProp(opts),
+  lbfgs: (opts?: LBFGSOptions) => new LBFGS(opts),
+};
