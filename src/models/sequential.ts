@@ -409,6 +409,21 @@ export class Sequential implements TrainableModel {
     return new Tensor(be, [X.n, ...this.outputShape], outPtr);
   }
 
+  /**
+   * Mean loss over (x, y) and its gradient with respect to every parameter,
+   * flat in getWeightsFlat() order, without changing the weights. With
+   * training: true, dropout is active (reseed with `seed` to fix its mask).
+   */
+  gradientsFlat(x: ModelInput, y: ModelInput, args: { training?: boolean; seed?: number } = {}): { loss: number; gradients: Float32Array } {
+    this.checkLive();
+    this.requireCompiled('gradientsFlat');
+    const X = this.rows('gradientsFlat', 'x', x);
+    const Y = this.targets('gradientsFlat', 'y', y, X.n);
+    if (args.seed !== undefined) (this.rng as ModelRng).reseed(checkFinite('gradientsFlat', 'seed', args.seed));
+    this.ensurePlan(Math.min(X.n, 1024));
+    return this.accumulateGradients(X, Y, args.training ?? false);
+  }
+
   /** Every layer's weights, in order (copies). */
   getWeights(): Tensor[] {
     this.checkLive();
@@ -857,8 +872,15 @@ export class Sequential implements TrainableModel {
 
   /** Mean loss and its exact gradient over the whole training set at parameters w. */
   private fullBatchLossAndGrad(w: Float64Array, X: Rows, Y: Targets): { loss: number; grad: Float64Array } {
-    const be = this.backend as Backend;
     this.setWeights64(w);
+    // Dropout off: a line search needs the same objective at every evaluation.
+    const r = this.accumulateGradients(X, Y, false);
+    return { loss: r.loss, grad: Float64Array.from(r.gradients) };
+  }
+
+  /** Zeroes the gradients, then sums them over all rows (chunked by the plan) with the loss scaled by 1/n. */
+  private accumulateGradients(X: Rows, Y: Targets, training: boolean): { loss: number; gradients: Float32Array } {
+    const be = this.backend as Backend;
     be.kernels.f32_fill(this.arenaSize, 0, this.gradArena);
     const order = identity(X.n);
     const chunk = (this.plan as Plan).capacity;
@@ -866,12 +888,12 @@ export class Sequential implements TrainableModel {
     for (let start = 0; start < X.n; start += chunk) {
       const rows = Math.min(chunk, X.n - start);
       this.loadBatch(X, Y, order, start, rows);
-      this.forward(rows, true);
+      this.forward(rows, training);
       const r = this.loss(rows, true, 1 / X.n);
       sum += r.sum;
       this.backward(rows, r.fused);
     }
-    return { loss: sum / X.n, grad: Float64Array.from(be.readF32(this.gradArena, this.arenaSize)) };
+    return { loss: sum / X.n, gradients: be.readF32(this.gradArena, this.arenaSize) };
   }
 }
 
