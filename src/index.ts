@@ -35,3 +35,8 @@ export {
   type OptimizerOptions, type LBFGSOptions, type OptimizerName, type Schedule,
 } from './optimizers/index.js';
 export type { LossName } from './losses/index.js';
+export { Perceptron, type PerceptronOptions, type PerceptronJSON, type PerceptronTrainOptions, type PerceptronTrainResult } from './classic/perceptron.js';
+export {
+  parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
+  type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
+} from './data/browser.js';

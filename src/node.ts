@@ -1,0 +1,7 @@
+/**
+ * simdnn for Node: everything in the main entry, plus loaders that read from
+ * disk (the bundled MNIST digits, Iris, CSV files) and saving models to files.
+ * @packageDocumentation
+ */
+export * from './index.js';
+export { loadMnist, loadIris, loadCsv, type LoadMnistOptions, type MnistSplit, type IrisDataset } from './data/index.js';
