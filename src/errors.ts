@@ -69,3 +69,6 @@ export class NonFiniteLossError extends SimdnnError {
     this.batch = batch;
   }
 }
+
+/** A saved model is corrupt, hostile or of an unknown version; the message says what and where. */
+export class ModelFormatError extends SimdnnError {}

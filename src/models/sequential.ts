@@ -510,6 +510,13 @@ export class Sequential implements TrainableModel {
     return this.backend as Backend;
   }
 
+  /** The arguments compile() was given, in serialisable form (optimizer as its config), or null. */
+  compileConfig(): { loss: string; metrics: string[]; fromLogits: boolean; optimizer: Record<string, unknown> } | null {
+    if (!this.compiled) return null;
+    const c = this.compiled;
+    return { loss: c.loss, metrics: c.metrics.slice(), fromLogits: c.fromLogits, optimizer: c.optimizer.getConfig() };
+  }
+
   /** The compiled optimizer, if any. */
   get optimizer(): Optimizer | LBFGS | null {
     return this.compiled?.optimizer ?? null;
