@@ -1,0 +1,31 @@
+import { describe, it, expect } from 'vitest';
+import { readFileSync, writeFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// Every ```js block of the README is a runnable example: each runs as an ES
+// module against the built bundle (npm test builds it first).
+const root = resolve(__dirname, '..');
+const readme = readFileSync(join(root, 'README.md'), 'utf8');
+const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+
+describe('README examples', () => {
+  it('has examples to run', () => {
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    expect(existsSync(join(root, 'dist/index.js'))).toBe(true);
+  });
+  const dir = mkdtempSync(join(tmpdir(), 'simdnn-readme-'));
+  blocks.forEach((code, i) => {
+    const first = code.split('\n').find((l) => l.startsWith('import')) ?? '';
+    it(`example ${i + 1} runs (${first.slice(0, 60)})`, () => {
+      const src = code
+        .replace(/from 'simdnn\/node'/g, `from '${join(root, 'dist/node.js')}'`)
+        .replace(/from 'simdnn'/g, `from '${join(root, 'dist/index.js')}'`);
+      const file = join(dir, `example-${i + 1}.mjs`);
+      writeFileSync(file, src);
+      const out = execFileSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000 });
+      expect(typeof out).toBe('string');
+    });
+  });
+});
