@@ -1,4 +1,5 @@
 import typescript from '@rollup/plugin-typescript';
+import terser from '@rollup/plugin-terser';
 
 // The library entries, each as ESM and CJS, sharing one chunk so `simdnn` and
 // `simdnn/node` see the same module state (one default backend). The wasm
@@ -15,6 +16,7 @@ export default [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },
       { dir: 'dist', format: 'cjs', entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', sourcemap: true, exports: 'named' },
     ],
-    plugins: [ts()],
+    // Minified: parsing is most of the cold start (with source maps for debugging).
+    plugins: [ts(), terser({ format: { comments: false } })],
   },
 ];

@@ -5,18 +5,44 @@ import type { BuildName } from './abi.js';
 
 const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
 
-/** Decodes an embedded build once (atob exists on every runtime simdnn targets). */
+type NodeBuffer = { from(s: string, enc: 'base64'): Uint8Array };
+
+/**
+ * Decodes an embedded build once. Node's Buffer decodes natively; elsewhere
+ * atob (present on every runtime simdnn targets) and a copy loop.
+ */
 function bytesOf(build: BuildName): Uint8Array<ArrayBuffer> {
   const b64 = build === 'relaxed' ? RELAXED_WASM : build === 'simd' ? SIMD_WASM : SCALAR_WASM;
   let bytes = decoded.get(build);
   if (!bytes) {
-    const bin = atob(b64);
-    bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    const buffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+    if (buffer) {
+      const b = buffer.from(b64, 'base64');
+      bytes = new Uint8Array(b.byteLength);
+      bytes.set(b);
+    } else {
+      const bin = atob(b64);
+      bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    }
     decoded.set(build, bytes);
   }
   return bytes;
 }
+
+// A minimal module whose one function uses f32x4.relaxed_madd (opcode 0xfd 0x105):
+// validating it answers "relaxed SIMD?" without decoding the full relaxed build.
+const RELAXED_PROBE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version 1
+  0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7b, // type section: () -> v128
+  0x03, 0x02, 0x01, 0x00, // function section: one function of type 0
+  0x0a, 0x3d, 0x01, 0x3b, 0x00, // code section: one body of 59 bytes, no locals
+  0xfd, 0x0c, ...new Array(16).fill(0), // v128.const 0
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x0c, ...new Array(16).fill(0),
+  0xfd, 0x85, 0x02, // f32x4.relaxed_madd
+  0x0b, // end
+]);
 
 const support = new Map<BuildName, boolean>();
 
@@ -24,7 +50,9 @@ const support = new Map<BuildName, boolean>();
 export function engineSupports(build: BuildName): boolean {
   let ok = support.get(build);
   if (ok === undefined) {
-    ok = build === 'scalar' || WebAssembly.validate(bytesOf(build));
+    if (build === 'scalar') ok = true;
+    else if (build === 'relaxed') ok = WebAssembly.validate(RELAXED_PROBE) && WebAssembly.validate(bytesOf('relaxed'));
+    else ok = WebAssembly.validate(bytesOf(build));
     support.set(build, ok);
   }
   return ok;
