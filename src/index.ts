@@ -23,7 +23,8 @@ export {
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
 export { NonFiniteLossError } from './errors.js';
 export {
-  layers, Layer, Dense, Activation, Dropout, layerFromJSON, registerLayer,
+  layers, Layer, Dense, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, layerFromJSON, registerLayer,
+  type ConvConfig, type PoolingConfig, type Padding,
   type DenseConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type Param, type LayerJSON,
 } from './layers/index.js';
 export {

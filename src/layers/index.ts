@@ -1,13 +1,20 @@
 import { dense } from './dense.js';
 import { activation } from './activation-layer.js';
 import { dropout } from './dropout.js';
+import { conv1d, conv2d } from './conv.js';
+import { poolingLayers } from './pooling.js';
+import { flatten, reshape } from './reshape.js';
 
 export { Layer, layerFromJSON, registerLayer, type Param, type WeightSpec, type LayerJSON, type StepContext } from './layer.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Activation, type ActivationConfig } from './activation-layer.js';
 export { Dropout, type DropoutConfig } from './dropout.js';
+export { Conv, type ConvConfig } from './conv.js';
+export { Pooling, GlobalAveragePooling, type PoolingConfig } from './pooling.js';
+export { Reshape } from './reshape.js';
+export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
 export { type InitializerName } from './initializers.js';
 
-/** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }). */
-export const layers = { dense, activation, dropout };
+/** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
+export const layers = { dense, activation, dropout, conv1d, conv2d, flatten, reshape, ...poolingLayers };

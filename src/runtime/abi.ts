@@ -53,7 +53,29 @@ export interface KernelExports {
   f32_rand_bernoulli(state: number, n: number, p: number, out: number): void;
   f32_sample_bernoulli(state: number, n: number, probs: number, out: number): void;
   f32_dropout_mask(state: number, n: number, keep: number, out: number): void;
+  f32_im2col_nhwc(
+    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, x: number, col: number,
+  ): void;
+  f32_col2im_nhwc(
+    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, dx: number,
+  ): void;
+  f32_pool2d_nhwc(
+    mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, x: number, y: number, argmax: number,
+  ): void;
+  f32_pool2d_backward_nhwc(
+    mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
+    ph: number, pw: number, oh: number, ow: number, x: number, y: number, dy: number, dx: number,
+  ): void;
+  f32_maxpool_backward(m: number, dy: number, argmax: number, nx: number, dx: number): void;
+  f32_global_avgpool(n: number, hw: number, c: number, x: number, y: number): void;
+  f32_global_avgpool_backward(n: number, hw: number, c: number, dy: number, dx: number): void;
 }
+
+/** Pooling modes, matching assembly/pool.ts. */
+export const POOL = { max: 0, avg: 1, l2: 2 } as const;
 
 /** Activation identifiers, matching assembly/activation.ts. */
 export const ACT = {

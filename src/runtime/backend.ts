@@ -68,8 +68,8 @@ export class Backend {
   private f32View: Float32Array;
   private i32View: Int32Array;
   private u8View: Uint8Array;
-  private scratchPtr = 0;
-  private scratchBytes = 0;
+  private scratchPtrs: number[] = [];
+  private scratchSizes: number[] = [];
   private internalBytes = 0;
   private internalCount = 0;
   private disposed = false;
@@ -144,17 +144,21 @@ export class Backend {
   }
 
   /**
-   * A shared scratch region of at least `bytes` (GEMM packing, im2col). It is
-   * reused by every op, so its content is only valid until the next op.
+   * A shared scratch region of at least `bytes`, one per slot (SCRATCH.gemm:
+   * GEMM packing; SCRATCH.col / SCRATCH.dcol: im2col columns and their
+   * gradient). Every op and layer reuses the same regions, so their content is
+   * only valid until the next op; layers size them when planning, so training
+   * steps never allocate.
    */
-  scratch(bytes: number): number {
+  scratch(bytes: number, slot = 0): number {
     this.check();
-    if (bytes <= this.scratchBytes) return this.scratchPtr;
-    const grown = Math.max(bytes, Math.ceil(this.scratchBytes * 1.5));
+    const have = this.scratchSizes[slot] ?? 0;
+    if (bytes <= have) return this.scratchPtrs[slot];
+    const grown = Math.max(bytes, Math.ceil(have * 1.5));
     const ptr = this.allocInternal(grown);
-    if (this.scratchPtr) this.freeInternal(this.scratchPtr, this.scratchBytes);
-    this.scratchPtr = ptr;
-    this.scratchBytes = grown;
+    if (have) this.freeInternal(this.scratchPtrs[slot]);
+    this.scratchPtrs[slot] = ptr;
+    this.scratchSizes[slot] = grown;
     return ptr;
   }
 
@@ -210,7 +214,7 @@ export class Backend {
     return ptr;
   }
 
-  private freeInternal(ptr: number, _bytes: number): void {
+  private freeInternal(ptr: number): void {
     const size = this.allocator.sizeOf(ptr);
     this.allocator.free(ptr);
     this.internalBytes -= size;
@@ -223,6 +227,9 @@ export class Backend {
     this.u8View = new Uint8Array(this.memory.buffer);
   }
 }
+
+/** Scratch slots of Backend.scratch(). */
+export const SCRATCH = { gemm: 0, col: 1, dcol: 2 } as const;
 
 /** Seeds a 16-byte xoshiro state at `ptr` from a JS number (hashing its 64-bit float pattern for non-integers). */
 export function seedState(backend: Backend, ptr: number, seed: number): void {

@@ -102,3 +102,84 @@ describe('finite-difference gradient checks', () => {
     expect(() => gradCheck(model, x, y)).toThrow(/parameter 0/);
   });
 });
+
+describe('finite-difference gradient checks: convolutional layers', () => {
+  const conv2dCases: [string, Record<string, unknown>][] = [
+    ['3x3 valid stride 1', { kernelSize: 3 }],
+    ['3x3 same stride 1', { kernelSize: 3, padding: 'same' }],
+    ['3x3 valid stride 2', { kernelSize: 3, strides: 2 }],
+    ['2x3 same stride 2', { kernelSize: [2, 3], strides: 2, padding: 'same' }],
+    ['3x3 dilation 2 same', { kernelSize: 3, dilationRate: 2, padding: 'same' }],
+    ['1x1 (no im2col)', { kernelSize: 1 }],
+    ['tanh activation, no bias', { kernelSize: 3, activation: 'tanh', useBias: false }],
+    ['gelu activation', { kernelSize: 2, activation: 'gelu' }],
+  ];
+  for (const [name, cfg] of conv2dCases) {
+    it(`conv2d ${name}`, () => {
+      const model = sequential({
+        seed: 8,
+        layers: [
+          layers.conv2d({ filters: 3, inputShape: [6, 5, 2], ...cfg } as never),
+          layers.flatten(),
+          layers.dense({ units: 2 }),
+        ],
+      });
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      gradCheck(model, randArray(2 * 6 * 5 * 2, 1, -1, 1), randArray(4, 2));
+    });
+  }
+
+  for (const padding of ['valid', 'same'] as const) {
+    it(`conv1d ${padding}, stride 2, then pooling`, () => {
+      const model = sequential({
+        seed: 9,
+        layers: [
+          layers.conv1d({ filters: 4, kernelSize: 3, strides: 2, padding, activation: 'tanh', inputShape: [11, 3] }),
+          layers.averagePooling1d({ poolSize: 2 }),
+          layers.flatten(),
+          layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+      });
+      model.compile({ optimizer: 'sgd', loss: 'categoricalCrossentropy' });
+      gradCheck(model, randArray(3 * 11 * 3, 2, -1, 1), Float32Array.from([1, 0, 0, 1, 1, 0]));
+    });
+  }
+
+  for (const [pool, opts] of [
+    ['maxPooling2d', { poolSize: 2 }], ['maxPooling2d', { poolSize: 3, strides: 2, padding: 'same' }],
+    ['averagePooling2d', { poolSize: 2 }], ['averagePooling2d', { poolSize: 3, strides: 2, padding: 'same' }],
+    ['l2Pooling2d', { poolSize: 2 }], ['l2Pooling2d', { poolSize: 3, strides: 1 }],
+  ] as const) {
+    it(`${pool} ${JSON.stringify(opts)}`, () => {
+      // A 1x1 convolution with positive weights over distinct inputs: perturbing
+      // a weight or bias never reorders a window, so the max stays where it is
+      // and finite differences are valid for max pooling too.
+      const model = sequential({
+        seed: 10,
+        layers: [
+          layers.conv2d({ filters: 2, kernelSize: 1, kernelInitializer: 'ones', biasInitializer: 'ones', inputShape: [7, 7, 1] }),
+          (layers as unknown as Record<string, (o: object) => never>)[pool](opts),
+          layers.flatten(),
+          layers.dense({ units: 1 }),
+        ],
+      });
+      model.compile({ optimizer: 'sgd', loss: 'mse' });
+      const x = Float32Array.from({ length: 98 }, (_, i) => ((i * 37) % 98) / 10);
+      gradCheck(model, x, randArray(2, 4));
+    });
+  }
+
+  it('global average pooling and reshape', () => {
+    const model = sequential({
+      seed: 11,
+      layers: [
+        layers.reshape({ targetShape: [4, 3, -1], inputShape: [24] }),
+        layers.conv2d({ filters: 3, kernelSize: 2, padding: 'same', activation: 'elu' }),
+        layers.globalAveragePooling2d(),
+        layers.dense({ units: 2, activation: 'sigmoid' }),
+      ],
+    });
+    model.compile({ optimizer: 'sgd', loss: 'binaryCrossentropy' });
+    gradCheck(model, randArray(3 * 24, 5, -1, 1), Float32Array.from([1, 0, 0, 1, 1, 1]));
+  });
+});

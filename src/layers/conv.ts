@@ -1,0 +1,215 @@
+import { ACT } from '../runtime/abi.js';
+import { SCRATCH, type Backend } from '../runtime/backend.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
+import { fmt } from '../tensor.js';
+import { Layer, registerLayer, type StepContext } from './layer.js';
+import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
+import { checkInitializer, type InitializerName } from './initializers.js';
+import { axisGeometry, checkPadding, pair, type Padding } from './geometry.js';
+
+/** Options of conv1d and conv2d (TensorFlow.js names). */
+export interface ConvConfig {
+  filters: number;
+  /** Window size: a number, or [kh, kw] for conv2d. */
+  kernelSize: number | number[];
+  strides?: number | number[];
+  padding?: Padding;
+  dilationRate?: number | number[];
+  /** Elementwise activation (softmax is not available on convolutions). Default 'linear'. */
+  activation?: LayerActivation;
+  alpha?: number;
+  useBias?: boolean;
+  kernelInitializer?: InitializerName;
+  biasInitializer?: InitializerName;
+  inputShape?: number[];
+  name?: string;
+}
+
+/**
+ * Convolution over NHWC input by im2col + GEMM: the columns of every output
+ * pixel (kh*kw*inC values) times the kernel [kh*kw*inC, filters], with bias and
+ * activation fused into the GEMM epilogue. A 1x1 convolution with stride 1
+ * and no padding needs no im2col: the input already is the column matrix.
+ * The column buffers are backend-wide scratch shared by every layer; backward
+ * recomputes the columns from the layer input instead of keeping them.
+ * Conv1D is the same layer with height 1.
+ */
+export class Conv extends Layer {
+  readonly className: 'Conv1D' | 'Conv2D';
+  readonly rank: 1 | 2;
+  readonly filters: number;
+  readonly kernelSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: Padding;
+  readonly dilationRate: [number, number];
+  readonly activation: LayerActivation;
+  readonly alpha: number;
+  readonly useBias: boolean;
+  readonly kernelInitializer: InitializerName;
+  readonly biasInitializer: InitializerName;
+  private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, ph: 0, pw: 0 };
+  private z = 0;
+
+  constructor(config: ConvConfig, rank: 1 | 2) {
+    const op = rank === 1 ? 'conv1d' : 'conv2d';
+    if (!config || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    super(config, op);
+    this.rank = rank;
+    this.className = rank === 1 ? 'Conv1D' : 'Conv2D';
+    if (typeof config.filters !== 'number' || !Number.isInteger(config.filters) || config.filters < 1 || config.filters > 1 << 16) {
+      throw new ValueError(`${op}: filters must be a positive integer, got ${describe(config.filters)}`);
+    }
+    this.filters = config.filters;
+    this.kernelSize = pair(op, 'kernelSize', config.kernelSize, rank);
+    this.strides = pair(op, 'strides', config.strides ?? 1, rank);
+    this.dilationRate = pair(op, 'dilationRate', config.dilationRate ?? 1, rank);
+    if ((this.strides[0] > 1 || this.strides[1] > 1) && (this.dilationRate[0] > 1 || this.dilationRate[1] > 1)) {
+      throw new ValueError(`${op}: strides > 1 together with dilationRate > 1 is not supported (as in Keras)`);
+    }
+    this.padding = checkPadding(op, config.padding ?? 'valid');
+    this.activation = checkActivation(op, config.activation ?? 'linear');
+    if (this.activation === 'softmax') throw new ValueError(`${op}: activation 'softmax' is not available on a convolution; add a dense softmax layer after flatten`);
+    this.alpha = checkAlpha(op, this.activation, config.alpha);
+    if (config.useBias !== undefined && typeof config.useBias !== 'boolean') throw new ValueError(`${op}: useBias must be a boolean, got ${describe(config.useBias)}`);
+    this.useBias = config.useBias ?? true;
+    this.kernelInitializer = checkInitializer(op, 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
+  }
+
+  private geometry(inputShape: readonly number[]) {
+    const want = this.rank === 1 ? '[steps, channels]' : '[height, width, channels]';
+    if (inputShape.length !== this.rank + 1) throw new ShapeError(`${this.name}: ${this.className} expects per-sample input ${want}, got ${fmt(inputShape)}`);
+    const [h, w, c] = this.rank === 1 ? [1, inputShape[0], inputShape[1]] : [inputShape[0], inputShape[1], inputShape[2]];
+    const gy = axisGeometry(this.name, h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.rank === 1 ? 'valid' : this.padding);
+    const gx = axisGeometry(this.name, w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
+    return { h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore };
+  }
+
+  computeOutputShape(inputShape: readonly number[]): number[] {
+    const g = this.geometry(inputShape);
+    return this.rank === 1 ? [g.ow, this.filters] : [g.oh, g.ow, this.filters];
+  }
+
+  override build(inputShape: readonly number[]): void {
+    super.build(inputShape);
+    this.g = this.geometry(inputShape);
+    const [kh, kw] = this.kernelSize;
+    const c = this.g.c;
+    const kshape = this.rank === 1 ? [kw, c, this.filters] : [kh, kw, c, this.filters];
+    const field = kh * kw;
+    this.weightSpecs = [{ name: 'kernel', shape: kshape, initializer: this.kernelInitializer, fanIn: field * c, fanOut: field * this.filters }];
+    if (this.useBias) this.weightSpecs.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, fanIn: field * c, fanOut: field * this.filters });
+  }
+
+  /** True when the input itself is the column matrix (1x1 window, stride 1, no padding). */
+  private pointwise(): boolean {
+    return this.kernelSize[0] === 1 && this.kernelSize[1] === 1 && this.strides[0] === 1 && this.strides[1] === 1 && this.g.ph === 0 && this.g.pw === 0;
+  }
+
+  private get K(): number {
+    return this.kernelSize[0] * this.kernelSize[1] * this.g.c;
+  }
+
+  override plan(be: Backend, batch: number): void {
+    this.unplan(be);
+    const rows = batch * this.g.oh * this.g.ow;
+    const K = this.K;
+    const F = this.filters;
+    if (this.activation === 'gelu') this.z = be.alloc(rows * F * 4);
+    if (!this.pointwise()) {
+      be.scratch(rows * K * 4, SCRATCH.col);
+      be.scratch(rows * K * 4, SCRATCH.dcol);
+    }
+    const k = be.kernels;
+    be.scratch(Math.max(k.f32_gemm_workspace(rows, F, K), k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
+  }
+
+  override unplan(be: Backend): void {
+    if (this.z && be.isLive(this.z)) be.free(this.z);
+    this.z = 0;
+  }
+
+  private columns(be: Backend, x: number, batch: number): number {
+    if (this.pointwise()) return x;
+    const { h, w, c, oh, ow, ph, pw } = this.g;
+    const [kh, kw] = this.kernelSize;
+    const col = be.scratch(batch * oh * ow * this.K * 4, SCRATCH.col);
+    be.kernels.f32_im2col_nhwc(batch, h, w, c, kh, kw, this.strides[0], this.strides[1], ph, pw, this.dilationRate[0], this.dilationRate[1], oh, ow, x, col);
+    return col;
+  }
+
+  forward(ctx: StepContext, x: number, y: number, batch: number): void {
+    const be = ctx.backend;
+    const k = be.kernels;
+    const rows = batch * this.g.oh * this.g.ow;
+    const K = this.K;
+    const F = this.filters;
+    const [w, b] = this.paramList;
+    const col = this.columns(be, x, batch);
+    const work = be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
+    const act = ACT[this.activation as keyof typeof ACT];
+    if (this.z) {
+      k.f32_gemm(0, 0, rows, F, K, 1, col, K, w.value, F, 0, this.z, F, b ? b.value : 0, ACT.linear, 0, work);
+      k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
+    } else {
+      k.f32_gemm(0, 0, rows, F, K, 1, col, K, w.value, F, 0, y, F, b ? b.value : 0, act, this.alpha, work);
+    }
+  }
+
+  backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
+    const be = ctx.backend;
+    const k = be.kernels;
+    const rows = batch * this.g.oh * this.g.ow;
+    const K = this.K;
+    const F = this.filters;
+    const [w, b] = this.paramList;
+    if (this.activation !== 'linear') {
+      k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.z || y, y, dy, dy, this.alpha);
+    }
+    const col = this.columns(be, x, batch);
+    k.f32_gemm(1, 0, K, F, rows, 1, col, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
+    if (b) k.f32_colsum(rows, F, dy, F, 1, b.grad);
+    if (!dx) return;
+    const work = be.scratch(k.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
+    if (this.pointwise()) {
+      k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dx, K, 0, ACT.linear, 0, work);
+      return;
+    }
+    const dcol = be.scratch(rows * K * 4, SCRATCH.dcol);
+    k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dcol, K, 0, ACT.linear, 0, work);
+    const { h, w: width, c, oh, ow, ph, pw } = this.g;
+    const [kh, kw] = this.kernelSize;
+    k.f32_col2im_nhwc(batch, h, width, c, kh, kw, this.strides[0], this.strides[1], ph, pw, this.dilationRate[0], this.dilationRate[1], oh, ow, dcol, dx);
+  }
+
+  getConfig(): Record<string, unknown> {
+    const one = (p: [number, number]) => (this.rank === 1 ? p[1] : p.slice());
+    const c: Record<string, unknown> = {
+      ...this.baseConfig(),
+      filters: this.filters,
+      kernelSize: one(this.kernelSize),
+      strides: one(this.strides),
+      padding: this.padding,
+      dilationRate: one(this.dilationRate),
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: this.kernelInitializer,
+      biasInitializer: this.biasInitializer,
+    };
+    if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
+    return c;
+  }
+}
+
+registerLayer('Conv1D', (c) => new Conv(c as unknown as ConvConfig, 1));
+registerLayer('Conv2D', (c) => new Conv(c as unknown as ConvConfig, 2));
+
+/** 2D convolution over [height, width, channels] samples (TensorFlow.js: tf.layers.conv2d). */
+export function conv2d(config: ConvConfig): Conv {
+  return new Conv(config, 2);
+}
+
+/** 1D convolution over [steps, channels] samples (TensorFlow.js: tf.layers.conv1d). */
+export function conv1d(config: ConvConfig): Conv {
+  return new Conv(config, 1);
+}

@@ -1,0 +1,173 @@
+import { describe, it, expect } from 'vitest';
+import fc from 'fast-check';
+import { ACT, POOL } from '../../src/runtime/abi.js';
+import type { Backend } from '../../src/index.js';
+import { conv2dRef, poolBackwardRef, poolRef, type Geo } from '../reference/conv.js';
+import { backendFor, checkOp, expectBitIdentical, get, put, randArray } from '../helpers.js';
+
+function geo(n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean, dh = 1, dw = 1): Geo {
+  const ax = (inp: number, k: number, s: number, d: number) => {
+    const ek = (k - 1) * d + 1;
+    if (!same) return { out: Math.floor((inp - ek) / s) + 1, pad: 0 };
+    const out = Math.ceil(inp / s);
+    return { out, pad: Math.floor(Math.max((out - 1) * s + ek - inp, 0) / 2) };
+  };
+  const y = ax(h, kh, sh, dh);
+  const x = ax(w, kw, sw, dw);
+  return { n, h, w, c, kh, kw, sh, sw, ph: y.pad, pw: x.pad, dh, dw, oh: y.out, ow: x.out };
+}
+
+/** im2col + GEMM, as the Conv layer runs it. */
+function convViaIm2col(be: Backend, g: Geo, px: number, pk: number, f: number): Float32Array {
+  const rows = g.n * g.oh * g.ow;
+  const K = g.kh * g.kw * g.c;
+  const col = be.alloc(rows * K * 4);
+  const y = be.alloc(rows * f * 4);
+  be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+  be.kernels.f32_gemm(0, 0, rows, f, K, 1, col, K, pk, f, 0, y, f, 0, ACT.linear, 0, be.gemmWorkspace(rows, f, K));
+  const out = get(be, y, rows * f);
+  be.free(col);
+  be.free(y);
+  return out;
+}
+
+// Awkward shapes: 1x1, kernels larger than the stride, odd sizes, padding, dilation, many channels.
+const CASES: [string, Geo, number][] = [
+  ['1x1 kernel', geo(2, 5, 5, 3, 1, 1, 1, 1, false), 4],
+  ['3x3 valid', geo(2, 7, 6, 2, 3, 3, 1, 1, false), 5],
+  ['3x3 same', geo(1, 7, 6, 2, 3, 3, 1, 1, true), 3],
+  ['5x5 stride 2 same, odd size', geo(2, 9, 11, 3, 5, 5, 2, 2, true), 7],
+  ['kernel larger than stride, stride 3', geo(1, 10, 10, 1, 4, 4, 3, 3, false), 2],
+  ['dilation 2', geo(1, 9, 9, 2, 3, 3, 1, 1, false, 2, 2), 3],
+  ['dilation 2 same', geo(1, 8, 7, 2, 3, 3, 1, 1, true, 2, 2), 2],
+  ['many channels', geo(1, 4, 4, 37, 3, 3, 1, 1, true), 9],
+  ['1D as height 1', geo(3, 1, 20, 4, 1, 5, 1, 2, false), 6],
+  ['LeNet conv2', geo(2, 12, 12, 8, 5, 5, 1, 1, false), 16],
+];
+
+describe('convolution by im2col + GEMM against direct convolution', () => {
+  for (const [name, g, f] of CASES) {
+    it(`${name}: ${g.h}x${g.w}x${g.c}, ${g.kh}x${g.kw}, stride ${g.sh}, pad ${g.ph},${g.pw}, dilation ${g.dh} -> ${g.oh}x${g.ow}x${f}`, async () => {
+      const x = randArray(g.n * g.h * g.w * g.c, 1);
+      const k = randArray(g.kh * g.kw * g.c * f, 2);
+      const outs = await checkOp(name, {
+        inputs: [x, k],
+        reference: ([rx, rk]) => conv2dRef(g, rx, rk, f),
+        subject: (be, [px, pk]) => convViaIm2col(be, g, px, pk, f),
+        atol: 2e-5, rtol: 1e-5,
+      });
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+    });
+  }
+
+  it('col2im is the adjoint of im2col: <im2col(x), c> = <x, col2im(c)> (property)', async () => {
+    const be = await backendFor('simd');
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 2 }), h: fc.integer({ min: 1, max: 7 }), w: fc.integer({ min: 1, max: 7 }), c: fc.integer({ min: 1, max: 5 }),
+          kh: fc.integer({ min: 1, max: 3 }), kw: fc.integer({ min: 1, max: 3 }), s: fc.integer({ min: 1, max: 2 }), d: fc.integer({ min: 1, max: 2 }),
+          same: fc.boolean(),
+        }),
+        (r) => {
+          const g = geo(r.n, r.h, r.w, r.c, r.kh, r.kw, r.d > 1 ? 1 : r.s, r.d > 1 ? 1 : r.s, r.same, r.d, r.d);
+          if (g.oh < 1 || g.ow < 1) return;
+          const rows = g.n * g.oh * g.ow;
+          const K = g.kh * g.kw * g.c;
+          const x = randArray(g.n * g.h * g.w * g.c, 3);
+          const cv = randArray(rows * K, 4);
+          const px = put(be, x);
+          const pc = put(be, cv);
+          const col = be.alloc(rows * K * 4);
+          const dx = be.alloc(x.length * 4);
+          be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+          be.kernels.f32_col2im_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, pc, dx);
+          const lhs = be.kernels.f32_dot(rows * K, col, pc);
+          const rhs = be.kernels.f32_dot(x.length, px, dx);
+          for (const p of [px, pc, col, dx]) be.free(p);
+          expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * (1 + Math.abs(lhs)));
+        },
+      ),
+      { numRuns: 100, seed: 3 },
+    );
+  });
+});
+
+describe('pooling against float64 references', () => {
+  const POOLS: [string, Geo][] = [
+    ['2x2 stride 2', geo(2, 6, 6, 3, 2, 2, 2, 2, false)],
+    ['3x3 stride 2 same, odd size', geo(1, 7, 9, 5, 3, 3, 2, 2, true)],
+    ['3x3 stride 1 (overlapping)', geo(1, 5, 5, 4, 3, 3, 1, 1, false)],
+    ['2x2 same on odd size', geo(2, 5, 5, 8, 2, 2, 2, 2, true)],
+    ['1D', geo(2, 1, 11, 6, 1, 3, 1, 2, false)],
+  ];
+  for (const mode of ['max', 'avg', 'l2'] as const) {
+    for (const [name, g] of POOLS) {
+      it(`${mode} ${name}: forward and backward`, async () => {
+        // Distinct values so the max is unique (ties go to the first maximum in both).
+        const x = randArray(g.n * g.h * g.w * g.c, 5, -3, 3);
+        const dy = randArray(g.n * g.oh * g.ow * g.c, 6);
+        const nx = x.length;
+        const ny = dy.length;
+        await checkOp(`${mode} pool ${name}`, {
+          inputs: [x],
+          reference: ([rx]) => poolRef(mode, g, rx),
+          subject: (be, [px]) => {
+            const y = be.alloc(ny * 4);
+            const am = be.alloc(ny * 4);
+            be.kernels.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
+            const out = get(be, y, ny);
+            be.free(y);
+            be.free(am);
+            return out;
+          },
+          atol: 1e-6, rtol: 1e-5,
+        });
+        const outs = await checkOp(`${mode} pool backward ${name}`, {
+          inputs: [x, dy],
+          reference: ([rx, rdy]) => poolBackwardRef(mode, g, rx, rdy),
+          subject: (be, [px, pdy]) => {
+            const y = be.alloc(ny * 4);
+            const am = be.alloc(ny * 4);
+            const dx = be.alloc(nx * 4);
+            be.kernels.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
+            if (mode === 'max') be.kernels.f32_maxpool_backward(ny, pdy, am, nx, dx);
+            else be.kernels.f32_pool2d_backward_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, pdy, dx);
+            const out = get(be, dx, nx);
+            for (const p of [y, am, dx]) be.free(p);
+            return out;
+          },
+          atol: 1e-6, rtol: 1e-5,
+        });
+        expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+      });
+    }
+  }
+
+  it('global average pooling and its backward', async () => {
+    const [n, hw, c] = [3, 10, 7];
+    const x = randArray(n * hw * c, 7);
+    const dy = randArray(n * c, 8);
+    await checkOp('global avg', {
+      inputs: [x, dy],
+      reference: ([rx, rdy]) => {
+        const out: number[] = [];
+        for (let b = 0; b < n; b++) for (let ch = 0; ch < c; ch++) { let s = 0; for (let p = 0; p < hw; p++) s += rx[(b * hw + p) * c + ch]; out.push(s / hw); }
+        for (let b = 0; b < n; b++) for (let p = 0; p < hw; p++) for (let ch = 0; ch < c; ch++) out.push(rdy[b * c + ch] / hw);
+        return out;
+      },
+      subject: (be, [px, pdy]) => {
+        const y = be.alloc(n * c * 4);
+        const dx = be.alloc(n * hw * c * 4);
+        be.kernels.f32_global_avgpool(n, hw, c, px, y);
+        be.kernels.f32_global_avgpool_backward(n, hw, c, pdy, dx);
+        const out = Float32Array.from([...get(be, y, n * c), ...get(be, dx, n * hw * c)]);
+        be.free(y);
+        be.free(dx);
+        return out;
+      },
+      atol: 1e-6, rtol: 1e-5,
+    });
+  });
+});
+
