@@ -833,7 +833,9 @@ export class Sequential implements TrainableModel {
 
   /** Runs the forward pass over all rows in planned chunks, handing each chunk's output to `each`. */
   private forEachChunk(X: Rows, batch: number | undefined, each: (start: number, rows: number, y: number) => void, Y?: Targets): void {
-    const cap = Math.min(X.n, batch ?? Math.max(this.plan?.capacity ?? 0, 256));
+    // Without an explicit batch size, reuse the planned buffers (training's
+    // batch capacity) rather than planning new ones.
+    const cap = Math.min(X.n, batch ?? this.plan?.capacity ?? 256);
     this.ensurePlan(cap);
     const chunk = Math.min((this.plan as Plan).capacity, batch ?? Infinity);
     const order = identity(X.n);
