@@ -1,12 +1,19 @@
 // GEMM: C = act(alpha * op(A) * op(B) + beta * C + bias), row-major, op = identity
 // or transpose. The loop nest follows BLIS / GotoBLAS: B is packed per
-// (NC x KC) block into NR-wide panels, A per (MC x KC) block into MR-tall
-// panels, and a register-blocked MR x NR micro-kernel runs over the panels.
+// (NC x KC) block into NR-wide panels and a register-blocked MR x NR
+// micro-kernel runs over them, M blocked by MC so a block of A stays in L2.
 //
-// Packed panel layouts (both zero-padded to full MR / NR, so the micro-kernel
-// never needs a tail in its k loop):
-//   A panel: for p in [0, kc): MR consecutive values A(i0 + r, p0 + p), r < MR
-//   B panel: for p in [0, kc): NR consecutive values B(p0 + p, j0 + c), c < NR
+// The micro-kernel reads element (r, p) of op(A) at a + r * rsA + p * ksA, so
+// it runs on A in place (rows of A, or columns of a transposed A) as XNNPACK
+// does, or on a packed copy. A is packed per (MC x KC) block only when that
+// block is reused across several B panels (n > PACK_A_MIN_N): then the copy
+// pays for itself and avoids cache-set conflicts between rows of a large A.
+// The tall, thin A of a convolution's im2col matrix (n = filters) is read in
+// place and never copied. Rows past m in the last tile repeat the last valid
+// row, so every read stays inside A.
+//
+// Packed B panel layout (zero-padded to a full NR, so the k loop has no tail):
+//   for p in [0, kc): NR consecutive values B(p0 + p, j0 + c), c < NR
 //
 // The epilogue is fused into the micro-kernel: alpha, beta (applied on the
 // first K block only, and never reading C when beta == 0), bias on the last K
@@ -30,6 +37,8 @@ import { ACT_IDENTITY, ACT_RELU, f32_act_forward_2d } from "./activation";
 @inline const MC: i32 = 120;
 // @ts-ignore: decorator
 @inline const NC: i32 = 1024;
+// @ts-ignore: decorator
+@inline const PACK_A_MIN_N: i32 = 2 * NR;
 
 // Spill area for one micro-tile: tails are handled from here with scalar code.
 const TILE: usize = memory.data(5 * 8 * 4, 16);
@@ -48,39 +57,29 @@ const TILE: usize = memory.data(5 * 8 * 4, 16);
   }
 }
 
-/** Bytes of scratch f32_gemm needs for these sizes (packed A block + packed B block). */
+/** Bytes of scratch f32_gemm needs for these sizes (a packed block of B, and of A when it is packed). */
 export function f32_gemm_workspace(m: i32, n: i32, k: i32): i32 {
-  const kc = min(k, KC);
-  const mc = round_up(min(m, MC), MR);
-  const nc = round_up(min(n, NC), NR);
+  const kc = max(min(k, KC), 1);
+  const nc = round_up(min(max(n, 1), NC), NR);
+  const mc = n > PACK_A_MIN_N ? round_up(min(max(m, 1), MC), MR) : 0;
   return (round_up(mc * kc, 4) + nc * kc) << 2;
 }
 
-/** Packs an mc x kc block of op(A), starting at (i0, p0), into MR-tall panels. */
-function f32_pack_a(trans: i32, mc: i32, kc: i32, a: usize, lda: i32, i0: i32, p0: i32, dst: usize): void {
+/** Packs an mc x kc block of op(A) (strides rsA, ksA in bytes) into MR-tall panels: for each p, MR consecutive values. */
+function f32_pack_a(mc: i32, kc: i32, a: usize, rsA: usize, ksA: usize, dst: usize): void {
   for (let ir = 0; ir < mc; ir += MR) {
     const panel = dst + ((<usize>ir * <usize>kc) << 2);
     const mr = min(MR, mc - ir);
-    if (trans) {
-      // A is stored K x M: each packed column is a contiguous run of A's row.
-      for (let p = 0; p < kc; p++) {
-        const src = a + ((<usize>(p0 + p) * <usize>lda + <usize>(i0 + ir)) << 2);
-        const d = panel + ((<usize>p * <usize>MR) << 2);
-        let r = 0;
-        for (; r < mr; r++) store<f32>(d + (<usize>r << 2), load<f32>(src + (<usize>r << 2)));
-        for (; r < MR; r++) store<f32>(d + (<usize>r << 2), 0);
-      }
-    } else {
-      for (let r = 0; r < MR; r++) {
-        const d = panel + (<usize>r << 2);
-        if (r < mr) {
-          const src = a + ((<usize>(i0 + ir + r) * <usize>lda + <usize>p0) << 2);
-          for (let p = 0; p < kc; p++) {
-            store<f32>(d + ((<usize>p * <usize>MR) << 2), load<f32>(src + (<usize>p << 2)));
-          }
-        } else {
-          for (let p = 0; p < kc; p++) store<f32>(d + ((<usize>p * <usize>MR) << 2), 0);
+    for (let r = 0; r < MR; r++) {
+      const d = panel + (<usize>r << 2);
+      if (r < mr) {
+        let src = a + <usize>(ir + r) * rsA;
+        for (let p = 0; p < kc; p++) {
+          store<f32>(d + ((<usize>p * <usize>MR) << 2), load<f32>(src));
+          src += ksA;
         }
+      } else {
+        for (let p = 0; p < kc; p++) store<f32>(d + ((<usize>p * <usize>MR) << 2), 0);
       }
     }
   }
@@ -180,11 +179,23 @@ function epilogue_scalar(
   v128.store(cp, v1, 16);
 }
 
-/** 5x8 micro-kernel on v128: 10 accumulators, A broadcast with load32_splat, FMA in the relaxed build. */
-function f32_gemm_5x8_simd(
-  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
-  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+/**
+ * 5x8 micro-kernel on v128: 10 accumulators, A broadcast with load32_splat,
+ * FMA in the relaxed build. With `unit` (a compile-time constant after
+ * inlining) the rows of the A tile are adjacent floats (packed panels or a
+ * transposed A): one pointer with immediate offsets serves all five rows,
+ * keeping the loop within the front end's budget; otherwise five row pointers.
+ */
+// @ts-ignore: decorator
+@inline function kernel_5x8(
+  kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, unit: bool,
 ): void {
+  let a0 = a;
+  let a1 = mr > 1 ? a0 + rsA : a0;
+  let a2 = mr > 2 ? a1 + rsA : a1;
+  let a3 = mr > 3 ? a2 + rsA : a2;
+  let a4 = mr > 4 ? a3 + rsA : a3;
   let vacc0x0123 = f32x4.splat(0);
   let vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0);
@@ -198,22 +209,30 @@ function f32_gemm_5x8_simd(
   for (let p = 0; p < kc; p++) {
     const vb0123 = v128.load(bp);
     const vb4567 = v128.load(bp, 16);
-    const va0 = v128.load32_splat(ap);
+    // Tail rows (r >= mr) repeat the last valid row; the unit path runs only
+    // on zero-padded packed panels or full tiles.
+    const va0 = v128.load32_splat(a0);
     vacc0x0123 = madd(va0, vb0123, vacc0x0123);
     vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-    const va1 = v128.load32_splat(ap, 4);
+    const va1 = unit ? v128.load32_splat(a0, 4) : v128.load32_splat(a1);
     vacc1x0123 = madd(va1, vb0123, vacc1x0123);
     vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-    const va2 = v128.load32_splat(ap, 8);
+    const va2 = unit ? v128.load32_splat(a0, 8) : v128.load32_splat(a2);
     vacc2x0123 = madd(va2, vb0123, vacc2x0123);
     vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-    const va3 = v128.load32_splat(ap, 12);
+    const va3 = unit ? v128.load32_splat(a0, 12) : v128.load32_splat(a3);
     vacc3x0123 = madd(va3, vb0123, vacc3x0123);
     vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-    const va4 = v128.load32_splat(ap, 16);
+    const va4 = unit ? v128.load32_splat(a0, 16) : v128.load32_splat(a4);
     vacc4x0123 = madd(va4, vb0123, vacc4x0123);
     vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-    ap += 20;
+    a0 += ksA;
+    if (!unit) {
+      a1 += ksA;
+      a2 += ksA;
+      a3 += ksA;
+      a4 += ksA;
+    }
     bp += 32;
   }
   if (nr == 8) {
@@ -238,26 +257,49 @@ function f32_gemm_5x8_simd(
   epilogue_scalar(c, ldc, mr, nr, alpha, beta, bias, first, last, relu);
 }
 
-/** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
-function f32_gemm_4x4_scalar(
-  kc: i32, ap: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+/** The 5x8 kernel over A rows that are adjacent floats (packed panels, transposed A). */
+function f32_gemm_5x8_simd_unit(
+  kc: i32, a: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
+  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true);
+}
+
+/** The 5x8 kernel over A rows at any stride (A read in place). */
+function f32_gemm_5x8_simd(
+  kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false);
+}
+
+/** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
+function f32_gemm_4x4_scalar(
+  kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  let a0 = a;
+  let a1 = mr > 1 ? a0 + rsA : a0;
+  let a2 = mr > 2 ? a1 + rsA : a1;
+  let a3 = mr > 3 ? a2 + rsA : a2;
   let acc00: f32 = 0, acc01: f32 = 0, acc02: f32 = 0, acc03: f32 = 0;
   let acc10: f32 = 0, acc11: f32 = 0, acc12: f32 = 0, acc13: f32 = 0;
   let acc20: f32 = 0, acc21: f32 = 0, acc22: f32 = 0, acc23: f32 = 0;
   let acc30: f32 = 0, acc31: f32 = 0, acc32: f32 = 0, acc33: f32 = 0;
   for (let p = 0; p < kc; p++) {
     const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
-    const a0 = load<f32>(ap);
-    acc00 += a0 * b0; acc01 += a0 * b1; acc02 += a0 * b2; acc03 += a0 * b3;
-    const a1 = load<f32>(ap, 4);
-    acc10 += a1 * b0; acc11 += a1 * b1; acc12 += a1 * b2; acc13 += a1 * b3;
-    const a2 = load<f32>(ap, 8);
-    acc20 += a2 * b0; acc21 += a2 * b1; acc22 += a2 * b2; acc23 += a2 * b3;
-    const a3 = load<f32>(ap, 12);
-    acc30 += a3 * b0; acc31 += a3 * b1; acc32 += a3 * b2; acc33 += a3 * b3;
-    ap += 16;
+    const v0 = load<f32>(a0);
+    acc00 += v0 * b0; acc01 += v0 * b1; acc02 += v0 * b2; acc03 += v0 * b3;
+    const v1 = load<f32>(a1);
+    acc10 += v1 * b0; acc11 += v1 * b1; acc12 += v1 * b2; acc13 += v1 * b3;
+    const v2 = load<f32>(a2);
+    acc20 += v2 * b0; acc21 += v2 * b1; acc22 += v2 * b2; acc23 += v2 * b3;
+    const v3 = load<f32>(a3);
+    acc30 += v3 * b0; acc31 += v3 * b1; acc32 += v3 * b2; acc33 += v3 * b3;
+    a0 += ksA;
+    a1 += ksA;
+    a2 += ksA;
+    a3 += ksA;
     bp += 16;
   }
   store<f32>(TILE, acc00, 0); store<f32>(TILE, acc01, 4); store<f32>(TILE, acc02, 8); store<f32>(TILE, acc03, 12);
@@ -297,9 +339,12 @@ export function f32_gemm(
     if (postAct) f32_act_forward_2d(act, m, n, c, ldc, actAlpha);
     return;
   }
-  const kcMax = min(k, KC);
+  const packing = n > PACK_A_MIN_N;
   const packA = work;
-  const packB = work + (<usize>round_up(round_up(min(m, MC), MR) * kcMax, 4) << 2);
+  const packB = work + (packing ? <usize>round_up(round_up(min(m, MC), MR) * min(k, KC), 4) << 2 : 0);
+  // Strides of op(A) in bytes: rsA between rows of op(A), ksA along k.
+  const rsA: usize = transA ? 4 : <usize>lda << 2;
+  const ksA: usize = transA ? <usize>lda << 2 : 4;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
@@ -309,19 +354,26 @@ export function f32_gemm(
       f32_pack_b(transB, kc, nc, b, ldb, pc, jc, packB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
-        f32_pack_a(transA, mc, kc, a, lda, ic, pc, packA);
+        const ablock = a + <usize>ic * rsA + <usize>pc * ksA;
+        if (packing) f32_pack_a(mc, kc, ablock, rsA, ksA, packA);
+        // The tile strides: in the packed panels, or in A itself.
+        const trs: usize = packing ? 4 : rsA;
+        const tks: usize = packing ? <usize>MR << 2 : ksA;
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
           const bpanel = packB + ((<usize>jr * <usize>kc) << 2);
           const biasp: usize = bias ? bias + (<usize>(jc + jr) << 2) : 0;
           for (let ir = 0; ir < mc; ir += MR) {
             const mr = min(MR, mc - ir);
-            const apanel = packA + ((<usize>ir * <usize>kc) << 2);
+            const at = packing ? packA + ((<usize>ir * <usize>kc) << 2) : ablock + <usize>ir * rsA;
             const cp = c + ((<usize>(ic + ir) * <usize>ldc + <usize>(jc + jr)) << 2);
             if (ASC_FEATURE_SIMD) {
-              f32_gemm_5x8_simd(kc, apanel, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+              // Packed panels are zero-padded; A read in place takes the unit
+              // path only for full tiles, so no read passes the end of A.
+              if (trs == 4 && (packing || mr == MR)) f32_gemm_5x8_simd_unit(kc, at, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+              else f32_gemm_5x8_simd(kc, at, trs, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
             } else {
-              f32_gemm_4x4_scalar(kc, apanel, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+              f32_gemm_4x4_scalar(kc, at, trs, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
             }
           }
         }

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
-import { ACT, type Backend } from '../../src/index.js';
+import { ACT, createBackend, type Backend } from '../../src/index.js';
 import { gemmRef } from '../reference/gemm.js';
 import { actRef, type Act } from '../reference/activation.js';
 import { BUILDS, backendFor, checkOp, expectBitIdentical, get, put, randArray } from '../helpers.js';
@@ -124,6 +124,39 @@ describe('f32_gemm against a float64 reference', () => {
       const { a, b } = inputs(c, 3);
       const out = runGemm(be, c, a, b, new Float32Array(63).fill(NaN), null);
       expect(out.some(Number.isNaN), build).toBe(false);
+    }
+  });
+
+  it('reads stay inside A and B: operands that end exactly at the end of wasm memory', async () => {
+    for (const build of BUILDS) {
+      for (const [transA, transB] of [[false, false], [true, false], [false, true], [true, true]]) {
+        // A fresh backend, so the allocator's top is its high-water mark.
+        const be = await createBackend({ build });
+        // m = 7 and n = 3 leave partial tiles; k = 9.
+        const [m, n, k] = [7, 3, 9];
+        const a = randArray(m * k, 1);
+        const b = randArray(k * n, 2);
+        const pc = be.alloc(m * n * 4);
+        const work = be.gemmWorkspace(m, n, k);
+        const pb = put(be, b);
+        // Place A so that its last byte is the last byte of linear memory.
+        const s = be.memoryStats();
+        const top = be.kernels.heap_base() + s.reservedBytes;
+        const aBytes = Math.ceil((m * k * 4) / 16) * 16;
+        // End A on the first page boundary past top (the filler's allocation grows memory to exactly there).
+        const end = Math.max(be.memory.buffer.byteLength, Math.ceil((top + aBytes + 16) / 65536) * 65536);
+        const filler = be.alloc(end - top - aBytes);
+        const pa = be.alloc(aBytes);
+        expect(pa + aBytes).toBe(be.memory.buffer.byteLength);
+        // Left-align A's values to its end so the final element is the final float of memory.
+        const start = pa + aBytes - m * k * 4;
+        be.f32().set(a, start >>> 2);
+        be.kernels.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, start, transA ? m : k, pb, transB ? k : n, 0, pc, n, 0, 0, 0, work);
+        const ref = gemmRef(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, new Float64Array(m * n), n, null);
+        const got = get(be, pc, m * n);
+        for (let i = 0; i < m * n; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-5);
+        for (const p of [pa, filler, pb, pc]) be.free(p);
+      }
     }
   });
 
