@@ -38,7 +38,12 @@ export function describe(value: unknown): string {
   }
   if (value === null || value === undefined) return String(value);
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as { length: number }).length})`;
-  return typeof value === 'object' ? (value.constructor?.name ?? 'object') : String(value);
+  if (typeof value === 'object') {
+    // Hostile input (a parsed file) may carry its own "constructor" property.
+    const name = Object.prototype.hasOwnProperty.call(value, 'constructor') ? undefined : (value as { constructor?: { name?: unknown } }).constructor?.name;
+    return typeof name === 'string' ? name : 'object';
+  }
+  return String(value);
 }
 
 /** Throws a ValueError unless `value` is an integer in [min, max]. */

@@ -41,3 +41,5 @@ export {
   parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
   type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
 } from './data/browser.js';
+export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, type ModelArtifacts } from './io/index.js';
+export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';

@@ -12,3 +12,4 @@ export {
   oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
   type SplitOptions, type Standardized,
 } from './preprocess.js';
+export { shiftAugment, type ShiftAugmentOptions, type Augmented } from './augment.js';

@@ -21,7 +21,7 @@ const ALIASES: Record<string, CanonicalLoss> = {
 
 /** Validates a loss name and returns its canonical form. */
 export function checkLoss(op: string, value: unknown): CanonicalLoss {
-  const c = typeof value === 'string' ? ALIASES[value] : undefined;
+  const c = typeof value === 'string' && Object.prototype.hasOwnProperty.call(ALIASES, value) ? ALIASES[value] : undefined;
   if (!c) throw new ValueError(`${op}: loss must be one of ${Object.keys(ALIASES).join(', ')}, got ${describe(value)}`);
   return c;
 }

@@ -80,6 +80,8 @@ interface Targets {
 
 interface Plan {
   capacity: number;
+  /** Parameters as they were before the latest update (restored when training goes non-finite). */
+  backup: number;
   x: number;
   outs: number[];
   grads: number[];
@@ -290,6 +292,8 @@ export class Sequential implements TrainableModel {
 
     for (let epoch = initialEpoch; epoch < initialEpoch + epochs && !this.stopTraining; epoch++) {
       for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+      // Weights to fall back to if this epoch diverges: the last finite weights
+      // of a diverging run are finite but useless.
       const snapshot = this.getWeightsFlat();
       let logs: Logs;
       if (lbfgs) {
@@ -302,7 +306,7 @@ export class Sequential implements TrainableModel {
         const r = opt.iterate(lbfgsState.w, lbfgsState.loss, lbfgsState.grad, evaluate);
         lbfgsState = r;
         this.setWeights64(r.w);
-        if (!Number.isFinite(r.loss)) this.abortNonFinite(snapshot, epoch, 1);
+        if (!Number.isFinite(r.loss)) this.abortNonFinite(epoch, 1, snapshot);
         logs = { loss: r.loss };
         if (compiled.metrics.length) Object.assign(logs, this.evaluateRows(X, Y, false));
         if (r.converged) this.stopTraining = true;
@@ -318,7 +322,7 @@ export class Sequential implements TrainableModel {
           for (const cb of cbs) await cb.onBatchBegin?.(batchIndex, { batch: batchIndex, size: rows });
           this.loadBatch(X, Y, order, start, rows);
           const loss = this.trainStep(rows);
-          if (!Number.isFinite(loss)) this.abortNonFinite(snapshot, epoch, batchIndex + 1);
+          if (!Number.isFinite(loss)) this.abortNonFinite(epoch, batchIndex + 1, snapshot);
           lossSum += loss * rows;
           const batchLogs: Logs = { batch: batchIndex, size: rows, loss };
           if (compiled.metrics.includes('accuracy')) {
@@ -365,10 +369,9 @@ export class Sequential implements TrainableModel {
     this.ensurePlan(X.n);
     this.ensureOptimizer(compiled.optimizer);
     const order = identity(X.n);
-    const snapshot = this.getWeightsFlat();
     this.loadBatch(X, Y, order, 0, X.n);
     const loss = this.trainStep(X.n);
-    if (!Number.isFinite(loss)) this.abortNonFinite(snapshot, 0, 1);
+    if (!Number.isFinite(loss)) this.abortNonFinite(0, 1);
     if (!compiled.metrics.length) return loss;
     const out = [loss];
     for (const m of compiled.metrics) {
@@ -673,6 +676,7 @@ export class Sequential implements TrainableModel {
     try {
       const plan: Plan = {
         capacity,
+        backup: alloc(Math.max(4, this.arenaSize)),
         x: alloc(capacity * inSize),
         outs: sizes.map((s) => alloc(capacity * s)),
         grads: sizes.map((s) => alloc(capacity * s)),
@@ -681,6 +685,7 @@ export class Sequential implements TrainableModel {
         argmax: alloc(capacity),
       };
       for (const l of this.layers) l.plan(be, capacity);
+      be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
       this.plan = plan;
     } catch (err) {
       for (const p of allocated) be.free(p);
@@ -693,7 +698,7 @@ export class Sequential implements TrainableModel {
     const be = this.backend;
     if (!this.plan || !be) return;
     const p = this.plan;
-    for (const ptr of [p.x, ...p.outs, ...p.grads, p.targets, p.labels, p.argmax]) if (be.isLive(ptr)) be.free(ptr);
+    for (const ptr of [p.backup, p.x, ...p.outs, ...p.grads, p.targets, p.labels, p.argmax]) if (be.isLive(ptr)) be.free(ptr);
     this.plan = null;
   }
 
@@ -771,25 +776,52 @@ export class Sequential implements TrainableModel {
     }
   }
 
-  /** Forward, loss, backward and one optimizer update on the planned batch; returns the mean loss. */
+  /**
+   * Forward, loss, backward and one optimizer update on the planned batch;
+   * returns the mean loss. A non-finite loss skips the update (the caller
+   * throws). Before updating, the parameters are copied to the plan's backup
+   * arena (a memmove inside wasm memory), so weights that an update turned
+   * non-finite, seen as a non-finite loss on the next step, can be restored.
+   */
   private trainStep(rows: number): number {
     const be = this.backend as Backend;
-    const { sum, fused } = this.loss((this.forward(rows, true), rows), true, 1 / rows);
+    const plan = this.plan as Plan;
+    this.forward(rows, true);
+    const { sum, fused } = this.loss(rows, true, 1 / rows);
+    if (!Number.isFinite(sum)) return sum;
     be.kernels.f32_fill(this.arenaSize, 0, this.gradArena);
     this.backward(rows, fused);
-    (this.compiled as Compiled).optimizer instanceof Optimizer &&
-      ((this.compiled as Compiled).optimizer as Optimizer).step(be, this.paramArena, this.gradArena, this.arenaSize);
+    const opt = (this.compiled as Compiled).optimizer;
+    if (opt instanceof Optimizer) {
+      be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
+      opt.step(be, this.paramArena, this.gradArena, this.arenaSize);
+    }
     return sum / rows;
   }
 
-  /** Restores the epoch-start weights, clears optimizer state, and throws NonFiniteLossError. */
-  private abortNonFinite(snapshot: Float32Array, epoch: number, batch: number): never {
-    this.setWeightsFlat(snapshot);
-    const opt = (this.compiled as Compiled).optimizer;
-    opt.reset();
+  /**
+   * Puts back sane parameters and throws NonFiniteLossError: fit() restores
+   * the weights from the start of the epoch; trainOnBatch() (no snapshot)
+   * restores them from before the update that made them non-finite, if one
+   * did. Optimizer state is cleared either way.
+   */
+  private abortNonFinite(epoch: number, batch: number, snapshot?: Float32Array): never {
+    const be = this.backend as Backend;
+    const plan = this.plan as Plan;
+    let what: string;
+    if (snapshot) {
+      this.setWeightsFlat(snapshot);
+      what = `the weights were restored to the start of epoch ${epoch + 1}`;
+    } else if (be.kernels.f32_count_nonfinite(this.arenaSize, this.paramArena) > 0) {
+      be.u8().copyWithin(this.paramArena, plan.backup, plan.backup + this.arenaSize * 4);
+      what = 'the weights were restored to their values before the update that broke them';
+    } else {
+      what = 'no update was applied';
+    }
+    (this.compiled as Compiled).optimizer.reset();
     throw new NonFiniteLossError(
-      `fit: the loss became non-finite at epoch ${epoch + 1}, batch ${batch}; the weights were restored to the start of epoch ${epoch + 1}. ` +
-        `Lower the learning rate, clip gradients, or check the data`,
+      `${snapshot ? 'fit' : 'trainOnBatch'}: the loss became non-finite at epoch ${epoch + 1}, batch ${batch}; ${what}. ` +
+        'Lower the learning rate, clip gradients, or check the data',
       epoch + 1, batch,
     );
   }

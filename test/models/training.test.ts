@@ -299,6 +299,24 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(() => model.layers[0].setWeights([[[NaN, 0, 0], [0, 0, 0], [0, 0, 0], [0, 0, 0]], [0, 0, 0]])).toThrow(/kernel\[0\] must be finite, got NaN/);
   });
 
+  it('a non-finite loss in trainOnBatch applies no update', () => {
+    const model = sequential({ seed: 1, layers: [layers.dense({ units: 1, inputShape: [1] })] });
+    model.compile({ optimizer: 'sgd', loss: 'mse' });
+    // 1e30 * 1e10 overflows float32 in the forward pass: the loss is infinite before any update.
+    model.layers[0].setWeights([[[1e30]], [0]]);
+    const w = model.getWeightsFlat();
+    expect(() => model.trainOnBatch([[1e10]], [[0]])).toThrow(/trainOnBatch: .* no update was applied/);
+    expect(model.getWeightsFlat()).toEqual(w);
+    // An update that overflows the weights is undone on the next call.
+    model.layers[0].setWeights([[[1]], [0]]);
+    const sane = model.getWeightsFlat();
+    model.compile({ optimizer: optimizers.sgd({ learningRate: 1e36 }), loss: 'mse' });
+    model.trainOnBatch([[10]], [[-10]]);
+    expect(model.getWeightsFlat().every(Number.isFinite)).toBe(false);
+    expect(() => model.trainOnBatch([[10]], [[-10]])).toThrow(/restored to their values before the update that broke them/);
+    expect(model.getWeightsFlat()).toEqual(sane);
+  });
+
   it('a loss that blows up stops training with NonFiniteLossError naming the epoch; weights are restored', async () => {
     const model = sequential({ seed: 1, layers: [layers.dense({ units: 8, activation: 'relu', inputShape: [4] }), layers.dense({ units: 1 })] });
     model.compile({ optimizer: optimizers.sgd({ learningRate: 1e6 }), loss: 'mse' });
@@ -306,7 +324,7 @@ describe('bad input gets a clear error and loses nothing', () => {
     const ys = randArray(64, 2, -100, 100);
     const err = await model.fit(xs, ys, { epochs: 20, batchSize: 8 }).catch((e) => e);
     expect(err).toBeInstanceOf(NonFiniteLossError);
-    expect(err.message).toMatch(/non-finite at epoch \d+, batch \d+; the weights were restored/);
+    expect(err.message).toMatch(/non-finite at epoch \d+, batch \d+; the weights were restored to the start of epoch \d+/);
     expect(model.getWeightsFlat().every(Number.isFinite)).toBe(true);
     // The model keeps working with a sane learning rate.
     model.compile({ optimizer: optimizers.sgd({ learningRate: 1e-6 }), loss: 'mse' });

@@ -1,0 +1,513 @@
+/**
+ * Saved models: the in-memory form (ModelArtifacts), its conversion to and
+ * from a Sequential model, and the validation of anything loaded.
+ *
+ * Format 'simdnn-model', version 1 (after TensorFlow.js's model.json + weights.bin):
+ *
+ *   {
+ *     format: 'simdnn-model',
+ *     version: 1,
+ *     modelTopology: Sequential.toJSON() output,
+ *         { className: 'Sequential', config: { name, layers: [{ className, config }, ...] } },
+ *     inputShape: per-sample input shape the model was built for, e.g. [784],
+ *     training: model.compileConfig() output or null,
+ *         { loss, metrics, fromLogits, optimizer: optimizer.getConfig() },
+ *     weightSpecs: [{ name, shape, dtype: 'float32', offset, byteLength }, ...],
+ *     weightData: Uint8Array,
+ *   }
+ *
+ * Weights are named '<layer name>/<param name>' (e.g. 'dense_1/kernel'),
+ * listed in layer order and, within a layer, in its params() order (Dense:
+ * kernel [in, units], then bias [units]). weightData holds them as
+ * little-endian float32, packed back to back: entry i starts at byte
+ * `offset` = the sum of the byteLengths before it, byteLength is
+ * 4 * product(shape), and weightData is exactly as long as all of them.
+ * Optimizer state (Adam's moments, the step count) is not saved: a loaded
+ * model resumes training with fresh optimizer state.
+ *
+ * On disk the JSON part and weightData are either one file (container.ts:
+ * encodeModelFile) or a directory holding model.json (the JSON part plus
+ * weightsPath: 'weights.bin') and weights.bin (node.ts: saveModel).
+ *
+ * deserializeModel treats its input as hostile: it checks every field, and
+ * the sizes the model would allocate, before it allocates anything in wasm
+ * memory, so a bad file costs no memory; every failure is a ModelFormatError
+ * that says what is wrong and where.
+ */
+import { Backend } from '../runtime/backend.js';
+import { getBackend } from '../runtime/init.js';
+import { ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
+import { fmt, sizeOf } from '../tensor.js';
+import { LAYER_REGISTRY, layerFromJSON, type Layer, type LayerJSON } from '../layers/layer.js';
+import { checkLoss, type LossName } from '../losses/index.js';
+import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
+import { Sequential } from '../models/sequential.js';
+import { checkPlainJSON, formatError, isRecord, parseJSONText, show } from './json.js';
+
+/** The `format` field of every saved model. */
+export const MODEL_FORMAT = 'simdnn-model';
+/** The format version this build writes and reads. */
+export const MODEL_FORMAT_VERSION = 1;
+
+// Bounds on what a loaded model may make us allocate. Wasm32 memory is at
+// most 4 GiB, and parameters, gradients and Adam's two moments take 16 bytes
+// per parameter, so 2^28 parameters is already beyond what can load; the
+// bound exists so a forged header fails fast instead of trying.
+/** Most parameters a loaded model may have (all weights together). */
+export const MAX_PARAMS = 2 ** 28;
+/** Largest single dimension of an input, output or weight shape. */
+export const MAX_DIM = 2 ** 24;
+/** Most values in one sample: the input shape's product, and all layers' outputs together (each is kept for backward). */
+export const MAX_SAMPLE_SIZE = 2 ** 26;
+/** Most axes of a per-sample shape. */
+export const MAX_RANK = 8;
+/** Most layers in a loaded model (adding a layer checks its name against all others). */
+export const MAX_LAYERS = 4096;
+/** Most metrics in a training config. */
+const MAX_METRICS = 16;
+
+/** One weight's entry in ModelArtifacts.weightSpecs. */
+export interface WeightEntry {
+  /** '<layer name>/<param name>', e.g. 'dense_1/kernel'. */
+  name: string;
+  shape: number[];
+  dtype: 'float32';
+  /** Byte offset in weightData. */
+  offset: number;
+  /** 4 * product(shape). */
+  byteLength: number;
+}
+
+/** How a saved model was compiled: Sequential.compileConfig() output. */
+export interface TrainingConfig {
+  loss: string;
+  metrics: string[];
+  fromLogits: boolean;
+  /** optimizer.getConfig(): className plus hyperparameters (a schedule as its config). */
+  optimizer: Record<string, unknown>;
+}
+
+/** A saved model: the architecture, how it was compiled, and its weights (see the format notes in src/io/format.ts). */
+export interface ModelArtifacts {
+  format: 'simdnn-model';
+  version: 1;
+  modelTopology: { className: 'Sequential'; config: { name: string; layers: LayerJSON[] } };
+  inputShape: number[];
+  training: TrainingConfig | null;
+  weightSpecs: WeightEntry[];
+  /** Every weight as little-endian float32, packed back to back in weightSpecs order. */
+  weightData: Uint8Array;
+}
+
+/** The model.json of a saved directory: ModelArtifacts without weightData, plus where the weights are. */
+export type ModelJSON = Omit<ModelArtifacts, 'weightData'> & {
+  /** The weights file, relative to model.json's directory. */
+  weightsPath: string;
+};
+
+/** Options of serializeModel() and saveModel(). */
+export interface SerializeOptions {
+  /**
+   * Save the loss, metrics and optimizer so the loaded model is compiled.
+   * Default true; false saves architecture and weights only (needed when the
+   * learning rate is a plain function, which cannot be saved).
+   */
+  includeTraining?: boolean;
+}
+
+/** Options of deserializeModel() and the loaders. */
+export interface LoadOptions {
+  /** Backend to allocate the model in; default: the one init() created. */
+  backend?: Backend;
+  /** Seed of the loaded model's generator (dropout, shuffling); default: random. */
+  seed?: number;
+}
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+/**
+ * Captures a built model as ModelArtifacts: architecture, input shape,
+ * compile settings and a copy of the weights. Throws ValueError when the
+ * model is not built or holds a non-finite weight (it could not be loaded).
+ */
+export function serializeModel(model: Sequential, opts: SerializeOptions = {}): ModelArtifacts {
+  const op = 'serializeModel';
+  if (!(model instanceof Sequential)) throw new ValueError(`${op}: expected a Sequential model, got ${describe(model)}`);
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
+  if (opts.includeTraining !== undefined && typeof opts.includeTraining !== 'boolean') {
+    throw new ValueError(`${op}: includeTraining must be a boolean, got ${describe(opts.includeTraining)}`);
+  }
+  if (!model.built) throw new ValueError(`${op}: the model is not built yet (give the first layer an inputShape, or fit / predict first)`);
+  const training = opts.includeTraining === false ? null : model.compileConfig();
+  if (training && !(model.optimizer instanceof LBFGS) && training.optimizer.learningRate === null) {
+    throw new ValueError(
+      `${op}: the optimizer's learning rate is a plain function, which cannot be saved; use stepDecay, exponentialDecay or cosineDecay, ` +
+        `or pass { includeTraining: false } to save the architecture and weights only`,
+    );
+  }
+  const weightSpecs: WeightEntry[] = [];
+  const arrays: Float32Array[] = [];
+  let offset = 0;
+  const tensors = model.getWeights();
+  try {
+    let t = 0;
+    for (const layer of model.layers) {
+      for (const p of layer.params()) {
+        const values = tensors[t++].toFloat32Array();
+        const name = `${layer.name}/${p.name}`;
+        const bad = values.findIndex((v) => !Number.isFinite(v));
+        if (bad >= 0) throw new ValueError(`${op}: weight ${name}[${bad}] is ${describe(values[bad])}; a model with non-finite weights cannot be loaded again`);
+        weightSpecs.push({ name, shape: p.shape.slice(), dtype: 'float32', offset, byteLength: values.length * 4 });
+        arrays.push(values);
+        offset += values.length * 4;
+      }
+    }
+  } finally {
+    for (const w of tensors) w.dispose();
+  }
+  const weightData = new Uint8Array(offset);
+  arrays.forEach((a, i) => writeF32LE(weightData, weightSpecs[i].offset, a));
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_FORMAT_VERSION,
+    modelTopology: model.toJSON(),
+    inputShape: (model.layers[0].inputShape as number[]).slice(),
+    training,
+    weightSpecs,
+    weightData,
+  };
+}
+
+/**
+ * Recreates a model from ModelArtifacts (or anything claiming to be one),
+ * built, with its weights, and compiled when the artifacts carry a training
+ * config. Everything is validated before any wasm memory is allocated; every
+ * problem with the artifacts is a ModelFormatError naming the field.
+ */
+export function deserializeModel(artifacts: unknown, opts: LoadOptions = {}): Sequential {
+  return deserializeAs('deserializeModel', artifacts, opts);
+}
+
+/**
+ * Recreates a model from a model.json (parsed, or its text) and the bytes of
+ * its weights file, for runtimes that fetch the two themselves (browsers).
+ * The model.json's weightsPath is not read here: resolving it is the
+ * caller's business.
+ */
+export function modelFromJSONAndWeights(json: unknown, weights: Uint8Array, opts: LoadOptions = {}): Sequential {
+  return modelFromParts('modelFromJSONAndWeights', json, weights, opts);
+}
+
+/** modelFromJSONAndWeights() with the operation name used in messages (loadModel passes its own). */
+export function modelFromParts(op: string, json: unknown, weights: Uint8Array, opts: LoadOptions): Sequential {
+  const parsed = typeof json === 'string' ? parseJSONText(op, 'model.json', json, 0) : json;
+  if (!isRecord(parsed)) throw formatError(op, 'model.json', `must be a JSON object, got ${show(parsed)}`);
+  if (!(weights instanceof Uint8Array)) throw formatError(op, 'weights', `must be a Uint8Array, got ${show(weights)}`);
+  return deserializeAs(op, { ...parsed, weightData: weights }, opts);
+}
+
+/** Checks the fields every reader needs first, so an unrelated file is recognised as such at once. */
+export function checkFormatAndVersion(op: string, a: Record<string, unknown>): void {
+  if (a.format !== MODEL_FORMAT) throw formatError(op, 'format', `expected ${JSON.stringify(MODEL_FORMAT)}, got ${show(a.format)}; this is not a simdnn model`);
+  const v = a.version;
+  if (typeof v === 'number' && Number.isInteger(v) && v > MODEL_FORMAT_VERSION) {
+    throw formatError(op, 'version', `the model was saved by a newer simdnn (format version ${v}); this simdnn reads version ${MODEL_FORMAT_VERSION}`);
+  }
+  if (v !== MODEL_FORMAT_VERSION) throw formatError(op, 'version', `expected ${MODEL_FORMAT_VERSION}, got ${show(v)}`);
+}
+
+interface Expected {
+  name: string;
+  shape: number[];
+  size: number;
+}
+
+/** deserializeModel() with the operation name used in messages (loadModel passes its own). */
+export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions): Sequential {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
+  if (opts.backend !== undefined && !(opts.backend instanceof Backend)) throw new ValueError(`${op}: backend must be a Backend, got ${describe(opts.backend)}`);
+  if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) {
+    throw new ValueError(`${op}: seed must be a finite number, got ${describe(opts.seed)}`);
+  }
+  // Resolved first: a missing init() is the caller's mistake, not the file's.
+  const backend = opts.backend ?? getBackend();
+  backend.check();
+
+  if (!isRecord(artifacts)) throw formatError(op, '', `expected model artifacts (an object), got ${show(artifacts)}`);
+  checkFormatAndVersion(op, artifacts);
+  // Absent fields are left to the checks below, which say what each must be.
+  for (const key of ['modelTopology', 'inputShape', 'training', 'weightSpecs'] as const) {
+    if (artifacts[key] !== undefined) checkPlainJSON(op, key, artifacts[key]);
+  }
+  const weightData = artifacts.weightData;
+  if (!(weightData instanceof Uint8Array)) throw formatError(op, 'weightData', `must be a Uint8Array, got ${show(weightData)}`);
+
+  const inputShape = checkInputShape(op, artifacts.inputShape);
+  const model = topologyToModel(op, artifacts.modelTopology, inputShape, backend, opts.seed);
+  let training: Training | null = null;
+  try {
+    const expected = plannedWeights(op, model, inputShape);
+    const values = readWeights(op, artifacts.weightSpecs, weightData, expected);
+    training = checkTraining(op, artifacts.training);
+    // Everything is validated; only now is wasm memory allocated.
+    try {
+      model.build(inputShape);
+    } catch (err) {
+      throw rethrow(op, 'modelTopology', err, 'could not build the model');
+    }
+    let w = 0;
+    for (const layer of model.layers) {
+      const n = layer.params().length;
+      try {
+        layer.setWeights(values.slice(w, w + n));
+      } catch (err) {
+        throw rethrow(op, `weightSpecs[${w}]`, err, `could not set the weights of ${layer.name}`);
+      }
+      w += n;
+    }
+    if (training) {
+      try {
+        model.compile({ optimizer: training.optimizer, loss: training.loss as LossName, metrics: training.metrics, fromLogits: training.fromLogits });
+      } catch (err) {
+        throw rethrow(op, 'training', err, 'could not compile the model');
+      }
+    }
+  } catch (err) {
+    // dispose() frees the arenas and a compiled optimizer's state; an optimizer that compile() refused holds no memory, so disposing it too is harmless.
+    training?.optimizer.dispose();
+    model.dispose();
+    throw err;
+  }
+  return model;
+}
+
+/** Wraps an error from library code as a ModelFormatError at `where`; anything that is not a SimdnnError is a bug and passes through. */
+function rethrow(op: string, where: string, err: unknown, what: string): Error {
+  if (err instanceof ModelFormatError) return err;
+  if (err instanceof SimdnnError) return formatError(op, where, `${what}: ${err.message}`);
+  return err as Error;
+}
+
+function checkInputShape(op: string, value: unknown): number[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RANK) {
+    throw formatError(op, 'inputShape', `must be an array of 1 to ${MAX_RANK} positive integers, got ${show(value)}`);
+  }
+  value.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw formatError(op, `inputShape[${i}]`, `must be a positive integer, got ${show(d)}`);
+    if (d > MAX_DIM) throw formatError(op, `inputShape[${i}]`, `refusing to allocate a dimension of ${d} (more than ${MAX_DIM})`);
+  });
+  const size = sizeOf(value as number[]);
+  if (size > MAX_SAMPLE_SIZE) throw formatError(op, 'inputShape', `refusing to allocate samples of ${fmt(value as number[])} = ${size} values (more than ${MAX_SAMPLE_SIZE})`);
+  return (value as number[]).slice();
+}
+
+/** Checks the topology's structure, then builds the (unbuilt) model, locating any error a layer constructor throws. */
+function topologyToModel(op: string, topology: unknown, inputShape: number[], backend: Backend, seed: number | undefined): Sequential {
+  const where = 'modelTopology';
+  if (!isRecord(topology)) throw formatError(op, where, `must be an object, got ${show(topology)}`);
+  if (topology.className !== 'Sequential') throw formatError(op, `${where}.className`, `expected "Sequential", got ${show(topology.className)}`);
+  const config = topology.config;
+  if (!isRecord(config)) throw formatError(op, `${where}.config`, `must be an object, got ${show(config)}`);
+  if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
+    throw formatError(op, `${where}.config.name`, `must be a non-empty string, got ${show(config.name)}`);
+  }
+  const layers = config.layers;
+  if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_LAYERS) {
+    throw formatError(op, `${where}.config.layers`, `must be an array of 1 to ${MAX_LAYERS} layers, got ${show(layers)}`);
+  }
+  const names = new Set<string>();
+  layers.forEach((l: unknown, i) => {
+    const at = `${where}.config.layers[${i}]`;
+    if (!isRecord(l)) throw formatError(op, at, `must be an object { className, config }, got ${show(l)}`);
+    if (typeof l.className !== 'string' || !LAYER_REGISTRY.has(l.className)) {
+      throw formatError(op, `${at}.className`, `unknown layer class ${show(l.className)}; known: ${[...LAYER_REGISTRY.keys()].join(', ')}`);
+    }
+    if (!isRecord(l.config)) throw formatError(op, `${at}.config`, `must be an object, got ${show(l.config)}`);
+    // Weight names are '<layer name>/<param>', so every layer must carry the name it was saved with.
+    const name = l.config.name;
+    if (typeof name !== 'string' || name === '') throw formatError(op, `${at}.config.name`, `must be a non-empty string, got ${show(name)}`);
+    if (names.has(name)) throw formatError(op, `${at}.config.name`, `a layer named ${show(name)} appears twice`);
+    names.add(name);
+  });
+  const first = (layers[0] as LayerJSON).config.inputShape;
+  if (first !== undefined && !(Array.isArray(first) && first.length === inputShape.length && first.every((d, i) => d === inputShape[i]))) {
+    throw formatError(op, `${where}.config.layers[0].config.inputShape`, `is ${show(first)} but inputShape is ${fmt(inputShape)}`);
+  }
+  try {
+    return Sequential.fromJSON(topology, { backend, seed });
+  } catch (err) {
+    if (!(err instanceof SimdnnError)) throw err;
+    throw locateLayerError(op, layers as LayerJSON[], err);
+  }
+}
+
+/** Finds which layer's config made Sequential.fromJSON throw, and which field when the message names one. */
+function locateLayerError(op: string, layers: LayerJSON[], err: SimdnnError): ModelFormatError {
+  for (let i = 0; i < layers.length; i++) {
+    try {
+      layerFromJSON(layers[i]);
+    } catch (e) {
+      if (!(e instanceof SimdnnError)) throw e;
+      // Layer constructors word their errors '<op>: <field> must ...'.
+      const field = /^[\w.]+: ([A-Za-z_]\w*) must\b/.exec(e.message)?.[1];
+      const at = `modelTopology.config.layers[${i}]${field !== undefined && field !== 'config' ? `.config.${field}` : ''}`;
+      return formatError(op, at, e.message);
+    }
+  }
+  return formatError(op, 'modelTopology', err.message);
+}
+
+/**
+ * Declares every layer's weights for the input shape (Layer.build only
+ * computes shapes; the model allocates later) and checks the sizes the model
+ * would allocate. Returns the weights the file must hold, in order.
+ */
+function plannedWeights(op: string, model: Sequential, inputShape: number[]): Expected[] {
+  const out: Expected[] = [];
+  let total = 0;
+  let activations = 0;
+  let shape: readonly number[] = inputShape;
+  model.layers.forEach((layer: Layer, i) => {
+    const at = `modelTopology.config.layers[${i}]`;
+    try {
+      layer.build(shape);
+    } catch (err) {
+      if (!(err instanceof SimdnnError)) throw err;
+      throw formatError(op, at, `layer ${layer.name} cannot take inputs of shape ${fmt(shape)}: ${err.message}`);
+    }
+    const outShape = layer.outputShape as number[];
+    activations += sizeOf(outShape);
+    if (outShape.some((d) => d > MAX_DIM) || activations > MAX_SAMPLE_SIZE) {
+      throw formatError(
+        op, at,
+        `refusing to allocate the output of ${layer.name}, ${fmt(outShape)} per sample ` +
+          `(at most ${MAX_DIM} per axis, and ${MAX_SAMPLE_SIZE} values per sample for all layers' outputs together)`,
+      );
+    }
+    for (const w of layer.specs()) {
+      const name = `${layer.name}/${w.name}`;
+      const size = sizeOf(w.shape);
+      total += size;
+      if (w.shape.some((d) => d > MAX_DIM) || total > MAX_PARAMS) {
+        throw formatError(op, at, `refusing to allocate ${name} of shape ${fmt(w.shape)} (${size} parameters; at most ${MAX_DIM} per axis and ${MAX_PARAMS} in the whole model)`);
+      }
+      out.push({ name, shape: w.shape.slice(), size });
+    }
+    shape = outShape;
+  });
+  return out;
+}
+
+/** Checks weightSpecs against the weights the model declares and against weightData, and decodes every weight. */
+function readWeights(op: string, specs: unknown, data: Uint8Array, expected: Expected[]): Float32Array[] {
+  if (!Array.isArray(specs)) throw formatError(op, 'weightSpecs', `must be an array, got ${show(specs)}`);
+  const listed = expected.map((e) => e.name).join(', ');
+  const given = new Set<string>();
+  specs.forEach((s: unknown, i) => {
+    if (!isRecord(s)) throw formatError(op, `weightSpecs[${i}]`, `must be an object { name, shape, dtype, offset, byteLength }, got ${show(s)}`);
+    if (typeof s.name !== 'string') throw formatError(op, `weightSpecs[${i}].name`, `must be a string, got ${show(s.name)}`);
+    if (given.has(s.name)) throw formatError(op, `weightSpecs[${i}].name`, `weight ${show(s.name)} is listed twice`);
+    given.add(s.name);
+  });
+  const missing = expected.find((e) => !given.has(e.name));
+  if (missing) throw formatError(op, 'weightSpecs', `missing weight ${show(missing.name)}; the model has ${expected.length} weights: ${listed}`);
+  const names = new Set(expected.map((e) => e.name));
+  const extra = (specs as { name: string }[]).findIndex((s) => !names.has(s.name));
+  if (extra >= 0) {
+    throw formatError(op, `weightSpecs[${extra}].name`, `unexpected weight ${show(specs[extra].name)}; the model has ${expected.length} weights: ${listed}`);
+  }
+  const values: Float32Array[] = [];
+  let offset = 0;
+  expected.forEach((e, i) => {
+    const s = specs[i] as Record<string, unknown>;
+    const at = `weightSpecs[${i}]`;
+    if (s.name !== e.name) throw formatError(op, `${at}.name`, `expected ${show(e.name)} (weights are listed in layer order), got ${show(s.name)}`);
+    const shape = s.shape;
+    if (!Array.isArray(shape) || shape.length !== e.shape.length || !shape.every((d, j) => d === e.shape[j])) {
+      throw formatError(op, `${at}.shape`, `${e.name} must have shape ${fmt(e.shape)}, got ${show(shape)}`);
+    }
+    if (s.dtype !== 'float32') throw formatError(op, `${at}.dtype`, `${e.name} must be "float32", got ${show(s.dtype)}`);
+    const bytes = e.size * 4;
+    if (s.byteLength !== bytes) throw formatError(op, `${at}.byteLength`, `${e.name} of shape ${fmt(e.shape)} in float32 takes ${bytes} bytes, got ${show(s.byteLength)}`);
+    const o = s.offset;
+    if (typeof o !== 'number' || !Number.isInteger(o) || o < 0) throw formatError(op, `${at}.offset`, `must be a non-negative integer, got ${show(o)}`);
+    if (o + bytes > data.length) {
+      throw formatError(op, `${at}.offset`, `${e.name} at bytes ${o} to ${o + bytes} lies outside weightData (${data.length} bytes)`);
+    }
+    if (o !== offset) throw formatError(op, `${at}.offset`, `expected ${offset} (weights are packed back to back in order), got ${o}`);
+    const v = readF32LE(data, o, e.size);
+    const bad = firstNonFinite(v);
+    if (bad >= 0) throw formatError(op, 'weightData', `weight ${e.name}[${bad}] is ${describe(v[bad])} (at byte ${o + 4 * bad}); weights must be finite`);
+    values.push(v);
+    offset += bytes;
+  });
+  if (data.length !== offset) throw formatError(op, 'weightData', `is ${data.length} bytes but weightSpecs describe ${offset}`);
+  return values;
+}
+
+interface Training {
+  loss: string;
+  metrics: string[];
+  fromLogits: boolean;
+  optimizer: Optimizer | LBFGS;
+}
+
+/** Validates a training config and recreates its optimizer (which allocates nothing until compile binds it). */
+function checkTraining(op: string, value: unknown): Training | null {
+  if (value === null || value === undefined) return null;
+  if (!isRecord(value)) throw formatError(op, 'training', `must be an object { loss, metrics, fromLogits, optimizer } or null, got ${show(value)}`);
+  const { loss, metrics, fromLogits, optimizer } = value;
+  // checkLoss looks names up in an object literal; insist on a string result so 'toString' is no loss.
+  let canonical: unknown;
+  try {
+    canonical = typeof loss === 'string' ? checkLoss(op, loss) : undefined;
+  } catch (err) {
+    throw rethrow(op, 'training.loss', err, 'unknown loss');
+  }
+  if (typeof canonical !== 'string') throw formatError(op, 'training.loss', `unknown loss ${show(loss)}`);
+  if (!Array.isArray(metrics) || metrics.length > MAX_METRICS || !metrics.every((m) => typeof m === 'string')) {
+    throw formatError(op, 'training.metrics', `must be an array of at most ${MAX_METRICS} metric names, got ${show(metrics)}`);
+  }
+  if (typeof fromLogits !== 'boolean') throw formatError(op, 'training.fromLogits', `must be a boolean, got ${show(fromLogits)}`);
+  if (!isRecord(optimizer)) throw formatError(op, 'training.optimizer', `must be an optimizer config object, got ${show(optimizer)}`);
+  if (optimizer.className !== 'LBFGS') {
+    const lr = optimizer.learningRate;
+    if (!(typeof lr === 'number' || isRecord(lr))) {
+      throw formatError(op, 'training.optimizer.learningRate', `must be a number or a schedule config, got ${show(lr)}`);
+    }
+  }
+  let opt: Optimizer | LBFGS;
+  try {
+    opt = optimizerFromConfig(optimizer);
+  } catch (err) {
+    throw rethrow(op, 'training.optimizer', err, 'bad optimizer config');
+  }
+  return { loss, metrics: metrics.slice(), fromLogits, optimizer: opt } as Training;
+}
+
+function firstNonFinite(a: Float32Array): number {
+  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
+  return -1;
+}
+
+/** Decodes `count` little-endian float32 values starting at byte `offset` (any alignment). */
+function readF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
+  const out = new Float32Array(count);
+  if (HOST_LITTLE_ENDIAN) {
+    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 4));
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
+    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+/** Encodes float32 values little-endian into `bytes` at `offset`. */
+function writeF32LE(bytes: Uint8Array, offset: number, values: Float32Array): void {
+  if (HOST_LITTLE_ENDIAN) {
+    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
+  } else {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, values.byteLength);
+    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
+  }
+}

@@ -1,0 +1,6 @@
+// The browser-safe part of saving and loading; files on disk are in ./node.ts (simdnn/node).
+export {
+  serializeModel, deserializeModel, modelFromJSONAndWeights, MODEL_FORMAT, MODEL_FORMAT_VERSION,
+  type ModelArtifacts, type ModelJSON, type WeightEntry, type TrainingConfig, type SerializeOptions, type LoadOptions,
+} from './format.js';
+export { encodeModelFile, decodeModelFile } from './container.js';
