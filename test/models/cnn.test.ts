@@ -66,3 +66,62 @@ describe('convolutional networks learn', () => {
     expect(h.history.val_accuracy.at(-1)).toBeGreaterThanOrEqual(0.9);
   }, 60_000);
 });
+
+describe('convolutional models round-trip', () => {
+  it('save/load of conv, pooling, reshape and flatten layers gives bit-identical predictions', async () => {
+    const { serializeModel, deserializeModel, encodeModelFile, decodeModelFile } = await import('../../src/index.js');
+    const model = sequential({
+      seed: 4,
+      layers: [
+        layers.reshape({ targetShape: [8, 8, 1], inputShape: [64] }),
+        layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', strides: 1, dilationRate: 1, activation: 'leakyRelu', alpha: 0.1 }),
+        layers.l2Pooling2d({ poolSize: 2 }),
+        layers.conv2d({ filters: 6, kernelSize: [2, 1], useBias: false }),
+        layers.maxPooling2d({ poolSize: 2, strides: 1, padding: 'same' }),
+        layers.flatten(),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = randArray(10 * 64, 9);
+    await model.fit(x, Int32Array.from({ length: 10 }, (_, i) => i % 3), { epochs: 2, batchSize: 5 });
+    const loaded = deserializeModel(decodeModelFile(encodeModelFile(serializeModel(model))));
+    const a = model.predict(x).toFloat32Array();
+    const b = loaded.predict(x).toFloat32Array();
+    expect(new Uint32Array(b.buffer)).toEqual(new Uint32Array(a.buffer));
+    expect(loaded.toJSON()).toEqual(model.toJSON());
+    const c1 = loaded.layers.find((l) => l.className === 'Conv1D' || l.className === 'Conv2D');
+    expect(c1?.getWeights()[0].shape).toEqual([3, 3, 1, 4]);
+    model.dispose();
+    loaded.dispose();
+  });
+
+  it('conv1d kernel layout is [kernelSize, inChannels, filters] (Keras)', () => {
+    const model = sequential({ seed: 1, layers: [layers.conv1d({ filters: 5, kernelSize: 3, inputShape: [10, 2] })] });
+    model.build();
+    expect(model.layers[0].getWeights().map((t) => t.shape)).toEqual([[3, 2, 5], [5]]);
+    expect(model.outputShape).toEqual([8, 5]);
+    // With weights set by hand, the output is the textbook sliding dot product.
+    const k = new Float32Array(3 * 2 * 5);
+    k[(1 * 2 + 0) * 5 + 0] = 1; // tap 1, channel 0, filter 0
+    k[(2 * 2 + 1) * 5 + 0] = -1; // tap 2, channel 1, filter 0
+    model.layers[0].setWeights([k, new Float32Array(5)]);
+    const x = Float32Array.from({ length: 20 }, (_, i) => i); // x[t][c] = 2t + c
+    const y = model.predict(x).toFloat32Array();
+    for (let t = 0; t < 8; t++) expect(y[t * 5]).toBe(x[(t + 1) * 2] - x[(t + 2) * 2 + 1]);
+  });
+
+  it('rejects bad convolution arguments with messages naming them', () => {
+    expect(() => layers.conv2d({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer, got 0/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: [3] })).toThrow(/kernelSize must be a positive integer or a pair of them, got \[3\]/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'valid' or 'same', got "full"/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, strides: 2, dilationRate: 2 })).toThrow(/strides > 1 together with dilationRate > 1/);
+    expect(() => layers.conv2d({ filters: 2, kernelSize: 3, activation: 'softmax' })).toThrow(/softmax' is not available on a convolution/);
+    const tooBig = sequential({ layers: [layers.conv2d({ filters: 2, kernelSize: 5, inputShape: [4, 4, 1] })] });
+    expect(() => tooBig.build()).toThrow(/a window of 5 does not fit an input of size 4 with 'valid' padding/);
+    const wrongRank = sequential({ layers: [layers.conv2d({ filters: 2, kernelSize: 3, inputShape: [28, 28] })] });
+    expect(() => wrongRank.build()).toThrow(/expects per-sample input \[height, width, channels\], got \[28,28\]/);
+    expect(() => layers.reshape({ targetShape: [-1, -1] })).toThrow(/at most one -1/);
+    expect(() => layers.maxPooling2d({ poolSize: 0 })).toThrow(/poolSize must be a positive integer/);
+  });
+});
