@@ -1,5 +1,8 @@
 import typescript from '@rollup/plugin-typescript';
 import terser from '@rollup/plugin-terser';
+import { nodeResolve } from '@rollup/plugin-node-resolve';
+import commonjs from '@rollup/plugin-commonjs';
+import { builtinModules } from 'node:module';
 
 // The library entries, each as ESM and CJS, sharing one chunk so `simdnn` and
 // `simdnn/node` see the same module state (one default backend). The wasm
@@ -18,5 +21,16 @@ export default [
     ],
     // Minified: parsing is most of the cold start (with source maps for debugging).
     plugins: [ts(), terser({ format: { comments: false } })],
+  },
+  // The `simdnn` command: one self-contained ESM file with commander and
+  // cli-progress bundled in (they are devDependencies, so installing simdnn
+  // pulls in nothing). It carries its own copy of the library rather than
+  // importing dist/node.js: a command is one process with one backend, so a
+  // second module state is never shared with anything.
+  {
+    input: 'src/cli/main.ts',
+    external: [...external, ...builtinModules],
+    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', sourcemap: true },
+    plugins: [ts(), nodeResolve({ preferBuiltins: true }), commonjs(), terser({ format: { comments: false } })],
   },
 ];

