@@ -20,7 +20,7 @@ export interface TrainOptions {
   data: DataSpec;
   labelColumn?: string | number;
   task: TaskChoice;
-  model: 'mlp';
+  model: 'mlp' | 'cnn';
   hidden?: number[];
   dropout: number;
   epochs?: number;
@@ -39,9 +39,12 @@ export interface TrainOptions {
 // the 36,000 augmented digits scores 97.95% on the 2,000 test digits after
 // about 6 s of training (37,000 samples/s). Tables are small, so a narrower
 // net, smaller batches (more steps per epoch) and more epochs suit them.
+// The LeNet-style CNN reaches 97.5-98% on the 2,000 test digits after 8
+// epochs on the 8,000 training digits (test/models/cnn.test.ts).
 const DEFAULTS = {
   image: { hidden: [256], epochs: 6, batchSize: 64, learningRate: 0.002 },
   table: { hidden: [32], epochs: 100, batchSize: 16, learningRate: 0.01 },
+  cnn: { hidden: [] as number[], epochs: 8, batchSize: 32, learningRate: 0.003 },
 };
 
 /** Runs `simdnn train`. */
@@ -51,7 +54,10 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   if (opts.augment && !data.image) {
     throw new UsageError(`option '--augment' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
   }
-  const d = data.image ? DEFAULTS.image : DEFAULTS.table;
+  if (opts.model === 'cnn' && !data.image) {
+    throw new UsageError(`option '--model cnn' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
+  }
+  const d = opts.model === 'cnn' ? DEFAULTS.cnn : data.image ? DEFAULTS.image : DEFAULTS.table;
   const hidden = opts.hidden ?? d.hidden;
   const epochs = opts.epochs ?? d.epochs;
   const batchSize = opts.batchSize ?? d.batchSize;
@@ -61,7 +67,9 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   const { fit, originals, val, scaling, target } = prepare(data, opts);
   const loadMs = performance.now() - started;
 
-  const model = buildModel(data.features, hidden, opts.dropout, outputs, classification, opts.seed);
+  const model = opts.model === 'cnn' && data.image
+    ? buildCnn(data.image, hidden, opts.dropout, outputs, opts.seed)
+    : buildModel(data.features, hidden, opts.dropout, outputs, classification, opts.seed);
   const steps = epochs * Math.ceil(fit.n / batchSize);
   const rate = opts.schedule === 'cosine' ? cosineDecay({ initialLearningRate: learningRate, decaySteps: steps }) : learningRate;
   model.compile({
@@ -70,9 +78,11 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
     metrics: classification ? ['accuracy'] : [],
   });
 
-  const arch = [data.features, ...hidden, outputs].join('-');
+  const arch = opts.model === 'cnn'
+    ? `LeNet-style CNN: conv 5x5x8 relu, maxpool 2, conv 5x5x16 relu, maxpool 2${hidden.map((u) => `, dense ${u} relu`).join('')}`
+    : `${[data.features, ...hidden, outputs].join('-')} MLP · relu${opts.dropout > 0 ? `, dropout ${opts.dropout}` : ''}`;
   out.log(banner(`${data.title} ${int(data.train.n)} train / ${int(data.test.n)} test`));
-  out.log(`model   ${arch} MLP · relu${opts.dropout > 0 ? `, dropout ${opts.dropout}` : ''} · ${classification ? `softmax over ${outputs} classes` : 'linear output, mse'} · ${int(model.countParams())} parameters`);
+  out.log(`model   ${arch} · ${classification ? `softmax over ${outputs} classes` : 'linear output, mse'} · ${int(model.countParams())} parameters`);
   const rows = opts.augment ? `${int(originals)} rows + ${fit.n / originals - 1} shifted copies each = ${int(fit.n)}` : `${int(fit.n)} rows`;
   out.log(`train   ${rows}${val ? ` · validation ${int(val.n)} rows` : ''} · ${opts.optimizer}, lr ${learningRate}${opts.schedule === 'cosine' ? ' cosine' : ''} · batch ${batchSize} · ${epochs} epochs`);
 
@@ -162,6 +172,23 @@ function buildModel(features: number, hidden: number[], dropout: number, outputs
     if (dropout > 0) stack.push(layers.dropout({ rate: dropout }));
   });
   stack.push(layers.dense({ units: outputs, activation: classification ? 'softmax' : 'linear', inputShape: hidden.length ? undefined : [features] }));
+  return sequential({ seed, layers: stack });
+}
+
+/** The LeNet-style network of the CNN proof: two 5x5 conv + 2x2 max-pool stages, then dense softmax. */
+function buildCnn(image: { width: number; height: number; channels: number }, hidden: number[], dropout: number, outputs: number, seed: number): Sequential {
+  const stack: Layer[] = [
+    layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [image.height, image.width, image.channels] }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+    layers.maxPooling2d({ poolSize: 2 }),
+    layers.flatten(),
+  ];
+  for (const units of hidden) {
+    stack.push(layers.dense({ units, activation: 'relu' }));
+    if (dropout > 0) stack.push(layers.dropout({ rate: dropout }));
+  }
+  stack.push(layers.dense({ units: outputs, activation: 'softmax' }));
   return sequential({ seed, layers: stack });
 }
 

@@ -200,6 +200,18 @@ describe('simdnn on MNIST', () => {
   });
 });
 
+describe('simdnn --model cnn', () => {
+  it('the LeNet-style CNN trains on MNIST, saves, and evaluates to the same accuracy', () => {
+    const train = simdnn('train', '--data', 'mnist', '--model', 'cnn', '--epochs', '1', '-q', '-o', 'lenet.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/^model\s+LeNet-style CNN: conv 5x5x8 relu, maxpool 2, conv 5x5x16 relu, maxpool 2 · softmax over 10 classes/m);
+    expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThan(0.85);
+    const ev = simdnn('evaluate', '--model', 'lenet.simdnn', '--data', 'mnist');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(accuracyOf(ev.stdout)).toBeCloseTo(accuracyOf(train.stdout, 'test accuracy'), 3);
+  });
+});
+
 describe('simdnn command-line errors', () => {
   const usage = (args: string[], message: RegExp) => {
     const r = simdnn(...args);
@@ -222,6 +234,8 @@ describe('simdnn command-line errors', () => {
     usage(['train', '--data', 'nosuch'], /option '--data <mnist\|iris\|file\.csv>' argument 'nosuch' is invalid\. Not mnist, iris or the path of a CSV file/);
     usage(['train', '--data', 'missing.csv'], /'--data <mnist\|iris\|file\.csv>' argument 'missing\.csv' is invalid\. No such file/);
     usage(['train', '--data', 'iris', '--augment'], /option '--augment' needs image data \(mnist\); --data iris is a table of 4 columns/);
+    usage(['train', '--data', 'iris', '--model', 'cnn'], /option '--model cnn' needs image data \(mnist\); --data iris is a table of 4 columns/);
+    usage(['train', '--data', 'iris', '--model', 'rnn'], /'--model <type>' argument 'rnn' is invalid\. Allowed choices are mlp, cnn/);
     usage(['train', '--data', 'flowers.csv', '--label-column', 'species'], /'--label-column <name\|index>' argument 'species' is invalid\. The label column "species" is not a column/);
     usage(['train', '--data', 'iris', '--task', 'regression'], /'--task <type>' argument 'regression' is invalid\. --data iris is a classification dataset/);
     usage(['train', '--data', 'flowers.csv', '--task', 'classification'], /'--task <type>' argument 'classification' is invalid\. The label column "petal_width" of flowers\.csv holds non-integer numbers such as 0\.2/);
