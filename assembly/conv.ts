@@ -53,6 +53,7 @@ export function f32_im2col_nhwc(
   n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   oh: i32, ow: i32, x: usize, col: usize,
 ): void {
+  assert(oh >= 1 && ow >= 1 && (oh - 1) * sh - ph + (kh - 1) * dh < h + ph + sh, "f32_im2col_nhwc: output size inconsistent with input, window and stride");
   const K = kh * kw * c;
   let row = col;
   for (let b = 0; b < n; b++) {

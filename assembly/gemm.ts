@@ -321,6 +321,9 @@ export function f32_gemm(
   alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
   beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actAlpha: f32, work: usize,
 ): void {
+  // Preconditions, checked in the debug build (release builds use --noAssert).
+  assert(lda >= (transA ? m : k) && ldb >= (transB ? k : n) && ldc >= n, "f32_gemm: leading dimension smaller than the row length");
+  assert((work & 15) == 0, "f32_gemm: workspace not 16-byte aligned");
   if (m <= 0 || n <= 0) return;
   const relu = act == ACT_RELU;
   const postAct = act != ACT_IDENTITY && !relu;

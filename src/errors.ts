@@ -25,6 +25,9 @@ export class OutOfMemoryError extends SimdnnError {
 /** A tensor, model or backend was used after `dispose()`. */
 export class DisposedError extends SimdnnError {}
 
+/** A kernel precondition failed in the debug build of the wasm (a bug in the caller of the raw ABI). */
+export class KernelAssertionError extends SimdnnError {}
+
 /** The library was used before `await init()`, or initialisation failed. */
 export class InitError extends SimdnnError {}
 

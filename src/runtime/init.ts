@@ -1,5 +1,5 @@
 import { Backend, createMemory, type BackendInfo, type InitOptions, type Instantiated } from './backend.js';
-import { InitError, ValueError, describe } from '../errors.js';
+import { InitError, KernelAssertionError, ValueError, describe } from '../errors.js';
 import { RELAXED_WASM, SCALAR_WASM, SIMD_WASM } from './generated/wasm.js';
 import type { BuildName } from './abi.js';
 
@@ -77,12 +77,21 @@ function chooseBuild(opts: InitOptions): BuildName {
   return 'scalar';
 }
 
+/** Reads an AssemblyScript string (UTF-16, byte length stored just before it) from linear memory. */
+function readAsString(memory: WebAssembly.Memory, ptr: number): string {
+  if (!ptr || ptr < 4 || ptr + 4 > memory.buffer.byteLength) return '';
+  const bytes = new Uint32Array(memory.buffer, ptr - 4, 1)[0];
+  if (ptr + bytes > memory.buffer.byteLength) return '';
+  return String.fromCharCode(...new Uint16Array(memory.buffer, ptr, bytes >>> 1));
+}
+
 function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
   return {
     env: {
       memory,
-      abort(_msg: number, _file: number, line: number, col: number) {
-        throw new InitError(`simdnn kernel assertion failed at line ${line}:${col}`);
+      // Only the debug build calls abort (release builds compile asserts out).
+      abort(msg: number, file: number, line: number, col: number) {
+        throw new KernelAssertionError(`simdnn kernel assertion failed: ${readAsString(memory, msg)} (${readAsString(memory, file)}:${line}:${col})`);
       },
     },
   };
