@@ -9,7 +9,7 @@ export { Backend, type BackendInfo, type InitOptions } from './runtime/backend.j
 export type { MemoryStats } from './runtime/allocator.js';
 export { ACT, type ActivationName, type BuildName, type KernelExports } from './runtime/abi.js';
 export {
-  SimdnnError, ShapeError, ValueError, OutOfMemoryError, DisposedError, InitError, ModelFormatError,
+  SimdnnError, ShapeError, ValueError, OutOfMemoryError, DisposedError, InitError, ModelFormatError, KernelAssertionError,
 } from './errors.js';
 export {
   Tensor, tensor, empty, zeros, ones, fill, tidy, keep, sizeOf,
