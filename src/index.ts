@@ -43,3 +43,15 @@ export {
 } from './data/browser.js';
 export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, type ModelArtifacts } from './io/index.js';
 export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';
+export {
+  Hopfield, type HopfieldOptions, type HopfieldRecallOptions, type HopfieldRecallResult, type HopfieldJSON, type HopfieldRule, type HopfieldStates,
+} from './classic/hopfield.js';
+export {
+  BoltzmannMachine, type BoltzmannOptions, type BoltzmannSampleOptions, type BoltzmannAnnealOptions, type BoltzmannAnnealResult,
+  type BoltzmannFitOptions, type BoltzmannLogs, type BoltzmannJSON, type AnnealSchedule,
+} from './classic/boltzmann.js';
+export {
+  RBM, type RBMOptions, type RBMFitOptions, type RBMSampleOptions, type RBMSample, type RBMWeights, type RBMJSON, type RBMVisibleType, type RBMInput,
+} from './classic/rbm.js';
+export { encodePng, filtersToPng, imagesToPng, type FilterGridOptions, type ImageGridOptions } from './classic/png.js';
+export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOptions, type DBNJSON } from './classic/dbn.js';

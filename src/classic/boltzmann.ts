@@ -1,0 +1,686 @@
+// General Boltzmann machine (Ackley, Hinton and Sejnowski 1985) with the
+// seeds' energy E = −(Σ_{i<j} w_ij s_i s_j + Σ_i θ_i s_i) over binary units
+// s_i ∈ {0, 1}, visible units first, then hidden ones, every pair connected.
+//
+// Gibbs sampling is sequential over units (unit i must see the units updated
+// before it) but independent across chains, so the machine runs R chains side
+// by side and updates one unit in all of them at once:
+//
+//   p  = sigmoid((w̃_i · S̃) / T)      one GEMM, m = 1, k = n + 1, n = R, sigmoid fused
+//   S[i, :] = bernoulli(p)              one f32_sample_bernoulli
+//
+// Memory layout:
+//   W̃  n x (n + 1) f32: row i is [w_i0 .. w_i(n−1), θ_i], symmetric in its
+//      n x n part with a zero diagonal, so w̃_i · s̃ = Σ_j w_ij s_j + θ_i = ΔE_i
+//   S̃  (n + 1) x R f32 per set of chains: row i is unit i in every chain,
+//      row n is all ones (it carries θ through the same product)
+// The Boltzmann learning rule then needs two more GEMMs per epoch:
+// W̃ += (η / R+) S+ S̃+ᵀ − (η / R−) S− S̃−ᵀ, whose last column is the θ update
+// <s_i>+ − <s_i>−.
+import type { Backend } from '../runtime/backend.js';
+import { getBackend } from '../runtime/init.js';
+import { ACT } from '../runtime/abi.js';
+import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelRng, randomSeed } from '../models/rng.js';
+
+/** Options of new BoltzmannMachine(). */
+export interface BoltzmannOptions {
+  /** Number of visible units (the ones data clamps), an integer in [1, 4096]. */
+  visible: number;
+  /** Number of hidden units; default 0. */
+  hidden?: number;
+  /** Seed of the initial chains and every draw; default a random one. */
+  seed?: number;
+  /** Initial weights: each w_ij uniform in [−initScale, initScale] from the seed; default 0.01. */
+  initScale?: number;
+  /** Backend to allocate in; default the one init() created. */
+  backend?: Backend;
+}
+
+/** Options of BoltzmannMachine.sample(). */
+export interface BoltzmannSampleOptions {
+  /** Gibbs sweeps (each visits every free unit once, in index order); default 1. */
+  steps?: number;
+  /** Temperature T > 0; default 1. */
+  temperature?: number;
+  /**
+   * Visible values held fixed (the clamped phase): one vector of `visible`
+   * 0/1 values for every chain, or one per chain. Only hidden units are then
+   * sampled.
+   */
+  clamp?: ArrayLike<number> | readonly ArrayLike<number>[];
+  /** Number of parallel chains; default the number of init states if given, else the current number (1 at first). Changing it starts new random chains. */
+  chains?: number;
+  /** 'keep' continues the chains (default), 'random' restarts them from uniform random states, or give one state per chain. */
+  init?: 'keep' | 'random' | readonly ArrayLike<number>[];
+  /** Reseeds the machine's random stream first. */
+  seed?: number;
+}
+
+/** A temperature schedule: explicit temperatures, or `steps` temperatures from `from` to `to`. */
+export type AnnealSchedule = readonly number[] | { from: number; to: number; steps: number; kind?: 'geometric' | 'linear' };
+
+/** Options of BoltzmannMachine.anneal(). */
+export interface BoltzmannAnnealOptions {
+  /** The temperatures to sweep at, in order (required). Geometric spacing by default for { from, to, steps }. */
+  schedule: AnnealSchedule;
+  /** Gibbs sweeps at each temperature; default 1. */
+  sweepsPerTemperature?: number;
+  /** Independent annealing runs side by side; default the current number of chains. */
+  chains?: number;
+  /** Visible values held fixed, as in sample(). */
+  clamp?: ArrayLike<number> | readonly ArrayLike<number>[];
+  /** Where the runs start; default 'random'. */
+  init?: 'keep' | 'random' | readonly ArrayLike<number>[];
+  /** Reseeds the machine's random stream first. */
+  seed?: number;
+}
+
+/** What anneal() returns. */
+export interface BoltzmannAnnealResult {
+  /** Final state of every run. */
+  states: Float32Array[];
+  /** Energy of each final state. */
+  energies: number[];
+  /** The lowest-energy final state. */
+  best: { state: Float32Array; energy: number };
+}
+
+/** Per-epoch figures of BoltzmannMachine.fit(). */
+export interface BoltzmannLogs {
+  /** Root mean square of <s_i s_j>+ − <s_i s_j>− over all weights and biases: the size of the gradient. */
+  gradientRms: number;
+}
+
+/** Options of BoltzmannMachine.fit(). */
+export interface BoltzmannFitOptions {
+  /** Passes over the data (one learning step each); default 100. */
+  epochs?: number;
+  /** η of Δw_ij = η (<s_i s_j>clamped − <s_i s_j>free); default 0.1. */
+  learningRate?: number;
+  /** Temperature of both phases; default 1. */
+  temperature?: number;
+  /** Gibbs sweeps per phase per epoch (the chains persist between epochs); default 5. */
+  sweeps?: number;
+  /** Free-phase chains; default 200. */
+  chains?: number;
+  /** Clamped-phase chains per data row (hidden units only); default 5. */
+  clampedChains?: number;
+  /** L2 weight decay λ on the weights (not the biases): Δw −= η λ w; default 0. */
+  weightDecay?: number;
+  /** Reseeds the machine's random stream first. */
+  seed?: number;
+  /** Called after every epoch (0-based). */
+  onEpochEnd?: (epoch: number, logs: BoltzmannLogs) => void;
+}
+
+/** The serialised form of a Boltzmann machine. */
+export interface BoltzmannJSON {
+  type: 'BoltzmannMachine';
+  version: 1;
+  visible: number;
+  hidden: number;
+  /** n x n row-major, symmetric, zero diagonal. */
+  weights: number[];
+  /** n biases θ. */
+  biases: number[];
+}
+
+const MAX_UNITS = 4096;
+
+/**
+ * A Boltzmann machine of binary stochastic units: unit i turns on with
+ * probability 1 / (1 + exp(−ΔE_i / T)), ΔE_i = Σ_j w_ij s_j + θ_i, so at
+ * temperature T the chains sample p(s) = exp(−E(s) / T) / Z. Gibbs sampling,
+ * simulated annealing, clamped and free phases, and the Boltzmann learning
+ * rule. Weights and chains live in wasm memory; call dispose() to free them.
+ */
+export class BoltzmannMachine {
+  /** Number of visible units (units 0 .. visible − 1). */
+  readonly visible: number;
+  /** Number of hidden units (units visible .. units − 1). */
+  readonly hidden: number;
+  /** visible + hidden. */
+  readonly units: number;
+  private readonly backend: Backend;
+  private readonly rng: ModelRng;
+  private readonly wPtr: number;
+  private sPtr = 0;
+  private pPtr = 0;
+  private nChains = 0;
+  private disposed = false;
+
+  /** Creates a machine with small random weights, zero biases and one random chain. */
+  constructor(options: BoltzmannOptions) {
+    const op = 'BoltzmannMachine';
+    if (options === null || typeof options !== 'object') {
+      throw new ValueError(`${op}: options must be an object with visible, got ${describe(options)}`);
+    }
+    const { visible, hidden = 0, seed, initScale = 0.01, backend } = options;
+    this.visible = checkInt(op, 'visible', visible, 1, MAX_UNITS);
+    this.hidden = checkInt(op, 'hidden', hidden, 0, MAX_UNITS - this.visible);
+    this.units = this.visible + this.hidden;
+    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
+      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
+    }
+    if (typeof initScale !== 'number' || !Number.isFinite(initScale) || initScale < 0) {
+      throw new ValueError(`${op}: initScale must be a finite number >= 0, got ${describe(initScale)}`);
+    }
+    const be = backend ?? getBackend();
+    this.backend = be;
+    const n = this.units;
+    this.wPtr = be.alloc(n * (n + 1) * 4);
+    try {
+      this.rng = new ModelRng(be, seed ?? randomSeed());
+    } catch (err) {
+      be.free(this.wPtr);
+      throw err;
+    }
+    // Upper triangle drawn in row order, mirrored; θ = 0.
+    const w = new Float32Array(n * (n + 1));
+    const draws = be.alloc(Math.max(1, (n * (n - 1)) / 2) * 4);
+    be.kernels.f32_rand_uniform(this.rng.ptr, (n * (n - 1)) / 2, -initScale, initScale, draws);
+    const f = be.f32();
+    let t = draws >>> 2;
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        w[i * (n + 1) + j] = f[t];
+        w[j * (n + 1) + i] = f[t++];
+      }
+    }
+    be.free(draws);
+    be.writeF32(this.wPtr, w);
+    this.setChains(1);
+  }
+
+  /** Rebuilds a machine from toJSON() output; throws ModelFormatError on anything malformed. */
+  static fromJSON(json: unknown, options: { seed?: number; backend?: Backend } = {}): BoltzmannMachine {
+    const op = 'BoltzmannMachine.fromJSON';
+    if (json === null || typeof json !== 'object') throw new ModelFormatError(`${op}: expected an object, got ${describe(json)}`);
+    const j = json as Partial<BoltzmannJSON>;
+    if (j.type !== 'BoltzmannMachine') throw new ModelFormatError(`${op}: type must be "BoltzmannMachine", got ${describe(j.type)}`);
+    if (j.version !== 1) throw new ModelFormatError(`${op}: version must be 1, got ${describe(j.version)}`);
+    for (const key of ['visible', 'hidden'] as const) {
+      const v = j[key];
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < (key === 'visible' ? 1 : 0) || v > MAX_UNITS) {
+        throw new ModelFormatError(`${op}: ${key} must be an integer in [${key === 'visible' ? 1 : 0}, ${MAX_UNITS}], got ${describe(v)}`);
+      }
+    }
+    const n = (j.visible as number) + (j.hidden as number);
+    if (n > MAX_UNITS) throw new ModelFormatError(`${op}: visible + hidden must be at most ${MAX_UNITS}, got ${n}`);
+    const weights = formatNumbers(op, 'weights', j.weights, n * n);
+    const biases = formatNumbers(op, 'biases', j.biases, n);
+    const bm = new BoltzmannMachine({ visible: j.visible as number, hidden: j.hidden, seed: options.seed, backend: options.backend });
+    try {
+      bm.setWeights({ weights, biases });
+    } catch (err) {
+      bm.dispose();
+      if (err instanceof ValueError || err instanceof ShapeError) {
+        throw new ModelFormatError(err.message.replace(/^BoltzmannMachine\.setWeights/, op));
+      }
+      throw err;
+    }
+    return bm;
+  }
+
+  /** Number of chains sample() continues. */
+  get chains(): number {
+    return this.nChains;
+  }
+
+  /** A copy of the weights (n x n, symmetric, zero diagonal) and biases θ. */
+  getWeights(): { weights: Float32Array; biases: Float32Array } {
+    this.check('getWeights');
+    const n = this.units;
+    const w = this.backend.readF32(this.wPtr, n * (n + 1));
+    const weights = new Float32Array(n * n);
+    const biases = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      weights.set(w.subarray(i * (n + 1), i * (n + 1) + n), i * n);
+      biases[i] = w[i * (n + 1) + n];
+    }
+    return { weights, biases };
+  }
+
+  /**
+   * Replaces weights (n x n nested or row-major; finite, symmetric, zero
+   * diagonal) and, when given, biases θ. Nothing changes on error.
+   */
+  setWeights(values: { weights: readonly ArrayLike<number>[] | ArrayLike<number>; biases?: ArrayLike<number> }): void {
+    const op = 'BoltzmannMachine.setWeights';
+    this.check(op);
+    if (values === null || typeof values !== 'object') throw new ValueError(`${op}: expected { weights, biases }, got ${describe(values)}`);
+    const n = this.units;
+    const w = squareMatrix(op, values.weights, n);
+    for (let i = 0; i < n; i++) {
+      if (w[i * n + i] !== 0) throw new ValueError(`${op}: the diagonal must be zero (no self-connections), got weights[${i}][${i}] = ${describe(w[i * n + i])}`);
+      for (let j = i + 1; j < n; j++) {
+        if (w[i * n + j] !== w[j * n + i]) {
+          throw new ValueError(`${op}: weights must be symmetric, got weights[${i}][${j}] = ${describe(w[i * n + j])} but weights[${j}][${i}] = ${describe(w[j * n + i])}`);
+        }
+      }
+    }
+    const cur = this.backend.readF32(this.wPtr, n * (n + 1));
+    let theta: Float32Array;
+    if (values.biases === undefined) {
+      theta = Float32Array.from({ length: n }, (_, i) => cur[i * (n + 1) + n]);
+    } else {
+      const b = values.biases;
+      if (b === null || typeof b !== 'object' || b.length !== n) throw new ShapeError(`${op}: biases must hold ${n} values, got ${describe(b)}`);
+      theta = new Float32Array(n);
+      for (let i = 0; i < n; i++) theta[i] = finiteValue(op, `biases[${i}]`, b[i]);
+    }
+    for (let i = 0; i < n; i++) {
+      cur.set(w.subarray(i * n, (i + 1) * n), i * (n + 1));
+      cur[i * (n + 1) + n] = theta[i];
+    }
+    this.backend.writeF32(this.wPtr, cur);
+  }
+
+  /** E(s) = −(Σ_{i<j} w_ij s_i s_j + Σ_i θ_i s_i) of one state of all units (0/1 values), in float64. */
+  energy(state: ArrayLike<number>): number {
+    const op = 'BoltzmannMachine.energy';
+    this.check(op);
+    const s = this.binaryRow(op, 'state', state, this.units);
+    return this.energyOf(this.backend.f32(), this.wPtr >>> 2, s, 0, 1);
+  }
+
+  /**
+   * The exact distribution exp(−E/T) / Z by enumeration, over all units or
+   * marginalised to the visible ones: entry k is the state whose unit i is
+   * bit i of k. For machines of at most 20 units (teaching, tests).
+   */
+  distribution(options: { temperature?: number; over?: 'all' | 'visible' } = {}): Float64Array {
+    const op = 'BoltzmannMachine.distribution';
+    this.check(op);
+    const t = temperatureOf(op, options.temperature ?? 1);
+    const over = options.over ?? 'all';
+    if (over !== 'all' && over !== 'visible') throw new ValueError(`${op}: over must be 'all' or 'visible', got ${describe(over)}`);
+    const n = this.units;
+    if (n > 20) throw new ValueError(`${op}: enumeration needs at most 20 units, this machine has ${n}`);
+    const f = this.backend.f32();
+    const base = this.wPtr >>> 2;
+    const count = 2 ** n;
+    const logits = new Float64Array(count);
+    const s = new Float32Array(n);
+    let max = -Infinity;
+    for (let k = 0; k < count; k++) {
+      for (let i = 0; i < n; i++) s[i] = (k >>> i) & 1;
+      logits[k] = -this.energyOf(f, base, s, 0, 1) / t;
+      if (logits[k] > max) max = logits[k];
+    }
+    const out = new Float64Array(over === 'all' ? count : 2 ** this.visible);
+    const mask = out.length - 1;
+    let z = 0;
+    for (let k = 0; k < count; k++) {
+      const p = Math.exp(logits[k] - max);
+      z += p;
+      out[k & mask] += p;
+    }
+    for (let k = 0; k < out.length; k++) out[k] /= z;
+    return out;
+  }
+
+  /** Runs Gibbs sweeps at temperature T on the machine's chains and returns each chain's state (visible units first). */
+  sample(options: BoltzmannSampleOptions = {}): Float32Array[] {
+    const op = 'BoltzmannMachine.sample';
+    this.check(op);
+    if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
+    const steps = checkInt(op, 'steps', options.steps ?? 1, 0);
+    const t = temperatureOf(op, options.temperature ?? 1);
+    this.prepare(op, options.chains, options.init ?? 'keep', options.clamp, options.seed);
+    const first = options.clamp === undefined ? 0 : this.visible;
+    for (let s = 0; s < steps; s++) this.sweep(this.sPtr, this.nChains, first, t);
+    return this.readChains();
+  }
+
+  /**
+   * Simulated annealing: Gibbs sweeps at each temperature of the schedule in
+   * turn, in every chain (independent runs). Returns the final states, their
+   * energies and the best of them.
+   */
+  anneal(options: BoltzmannAnnealOptions): BoltzmannAnnealResult {
+    const op = 'BoltzmannMachine.anneal';
+    this.check(op);
+    if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object with schedule, got ${describe(options)}`);
+    const temps = scheduleOf(op, options.schedule);
+    const per = checkInt(op, 'sweepsPerTemperature', options.sweepsPerTemperature ?? 1, 1);
+    this.prepare(op, options.chains, options.init ?? 'random', options.clamp, options.seed);
+    const first = options.clamp === undefined ? 0 : this.visible;
+    for (const t of temps) for (let s = 0; s < per; s++) this.sweep(this.sPtr, this.nChains, first, t);
+    const states = this.readChains();
+    const energies = states.map((s) => this.energyOf(this.backend.f32(), this.wPtr >>> 2, s, 0, 1));
+    let best = 0;
+    for (let i = 1; i < energies.length; i++) if (energies[i] < energies[best]) best = i;
+    return { states, energies, best: { state: states[best].slice(), energy: energies[best] } };
+  }
+
+  /**
+   * Learns the distribution of `data` (rows of `visible` 0/1 values) with the
+   * Boltzmann learning rule, one full-batch step per epoch:
+   * Δw_ij = η (<s_i s_j>clamped − <s_i s_j>free − λ w_ij), Δθ_i = η (<s_i>clamped − <s_i>free).
+   * Clamped statistics come from the data (with hidden units sampled given
+   * each row); free ones from persistent chains (the machine's own, which
+   * sample() continues afterwards). The 1/T of the exact gradient is folded
+   * into η.
+   */
+  fit(data: readonly ArrayLike<number>[] | Float32Array, options: BoltzmannFitOptions = {}): { epochs: number; history: BoltzmannLogs[] } {
+    const op = 'BoltzmannMachine.fit';
+    this.check(op);
+    if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
+    const rows = this.dataRows(op, data);
+    const v = this.visible;
+    const n = this.units;
+    const m = rows.length / v;
+    const epochs = checkInt(op, 'epochs', options.epochs ?? 100, 0);
+    const lr = positive(op, 'learningRate', options.learningRate ?? 0.1);
+    const t = temperatureOf(op, options.temperature ?? 1);
+    const sweeps = checkInt(op, 'sweeps', options.sweeps ?? 5, 1);
+    const chains = checkInt(op, 'chains', options.chains ?? 200, 1, 1 << 20);
+    const perRow = this.hidden === 0 ? 1 : checkInt(op, 'clampedChains', options.clampedChains ?? 5, 1, 1 << 20);
+    const wd = options.weightDecay ?? 0;
+    if (typeof wd !== 'number' || !Number.isFinite(wd) || wd < 0) throw new ValueError(`${op}: weightDecay must be a finite number >= 0, got ${describe(wd)}`);
+    if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== 'function') {
+      throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
+    }
+    if (options.seed !== undefined) this.rng.reseed(finiteValue(op, 'seed', options.seed));
+    if (chains !== this.nChains) this.setChains(chains);
+    const be = this.backend;
+    const k = be.kernels;
+    const rPos = m * perRow;
+    if (rPos > 1 << 22) throw new ValueError(`${op}: data rows x clampedChains must be at most ${1 << 22}, got ${rPos}`);
+    const posPtr = be.alloc((n + 1) * rPos * 4);
+    const probPtr = rPos > this.nChains ? be.alloc(rPos * 4) : 0;
+    const history: BoltzmannLogs[] = [];
+    try {
+      // Clamped chains: visible rows from the data (chain r holds row r / perRow), hidden rows random, last row ones.
+      const f = be.f32();
+      const pos = posPtr >>> 2;
+      for (let r = 0; r < rPos; r++) {
+        const row = Math.floor(r / perRow);
+        for (let i = 0; i < v; i++) f[pos + i * rPos + r] = rows[row * v + i];
+      }
+      if (this.hidden > 0) k.f32_rand_bernoulli(this.rng.ptr, this.hidden * rPos, 0.5, posPtr + v * rPos * 4);
+      k.f32_fill(rPos, 1, posPtr + n * rPos * 4);
+      const probs = probPtr || this.pPtr;
+      const before = new Float32Array(n * (n + 1));
+      for (let epoch = 0; epoch < epochs; epoch++) {
+        for (let s = 0; s < sweeps && this.hidden > 0; s++) this.sweep(posPtr, rPos, v, t, probs);
+        for (let s = 0; s < sweeps; s++) this.sweep(this.sPtr, this.nChains, 0, t);
+        before.set(be.f32().subarray(this.wPtr >>> 2, (this.wPtr >>> 2) + n * (n + 1)));
+        if (wd > 0) {
+          const w = be.f32();
+          const base = this.wPtr >>> 2;
+          for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[base + i * (n + 1) + j] *= 1 - lr * wd;
+        }
+        // W̃ += (η/R+) S+ S̃+ᵀ − (η/R−) S− S̃−ᵀ: rows 0..n−1 against all n + 1 rows.
+        this.gemm(0, 1, n, n + 1, rPos, lr / rPos, posPtr, rPos, posPtr, rPos, 1, this.wPtr, n + 1);
+        this.gemm(0, 1, n, n + 1, this.nChains, -lr / this.nChains, this.sPtr, this.nChains, this.sPtr, this.nChains, 1, this.wPtr, n + 1);
+        const w = be.f32();
+        const base = this.wPtr >>> 2;
+        let sq = 0;
+        for (let i = 0; i < n; i++) {
+          w[base + i * (n + 1) + i] = 0;
+          for (let j = 0; j <= n; j++) {
+            if (j > i && j < n) w[base + j * (n + 1) + i] = w[base + i * (n + 1) + j];
+            if (j !== i) {
+              const g = (w[base + i * (n + 1) + j] - before[i * (n + 1) + j]) / lr;
+              sq += g * g;
+            }
+          }
+        }
+        const logs = { gradientRms: Math.sqrt(sq / (n * n)) };
+        history.push(logs);
+        options.onEpochEnd?.(epoch, logs);
+      }
+    } finally {
+      be.free(posPtr);
+      if (probPtr) be.free(probPtr);
+    }
+    return { epochs, history };
+  }
+
+  /** A plain object with the weights and biases (exact float32 values). */
+  toJSON(): BoltzmannJSON {
+    const { weights, biases } = this.getWeights();
+    return { type: 'BoltzmannMachine', version: 1, visible: this.visible, hidden: this.hidden, weights: Array.from(weights), biases: Array.from(biases) };
+  }
+
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the machine's wasm memory; later use throws ValueError. Idempotent. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const be = this.backend;
+    for (const p of [this.wPtr, this.sPtr, this.pPtr]) if (p && be.isLive(p)) be.free(p);
+    this.rng.dispose();
+  }
+
+  // One Gibbs sweep over units first..n−1 of R chains at S̃ (see the header).
+  private sweep(sPtr: number, r: number, first: number, t: number, probs = this.pPtr): void {
+    const n = this.units;
+    const be = this.backend;
+    const k = be.kernels;
+    const work = be.gemmWorkspace(1, r, n + 1);
+    const state = this.rng.ptr;
+    for (let i = first; i < n; i++) {
+      k.f32_gemm(0, 0, 1, r, n + 1, 1 / t, this.wPtr + i * (n + 1) * 4, n + 1, sPtr, r, 0, probs, r, 0, ACT.sigmoid, 0, work);
+      k.f32_sample_bernoulli(state, r, probs, sPtr + i * r * 4);
+    }
+  }
+
+  // Applies chains / init / clamp / seed options to the machine's chains.
+  private prepare(op: string, chains: number | undefined, init: unknown, clamp: unknown, seed: number | undefined): void {
+    if (seed !== undefined) this.rng.reseed(finiteValue(op, 'seed', seed));
+    const want = chains === undefined ? (Array.isArray(init) ? init.length : this.nChains) : checkInt(op, 'chains', chains, 1, 1 << 22);
+    const n = this.units;
+    let initRows: Float32Array | null = null;
+    if (Array.isArray(init)) {
+      if (init.length !== want) throw new ShapeError(`${op}: init must hold one state per chain (${want}), got ${init.length}`);
+      initRows = new Float32Array(want * n);
+      init.forEach((row, r) => initRows!.set(this.binaryRow(op, `init[${r}]`, row as ArrayLike<number>, n), r * n));
+    } else if (init !== 'keep' && init !== 'random') {
+      throw new ValueError(`${op}: init must be 'keep', 'random' or an array of states, got ${describe(init)}`);
+    }
+    let clampRows: Float32Array | null = null;
+    if (clamp !== undefined) {
+      const v = this.visible;
+      if (clamp === null || typeof clamp !== 'object' || typeof (clamp as ArrayLike<number>).length !== 'number') {
+        throw new ShapeError(`${op}: clamp must be ${v} visible values or one such row per chain, got ${describe(clamp)}`);
+      }
+      const c = clamp as ArrayLike<unknown>;
+      if (c.length > 0 && typeof c[0] === 'object' && c[0] !== null) {
+        if (c.length !== want) throw new ShapeError(`${op}: clamp must hold one row per chain (${want}), got ${c.length}`);
+        clampRows = new Float32Array(want * v);
+        for (let r = 0; r < want; r++) clampRows.set(this.binaryRow(op, `clamp[${r}]`, c[r] as ArrayLike<number>, v), r * v);
+      } else {
+        const row = this.binaryRow(op, 'clamp', c as ArrayLike<number>, v);
+        clampRows = new Float32Array(want * v);
+        for (let r = 0; r < want; r++) clampRows.set(row, r * v);
+      }
+    }
+    if (want !== this.nChains) this.setChains(want);
+    else if (init === 'random') this.randomizeChains();
+    const f = this.backend.f32();
+    const base = this.sPtr >>> 2;
+    const r = this.nChains;
+    if (initRows) for (let c = 0; c < r; c++) for (let i = 0; i < n; i++) f[base + i * r + c] = initRows[c * n + i];
+    if (clampRows) for (let c = 0; c < r; c++) for (let i = 0; i < this.visible; i++) f[base + i * r + c] = clampRows[c * this.visible + i];
+  }
+
+  // (Re)allocates R chains, uniformly random, and the probability row.
+  private setChains(r: number): void {
+    const be = this.backend;
+    const n = this.units;
+    const s = be.alloc((n + 1) * r * 4);
+    let p = 0;
+    try {
+      p = be.alloc(r * 4);
+    } catch (err) {
+      be.free(s);
+      throw err;
+    }
+    if (this.sPtr) be.free(this.sPtr);
+    if (this.pPtr) be.free(this.pPtr);
+    this.sPtr = s;
+    this.pPtr = p;
+    this.nChains = r;
+    this.randomizeChains();
+  }
+
+  private randomizeChains(): void {
+    const k = this.backend.kernels;
+    const n = this.units;
+    const r = this.nChains;
+    k.f32_rand_bernoulli(this.rng.ptr, n * r, 0.5, this.sPtr);
+    k.f32_fill(r, 1, this.sPtr + n * r * 4);
+  }
+
+  private readChains(): Float32Array[] {
+    const n = this.units;
+    const r = this.nChains;
+    const f = this.backend.f32();
+    const base = this.sPtr >>> 2;
+    const out: Float32Array[] = [];
+    for (let c = 0; c < r; c++) {
+      const s = new Float32Array(n);
+      for (let i = 0; i < n; i++) s[i] = f[base + i * r + c];
+      out.push(s);
+    }
+    return out;
+  }
+
+  // E(s) from W̃ at `base` (f32 index) for a state read at s[off + i * stride].
+  private energyOf(f: Float32Array, base: number, s: ArrayLike<number>, off: number, stride: number): number {
+    const n = this.units;
+    let e = 0;
+    for (let i = 0; i < n; i++) {
+      const si = s[off + i * stride];
+      if (si === 0) continue;
+      const row = base + i * (n + 1);
+      let a = f[row + n];
+      for (let j = i + 1; j < n; j++) a += f[row + j] * s[off + j * stride];
+      e -= a;
+    }
+    return e + 0;
+  }
+
+  private gemm(
+    tA: number, tB: number, m: number, n: number, k: number, alpha: number,
+    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
+  ): void {
+    const work = this.backend.gemmWorkspace(m, n, k);
+    this.backend.kernels.f32_gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 0, 0, work);
+  }
+
+  private binaryRow(op: string, name: string, row: ArrayLike<number>, length: number): Float32Array {
+    if (row === null || typeof row !== 'object' || typeof row.length !== 'number') {
+      throw new ShapeError(`${op}: ${name} must be an array of ${length} values (0 or 1), got ${describe(row)}`);
+    }
+    if (row.length !== length) throw new ShapeError(`${op}: ${name} must have ${length} values, got ${row.length}`);
+    const out = new Float32Array(length);
+    for (let i = 0; i < length; i++) {
+      const x = row[i];
+      if (x !== 0 && x !== 1) throw new ValueError(`${op}: ${name}[${i}] must be 0 or 1 (binary units), got ${describe(x)}`);
+      out[i] = x;
+    }
+    return out;
+  }
+
+  private dataRows(op: string, data: readonly ArrayLike<number>[] | Float32Array): Float32Array {
+    const v = this.visible;
+    if (data instanceof Float32Array) {
+      if (data.length === 0 || data.length % v !== 0) {
+        throw new ShapeError(`${op}: data as a Float32Array must hold whole rows of visible = ${v} values, got ${data.length} values`);
+      }
+      for (let i = 0; i < data.length; i++) {
+        if (data[i] !== 0 && data[i] !== 1) {
+          throw new ValueError(`${op}: data row ${Math.floor(i / v)}, unit ${i % v} must be 0 or 1 (binary units), got ${describe(data[i])}`);
+        }
+      }
+      return data;
+    }
+    if (!Array.isArray(data) || data.length === 0) throw new ShapeError(`${op}: data must be a non-empty array of rows or a Float32Array, got ${describe(data)}`);
+    const out = new Float32Array(data.length * v);
+    data.forEach((row, r) => out.set(this.binaryRow(op, `data[${r}]`, row, v), r * v));
+    return out;
+  }
+
+  private check(op: string): void {
+    if (this.disposed) throw new ValueError(`${op}: this Boltzmann machine was disposed`);
+    this.backend.check();
+  }
+}
+
+/** Validates a temperature: finite and > 0. */
+function temperatureOf(op: string, t: unknown): number {
+  if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) {
+    throw new ValueError(`${op}: temperature must be a finite number > 0, got ${describe(t)}`);
+  }
+  return t;
+}
+
+function positive(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) throw new ValueError(`${op}: ${name} must be a finite number > 0, got ${describe(v)}`);
+  return v;
+}
+
+function finiteValue(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
+  return v;
+}
+
+/** Expands a schedule into its temperatures, each validated. */
+function scheduleOf(op: string, schedule: unknown): number[] {
+  if (Array.isArray(schedule)) {
+    if (schedule.length === 0) throw new ValueError(`${op}: schedule must hold at least one temperature`);
+    return schedule.map((t, i) => temperatureOf(`${op} (schedule[${i}])`, t));
+  }
+  if (schedule === null || typeof schedule !== 'object') {
+    throw new ValueError(`${op}: schedule must be an array of temperatures or { from, to, steps }, got ${describe(schedule)}`);
+  }
+  const s = schedule as { from?: unknown; to?: unknown; steps?: unknown; kind?: unknown };
+  const from = temperatureOf(`${op} (schedule.from)`, s.from);
+  const to = temperatureOf(`${op} (schedule.to)`, s.to);
+  const steps = checkInt(op, 'schedule.steps', s.steps, 1, 1 << 24);
+  const kind = s.kind ?? 'geometric';
+  if (kind !== 'geometric' && kind !== 'linear') throw new ValueError(`${op}: schedule.kind must be 'geometric' or 'linear', got ${describe(kind)}`);
+  const out: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const u = steps === 1 ? 1 : i / (steps - 1);
+    out.push(kind === 'geometric' ? from * (to / from) ** u : from + (to - from) * u);
+  }
+  return out;
+}
+
+function squareMatrix(op: string, weights: unknown, n: number): Float32Array {
+  const w = new Float32Array(n * n);
+  if (Array.isArray(weights) && weights.length > 0 && typeof weights[0] === 'object' && weights[0] !== null) {
+    if (weights.length !== n) throw new ShapeError(`${op}: weights must have ${n} rows, got ${weights.length}`);
+    for (let i = 0; i < n; i++) {
+      const row = weights[i] as ArrayLike<number>;
+      if (row === null || typeof row !== 'object' || row.length !== n) throw new ShapeError(`${op}: weights row ${i} must have ${n} values, got ${describe(row)}`);
+      for (let j = 0; j < n; j++) w[i * n + j] = finiteValue(op, `weights[${i}][${j}]`, row[j]);
+    }
+    return w;
+  }
+  const flat = weights as ArrayLike<number>;
+  if (flat === null || typeof flat !== 'object' || typeof flat.length !== 'number' || flat.length !== n * n) {
+    throw new ShapeError(`${op}: weights must be ${n}x${n} (${n * n} values), got ${describe(weights)}`);
+  }
+  for (let i = 0; i < n * n; i++) w[i] = finiteValue(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
+  return w;
+}
+
+function formatNumbers(op: string, name: string, v: unknown, length: number): number[] {
+  if (!Array.isArray(v)) throw new ModelFormatError(`${op}: ${name} must be an array of ${length} numbers, got ${describe(v)}`);
+  if (v.length !== length) throw new ModelFormatError(`${op}: ${name} must hold ${length} numbers, got ${v.length}`);
+  for (let i = 0; i < length; i++) {
+    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ModelFormatError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
+  }
+  return v as number[];
+}
