@@ -55,3 +55,4 @@ export {
 } from './classic/rbm.js';
 export { encodePng, filtersToPng, imagesToPng, type FilterGridOptions, type ImageGridOptions } from './classic/png.js';
 export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOptions, type DBNJSON } from './classic/dbn.js';
+export { layerFiltersToPng, type LayerFilterOptions } from './explain/filters.js';

@@ -60,6 +60,7 @@ program
   .option('--augment', 'add four 1-pixel shifted copies of every training image (mnist only)')
   .option('--validation-split <fraction>', 'share of the training rows held out for val_ metrics (0: none)', floatIn(0, 0.5), 0.1)
   .option('-o, --out <path>', 'where to save: a file ending in .simdnn, or a directory (default: simdnn-<data>.simdnn)')
+  .option('--filters <file.png>', "also write the first layer's filters as a PNG grid (image data)")
   .option('-q, --quiet', 'no progress bar or per-epoch lines')
   .action(async (opts) => {
     await init();

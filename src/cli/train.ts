@@ -1,11 +1,12 @@
 /// <reference types="node" />
 // `simdnn train`: data -> MLP -> fit with a progress bar -> test score -> saved model.
 import {
-  applyStandardize, cosineDecay, layers, optimizers, sequential, shiftAugment, standardize, trainTestSplit,
+  applyStandardize, cosineDecay, layerFiltersToPng, layers, optimizers, sequential, shiftAugment, standardize, trainTestSplit,
   type Layer, type Sequential,
 } from '../node.js';
 import { loadTrainingData, type DataInfo, type DataSpec, type TaskChoice, type Table } from './data.js';
 import { foldInputScaling, foldOutputScaling } from './fold.js';
+import { writeFileSync } from 'node:fs';
 import { fixed, int, pairs, percent, seconds, table } from './format.js';
 import { saveWithLabels } from './model-file.js';
 import { UsageError } from './options.js';
@@ -32,6 +33,8 @@ export interface TrainOptions {
   augment?: boolean;
   validationSplit: number;
   out?: string;
+  /** Write the first layer's filters here as a PNG grid (image data). */
+  filters?: string;
   quiet?: boolean;
 }
 
@@ -53,6 +56,9 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   const data = loadTrainingData(opts.data, opts.labelColumn, opts.task);
   if (opts.augment && !data.image) {
     throw new UsageError(`option '--augment' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
+  }
+  if (opts.filters && !data.image) {
+    throw new UsageError(`option '--filters' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
   }
   if (opts.model === 'cnn' && !data.image) {
     throw new UsageError(`option '--model cnn' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
@@ -102,6 +108,10 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   const labelsFile = await saveWithLabels(model, outPath, {
     data: data.slug, task: data.task, classNames: data.classNames, featureNames: data.featureNames, labelName: data.labelName,
   });
+  if (opts.filters && data.image) {
+    const first = model.layers[0];
+    writeFileSync(opts.filters, layerFiltersToPng(first, first.className === 'Dense' ? { imageShape: [data.image.height, data.image.width * data.image.channels] } : {}));
+  }
   const totalMs = performance.now() - started;
 
   out.log('');
@@ -115,6 +125,7 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
     ['throughput', `${int((progress.trainRows / progress.trainMs) * 1000)} samples/s training (${int(progress.trainRows)} samples in ${seconds(progress.trainMs)})`],
     ['time', `${seconds(loadMs)} data · ${seconds(progress.records.reduce((s, r) => s + r.ms, 0))} training + validation · ${seconds(totalMs)} total`],
     ['saved', `${outPath} (labels: ${labelsFile})`],
+    ...(opts.filters ? [['filters', `${opts.filters} (first-layer filters as a PNG grid)`] as [string, string]] : []),
   ])) out.log(line);
   model.dispose();
 }

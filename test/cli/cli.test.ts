@@ -202,8 +202,11 @@ describe('simdnn on MNIST', () => {
 
 describe('simdnn --model cnn', () => {
   it('the LeNet-style CNN trains on MNIST, saves, and evaluates to the same accuracy', () => {
-    const train = simdnn('train', '--data', 'mnist', '--model', 'cnn', '--epochs', '1', '-q', '-o', 'lenet.simdnn');
+    const train = simdnn('train', '--data', 'mnist', '--model', 'cnn', '--epochs', '1', '-q', '-o', 'lenet.simdnn', '--filters', 'lenet-filters.png');
     expect(train.code, train.stderr).toBe(0);
+    const png = readFileSync(join(dir, 'lenet-filters.png'));
+    expect(Array.from(png.subarray(1, 4), (c) => String.fromCharCode(c)).join('')).toBe('PNG');
+    expect(train.stdout).toMatch(/^filters\s+lenet-filters\.png \(first-layer filters as a PNG grid\)$/m);
     expect(train.stdout).toMatch(/^model\s+LeNet-style CNN: conv 5x5x8 relu, maxpool 2, conv 5x5x16 relu, maxpool 2 · softmax over 10 classes/m);
     expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThan(0.85);
     const ev = simdnn('evaluate', '--model', 'lenet.simdnn', '--data', 'mnist');
@@ -234,6 +237,7 @@ describe('simdnn command-line errors', () => {
     usage(['train', '--data', 'nosuch'], /option '--data <mnist\|iris\|file\.csv>' argument 'nosuch' is invalid\. Not mnist, iris or the path of a CSV file/);
     usage(['train', '--data', 'missing.csv'], /'--data <mnist\|iris\|file\.csv>' argument 'missing\.csv' is invalid\. No such file/);
     usage(['train', '--data', 'iris', '--augment'], /option '--augment' needs image data \(mnist\); --data iris is a table of 4 columns/);
+    usage(['train', '--data', 'iris', '--filters', 'f.png'], /option '--filters' needs image data \(mnist\); --data iris is a table of 4 columns/);
     usage(['train', '--data', 'iris', '--model', 'cnn'], /option '--model cnn' needs image data \(mnist\); --data iris is a table of 4 columns/);
     usage(['train', '--data', 'iris', '--model', 'rnn'], /'--model <type>' argument 'rnn' is invalid\. Allowed choices are mlp, cnn/);
     usage(['train', '--data', 'flowers.csv', '--label-column', 'species'], /'--label-column <name\|index>' argument 'species' is invalid\. The label column "species" is not a column/);

@@ -125,3 +125,35 @@ describe('convolutional models round-trip', () => {
     expect(() => layers.maxPooling2d({ poolSize: 0 })).toThrow(/poolSize must be a positive integer/);
   });
 });
+
+describe('looking at filters', () => {
+  it('LeNet first-layer filters and a dense layer as PNG grids (decoded by pngjs)', async () => {
+    const { layerFiltersToPng } = await import('../../src/index.js');
+    const { PNG } = await import('pngjs');
+    const { writeFileSync, mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { train } = loadMnist({ trainSize: 2000, testSize: 0 });
+    const model = sequential({
+      seed: 3,
+      layers: [
+        layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.flatten(),
+        layers.dense({ units: 10, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: optimizers.adam({ learningRate: 0.003 }), loss: 'sparseCategoricalCrossentropy' });
+    await model.fit(train.x, train.y, { epochs: 2, batchSize: 32 });
+    const conv = PNG.sync.read(Buffer.from(layerFiltersToPng(model.layers[0], { cols: 4 })));
+    // 4 x 2 tiles of 5x5 pixels at scale 8 with 1-pixel (scaled) padding around each.
+    expect([conv.width, conv.height]).toEqual([4 * 40 + 5 * 8, 2 * 40 + 3 * 8]);
+    const dense = layerFiltersToPng(model.layers[3], { imageShape: [12, 12 * 8] as [number, number] });
+    expect(PNG.sync.read(Buffer.from(dense)).width).toBeGreaterThan(96);
+    expect(() => layerFiltersToPng(model.layers[1])).toThrow(/\(MaxPooling2D\) has no weights to draw/);
+    expect(() => layerFiltersToPng(model.layers[0], { channel: 1 })).toThrow(/channel must be an integer in \[0, 0\], got 1/);
+    const dir = mkdtempSync(join(tmpdir(), 'simdnn-filters-'));
+    writeFileSync(join(dir, 'lenet-conv1.png'), layerFiltersToPng(model.layers[0], { cols: 4, scale: 16 }));
+    model.dispose();
+  }, 60_000);
+});
