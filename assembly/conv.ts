@@ -8,9 +8,11 @@
 // the c channels of a pixel are contiguous in NHWC, and with dilation 1 a
 // whole kernel row (kw*c values) is one contiguous run.
 
+// Runs shorter than 64 floats are copied with v128 moves: a memory.copy call
+// costs more than the copy itself at that size (im2col copies kw*c floats).
 // @ts-ignore: decorator
 @inline function copy_f32(dst: usize, src: usize, n: i32): void {
-  if (n >= 16) {
+  if (n >= 64) {
     memory.copy(dst, src, <usize>n << 2);
     return;
   }

@@ -189,7 +189,7 @@ function epilogue_scalar(
 // @ts-ignore: decorator
 @inline function kernel_5x8(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
-  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, unit: bool,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, unit: bool, offs: usize, indexed: bool,
 ): void {
   let a0 = a;
   let a1 = mr > 1 ? a0 + rsA : a0;
@@ -209,29 +209,34 @@ function epilogue_scalar(
   for (let p = 0; p < kc; p++) {
     const vb0123 = v128.load(bp);
     const vb4567 = v128.load(bp, 16);
+    // Indexed (implicit im2col): tap p of every row is at a fixed offset from the row's pointer.
+    let o: usize = 0;
+    if (indexed) o = <usize>load<u32>(offs + (<usize>p << 2));
     // Tail rows (r >= mr) repeat the last valid row; the unit path runs only
     // on zero-padded packed panels or full tiles.
-    const va0 = v128.load32_splat(a0);
+    const va0 = v128.load32_splat(a0 + o);
     vacc0x0123 = madd(va0, vb0123, vacc0x0123);
     vacc0x4567 = madd(va0, vb4567, vacc0x4567);
-    const va1 = unit ? v128.load32_splat(a0, 4) : v128.load32_splat(a1);
+    const va1 = unit ? v128.load32_splat(a0 + o, 4) : v128.load32_splat(a1 + o);
     vacc1x0123 = madd(va1, vb0123, vacc1x0123);
     vacc1x4567 = madd(va1, vb4567, vacc1x4567);
-    const va2 = unit ? v128.load32_splat(a0, 8) : v128.load32_splat(a2);
+    const va2 = unit ? v128.load32_splat(a0 + o, 8) : v128.load32_splat(a2 + o);
     vacc2x0123 = madd(va2, vb0123, vacc2x0123);
     vacc2x4567 = madd(va2, vb4567, vacc2x4567);
-    const va3 = unit ? v128.load32_splat(a0, 12) : v128.load32_splat(a3);
+    const va3 = unit ? v128.load32_splat(a0 + o, 12) : v128.load32_splat(a3 + o);
     vacc3x0123 = madd(va3, vb0123, vacc3x0123);
     vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-    const va4 = unit ? v128.load32_splat(a0, 16) : v128.load32_splat(a4);
+    const va4 = unit ? v128.load32_splat(a0 + o, 16) : v128.load32_splat(a4 + o);
     vacc4x0123 = madd(va4, vb0123, vacc4x0123);
     vacc4x4567 = madd(va4, vb4567, vacc4x4567);
-    a0 += ksA;
-    if (!unit) {
-      a1 += ksA;
-      a2 += ksA;
-      a3 += ksA;
-      a4 += ksA;
+    if (!indexed) {
+      a0 += ksA;
+      if (!unit) {
+        a1 += ksA;
+        a2 += ksA;
+        a3 += ksA;
+        a4 += ksA;
+      }
     }
     bp += 32;
   }
@@ -262,7 +267,7 @@ function f32_gemm_5x8_simd_unit(
   kc: i32, a: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true);
+  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true, 0, false);
 }
 
 /** The 5x8 kernel over A rows at any stride (A read in place). */
@@ -270,13 +275,13 @@ function f32_gemm_5x8_simd(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false);
+  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false);
 }
 
 /** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
 function f32_gemm_4x4_scalar(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
-  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
+  alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, offs: usize,
 ): void {
   let a0 = a;
   let a1 = mr > 1 ? a0 + rsA : a0;
@@ -288,18 +293,22 @@ function f32_gemm_4x4_scalar(
   let acc30: f32 = 0, acc31: f32 = 0, acc32: f32 = 0, acc33: f32 = 0;
   for (let p = 0; p < kc; p++) {
     const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
-    const v0 = load<f32>(a0);
+    // With an offset table (implicit im2col), tap p sits at a fixed offset from each row pointer.
+    const o: usize = offs ? <usize>load<u32>(offs + (<usize>p << 2)) : 0;
+    const v0 = load<f32>(a0 + o);
     acc00 += v0 * b0; acc01 += v0 * b1; acc02 += v0 * b2; acc03 += v0 * b3;
-    const v1 = load<f32>(a1);
+    const v1 = load<f32>(a1 + o);
     acc10 += v1 * b0; acc11 += v1 * b1; acc12 += v1 * b2; acc13 += v1 * b3;
-    const v2 = load<f32>(a2);
+    const v2 = load<f32>(a2 + o);
     acc20 += v2 * b0; acc21 += v2 * b1; acc22 += v2 * b2; acc23 += v2 * b3;
-    const v3 = load<f32>(a3);
+    const v3 = load<f32>(a3 + o);
     acc30 += v3 * b0; acc31 += v3 * b1; acc32 += v3 * b2; acc33 += v3 * b3;
-    a0 += ksA;
-    a1 += ksA;
-    a2 += ksA;
-    a3 += ksA;
+    if (!offs) {
+      a0 += ksA;
+      a1 += ksA;
+      a2 += ksA;
+      a3 += ksA;
+    }
     bp += 16;
   }
   store<f32>(TILE, acc00, 0); store<f32>(TILE, acc01, 4); store<f32>(TILE, acc02, 8); store<f32>(TILE, acc03, 12);
@@ -376,7 +385,7 @@ export function f32_gemm(
               if (trs == 4 && (packing || mr == MR)) f32_gemm_5x8_simd_unit(kc, at, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
               else f32_gemm_5x8_simd(kc, at, trs, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
             } else {
-              f32_gemm_4x4_scalar(kc, at, trs, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu);
+              f32_gemm_4x4_scalar(kc, at, trs, tks, bpanel, cp, ldc, mr, nr, alpha, beta, biasp, first, last, relu, 0);
             }
           }
         }
@@ -384,6 +393,83 @@ export function f32_gemm(
           f32_act_forward_2d(act, mc, nc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, actAlpha);
         }
       }
+    }
+  }
+}
+
+/** The 5x8 kernel reading tap p of each row at row + offs[p] (implicit im2col), rows rsA bytes apart. */
+function f32_conv_5x8_simd(
+  kc: i32, a: usize, rsA: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, relu: bool,
+): void {
+  kernel_5x8(kc, a, rsA, 0, bp, c, ldc, mr, nr, 1, 0, bias, true, true, relu, false, offs, true);
+}
+
+/** The indexed 5x8 kernel for rows of adjacent floats (one channel, stride 1). */
+function f32_conv_5x8_simd_unit(
+  kc: i32, a: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, relu: bool,
+): void {
+  kernel_5x8(kc, a, 4, 0, bp, c, ldc, mr, nr, 1, 0, bias, true, true, relu, true, offs, true);
+}
+
+/** Bytes of scratch f32_conv2d_direct_nhwc needs for a kernel of k = kh*kw*c taps and f filters. */
+export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
+  return (round_up(f, NR) * k + round_up(k, 4)) << 2;
+}
+
+/**
+ * Convolution without an im2col matrix, for windows that never leave the
+ * image (no padding): an implicit GEMM in the manner of XNNPACK's IGEMM. The
+ * rows of a micro-tile are MR consecutive output pixels of one output row;
+ * tap p = (ky, kx, ci) of every row lies at the same offset offs[p] from the
+ * pixel's window corner, so the micro-kernel reads the input in place through
+ * that table. The kernel [kh*kw*c, f] (Keras layout) is packed into NR-wide
+ * panels once per call. y = act(conv(x) + bias), NHWC [n, oh, ow, f]. The sum
+ * over taps runs in the same order as im2col + f32_gemm (for k <= KC), so both
+ * paths give the same bits. work must hold f32_conv2d_direct_workspace bytes.
+ */
+export function f32_conv2d_direct_nhwc(
+  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+  x: usize, kernel: usize, f: i32, bias: usize, act: i32, actAlpha: f32, y: usize, work: usize,
+): void {
+  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_direct_nhwc: a window leaves the image; use im2col");
+  const K = kh * kw * c;
+  const packed = work;
+  const offs = work + ((<usize>round_up(f, NR) * <usize>K) << 2);
+  f32_pack_b(0, K, f, kernel, f, 0, 0, packed);
+  let p = 0;
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      for (let ci = 0; ci < c; ci++) {
+        store<u32>(offs + (<usize>p << 2), <u32>(((ky * dh * w + kx * dw) * c + ci) << 2));
+        p++;
+      }
+    }
+  }
+  const relu = act == ACT_RELU;
+  const postAct = act != ACT_IDENTITY && !relu;
+  const rs: usize = <usize>(sw * c) << 2;
+  for (let b = 0; b < n; b++) {
+    for (let oy = 0; oy < oh; oy++) {
+      const row = x + ((<usize>((b * h + oy * sh) * w) * <usize>c) << 2);
+      const yrow = y + ((<usize>((b * oh + oy) * ow) * <usize>f) << 2);
+      for (let ox = 0; ox < ow; ox += MR) {
+        const mr = min(MR, ow - ox);
+        const a = row + <usize>ox * rs;
+        for (let jr = 0; jr < f; jr += NR) {
+          const nr = min(NR, f - jr);
+          const bp = packed + ((<usize>jr * <usize>K) << 2);
+          const cp = yrow + ((<usize>ox * <usize>f + <usize>jr) << 2);
+          const biasp: usize = bias ? bias + (<usize>jr << 2) : 0;
+          if (ASC_FEATURE_SIMD) {
+            // Unit rows only for full tiles: a partial tile's extra rows would read past the row.
+            if (rs == 4 && mr == MR) f32_conv_5x8_simd_unit(K, a, offs, bp, cp, f, mr, nr, biasp, relu);
+            else f32_conv_5x8_simd(K, a, rs, offs, bp, cp, f, mr, nr, biasp, relu);
+          } else {
+            f32_gemm_4x4_scalar(K, a, rs, 0, bp, cp, f, mr, nr, 1, 0, biasp, true, true, relu, offs);
+          }
+        }
+      }
+      if (postAct) f32_act_forward_2d(act, ow, f, yrow, f, actAlpha);
     }
   }
 }

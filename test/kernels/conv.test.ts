@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import fc from 'fast-check';
 import { ACT, POOL } from '../../src/runtime/abi.js';
-import type { Backend } from '../../src/index.js';
+import { createBackend, type Backend } from '../../src/index.js';
 import { conv2dRef, poolBackwardRef, poolRef, type Geo } from '../reference/conv.js';
 import { backendFor, checkOp, expectBitIdentical, get, put, randArray } from '../helpers.js';
 
@@ -90,6 +90,72 @@ describe('convolution by im2col + GEMM against direct convolution', () => {
       ),
       { numRuns: 100, seed: 3 },
     );
+  });
+});
+
+describe('direct convolution (implicit im2col) for windows inside the image', () => {
+  const DIRECT: [string, Geo, number][] = [
+    ['LeNet conv1: one channel, 5x5', geo(3, 28, 28, 1, 5, 5, 1, 1, false), 8],
+    ['LeNet conv2: 8 channels, 16 filters', geo(2, 12, 12, 8, 5, 5, 1, 1, false), 16],
+    ['odd widths, partial tiles, 13 filters', geo(2, 9, 11, 3, 3, 3, 1, 1, false), 13],
+    ['stride 2', geo(1, 11, 10, 2, 3, 3, 2, 2, false), 5],
+    ['dilation 2', geo(1, 9, 9, 2, 3, 3, 1, 1, false, 2, 2), 3],
+    ['1D, one channel', geo(4, 1, 30, 1, 1, 7, 1, 1, false), 6],
+  ];
+  for (const [name, g, f] of DIRECT) {
+    it(`${name}: against direct convolution, bias and activation, and bit-identical to im2col + GEMM`, async () => {
+      const x = randArray(g.n * g.h * g.w * g.c, 11);
+      const k = randArray(g.kh * g.kw * g.c * f, 12);
+      const bias = randArray(f, 13);
+      const rows = g.n * g.oh * g.ow;
+      const K = g.kh * g.kw * g.c;
+      const outs = await checkOp(`direct ${name}`, {
+        inputs: [x, k, bias],
+        reference: ([rx, rk, rb]) => Array.from(conv2dRef(g, rx, rk, f), (v, i) => Math.tanh(v + rb[i % f])),
+        subject: (be, [px, pk, pb]) => {
+          const y = be.alloc(rows * f * 4);
+          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
+          be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT.tanh, 0, y, work);
+          const out = get(be, y, rows * f);
+          be.free(y);
+          return out;
+        },
+        atol: 2e-5, rtol: 1e-5,
+      });
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+      // The same bits as the im2col path (for the SIMD build), so a layer may use either.
+      const be = await backendFor('simd');
+      const px = put(be, x);
+      const pk = put(be, k);
+      const pb = put(be, bias);
+      const col = be.alloc(rows * K * 4);
+      const y = be.alloc(rows * f * 4);
+      be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+      be.kernels.f32_gemm(0, 0, rows, f, K, 1, col, K, pk, f, 0, y, f, pb, ACT.tanh, 0, be.gemmWorkspace(rows, f, K));
+      expectBitIdentical(outs.get('simd')!, get(be, y, rows * f), 'direct vs im2col');
+      for (const p of [px, pk, pb, col, y]) be.free(p);
+    });
+  }
+
+  it('never reads outside the input: an image that ends exactly at the end of wasm memory', async () => {
+    for (const build of ['simd', 'scalar'] as const) {
+      const be = await createBackend({ build });
+      const g = geo(1, 6, 7, 1, 3, 3, 1, 1, false);
+      const f = 3;
+      const K = 9;
+      const k = put(be, randArray(K * f, 2));
+      const y = be.alloc(g.oh * g.ow * f * 4);
+      const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
+      const top = be.kernels.heap_base() + be.memoryStats().reservedBytes;
+      const bytes = Math.ceil((g.h * g.w * 4) / 16) * 16;
+      const end = Math.max(be.memory.buffer.byteLength, Math.ceil((top + bytes + 16) / 65536) * 65536);
+      be.alloc(end - top - bytes);
+      const px = be.alloc(bytes) + bytes - g.h * g.w * 4;
+      expect(px + g.h * g.w * 4).toBe(be.memory.buffer.byteLength);
+      be.f32().set(randArray(g.h * g.w, 3), px >>> 2);
+      be.kernels.f32_conv2d_direct_nhwc(1, g.h, g.w, 1, 3, 3, 1, 1, 1, 1, g.oh, g.ow, px, k, f, 0, ACT.linear, 0, y, work);
+      expect(Array.from(get(be, y, g.oh * g.ow * f)).every(Number.isFinite)).toBe(true);
+    }
   });
 });
 
