@@ -1,5 +1,4 @@
 import { ACT } from '../runtime/abi.js';
-import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
@@ -20,6 +19,8 @@ export class Activation extends Layer {
   readonly alpha: number;
   private size = 0;
   private last = 0;
+  /** Offset of the latest input: the pre-activation, so a softmax / sigmoid output layer can fuse with its loss. */
+  private input = 0;
 
   constructor(config: ActivationConfig) {
     if (!config || typeof config !== 'object') throw new ValueError(`activation: config must be an object, got ${describe(config)}`);
@@ -37,11 +38,6 @@ export class Activation extends Layer {
     this.size = sizeOf(inputShape);
     this.last = inputShape[inputShape.length - 1];
   }
-
-  override plan(_be: Backend, _batch: number): void {}
-
-  /** The input is the pre-activation, so a softmax / sigmoid output layer can fuse with its loss. */
-  private input = 0;
 
   override logits(): { activation: 'softmax' | 'sigmoid'; ptr: number } | null {
     if ((this.activation === 'softmax' || this.activation === 'sigmoid') && this.input) return { activation: this.activation, ptr: this.input };

@@ -1,6 +1,6 @@
 import { ACT } from '../runtime/abi.js';
 import type { Backend } from '../runtime/backend.js';
-import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
@@ -162,9 +162,4 @@ registerLayer('Dense', (c) => new Dense(c as unknown as DenseConfig));
 /** Creates a Dense layer (TensorFlow.js: tf.layers.dense). */
 export function dense(config: DenseConfig): Dense {
   return new Dense(config);
-}
-
-/** Checks a batch size argument. */
-export function checkBatch(op: string, batch: unknown): number {
-  return checkInt(op, 'batchSize', batch, 1, 1 << 20);
 }

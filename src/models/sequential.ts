@@ -479,7 +479,7 @@ export class Sequential implements TrainableModel {
     this.checkLive();
     const rows = this.layers.map((l) => [
       `${l.name} (${l.className})`,
-      l.outputShape ? fmt([null as unknown as number, ...l.outputShape]).replace('[,', '[null,') : '?',
+      l.outputShape ? `[null,${l.outputShape.join(',')}]` : '?',
       l.inputShape ? String(l.countParams()) : '?',
     ]);
     const head = ['Layer (type)', 'Output shape', 'Param #'];
@@ -703,7 +703,7 @@ export class Sequential implements TrainableModel {
   }
 
   private ensureOptimizer(opt: Optimizer | LBFGS): void {
-    if (opt instanceof Optimizer && (opt as unknown as { size: number }).size !== this.arenaSize) {
+    if (opt instanceof Optimizer && opt.boundSize !== this.arenaSize) {
       opt.bind(this.backend as Backend, this.arenaSize);
     }
   }

@@ -57,6 +57,11 @@ export abstract class Optimizer {
     }
   }
 
+  /** Number of parameters the state was allocated for (0 before bind). */
+  get boundSize(): number {
+    return this.size;
+  }
+
   /** Zeroes the state and the step count. */
   reset(): void {
     this.iterations = 0;
