@@ -20,8 +20,9 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
 import { ModelRng, randomSeed } from '../models/rng.js';
+import { jsonNumbers } from './json.js';
 
 /** Options of new BoltzmannMachine(). */
 export interface BoltzmannOptions {
@@ -208,8 +209,8 @@ export class BoltzmannMachine {
     }
     const n = (j.visible as number) + (j.hidden as number);
     if (n > MAX_UNITS) throw new ModelFormatError(`${op}: visible + hidden must be at most ${MAX_UNITS}, got ${n}`);
-    const weights = formatNumbers(op, 'weights', j.weights, n * n);
-    const biases = formatNumbers(op, 'biases', j.biases, n);
+    const weights = jsonNumbers(op, 'weights', j.weights, n * n);
+    const biases = jsonNumbers(op, 'biases', j.biases, n);
     const bm = new BoltzmannMachine({ visible: j.visible as number, hidden: j.hidden, seed: options.seed, backend: options.backend });
     try {
       bm.setWeights({ weights, biases });
@@ -268,7 +269,7 @@ export class BoltzmannMachine {
       const b = values.biases;
       if (b === null || typeof b !== 'object' || b.length !== n) throw new ShapeError(`${op}: biases must hold ${n} values, got ${describe(b)}`);
       theta = new Float32Array(n);
-      for (let i = 0; i < n; i++) theta[i] = finiteValue(op, `biases[${i}]`, b[i]);
+      for (let i = 0; i < n; i++) theta[i] = checkFinite(op, `biases[${i}]`, b[i]);
     }
     for (let i = 0; i < n; i++) {
       cur.set(w.subarray(i * n, (i + 1) * n), i * (n + 1));
@@ -383,7 +384,7 @@ export class BoltzmannMachine {
     if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== 'function') {
       throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
     }
-    if (options.seed !== undefined) this.rng.reseed(finiteValue(op, 'seed', options.seed));
+    if (options.seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', options.seed));
     if (chains !== this.nChains) this.setChains(chains);
     const be = this.backend;
     const k = be.kernels;
@@ -475,7 +476,7 @@ export class BoltzmannMachine {
 
   // Applies chains / init / clamp / seed options to the machine's chains.
   private prepare(op: string, chains: number | undefined, init: unknown, clamp: unknown, seed: number | undefined): void {
-    if (seed !== undefined) this.rng.reseed(finiteValue(op, 'seed', seed));
+    if (seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', seed));
     const want = chains === undefined ? (Array.isArray(init) ? init.length : this.nChains) : checkInt(op, 'chains', chains, 1, 1 << 22);
     const n = this.units;
     let initRows: Float32Array | null = null;
@@ -629,10 +630,6 @@ function positive(op: string, name: string, v: unknown): number {
   return v;
 }
 
-function finiteValue(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
-  return v;
-}
 
 /** Expands a schedule into its temperatures, each validated. */
 function scheduleOf(op: string, schedule: unknown): number[] {
@@ -664,7 +661,7 @@ function squareMatrix(op: string, weights: unknown, n: number): Float32Array {
     for (let i = 0; i < n; i++) {
       const row = weights[i] as ArrayLike<number>;
       if (row === null || typeof row !== 'object' || row.length !== n) throw new ShapeError(`${op}: weights row ${i} must have ${n} values, got ${describe(row)}`);
-      for (let j = 0; j < n; j++) w[i * n + j] = finiteValue(op, `weights[${i}][${j}]`, row[j]);
+      for (let j = 0; j < n; j++) w[i * n + j] = checkFinite(op, `weights[${i}][${j}]`, row[j]);
     }
     return w;
   }
@@ -672,15 +669,7 @@ function squareMatrix(op: string, weights: unknown, n: number): Float32Array {
   if (flat === null || typeof flat !== 'object' || typeof flat.length !== 'number' || flat.length !== n * n) {
     throw new ShapeError(`${op}: weights must be ${n}x${n} (${n * n} values), got ${describe(weights)}`);
   }
-  for (let i = 0; i < n * n; i++) w[i] = finiteValue(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
+  for (let i = 0; i < n * n; i++) w[i] = checkFinite(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
   return w;
 }
 
-function formatNumbers(op: string, name: string, v: unknown, length: number): number[] {
-  if (!Array.isArray(v)) throw new ModelFormatError(`${op}: ${name} must be an array of ${length} numbers, got ${describe(v)}`);
-  if (v.length !== length) throw new ModelFormatError(`${op}: ${name} must hold ${length} numbers, got ${v.length}`);
-  for (let i = 0; i < length; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ModelFormatError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-  }
-  return v as number[];
-}

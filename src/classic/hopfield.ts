@@ -21,8 +21,9 @@
 // recomputed by a GEMV once N flips have accumulated.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
 import { ModelRng, randomSeed } from '../models/rng.js';
+import { jsonNumbers } from './json.js';
 
 /** Learning rule of Hopfield.store(). */
 export type HopfieldRule = 'hebbian' | 'pseudoinverse';
@@ -180,8 +181,8 @@ export class Hopfield {
     if (!RULES.includes(j.rule as HopfieldRule)) throw new ModelFormatError(`${op}: rule must be one of ${RULES.join(', ')}, got ${describe(j.rule)}`);
     if (!STATES.includes(j.states as HopfieldStates)) throw new ModelFormatError(`${op}: states must be one of ${STATES.join(', ')}, got ${describe(j.states)}`);
     const n = j.size;
-    const weights = numbers(op, 'weights', j.weights, n * n);
-    const thresholds = numbers(op, 'thresholds', j.thresholds, n);
+    const weights = jsonNumbers(op, 'weights', j.weights, n * n);
+    const thresholds = jsonNumbers(op, 'thresholds', j.thresholds, n);
     const net = new Hopfield({ size: n, rule: j.rule, states: j.states, backend: options.backend });
     try {
       net.setWeights(weights, thresholds);
@@ -294,14 +295,14 @@ export class Hopfield {
         if (row === null || typeof row !== 'object' || row.length !== n) {
           throw new ShapeError(`${op}: weights row ${i} must have N = ${n} values, got ${describe(row)}`);
         }
-        for (let j = 0; j < n; j++) w[i * n + j] = finite(op, `weights[${i}][${j}]`, row[j]);
+        for (let j = 0; j < n; j++) w[i * n + j] = checkFinite(op, `weights[${i}][${j}]`, row[j]);
       }
     } else {
       const flat = weights as ArrayLike<number>;
       if (flat === null || typeof flat !== 'object' || typeof flat.length !== 'number' || flat.length !== n * n) {
         throw new ShapeError(`${op}: weights must be N x N = ${n}x${n} (${n * n} values), got ${describe(weights)}`);
       }
-      for (let i = 0; i < n * n; i++) w[i] = finite(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
+      for (let i = 0; i < n * n; i++) w[i] = checkFinite(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
     }
     for (let i = 0; i < n; i++) {
       if (w[i * n + i] !== 0) {
@@ -320,7 +321,7 @@ export class Hopfield {
       if (thresholds === null || typeof thresholds !== 'object' || thresholds.length !== n) {
         throw new ShapeError(`${op}: thresholds must hold N = ${n} values, got ${describe(thresholds)}`);
       }
-      for (let i = 0; i < n; i++) negT[i] = -finite(op, `thresholds[${i}]`, thresholds[i]) + 0;
+      for (let i = 0; i < n; i++) negT[i] = -checkFinite(op, `thresholds[${i}]`, thresholds[i]) + 0;
     }
     this.backend.writeF32(this.wPtr, w);
     this.backend.writeF32(this.negTPtr, negT);
@@ -337,7 +338,7 @@ export class Hopfield {
       throw new ShapeError(`${op}: thresholds must hold N = ${n} values, got ${describe(thresholds)}`);
     }
     const negT = new Float32Array(n);
-    for (let i = 0; i < n; i++) negT[i] = -finite(op, `thresholds[${i}]`, thresholds[i]) + 0;
+    for (let i = 0; i < n; i++) negT[i] = -checkFinite(op, `thresholds[${i}]`, thresholds[i]) + 0;
     this.backend.writeF32(this.negTPtr, negT);
     this.updateScale();
   }
@@ -650,16 +651,4 @@ function orthonormalBasis(x: Float32Array, p: number, n: number): Float64Array {
   return out;
 }
 
-function finite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
-  return v;
-}
 
-function numbers(op: string, name: string, v: unknown, length: number): number[] {
-  if (!Array.isArray(v)) throw new ModelFormatError(`${op}: ${name} must be an array of ${length} numbers, got ${describe(v)}`);
-  if (v.length !== length) throw new ModelFormatError(`${op}: ${name} must hold ${length} numbers, got ${v.length}`);
-  for (let i = 0; i < length; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ModelFormatError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-  }
-  return v as number[];
-}

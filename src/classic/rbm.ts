@@ -22,6 +22,7 @@ import { Tensor } from '../tensor.js';
 import { ModelRng, randomSeed } from '../models/rng.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
+import { jsonNumbers } from './json.js';
 
 /** Visible unit type: binary ('bernoulli', data in [0, 1]) or real-valued with unit variance ('gaussian', standardise the data). */
 export type RBMVisibleType = 'bernoulli' | 'gaussian';
@@ -235,9 +236,9 @@ export class RBM implements TrainableModel {
     const v = j.visible as number;
     const h = j.hidden as number;
     if (v * h > 1 << 28) throw new ModelFormatError(`${op}: visible x hidden must be at most 2^28, got ${v * h}`);
-    const weights = formatNumbers(op, 'weights', j.weights, v * h);
-    const visibleBias = formatNumbers(op, 'visibleBias', j.visibleBias, v);
-    const hiddenBias = formatNumbers(op, 'hiddenBias', j.hiddenBias, h);
+    const weights = jsonNumbers(op, 'weights', j.weights, v * h);
+    const visibleBias = jsonNumbers(op, 'visibleBias', j.visibleBias, v);
+    const hiddenBias = jsonNumbers(op, 'hiddenBias', j.hiddenBias, h);
     const rbm = new RBM({ visible: v, hidden: h, visibleType: j.visibleType, seed: options.seed, backend: options.backend });
     rbm.setWeights({ weights, visibleBias, hiddenBias });
     rbm.fitted = true;
@@ -924,11 +925,3 @@ function matrix(op: string, name: string, w: ArrayLike<number> | readonly ArrayL
   return vector(op, name, flat, rows * cols);
 }
 
-function formatNumbers(op: string, name: string, v: unknown, length: number): number[] {
-  if (!Array.isArray(v)) throw new ModelFormatError(`${op}: ${name} must be an array of ${length} numbers, got ${describe(v)}`);
-  if (v.length !== length) throw new ModelFormatError(`${op}: ${name} must hold ${length} numbers, got ${v.length}`);
-  for (let i = 0; i < length; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ModelFormatError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-  }
-  return v as number[];
-}
