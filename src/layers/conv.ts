@@ -1,11 +1,10 @@
 import { ACT } from '../runtime/abi.js';
 import { SCRATCH, type Backend } from '../runtime/backend.js';
-import { ShapeError, ValueError, describe } from '../errors.js';
-import { fmt } from '../tensor.js';
+import { ValueError, describe } from '../errors.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
-import { axisGeometry, checkPadding, pair, type Padding } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
 export interface ConvConfig {
@@ -78,13 +77,8 @@ export class Conv extends Layer {
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
   }
 
-  private geometry(inputShape: readonly number[]) {
-    const want = this.rank === 1 ? '[steps, channels]' : '[height, width, channels]';
-    if (inputShape.length !== this.rank + 1) throw new ShapeError(`${this.name}: ${this.className} expects per-sample input ${want}, got ${fmt(inputShape)}`);
-    const [h, w, c] = this.rank === 1 ? [1, inputShape[0], inputShape[1]] : [inputShape[0], inputShape[1], inputShape[2]];
-    const gy = axisGeometry(this.name, h, this.kernelSize[0], this.strides[0], this.dilationRate[0], this.rank === 1 ? 'valid' : this.padding);
-    const gx = axisGeometry(this.name, w, this.kernelSize[1], this.strides[1], this.dilationRate[1], this.padding);
-    return { h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore };
+  private geometry(inputShape: readonly number[]): WindowGeometry {
+    return windowGeometry(this, this.rank, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { fmt } from '../tensor.js';
 
 /** Padding modes (Keras): 'valid' uses no padding, 'same' pads so out = ceil(in / stride). */
 export type Padding = 'valid' | 'same';
@@ -40,4 +41,26 @@ export function pair(op: string, name: string, v: unknown, rank: 1 | 2): [number
 export function checkPadding(op: string, v: unknown): Padding {
   if (v !== 'valid' && v !== 'same') throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${describe(v)}`);
   return v;
+}
+
+/** Geometry of an NHWC window op: input h, w, c, output oh, ow, and the leading padding. */
+export interface WindowGeometry {
+  h: number; w: number; c: number; oh: number; ow: number; ph: number; pw: number;
+}
+
+/**
+ * Window geometry of a convolution or pooling layer on a per-sample input:
+ * [height, width, channels] for rank 2, [steps, channels] for rank 1 (height
+ * 1, where the window is only along the steps).
+ */
+export function windowGeometry(
+  layer: { name: string; className: string }, rank: 1 | 2, inputShape: readonly number[],
+  window: [number, number], strides: [number, number], dilation: [number, number], padding: Padding,
+): WindowGeometry {
+  const want = rank === 1 ? '[steps, channels]' : '[height, width, channels]';
+  if (inputShape.length !== rank + 1) throw new ShapeError(`${layer.name}: ${layer.className} expects per-sample input ${want}, got ${fmt(inputShape)}`);
+  const [h, w, c] = rank === 1 ? [1, inputShape[0], inputShape[1]] : [inputShape[0], inputShape[1], inputShape[2]];
+  const gy = axisGeometry(layer.name, h, window[0], strides[0], dilation[0], rank === 1 ? 'valid' : padding);
+  const gx = axisGeometry(layer.name, w, window[1], strides[1], dilation[1], padding);
+  return { h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore };
 }

@@ -3,7 +3,7 @@ import type { Backend } from '../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
-import { axisGeometry, checkPadding, pair, type Padding } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
 export interface PoolingConfig {
@@ -51,13 +51,8 @@ export class Pooling extends Layer {
     this.padding = checkPadding(op, config.padding ?? 'valid');
   }
 
-  private geometry(inputShape: readonly number[]) {
-    const want = this.rank === 1 ? '[steps, channels]' : '[height, width, channels]';
-    if (inputShape.length !== this.rank + 1) throw new ShapeError(`${this.name}: ${this.className} expects per-sample input ${want}, got ${fmt(inputShape)}`);
-    const [h, w, c] = this.rank === 1 ? [1, inputShape[0], inputShape[1]] : [inputShape[0], inputShape[1], inputShape[2]];
-    const gy = axisGeometry(this.name, h, this.poolSize[0], this.strides[0], 1, this.rank === 1 ? 'valid' : this.padding);
-    const gx = axisGeometry(this.name, w, this.poolSize[1], this.strides[1], 1, this.padding);
-    return { h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore };
+  private geometry(inputShape: readonly number[]): WindowGeometry {
+    return windowGeometry(this, this.rank, inputShape, this.poolSize, this.strides, [1, 1], this.padding);
   }
 
   computeOutputShape(inputShape: readonly number[]): number[] {
