@@ -48,6 +48,59 @@
 }
 
 /**
+ * Walks every (output pixel, ky, kx) of an NHWC window op in one fixed order.
+ * gather (im2col): the col row segment receives the image pixels (zeros
+ * outside the image); otherwise (col2im) the image pixels receive the col
+ * segment added to them (entries from outside the image are dropped). `gather`
+ * is a compile-time constant after inlining.
+ */
+// @ts-ignore: decorator
+@inline function walk_nhwc(
+  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
+  oh: i32, ow: i32, img: usize, col: usize, gather: bool,
+): void {
+  const K = kh * kw * c;
+  let row = col;
+  for (let b = 0; b < n; b++) {
+    const ib = img + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let oy = 0; oy < oh; oy++) {
+      const iy0 = oy * sh - ph;
+      for (let ox = 0; ox < ow; ox++) {
+        const ix0 = ox * sw - pw;
+        const rowFull = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
+        for (let ky = 0; ky < kh; ky++) {
+          const iy = iy0 + ky * dh;
+          const seg = row + ((<usize>(ky * kw * c)) << 2);
+          if (iy < 0 || iy >= h) {
+            if (gather) zero_f32(seg, kw * c);
+            continue;
+          }
+          const irow = ib + ((<usize>iy * <usize>w * <usize>c) << 2);
+          if (rowFull) {
+            const px = irow + ((<usize>ix0 * <usize>c) << 2);
+            if (gather) copy_f32(seg, px, kw * c);
+            else add_f32(px, seg, kw * c);
+            continue;
+          }
+          for (let kx = 0; kx < kw; kx++) {
+            const ix = ix0 + kx * dw;
+            const d = seg + ((<usize>(kx * c)) << 2);
+            if (ix < 0 || ix >= w) {
+              if (gather) zero_f32(d, c);
+              continue;
+            }
+            const px = irow + ((<usize>ix * <usize>c) << 2);
+            if (gather) copy_f32(d, px, c);
+            else add_f32(px, d, c);
+          }
+        }
+        row += <usize>K << 2;
+      }
+    }
+  }
+}
+
+/**
  * col[(b, oy, ox), (ky, kx, ci)] = x[b, oy*sh - ph + ky*dh, ox*sw - pw + kx*dw, ci]
  * (zero outside the image). x is n x h x w x c; col is (n*oh*ow) x (kh*kw*c).
  */
@@ -56,38 +109,7 @@ export function f32_im2col_nhwc(
   oh: i32, ow: i32, x: usize, col: usize,
 ): void {
   assert(oh >= 1 && ow >= 1 && (oh - 1) * sh - ph + (kh - 1) * dh < h + ph + sh, "f32_im2col_nhwc: output size inconsistent with input, window and stride");
-  const K = kh * kw * c;
-  let row = col;
-  for (let b = 0; b < n; b++) {
-    const xb = x + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
-    for (let oy = 0; oy < oh; oy++) {
-      const iy0 = oy * sh - ph;
-      for (let ox = 0; ox < ow; ox++) {
-        const ix0 = ox * sw - pw;
-        const rowFull = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = iy0 + ky * dh;
-          const dst = row + ((<usize>(ky * kw * c)) << 2);
-          if (iy < 0 || iy >= h) {
-            zero_f32(dst, kw * c);
-            continue;
-          }
-          const xrow = xb + ((<usize>iy * <usize>w * <usize>c) << 2);
-          if (rowFull) {
-            copy_f32(dst, xrow + ((<usize>ix0 * <usize>c) << 2), kw * c);
-            continue;
-          }
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx * dw;
-            const d = dst + ((<usize>(kx * c)) << 2);
-            if (ix < 0 || ix >= w) zero_f32(d, c);
-            else copy_f32(d, xrow + ((<usize>ix * <usize>c) << 2), c);
-          }
-        }
-        row += <usize>K << 2;
-      }
-    }
-  }
+  walk_nhwc(n, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, x, col, true);
 }
 
 /**
@@ -99,34 +121,6 @@ export function f32_col2im_nhwc(
   n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32, dh: i32, dw: i32,
   oh: i32, ow: i32, col: usize, dx: usize,
 ): void {
-  const total = n * h * w * c;
-  memory.fill(dx, 0, <usize>total << 2);
-  const K = kh * kw * c;
-  let row = col;
-  for (let b = 0; b < n; b++) {
-    const xb = dx + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
-    for (let oy = 0; oy < oh; oy++) {
-      const iy0 = oy * sh - ph;
-      for (let ox = 0; ox < ow; ox++) {
-        const ix0 = ox * sw - pw;
-        const rowFull = dw == 1 && ix0 >= 0 && ix0 + kw <= w;
-        for (let ky = 0; ky < kh; ky++) {
-          const iy = iy0 + ky * dh;
-          if (iy < 0 || iy >= h) continue;
-          const src = row + ((<usize>(ky * kw * c)) << 2);
-          const xrow = xb + ((<usize>iy * <usize>w * <usize>c) << 2);
-          if (rowFull) {
-            add_f32(xrow + ((<usize>ix0 * <usize>c) << 2), src, kw * c);
-            continue;
-          }
-          for (let kx = 0; kx < kw; kx++) {
-            const ix = ix0 + kx * dw;
-            if (ix < 0 || ix >= w) continue;
-            add_f32(xrow + ((<usize>ix * <usize>c) << 2), src + ((<usize>(kx * c)) << 2), c);
-          }
-        }
-        row += <usize>K << 2;
-      }
-    }
-  }
+  memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
+  walk_nhwc(n, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dx, col, false);
 }
