@@ -18,20 +18,12 @@
 //   ENERGY_NO_TFJS=1  leave out the TensorFlow.js contenders
 //   ENERGY_NO_WRITE=1 do not write bench/RESULTS.md
 
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const RESULTS = path.join(HERE, 'RESULTS.md');
-const MARKER = '<!-- end of generated section -->';
-const BEGIN = '<!-- energy:begin -->';
-const END = '<!-- energy:end -->';
-const MIN_MS = Number(process.env.ENERGY_MIN_MS ?? 1500);
-const ROWS = Number(process.env.ENERGY_ROWS ?? 2048);
+import { describeMachine, envNumber, fmtRate as fmtRateN, importDist, log, msFormat, setupTfjs, table, utcStamp, writeResultsBlock } from './common.mjs';
+
+const MIN_MS = envNumber('ENERGY_MIN_MS', 1500);
+const ROWS = envNumber('ENERGY_ROWS', 2048);
 const WITH_TFJS = process.env.ENERGY_NO_TFJS !== '1';
 const V = 784;
 const H = 128;
@@ -41,15 +33,9 @@ const MOMENTUM = 0.5;
 const N = 1024;
 const PATTERNS = 64;
 const PROBES = 32;
-const log = (...a) => console.error(...a);
 const tStart = performance.now();
 
-const nodeEntry = path.join(ROOT, 'dist', 'node.js');
-if (!fs.existsSync(nodeEntry)) {
-  console.error('dist/node.js is missing: run `npm run build` first.');
-  process.exit(1);
-}
-const simdnn = await import(pathToFileURL(nodeEntry).href);
+const simdnn = await importDist('node.js');
 
 // ------------------------------------------------------------- helpers --
 
@@ -81,20 +67,9 @@ function xorshift(seed) {
   };
 }
 
-function table(headers, rows) {
-  const esc = (c) => String(c).replace(/\|/g, '\\|');
-  const md = [
-    `| ${headers.map(esc).join(' | ')} |`,
-    `| ${headers.map((_, i) => (i === 0 ? ':---' : '---:')).join(' | ')} |`,
-    ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join('  ');
-  const text = [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-  return { md, text };
-}
-const fmtRate = (x) => (x >= 1000 ? `${(x / 1000).toFixed(x >= 10000 ? 0 : 1)}k` : x.toFixed(x >= 100 ? 0 : 1));
-const fmtMs = (ms) => (ms < 1 ? `${(ms * 1000).toFixed(0)} µs` : ms < 100 ? `${ms.toFixed(2)} ms` : `${ms.toFixed(0)} ms`);
+/** Rates with two significant digits ("7.2k", "30k"); times with two decimals up to 100 ms and in ms beyond 1 s. */
+const fmtRate = (x) => fmtRateN(x, 2);
+const fmtMs = msFormat({ twoDecimalsBelow: 100, seconds: false });
 
 // ------------------------------------------------------- plain RBM CD-1 --
 
@@ -197,18 +172,7 @@ async function tfjsContenders() {
   const tf = await import('@tensorflow/tfjs-core');
   await import('@tensorflow/tfjs-backend-cpu');
   const tfwasm = await import('@tensorflow/tfjs-backend-wasm');
-  tf.enableProdMode();
-  let wasmOk = false;
-  try {
-    wasmOk = await tf.setBackend('wasm');
-  } catch {
-    wasmOk = false;
-  }
-  if (!wasmOk) {
-    const req = (await import('node:module')).createRequire(import.meta.url);
-    tfwasm.setWasmPaths(path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm')) + path.sep);
-    wasmOk = await tf.setBackend('wasm');
-  }
+  const { wasmOk, simd, threads } = await setupTfjs(tf, tfwasm, { required: false });
   const make = (backend) => ({
     name: `tfjs-${backend}`,
     async setup(x) {
@@ -251,7 +215,7 @@ async function tfjsContenders() {
       };
     },
   });
-  return { tf, tfwasm, list: [...(wasmOk ? [make('wasm')] : []), make('cpu')] };
+  return { tf, tfwasm, simd, threads, list: [...(wasmOk ? [make('wasm')] : []), make('cpu')] };
 }
 
 // ------------------------------------------------------ plain Hopfield --
@@ -357,8 +321,8 @@ for (const build of builds) {
 }
 let tfInfo = null;
 if (WITH_TFJS) {
-  const { tf, tfwasm, list } = await tfjsContenders();
-  tfInfo = `TensorFlow.js core ${tf.version_core}, backend-wasm ${tfwasm.version_wasm} (SIMD ${(await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) ? 'on' : 'off'}, threads ${(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')) ? 'on' : 'off'})`;
+  const { tf, tfwasm, simd, threads, list } = await tfjsContenders();
+  tfInfo = `TensorFlow.js core ${tf.version_core}, backend-wasm ${tfwasm.version_wasm} (SIMD ${simd ? 'on' : 'off'}, threads ${threads ? 'on' : 'off'})`;
   for (const c of list) {
     const inst = await c.setup(x);
     const r = await measure(() => inst.epoch(), 3);
@@ -417,12 +381,11 @@ const hopTable = table(
 );
 
 const totalSec = (performance.now() - tStart) / 1000;
-const machine = `${os.cpus()[0]?.model ?? 'unknown CPU'} (${os.cpus().length} cores), ${os.platform()} ${os.arch()}`;
+const machine = describeMachine({ short: true });
 const md = [
-  BEGIN,
   '## Energy-based models (`bench/energy.mjs`)',
   '',
-  `Generated on ${new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (run took ${totalSec.toFixed(0)} s); ${machine}; Node ${process.version}.${tfInfo ? ` ${tfInfo}.` : ''}`,
+  `Generated on ${utcStamp()} (run took ${totalSec.toFixed(0)} s); ${machine}; Node ${process.version}.${tfInfo ? ` ${tfInfo}.` : ''}`,
   '',
   `### RBM CD-1 training, ${V} visible x ${H} hidden, batch ${BATCH} (higher samples/s is better)`,
   '',
@@ -443,7 +406,6 @@ const md = [
   '- plain TS: the textbook loops, a full dot product of a weight row for every visited unit (async) and a matrix-vector product per step (sync).',
   '',
   'Figures are medians on a shared, noisy machine: compare ratios rather than absolute numbers.',
-  END,
 ].join('\n');
 
 console.log([
@@ -457,20 +419,5 @@ console.log([
   `total run time ${totalSec.toFixed(1)} s`,
 ].join('\n'));
 
-if (process.env.ENERGY_NO_WRITE !== '1') {
-  const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '';
-  let next;
-  const at = old.indexOf(MARKER);
-  if (at < 0) {
-    next = `${old}${old && !old.endsWith('\n') ? '\n' : ''}${MARKER}\n\n${md}\n`;
-  } else {
-    const head = old.slice(0, at + MARKER.length);
-    const tail = old.slice(at + MARKER.length);
-    const b = tail.indexOf(BEGIN);
-    const e = tail.indexOf(END, b + 1);
-    next = b >= 0 && e > b ? head + tail.slice(0, b) + md + tail.slice(e + END.length) : `${head}${tail.replace(/\s*$/, '')}\n\n${md}\n`;
-  }
-  fs.writeFileSync(RESULTS, next);
-  log(`wrote the energy section of ${path.relative(process.cwd(), RESULTS)}`);
-}
+if (process.env.ENERGY_NO_WRITE !== '1') writeResultsBlock('energy', md);
 for (const be of Object.values(backends)) be.dispose();

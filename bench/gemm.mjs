@@ -16,39 +16,29 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 
 import * as tf from '@tensorflow/tfjs-core';
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.join(ROOT, 'dist');
-const RESULTS = path.join(HERE, 'RESULTS.md');
-const MARKER = '<!-- end of generated section -->';
+import { DIST, envNumber, fmtRatio, fmtSpread, gitDescribe, importDist, log, median, msFormat, randomData, relError, relIqr, runInfo, runMdLines, runTextLines, selectByName, setupTfjs, table, writeResultsHead } from './common.mjs';
+
 const INDEX_URL = pathToFileURL(path.join(DIST, 'index.js')).href;
 
-const MIN_MS = Number(process.env.BENCH_MIN_MS ?? 200);
-const SAMPLE_MS = Number(process.env.BENCH_SAMPLE_MS ?? 2);
-const COLD_RUNS = Number(process.env.BENCH_COLD_RUNS ?? 15);
+const MIN_MS = envNumber('BENCH_MIN_MS', 200);
+const SAMPLE_MS = envNumber('BENCH_SAMPLE_MS', 2);
+const COLD_RUNS = envNumber('BENCH_COLD_RUNS', 15);
 const MIN_SAMPLES = 7;
 const MAX_SAMPLES = 200;
 const WARM_MS = 30;
-const TOLERANCE = Number(process.env.BENCH_TOLERANCE ?? 1e-3);
+const TOLERANCE = envNumber('BENCH_TOLERANCE', 1e-3);
 
 const tStart = performance.now();
-const log = (...a) => console.error(...a);
-
-if (!fs.existsSync(path.join(DIST, 'index.js'))) {
-  console.error('dist/index.js is missing: run `npm run build` first (or `npm run bench`).');
-  process.exit(1);
-}
-const simdnn = await import(INDEX_URL);
+const simdnn = await importDist('index.js', ' (or `npm run bench`)');
 
 // ---------------------------------------------------------------- shapes --
 
@@ -59,7 +49,7 @@ function shape(name, group, m, n, k, tA = 0, tB = 0) {
   const b = tB ? `(${n}x${k})^T` : `${k}x${n}`;
   return { name, group, m, n, k, tA, tB, expr: `${a} · ${b}`, flops: 2 * m * n * k };
 }
-let SHAPES = [
+const SHAPES = selectByName([
   ...SQUARE.map((s) => shape(`square ${s}`, 'square', s, s, s)),
   // MLP 784-128-10, batch 64: forward, weight gradient dW = X^T·dY, input gradient dX = dY·W^T.
   shape('fc1 fwd X·W', 'mlp', 64, 128, 784),
@@ -68,52 +58,12 @@ let SHAPES = [
   shape('fc2 fwd X·W', 'mlp', 64, 10, 128),
   shape('fc2 dW X^T·dY', 'mlp', 128, 10, 64, 1, 0),
   shape('fc2 dX dY·W^T', 'mlp', 64, 128, 10, 0, 1),
-];
-if (process.env.BENCH_SHAPES) {
-  const want = process.env.BENCH_SHAPES.split(',').map((s) => s.trim()).filter(Boolean);
-  SHAPES = SHAPES.filter((s) => want.some((w) => s.name.includes(w)));
-}
+], 'BENCH_SHAPES');
 const maxDim = (s) => Math.max(s.m, s.n, s.k);
-
-// ------------------------------------------------------------ input data --
-
-/** Deterministic uniform [-1, 1) data (mulberry32). */
-function randomData(len, seed) {
-  const out = new Float32Array(len);
-  let st = seed >>> 0;
-  for (let i = 0; i < len; i++) {
-    st = (st + 0x6d2b79f5) >>> 0;
-    let t = st;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1;
-  }
-  return out;
-}
 
 // ------------------------------------------------------------ tfjs setup --
 
-tf.enableProdMode(); // no debug checks / Node hints; also what a production user would run
-async function useBackend(name) {
-  if (tf.getBackend() === name) return;
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs: cannot set backend '${name}'`);
-}
-let wasmOk = false;
-try {
-  wasmOk = await tf.setBackend('wasm');
-} catch {
-  wasmOk = false;
-}
-if (!wasmOk) {
-  // Node normally finds the .wasm files by itself; point it at the package's dist if not.
-  const req = (await import('node:module')).createRequire(import.meta.url);
-  const wasmDist = path.dirname(req.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-  tfwasm.setWasmPaths(wasmDist + path.sep);
-  wasmOk = await tf.setBackend('wasm');
-}
-if (!wasmOk) throw new Error('tfjs-backend-wasm failed to initialise');
-const tfWasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-const tfWasmThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+const { simd: tfWasmSimd, threads: tfWasmThreads, useBackend } = await setupTfjs(tf, tfwasm);
 await useBackend('cpu');
 
 // ------------------------------------------------------------ contenders --
@@ -246,28 +196,6 @@ const NAMES = CONTENDERS.map((c) => c.name);
 
 // ------------------------------------------------------------ measuring --
 
-const median = (xs) => quantile(xs, 0.5);
-function quantile(xs, q) {
-  const s = [...xs].sort((x, y) => x - y);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
-
-/** Max |x - ref| relative to max |ref|; NaN anywhere counts as a failure. */
-function relError(x, ref) {
-  if (x.length !== ref.length) return Infinity;
-  let scale = 0;
-  let err = 0;
-  for (let i = 0; i < ref.length; i++) {
-    scale = Math.max(scale, Math.abs(ref[i]));
-    const d = Math.abs(x[i] - ref[i]);
-    if (!(d <= err)) err = Number.isNaN(d) ? Infinity : d;
-  }
-  return err / Math.max(scale, 1e-30);
-}
-
 async function referenceResult(s, A, B) {
   await useBackend('cpu');
   const a = tf.tensor2d(A, s.tA ? [s.k, s.m] : [s.m, s.k]);
@@ -336,7 +264,7 @@ async function benchShape(s, seed) {
     Object.assign(res.per[inst.name], {
       ms: med,
       gflops: s.flops / (med * 1e6),
-      spread: (quantile(inst.samples, 0.75) - quantile(inst.samples, 0.25)) / med,
+      spread: relIqr(inst.samples, med),
       n: inst.samples.length,
       inner: inst.inner,
     });
@@ -404,52 +332,9 @@ function fmtG(x) {
   if (x === undefined || !Number.isFinite(x)) return '—';
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
-function fmtMs(ms) {
-  if (ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1) return `${(ms * 1000).toFixed(ms < 0.1 ? 1 : 0)} µs`;
-  if (ms < 100) return `${ms.toFixed(ms < 10 ? 2 : 1)} ms`;
-  return `${ms.toFixed(0)} ms`;
-}
-const fmtRatio = (x) => (x === undefined || !Number.isFinite(x) ? '—' : `${x.toFixed(2)}×`);
+const fmtMs = msFormat({ microDecimals: 1, seconds: false });
 const fmtKiB = (b) => `${(b / 1024).toFixed(1)} KiB`;
 const fmtSigned = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
-
-/** Renders one table as { md, text }; align: 'l' | 'r' per column. */
-function table(headers, rows, align) {
-  const al = headers.map((_, i) => align?.[i] ?? (i === 0 ? 'l' : 'r'));
-  const esc = (c) => String(c).replace(/\|/g, '\\|');
-  const md = [
-    `| ${headers.map(esc).join(' | ')} |`,
-    `| ${al.map((a) => (a === 'r' ? '---:' : ':---')).join(' | ')} |`,
-    ...rows.map((r) =>
-      typeof r === 'string' ? `| **${esc(r)}** |${' |'.repeat(headers.length - 1)}` : `| ${r.map(esc).join(' | ')} |`,
-    ),
-  ].join('\n');
-  // A plain string is a full-width row (a warning), printed as is in text.
-  const cells = rows.filter((r) => typeof r !== 'string');
-  const width = headers.map((h, i) => Math.max([...String(h)].length, ...cells.map((r) => [...String(r[i])].length)));
-  const pad = (c, i) => {
-    const s = String(c);
-    const fill = ' '.repeat(width[i] - [...s].length);
-    return al[i] === 'r' ? fill + s : s + fill;
-  };
-  const text = [
-    headers.map(pad).join('  '),
-    width.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map((r) => (typeof r === 'string' ? r : r.map(pad).join('  '))),
-  ].join('\n');
-  return { md, text };
-}
-
-function gitDescribe() {
-  try {
-    const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-    const dirty = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-    return head ? `${head}${dirty ? ' (uncommitted changes)' : ''}` : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 // ------------------------------------------------------------ main --
 
@@ -504,7 +389,7 @@ for (const r of [...results, ...(mlpRow ? [mlpRow] : [])]) {
     r.shape.name,
     r.shape.expr,
     ...cols.map((nm) => (r.per[nm]?.error ? 'error' : fmtG(r.per[nm]?.gflops))),
-    ...ratioCols.map((nm) => fmtRatio(ratioOf(r, nm))),
+    ...ratioCols.map((nm) => fmtRatio(ratioOf(r, nm), 2)),
   ]);
   const errs = cols.map((nm) => r.per[nm]?.relErr).filter((e) => e !== undefined);
   tRows.push([
@@ -513,7 +398,7 @@ for (const r of [...results, ...(mlpRow ? [mlpRow] : [])]) {
       const p = r.per[nm];
       if (!p) return '—';
       if (p.error) return 'error';
-      return p.spread === undefined ? fmtMs(p.ms) : `${fmtMs(p.ms)} ±${(50 * p.spread).toFixed(0)}% (${p.n})`;
+      return p.spread === undefined ? fmtMs(p.ms) : `${fmtMs(p.ms)} ${fmtSpread(p.spread)} (${p.n})`;
     }),
     errs.length ? `${errs.every((e) => e <= TOLERANCE) ? 'ok' : 'FAIL'} ${Math.max(...errs).toExponential(0)}` : '—',
   ]);
@@ -551,10 +436,7 @@ const sizeTable = table(
   ['l', 'r', 'r', 'r', 'l'],
 );
 
-const cpu = os.cpus();
-const machine = `${cpu[0]?.model?.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`;
-const command = `node ${[...process.execArgv, path.relative(ROOT, fileURLToPath(import.meta.url))].join(' ')}`;
-const now = new Date();
+const run = runInfo(import.meta.url);
 
 const notes = [
   'GFLOPS = 2·m·n·k / median time per call; ratio columns are simdnn GFLOPS / tfjs-wasm GFLOPS (> 1 means simdnn is faster). simdnn-relaxed uses relaxed-SIMD fused multiply-add (not bit-reproducible across engines); simdnn-simd and simdnn-scalar are deterministic.',
@@ -571,11 +453,9 @@ const noisy = 'Figures are medians of interleaved (round-robin) runs on a shared
 const md = [
   '# simdnn benchmark results',
   '',
-  `Generated by \`bench/gemm.mjs\` on ${now.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC')} (run took ${totalSec.toFixed(0)} s).`,
+  `Generated by \`bench/gemm.mjs\` on ${run.stamp} (run took ${totalSec.toFixed(0)} s).`,
   '',
-  `- Machine: ${machine}`,
-  `- Node ${process.version}, V8 ${process.versions.v8}`,
-  `- Command: \`${command}\` (\`npm run bench\` builds first, then runs this)`,
+  ...runMdLines(run, ' (`npm run bench` builds first, then runs this)'),
   `- simdnn ${gitDescribe()}; builds: ${Object.keys(backends).join(', ')}${hasRelaxed ? '' : ' (relaxed SIMD unsupported by this engine)'}`,
   `- TensorFlow.js core ${tf.version_core}, backend-wasm ${tfwasm.version_wasm}, backend-cpu ${version_cpu}`,
   '',
@@ -607,9 +487,7 @@ const md = [
 
 const text = [
   '',
-  `simdnn GEMM benchmark — ${now.toISOString()}`,
-  `${machine}; Node ${process.version}, V8 ${process.versions.v8}`,
-  `command: ${command}`,
+  ...runTextLines('GEMM', run),
   '',
   'GEMM throughput (GFLOPS, higher is better; ratios = simdnn / tfjs-wasm)',
   gTable.text,
@@ -632,15 +510,6 @@ const text = [
 ].join('\n');
 console.log(text);
 
-if (process.env.BENCH_NO_WRITE !== '1') {
-  let tail = '\n';
-  if (fs.existsSync(RESULTS)) {
-    const old = fs.readFileSync(RESULTS, 'utf8');
-    const at = old.indexOf(MARKER);
-    if (at >= 0) tail = old.slice(at + MARKER.length);
-  }
-  fs.writeFileSync(RESULTS, `${md}\n${MARKER}${tail}`);
-  log(`wrote ${path.relative(process.cwd(), RESULTS)}`);
-}
+if (process.env.BENCH_NO_WRITE !== '1') writeResultsHead(md);
 
 for (const be of Object.values(backends)) be.dispose();

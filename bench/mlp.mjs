@@ -20,32 +20,18 @@
 //   MLP_ONLY        comma-separated substrings of contender names to run
 //   MLP_NO_WRITE=1  do not write bench/RESULTS.md
 
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { createRequire } from 'node:module';
-import os from 'node:os';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const ROOT = path.resolve(HERE, '..');
-const DIST = path.join(ROOT, 'dist');
-const RESULTS = path.join(HERE, 'RESULTS.md');
-const MARKER = '<!-- end of generated section -->';
-const BEGIN = '<!-- mlp:begin -->';
-const END = '<!-- mlp:end -->';
-const require = createRequire(import.meta.url);
+import { accuracy, envNumber, fmtPct, fmtRate, fmtRatio, fmtSpread as spread, gitDescribe, importDist, loadDigits, log, median, pkgVersion, relIqr, require, runInfo, runMdLines, runTextLines, selectByName, setupTfjs, table, writeResultsBlock } from './common.mjs';
 
-const ROUNDS = Number(process.env.MLP_ROUNDS ?? 5);
-const N_TRAIN = Number(process.env.MLP_TRAIN ?? 8000);
-const N_TEST = Number(process.env.MLP_TEST ?? 2000);
-const ONLY = (process.env.MLP_ONLY ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const ROUNDS = envNumber('MLP_ROUNDS', 5);
+const N_TRAIN = envNumber('MLP_TRAIN', 8000);
+const N_TEST = envNumber('MLP_TEST', 2000);
 const BATCH = 64;
 const PREDICT_BATCH = 256;
 const LR = 0.01;
@@ -53,77 +39,19 @@ const HIDDEN = 128;
 const IN = 784;
 const OUT = 10;
 const WARM_SAMPLES = 8 * BATCH; // warm-up training goes in chunks of this many samples
-const WARM_MS = Number(process.env.MLP_WARM_MS ?? 1500); // ... until this much time has passed
+const WARM_MS = envNumber('MLP_WARM_MS', 1500); // ... until this much time has passed
 const SEED = 1;
 /** Figures from the issue, measured earlier on this kind of machine (train samples/s). */
 const EARLIER = { 'tfjs-wasm': 5500, ConvNetJS: 1100, 'brain.js': 500 };
 const TARGET_VS_TFJS_WASM = 5;
 
 const tStart = performance.now();
-const log = (...a) => console.error(...a);
-
-if (!fs.existsSync(path.join(DIST, 'index.js'))) {
-  console.error('dist/index.js is missing: run `npm run build` first.');
-  process.exit(1);
-}
-const simdnn = await import(pathToFileURL(path.join(DIST, 'index.js')).href);
+const simdnn = await importDist();
 
 // ------------------------------------------------------------------ data --
 
-/** mulberry32: deterministic uniform [0, 1). */
-function rng(seed) {
-  let st = seed >>> 0;
-  return () => {
-    st = (st + 0x6d2b79f5) >>> 0;
-    let t = st;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
-
-/**
- * The digits of the `mnist` package (raw `{ data: number[] }`, 784 pixels in
- * [0, 1] per sample), shuffled with a seeded Fisher-Yates, split into the
- * first N_TRAIN for training and the next N_TEST for testing.
- */
-function loadDigits() {
-  const xs = [];
-  const ys = [];
-  for (let d = 0; d < 10; d++) {
-    const file = require.resolve(`mnist/src/digits/${d}.json`);
-    const { data } = JSON.parse(fs.readFileSync(file, 'utf8'));
-    if (!Array.isArray(data) || data.length % IN !== 0) throw new Error(`${file}: expected { data: number[] } of 784-pixel samples`);
-    for (let i = 0; i < data.length; i += IN) {
-      xs.push(data.slice(i, i + IN));
-      ys.push(d);
-    }
-  }
-  const total = ys.length;
-  if (N_TRAIN + N_TEST > total) throw new Error(`the mnist package has ${total} samples, fewer than MLP_TRAIN + MLP_TEST`);
-  const order = Array.from({ length: total }, (_, i) => i);
-  const rand = rng(SEED);
-  for (let i = total - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  const pick = (from, n) => {
-    const x = new Float32Array(n * IN);
-    const y = new Int32Array(n);
-    const oneHot = new Float32Array(n * OUT);
-    for (let i = 0; i < n; i++) {
-      const r = order[from + i];
-      x.set(xs[r], i * IN);
-      y[i] = ys[r];
-      oneHot[i * OUT + ys[r]] = 1;
-    }
-    return { n, x, y, oneHot };
-  };
-  return { train: pick(0, N_TRAIN), test: pick(N_TRAIN, N_TEST), total };
-}
-
 log(`loading the MNIST digits (${N_TRAIN} train + ${N_TEST} test)...`);
-const DATA = loadDigits();
+const DATA = loadDigits({ nTrain: N_TRAIN, nTest: N_TEST, seed: SEED, knobs: 'MLP_TRAIN + MLP_TEST', noun: 'samples' });
 const { train, test } = DATA;
 /** [start, end) sample ranges of the training batches (the last may be short). */
 const BATCHES = [];
@@ -131,37 +59,11 @@ for (let s = 0; s < train.n; s += BATCH) BATCHES.push([s, Math.min(train.n, s + 
 const WARM = Math.min(WARM_SAMPLES, train.n);
 
 /** Fraction of test samples whose argmax output is the label; out is n x 10 (any array type). */
-function accuracyOf(out) {
-  let ok = 0;
-  for (let i = 0; i < test.n; i++) {
-    let best = 0;
-    for (let k = 1; k < OUT; k++) if (out[i * OUT + k] > out[i * OUT + best]) best = k;
-    if (best === test.y[i]) ok++;
-  }
-  return ok / test.n;
-}
+const accuracyOf = (out) => accuracy(out, test.y, test.n);
 
 // ------------------------------------------------------------ tfjs setup --
 
-tf.enableProdMode();
-async function useBackend(name) {
-  if (tf.getBackend() === name) return;
-  if (!(await tf.setBackend(name))) throw new Error(`tfjs: cannot set backend '${name}'`);
-}
-let wasmOk = false;
-try {
-  wasmOk = await tf.setBackend('wasm');
-} catch {
-  wasmOk = false;
-}
-if (!wasmOk) {
-  const wasmDist = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
-  tfwasm.setWasmPaths(wasmDist + path.sep);
-  wasmOk = await tf.setBackend('wasm');
-}
-if (!wasmOk) throw new Error('tfjs-backend-wasm failed to initialise');
-const tfWasmSimd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-const tfWasmThreads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
+const { simd: tfWasmSimd, threads: tfWasmThreads, useBackend } = await setupTfjs(tf, tfwasm);
 await useBackend('cpu');
 
 // ------------------------------------------------------------ contenders --
@@ -382,26 +284,9 @@ function convnetContender() {
   };
 }
 
-function pkgVersion(name) {
-  try {
-    let dir = path.dirname(require.resolve(name));
-    while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-    // Walk up to the package's own package.json (some have nested ones without a version).
-    for (;;) {
-      const pj = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
-      if (pj.name === name) return pj.version;
-      const up = path.dirname(dir);
-      if (up === dir) return 'unknown';
-      dir = up;
-      while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
-    }
-  } catch {
-    return 'not installed';
-  }
-}
 const brainVersion = () => pkgVersion('brain.js');
 
-let CONTENDERS = [
+const CONTENDERS = selectByName([
   simdnnContender('relaxed', 'trainOnBatch'),
   simdnnContender('simd', 'trainOnBatch'),
   simdnnContender('relaxed', 'fit'),
@@ -410,20 +295,9 @@ let CONTENDERS = [
   tfjsContender('cpu'),
   brainContender(),
   convnetContender(),
-];
-if (ONLY.length) CONTENDERS = CONTENDERS.filter((c) => ONLY.some((w) => c.name.includes(w)));
+], 'MLP_ONLY');
 
 // ------------------------------------------------------------ measuring --
-
-const median = (xs) => quantile(xs, 0.5);
-function quantile(xs, q) {
-  if (!xs.length) return NaN;
-  const s = [...xs].sort((x, y) => x - y);
-  const pos = (s.length - 1) * q;
-  const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
-}
 
 log(`simdnn MLP bench: 784-${HIDDEN}-${OUT}, batch ${BATCH}, SGD lr ${LR}; ${train.n} train / ${test.n} test; ${ROUNDS} rounds`);
 if (!hasRelaxed) log('note: this engine cannot run relaxed SIMD (run node with --experimental-wasm-relaxed-simd); simdnn-relaxed is skipped');
@@ -501,45 +375,8 @@ const tfLeak = tf.memory().numTensors - tfTensorsBefore;
 
 // ------------------------------------------------------------ formatting --
 
-function fmtRate(x) {
-  if (x === undefined || !Number.isFinite(x)) return '—';
-  if (x >= 1e5) return `${(x / 1000).toFixed(0)}k`;
-  if (x >= 1e3) return `${(x / 1000).toFixed(x >= 1e4 ? 1 : 2)}k`;
-  return x.toFixed(0);
-}
-const fmtRatio = (x) => (x === undefined || !Number.isFinite(x) ? '—' : x >= 10 ? `${x.toFixed(1)}×` : `${x.toFixed(2)}×`);
-const fmtPct = (x) => `${(100 * x).toFixed(1)}%`;
 const fmtKB = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
 const PARAMS = IN * HIDDEN + HIDDEN + HIDDEN * OUT + OUT;
-
-/** Renders one table as { md, text }; align: 'l' | 'r' per column (same layout as bench/gemm.mjs). */
-function table(headers, body, align) {
-  const al = headers.map((_, i) => align?.[i] ?? (i === 0 ? 'l' : 'r'));
-  const esc = (c) => String(c).replace(/\|/g, '\\|');
-  const md = [
-    `| ${headers.map(esc).join(' | ')} |`,
-    `| ${al.map((a) => (a === 'r' ? '---:' : ':---')).join(' | ')} |`,
-    ...body.map((r) => `| ${r.map(esc).join(' | ')} |`),
-  ].join('\n');
-  const width = headers.map((h, i) => Math.max([...String(h)].length, ...body.map((r) => [...String(r[i])].length)));
-  const pad = (c, i) => {
-    const s = String(c);
-    const fill = ' '.repeat(width[i] - [...s].length);
-    return al[i] === 'r' ? fill + s : s + fill;
-  };
-  const text = [headers.map(pad).join('  '), width.map((w) => '-'.repeat(w)).join('  '), ...body.map((r) => r.map(pad).join('  '))].join('\n');
-  return { md, text };
-}
-
-function gitDescribe() {
-  try {
-    const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
-    const dirty = spawnSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
-    return head ? `${head}${dirty ? ' (uncommitted changes)' : ''}` : 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 const stats = {};
 for (const [name, row] of Object.entries(rows)) {
@@ -548,9 +385,9 @@ for (const [name, row] of Object.entries(rows)) {
   const iMed = median(row.infer);
   stats[name] = {
     train: train.n / tMed,
-    trainSpread: (quantile(row.train, 0.75) - quantile(row.train, 0.25)) / tMed,
+    trainSpread: relIqr(row.train, tMed),
     infer: test.n / iMed,
-    inferSpread: (quantile(row.infer, 0.75) - quantile(row.infer, 0.25)) / iMed,
+    inferSpread: relIqr(row.infer, iMed),
     inferWhole: row.inferWhole ? test.n / median(row.inferWhole) : undefined,
   };
 }
@@ -558,7 +395,6 @@ const wholeList = Object.entries(stats)
   .filter(([, st]) => st.inferWhole !== undefined)
   .map(([nm, st]) => `${nm} ${fmtRate(st.inferWhole)} samples/s${rows[nm].accWhole !== undefined ? ` (accuracy ${fmtPct(rows[nm].accWhole)})` : ''}`);
 const ratio = (name, ref, key) => (stats[name] && stats[ref] ? stats[name][key] / stats[ref][key] : undefined);
-const spread = (x) => `±${(50 * x).toFixed(0)}%`;
 
 const headers = [
   'Contender',
@@ -594,11 +430,7 @@ for (const [name, row] of Object.entries(rows)) {
 const tbl = table(headers, body, ['l']);
 
 const totalSec = (performance.now() - tStart) / 1000;
-const cpu = os.cpus();
-const machine = `${cpu[0]?.model?.trim() ?? 'unknown CPU'}, ${cpu.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, ${os.type()} ${os.release()} ${os.arch()}`;
-const command = `node ${[...process.execArgv, path.relative(ROOT, fileURLToPath(import.meta.url))].join(' ')}`;
-const now = new Date();
-const stamp = now.toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+const run = runInfo(import.meta.url);
 
 // Issue target: simdnn >= 5x tfjs-wasm training.
 const targetLines = ['simdnn-relaxed', 'simdnn-simd']
@@ -628,15 +460,12 @@ const notes = [
   `Single process, one thread each; the machine is shared and noisy, so compare ratios rather than absolute numbers. "earlier (issue)" is the training throughput the issue quotes for these peers, measured earlier on this kind of machine.`,
 ];
 
-const mdLines = [
-  BEGIN,
+const md = [
   '## MLP training and inference (784-128-10, batch 64)',
   '',
-  `Generated by \`bench/mlp.mjs\` on ${stamp} (run took ${totalSec.toFixed(0)} s).`,
+  `Generated by \`bench/mlp.mjs\` on ${run.stamp} (run took ${totalSec.toFixed(0)} s).`,
   '',
-  `- Machine: ${machine}`,
-  `- Node ${process.version}, V8 ${process.versions.v8}`,
-  `- Command: \`${command}\``,
+  ...runMdLines(run),
   ...versions.map((v) => `- ${v}`),
   '',
   tbl.md,
@@ -645,15 +474,11 @@ const mdLines = [
   ...leaks.map((l) => `- Warning: ${l}.`),
   ...(targetLines.length || leaks.length ? [''] : []),
   ...notes.map((n) => `- ${n}`),
-  END,
-];
-const md = mdLines.join('\n');
+].join('\n');
 
 const text = [
   '',
-  `simdnn MLP benchmark — ${now.toISOString()}`,
-  `${machine}; Node ${process.version}, V8 ${process.versions.v8}`,
-  `command: ${command}`,
+  ...runTextLines('MLP', run),
   ...versions,
   '',
   `784-${HIDDEN}-${OUT} MLP, SGD lr ${LR}, batch ${BATCH}; ${train.n} train / ${test.n} test samples; medians of ${ROUNDS} interleaved rounds (±half IQR)`,
@@ -666,26 +491,6 @@ const text = [
 ].join('\n');
 console.log(text);
 
-if (process.env.MLP_NO_WRITE !== '1') {
-  const old = fs.existsSync(RESULTS) ? fs.readFileSync(RESULTS, 'utf8') : '';
-  let next;
-  const at = old.indexOf(MARKER);
-  if (at < 0) {
-    // No generated section yet: keep whatever is there and start the tail after a marker.
-    next = `${old}${old && !old.endsWith('\n') ? '\n' : ''}${MARKER}\n\n${md}\n`;
-  } else {
-    const head = old.slice(0, at + MARKER.length);
-    const tail = old.slice(at + MARKER.length);
-    const b = tail.indexOf(BEGIN);
-    const e = tail.indexOf(END, b + 1);
-    if (b >= 0 && e > b) {
-      next = head + tail.slice(0, b) + md + tail.slice(e + END.length);
-    } else {
-      next = `${head}${tail.replace(/\s*$/, '')}\n\n${md}\n`;
-    }
-  }
-  fs.writeFileSync(RESULTS, next);
-  log(`wrote the MLP section of ${path.relative(process.cwd(), RESULTS)}`);
-}
+if (process.env.MLP_NO_WRITE !== '1') writeResultsBlock('mlp', md, 'MLP');
 
 for (const inst of live) inst.dispose();
