@@ -510,6 +510,9 @@ function simdnnConv(be, s, data) {
   const rows = n * oh * ow;
   const K = kh * kw * c;
   const pointwise = kh === 1 && kw === 1 && ph === 0 && pw === 0;
+  // As the Conv layer decides (src/layers/conv.ts): one input channel, stride 1, no padding,
+  // at most 256 taps: the forward pass reads the input in place (f32_conv2d_direct_nhwc).
+  const direct = c === 1 && ph === 0 && pw === 0 && kh * kw * c <= 256 && oh + kh - 1 <= h && ow + kw - 1 <= w;
   const bufs = [];
   const put = (arr) => {
     const p = be.alloc(arr.length * 4);
@@ -528,7 +531,7 @@ function simdnnConv(be, s, data) {
   const dx = zeros(n * h * w * c);
   const col = pointwise ? x : zeros(rows * K);
   const dcol = pointwise ? dx : zeros(rows * K);
-  const work = zeros(Math.max(k.f32_gemm_workspace(rows, f, K), k.f32_gemm_workspace(K, f, rows), k.f32_gemm_workspace(rows, K, f)) / 4 + 4);
+  const work = zeros(Math.max(k.f32_gemm_workspace(rows, f, K), k.f32_gemm_workspace(K, f, rows), k.f32_gemm_workspace(rows, K, f), k.f32_conv2d_direct_workspace(K, f)) / 4 + 4);
   const im2col = () => {
     if (!pointwise) k.f32_im2col_nhwc(n, h, w, c, kh, kw, 1, 1, ph, pw, 1, 1, oh, ow, x, col);
   };
@@ -537,6 +540,10 @@ function simdnnConv(be, s, data) {
   };
   const run = {
     fwd() {
+      if (direct) {
+        k.f32_conv2d_direct_nhwc(n, h, w, c, kh, kw, 1, 1, 1, 1, oh, ow, x, wk, f, bias, ACT.relu, 0, y, work);
+        return;
+      }
       im2col();
       k.f32_gemm(0, 0, rows, f, K, 1, col, K, wk, f, 0, y, f, bias, ACT.relu, 0, work);
     },
@@ -558,6 +565,7 @@ function simdnnConv(be, s, data) {
   return {
     run,
     pointwise,
+    direct,
     result(pass) {
       if (pass === 'fwd') {
         be.f32().fill(NaN, y >>> 2, (y >>> 2) + rows * f);
@@ -891,16 +899,17 @@ let convShare = null;
     const b2 = c2?.breakdown[nm];
     if (!p1?.fwd?.ms || !p1?.dW?.ms || !p2?.fwd?.ms || !p2?.dW?.ms || !p2?.dX?.ms || !stats[nm]?.train) continue;
     if (!b1?.im2col?.ms || !b2?.im2col?.ms || !b2?.col2im?.ms) continue;
-    // conv1 is the first layer: the model skips its dX. Backward recomputes the columns (im2col again).
+    // conv1 is the first layer: the model skips its dX. Its forward is direct (no columns); backward
+    // builds the columns for dW. conv2 builds them in forward and again in backward.
     const ms = p1.fwd.ms + p1.dW.ms + p2.fwd.ms + p2.dW.ms + p2.dX.ms;
-    const colMs = 2 * b1.im2col.ms + 2 * b2.im2col.ms + b2.col2im.ms;
+    const colMs = b1.im2col.ms + 2 * b2.im2col.ms + b2.col2im.ms;
     const stepMs = (1000 * BATCH) / stats[nm].train;
     const fwdMs = p1.fwd.ms + p2.fwd.ms;
-    const fwdColMs = b1.im2col.ms + b2.im2col.ms;
+    const fwdColMs = b2.im2col.ms;
     const inferStepMs = (1000 * BATCH) / stats[nm].infer;
     convShare ??= [];
     convShare.push(
-      `${nm}: a 32-digit trainOnBatch step takes ${fmtMs(stepMs)} (from the table above); the conv kernels it runs (conv1 forward + dW, conv2 forward + dW + dX, timed apart in the layer tables below) take ${fmtMs(ms)} of it (${fmtPct(ms / stepMs)}), of which im2col/col2im ${fmtMs(colMs)} (${fmtPct(colMs / stepMs)} of the step: conv1's im2col, ${fmtMs(b1.im2col.ms)}, runs twice, in forward and again in backward, which recomputes the columns). Inference takes ${fmtMs(inferStepMs)} per 32 digits; the two conv forwards ${fmtMs(fwdMs)} of it (${fmtPct(fwdMs / inferStepMs)}), their im2col ${fmtMs(fwdColMs)} (${fmtPct(fwdColMs / inferStepMs)}; conv1's alone ${fmtPct(b1.im2col.ms / inferStepMs)})`,
+      `${nm}: a 32-digit trainOnBatch step takes ${fmtMs(stepMs)} (from the table above); the conv kernels it runs (conv1 forward + dW, conv2 forward + dW + dX, timed apart in the layer tables below) take ${fmtMs(ms)} of it (${fmtPct(ms / stepMs)}), of which im2col/col2im ${fmtMs(colMs)} (${fmtPct(colMs / stepMs)} of the step: conv1's forward reads its input in place, but its dW still builds the columns, ${fmtMs(b1.im2col.ms)}). Inference takes ${fmtMs(inferStepMs)} per 32 digits; the two conv forwards ${fmtMs(fwdMs)} of it (${fmtPct(fwdMs / inferStepMs)}), conv2's im2col ${fmtMs(fwdColMs)} (${fmtPct(fwdColMs / inferStepMs)})`,
     );
   }
 }
@@ -965,8 +974,8 @@ const notes = [
   `simdnn: \`sequential({ seed, backend, layers: [conv2d 8 5x5 relu, maxPooling2d 2, conv2d 16 5x5 relu, maxPooling2d 2, flatten, dense 10 softmax] })\` on its own \`createBackend({ build })\`, \`compile({ optimizer: optimizers.sgd({ learningRate: ${LR} }), loss: 'categoricalCrossentropy' })\`. The plain rows call \`model.trainOnBatch(x, y)\` once per batch on pre-sliced Float32Array views (the same protocol as tfjs); the "fit()" rows run \`await model.fit(x, y, { epochs: 1, batchSize: ${BATCH}, shuffle: false })\` per pass on the whole flat arrays. Inference: \`model.predict(x, { batchSize: ${PREDICT_BATCH} })\` on the whole flat test array, \`dataSync()\` copy-out, \`dispose()\`. Convolutions are im2col + GEMM with bias and relu fused into the GEMM; max pooling keeps argmax indices for backward; the first conv layer computes no input gradient. Weights start glorot-uniform with zero biases (seeded). simdnn-relaxed uses relaxed-SIMD fused multiply-add; simdnn-simd is deterministic.`,
   `TensorFlow.js Layers: \`tf.sequential\` with the same layers (tfjs-layers' Conv2D runs \`tf.fused.conv2d\` with bias and relu), \`compile({ optimizer: tf.train.sgd(${LR}), loss: 'categoricalCrossentropy' })\`, \`await model.trainOnBatch(xb, yb)\` per batch on [32, 28, 28, 1] tensors created beforehand in the active backend, inference with \`model.predictOnBatch(xb)\` + \`dataSync()\` + \`dispose()\` per ${PREDICT_BATCH}-digit tensor sliced beforehand; prod mode; glorot-uniform weights. On the wasm backend one \`trainOnBatch\` is tried before the rounds: ${wasmTrainError ?? 'it trained'} (tfjs-backend-wasm ${tfwasm.version_wasm} registers Conv2D and Conv2DBackpropInput but no Conv2DBackpropFilter, so no conv weight gradient). tfjs-wasm convolutions run XNNPACK (single-threaded in Node: threads ${tfWasmThreads ? 'yes' : 'no'}, SIMD ${tfWasmSimd ? 'yes' : 'no'}), which keeps its packed copy of the filter per filter tensor between calls. The one-call \`model.predict(x, { batchSize: ${PREDICT_BATCH} })\` on the whole ${test.n}-digit tensor was timed too: ${wholeList.join(', ') || 'not measured'} (it slices x inside the timed call); the table uses the pre-sliced figure, the faster one. tfjs-cpu runs its plain-JS kernels. The wasm and cpu models live in the same tfjs engine; the backend is switched before each of their turns, outside the timed region.`,
   `ConvNetJS: \`layer_defs\` input 28x28x1, conv sx 5 filters 8 stride 1 pad 0 relu, pool sx 2 stride 2, conv sx 5 filters 16 stride 1 pad 0 relu, pool sx 2 stride 2, softmax 10 (which adds its own fc 10), \`new Trainer(net, { method: 'sgd', batch_size: ${BATCH}, learning_rate: ${LR}, momentum: 0, l2_decay: 0 })\` (its default momentum is 0.9; 0 makes it plain SGD), \`trainer.train(vol, label)\` per digit (forward and backward per digit on Float64Array volumes with direct convolution loops, gradients accumulated and averaged over ${BATCH} digits per update); inference \`net.forward(vol)\` per digit. Input volumes are built beforehand. Weights start gaussian with std sqrt(1/fan-in), ReLU-layer biases 0.1.`,
-  `Conv layer GFLOPS: one conv layer at batch ${CONV_BATCH} on random data, each pass timed apart; FLOPs = 2·N·OH·OW·F·KH·KW·C per pass (forward, dW and dX each; "bwd (dW+dX)" adds the two medians and counts twice the FLOPs). simdnn: the raw kernel calls its Conv layer makes, on buffers already in wasm memory: forward = \`f32_im2col_nhwc\` + \`f32_gemm\` (bias and relu fused), dW = \`f32_im2col_nhwc\` (the layer recomputes the columns in backward) + \`f32_gemm\` transA (beta 1, accumulating as in the layer) + \`f32_colsum\` (bias gradient), dX = \`f32_gemm\` transB + \`f32_col2im_nhwc\`; a 1x1 stride-1 unpadded conv skips im2col/col2im (the input is the column matrix). The relu gradient mask (one elementwise pass) is not included. tfjs: \`tf.fused.conv2d({ x, filter, bias, activation: 'relu' })\`, and the \`Conv2DBackpropFilter\` / \`Conv2DBackpropInput\` kernels via \`tf.engine().runKernel\` (what the conv2d gradient calls), output disposed without readback (both backends compute eagerly and synchronously). Samples of about ${L_SAMPLE_MS} ms, round-robin across contenders per pass, ≥ ${L_MIN_SAMPLES} samples and ≥ ${L_MIN_MS} ms each (≥ ${L_MIN_SAMPLES_SLOW} samples for calls over 100 ms); medians. Every result is first checked against tfjs-cpu (max |x − ref| / max |ref| ≤ ${TOLERANCE}; for dW on the shapes where tfjs-cpu's is skipped, against a plain-JS direct convolution with float64 sums). tfjs-cpu's Conv2DBackpropFilter runs at about 0.01 GFLOPS (a naive loop nest): it is only timed on shapes up to ${CPU_DW_MAX_FLOPS / 1e6} MFLOP (it took about 5 s and 25 s per call on the 1x1 and 3x3 shapes in a trial run); this kernel is why tfjs-cpu trains the LeNet at only 10-20 images/s. tfjs-wasm's XNNPACK forward on the two larger shapes varied between processes in trial runs: usually 30-34 GFLOPS, but in two of four full runs (never when the layer section ran alone, \`CNN_ONLY=none\`) one of them ran at about half that (3x3 at 14.6 in one run, 1x1 at 18.6 in another), stable within the run (±1%); so the forward ratios on those rows can swing by about 2× from run to run, while simdnn's figures stayed within about 10%.`,
-  `CPU profile: in one \`--cpu-prof\` run of this script with \`CNN_ONLY=simdnn-relaxed,tfjs-wasm CNN_LAYERS=0 CNN_ROUNDS=8\` (simdnn-relaxed with trainOnBatch and with fit(), training and inference, plus tfjs-wasm inference), simdnn's wasm time was about 5.3 s in \`f32_im2col_nhwc\`, 6.0 s in \`f32_gemm\` and its two internal helpers, 0.7 s in \`f32_pool2d_nhwc\` and under 0.4 s in each other kernel, while simdnn's JavaScript (trainOnBatch, fit, batch loading, target checks) took about 0.4 s in all: im2col, not the GEMM or JS overhead, is the largest single cost after the GEMM, mostly that of conv1 (one input channel, so every column row is gathered as runs of 5 floats).`,
+  `Conv layer GFLOPS: one conv layer at batch ${CONV_BATCH} on random data, each pass timed apart; FLOPs = 2·N·OH·OW·F·KH·KW·C per pass (forward, dW and dX each; "bwd (dW+dX)" adds the two medians and counts twice the FLOPs). simdnn: the raw kernel calls its Conv layer makes, on buffers already in wasm memory: forward = \`f32_im2col_nhwc\` + \`f32_gemm\` (bias and relu fused), or for a one-channel unpadded layer (LeNet conv1) \`f32_conv2d_direct_nhwc\`, which reads the input in place through a table of tap offsets (no column matrix), dW = \`f32_im2col_nhwc\` (the layer recomputes the columns in backward) + \`f32_gemm\` transA (beta 1, accumulating as in the layer) + \`f32_colsum\` (bias gradient), dX = \`f32_gemm\` transB + \`f32_col2im_nhwc\`; a 1x1 stride-1 unpadded conv skips im2col/col2im (the input is the column matrix). The relu gradient mask (one elementwise pass) is not included. tfjs: \`tf.fused.conv2d({ x, filter, bias, activation: 'relu' })\`, and the \`Conv2DBackpropFilter\` / \`Conv2DBackpropInput\` kernels via \`tf.engine().runKernel\` (what the conv2d gradient calls), output disposed without readback (both backends compute eagerly and synchronously). Samples of about ${L_SAMPLE_MS} ms, round-robin across contenders per pass, ≥ ${L_MIN_SAMPLES} samples and ≥ ${L_MIN_MS} ms each (≥ ${L_MIN_SAMPLES_SLOW} samples for calls over 100 ms); medians. Every result is first checked against tfjs-cpu (max |x − ref| / max |ref| ≤ ${TOLERANCE}; for dW on the shapes where tfjs-cpu's is skipped, against a plain-JS direct convolution with float64 sums). tfjs-cpu's Conv2DBackpropFilter runs at about 0.01 GFLOPS (a naive loop nest): it is only timed on shapes up to ${CPU_DW_MAX_FLOPS / 1e6} MFLOP (it took about 5 s and 25 s per call on the 1x1 and 3x3 shapes in a trial run); this kernel is why tfjs-cpu trains the LeNet at only 10-20 images/s. tfjs-wasm's XNNPACK forward on the two larger shapes varied between processes in trial runs: usually 30-34 GFLOPS, but in two of four full runs (never when the layer section ran alone, \`CNN_ONLY=none\`) one of them ran at about half that (3x3 at 14.6 in one run, 1x1 at 18.6 in another), stable within the run (±1%); so the forward ratios on those rows can swing by about 2× from run to run, while simdnn's figures stayed within about 10%.`,
+  `CPU profile (before the direct path for one-channel layers existed): im2col was the largest cost after the GEMM, mostly LeNet conv1's (one input channel, so every column row was gathered as runs of 5 floats); the direct path removes it from conv1's forward (about 3.3x faster on that layer).`,
   `Single process, one thread each; the machine is shared and noisy (other jobs run at the same time), so compare ratios rather than absolute numbers. "earlier (issue)" is the training throughput the issue quotes for these peers, measured earlier on this kind of machine.`,
 ];
 
