@@ -5,6 +5,8 @@
 // average divides by the number of real pixels). Vectorised across channels,
 // which are contiguous in NHWC.
 
+import { f32_add, f32_fill, f32_scale } from "./elementwise";
+
 /** Pooling modes shared with src/layers/pooling.ts. */
 export const POOL_MAX: i32 = 0;
 export const POOL_AVG: i32 = 1;
@@ -167,32 +169,9 @@ export function f32_global_avgpool(n: i32, hw: i32, c: i32, x: usize, y: usize):
   const inv = <f32>1.0 / <f32>hw;
   for (let b = 0; b < n; b++) {
     const yb = y + ((<usize>b * <usize>c) << 2);
-    memory.fill(yb, 0, <usize>c << 2);
-    for (let p = 0; p < hw; p++) {
-      const src = x + ((<usize>(b * hw + p) * <usize>c) << 2);
-      let ch = 0;
-      if (ASC_FEATURE_SIMD) {
-        for (; ch + 4 <= c; ch += 4) {
-          const o = <usize>ch << 2;
-          v128.store(yb + o, f32x4.add(v128.load(yb + o), v128.load(src + o)));
-        }
-      }
-      for (; ch < c; ch++) {
-        const o = <usize>ch << 2;
-        store<f32>(yb + o, load<f32>(yb + o) + load<f32>(src + o));
-      }
-    }
-    let ch = 0;
-    if (ASC_FEATURE_SIMD) {
-      for (; ch + 4 <= c; ch += 4) {
-        const o = <usize>ch << 2;
-        v128.store(yb + o, f32x4.mul(v128.load(yb + o), f32x4.splat(inv)));
-      }
-    }
-    for (; ch < c; ch++) {
-      const o = <usize>ch << 2;
-      store<f32>(yb + o, load<f32>(yb + o) * inv);
-    }
+    f32_fill(c, 0, yb);
+    for (let p = 0; p < hw; p++) f32_add(c, yb, x + ((<usize>(b * hw + p) * <usize>c) << 2), yb);
+    f32_scale(c, inv, 0, yb, yb);
   }
 }
 
@@ -201,19 +180,6 @@ export function f32_global_avgpool_backward(n: i32, hw: i32, c: i32, dy: usize, 
   const inv = <f32>1.0 / <f32>hw;
   for (let b = 0; b < n; b++) {
     const g = dy + ((<usize>b * <usize>c) << 2);
-    for (let p = 0; p < hw; p++) {
-      const d = dx + ((<usize>(b * hw + p) * <usize>c) << 2);
-      let ch = 0;
-      if (ASC_FEATURE_SIMD) {
-        for (; ch + 4 <= c; ch += 4) {
-          const o = <usize>ch << 2;
-          v128.store(d + o, f32x4.mul(v128.load(g + o), f32x4.splat(inv)));
-        }
-      }
-      for (; ch < c; ch++) {
-        const o = <usize>ch << 2;
-        store<f32>(d + o, load<f32>(g + o) * inv);
-      }
-    }
+    for (let p = 0; p < hw; p++) f32_scale(c, inv, 0, g, dx + ((<usize>(b * hw + p) * <usize>c) << 2));
   }
 }

@@ -321,7 +321,7 @@ export class Sequential implements TrainableModel {
           const rows = Math.min(batchSize, X.n - start);
           for (const cb of cbs) await cb.onBatchBegin?.(batchIndex, { batch: batchIndex, size: rows });
           this.loadBatch(X, Y, order, start, rows);
-          const loss = this.trainStep(rows);
+          const loss = this.trainStep(rows, false);
           if (!Number.isFinite(loss)) this.abortNonFinite(epoch, batchIndex + 1, snapshot);
           lossSum += loss * rows;
           const batchLogs: Logs = { batch: batchIndex, size: rows, loss };
@@ -370,7 +370,7 @@ export class Sequential implements TrainableModel {
     this.ensureOptimizer(compiled.optimizer);
     const order = identity(X.n);
     this.loadBatch(X, Y, order, 0, X.n);
-    const loss = this.trainStep(X.n);
+    const loss = this.trainStep(X.n, true);
     if (!Number.isFinite(loss)) this.abortNonFinite(0, 1);
     if (!compiled.metrics.length) return loss;
     const out = [loss];
@@ -779,11 +779,12 @@ export class Sequential implements TrainableModel {
   /**
    * Forward, loss, backward and one optimizer update on the planned batch;
    * returns the mean loss. A non-finite loss skips the update (the caller
-   * throws). Before updating, the parameters are copied to the plan's backup
-   * arena (a memmove inside wasm memory), so weights that an update turned
-   * non-finite, seen as a non-finite loss on the next step, can be restored.
+   * throws). With `backup` (trainOnBatch, which has no epoch snapshot to fall
+   * back to) the parameters are first copied to the plan's backup arena (a
+   * memmove inside wasm memory), so weights that an update turned non-finite,
+   * seen as a non-finite loss on the next step, can be restored.
    */
-  private trainStep(rows: number): number {
+  private trainStep(rows: number, backup: boolean): number {
     const be = this.backend as Backend;
     const plan = this.plan as Plan;
     this.forward(rows, true);
@@ -793,7 +794,7 @@ export class Sequential implements TrainableModel {
     this.backward(rows, fused);
     const opt = (this.compiled as Compiled).optimizer;
     if (opt instanceof Optimizer) {
-      be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
+      if (backup) be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
       opt.step(be, this.paramArena, this.gradArena, this.arenaSize);
     }
     return sum / rows;
