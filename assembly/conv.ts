@@ -124,3 +124,31 @@ export function f32_col2im_nhwc(
   memory.fill(dx, 0, <usize>(n * h * w * c) << 2);
   walk_nhwc(n, h, w, c, kh, kw, sh, sw, ph, pw, dh, dw, oh, ow, dx, col, false);
 }
+
+/**
+ * A zero-bordered copy for convolving a padded input in place:
+ * out[b, i, j, :] = x[b, i - top, j - left, :] inside the image, 0 elsewhere;
+ * x is n x h x w x c, out is n x hp x wp x c (hp, wp: the extent the windows
+ * reach, which may cut off part of the image or of the bottom/right border).
+ */
+export function f32_pad_nhwc(n: i32, h: i32, w: i32, c: i32, top: i32, left: i32, hp: i32, wp: i32, x: usize, out: usize): void {
+  assert(top >= 0 && left >= 0 && hp >= 1 && wp >= 1, "f32_pad_nhwc: negative padding or empty output");
+  const j0 = min(left, wp);
+  const j1 = min(left + w, wp);
+  const rowBytes: usize = <usize>(wp * c) << 2;
+  let d = out;
+  for (let b = 0; b < n; b++) {
+    const ib = x + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let i = 0; i < hp; i++) {
+      const iy = i - top;
+      if (iy < 0 || iy >= h || j1 <= j0) {
+        memory.fill(d, 0, rowBytes);
+      } else {
+        zero_f32(d, j0 * c);
+        copy_f32(d + ((<usize>(j0 * c)) << 2), ib + ((<usize>iy * <usize>w * <usize>c) << 2), (j1 - j0) * c);
+        zero_f32(d + ((<usize>(j1 * c)) << 2), (wp - j1) * c);
+      }
+      d += rowBytes;
+    }
+  }
+}

@@ -189,7 +189,17 @@ export function f32_dot(n: i32, x: usize, y: usize): f64 {
 /** Number of elements of x that are NaN or infinite. */
 export function f32_count_nonfinite(n: i32, x: usize): i32 {
   let c = 0;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  if (ASC_FEATURE_SIMD) {
+    // Lanes of an all-ones exponent compare to -1; subtracting them counts.
+    const exp = i32x4.splat(0x7f800000);
+    let acc = i32x4.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      acc = i32x4.sub(acc, i32x4.eq(v128.and(v128.load(x + (<usize>i << 2)), exp), exp));
+    }
+    c = i32x4.extract_lane(acc, 0) + i32x4.extract_lane(acc, 1) + i32x4.extract_lane(acc, 2) + i32x4.extract_lane(acc, 3);
+  }
+  for (; i < n; i++) {
     const bits = load<u32>(x + (<usize>i << 2));
     if ((bits & 0x7f800000) == 0x7f800000) c++;
   }

@@ -190,12 +190,14 @@ function epilogue_scalar(
 @inline function kernel_5x8(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, unit: bool, offs: usize, indexed: bool,
+  gathered: bool,
 ): void {
-  let a0 = a;
-  let a1 = mr > 1 ? a0 + rsA : a0;
-  let a2 = mr > 2 ? a1 + rsA : a1;
-  let a3 = mr > 3 ? a2 + rsA : a2;
-  let a4 = mr > 4 ? a3 + rsA : a3;
+  // Gathered: `a` holds the MR row addresses (u32), one per output pixel.
+  let a0 = gathered ? <usize>load<u32>(a) : a;
+  let a1 = gathered ? <usize>load<u32>(a, 4) : mr > 1 ? a0 + rsA : a0;
+  let a2 = gathered ? <usize>load<u32>(a, 8) : mr > 2 ? a1 + rsA : a1;
+  let a3 = gathered ? <usize>load<u32>(a, 12) : mr > 3 ? a2 + rsA : a2;
+  let a4 = gathered ? <usize>load<u32>(a, 16) : mr > 4 ? a3 + rsA : a3;
   let vacc0x0123 = f32x4.splat(0);
   let vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0);
@@ -267,7 +269,7 @@ function f32_gemm_5x8_simd_unit(
   kc: i32, a: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true, 0, false);
+  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true, 0, false, false);
 }
 
 /** The 5x8 kernel over A rows at any stride (A read in place). */
@@ -275,7 +277,7 @@ function f32_gemm_5x8_simd(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false);
+  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false, false);
 }
 
 /** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
@@ -283,10 +285,11 @@ function f32_gemm_4x4_scalar(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, offs: usize,
 ): void {
-  let a0 = a;
-  let a1 = mr > 1 ? a0 + rsA : a0;
-  let a2 = mr > 2 ? a1 + rsA : a1;
-  let a3 = mr > 3 ? a2 + rsA : a2;
+  // With an offset table (implicit im2col), `a` holds the MR row addresses (u32).
+  let a0 = offs ? <usize>load<u32>(a) : a;
+  let a1 = offs ? <usize>load<u32>(a, 4) : mr > 1 ? a0 + rsA : a0;
+  let a2 = offs ? <usize>load<u32>(a, 8) : mr > 2 ? a1 + rsA : a1;
+  let a3 = offs ? <usize>load<u32>(a, 12) : mr > 3 ? a2 + rsA : a2;
   let acc00: f32 = 0, acc01: f32 = 0, acc02: f32 = 0, acc03: f32 = 0;
   let acc10: f32 = 0, acc11: f32 = 0, acc12: f32 = 0, acc13: f32 = 0;
   let acc20: f32 = 0, acc21: f32 = 0, acc22: f32 = 0, acc23: f32 = 0;
@@ -397,19 +400,22 @@ export function f32_gemm(
   }
 }
 
-/** The 5x8 kernel reading tap p of each row at row + offs[p] (implicit im2col), rows rsA bytes apart. */
+/** The indexed 5x8 kernel over MR gathered row addresses (any pixels, any channel count). */
 function f32_conv_5x8_simd(
-  kc: i32, a: usize, rsA: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, relu: bool,
+  kc: i32, rows: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, rsA, 0, bp, c, ldc, mr, nr, 1, 0, bias, true, true, relu, false, offs, true);
+  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, false, offs, true, true);
 }
 
-/** The indexed 5x8 kernel for rows of adjacent floats (one channel, stride 1). */
+/** The indexed 5x8 kernel for rows of adjacent floats (one channel, stride 1, one output row). */
 function f32_conv_5x8_simd_unit(
-  kc: i32, a: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, relu: bool,
+  kc: i32, a: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, 4, 0, bp, c, ldc, mr, nr, 1, 0, bias, true, true, relu, true, offs, true);
+  kernel_5x8(kc, a, 4, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, true, offs, true, false);
 }
+
+// Row addresses of the current micro-tile of f32_conv2d_direct_nhwc.
+const ROWS: usize = memory.data(8 * 4, 16);
 
 /** Bytes of scratch f32_conv2d_direct_nhwc needs for a kernel of k = kh*kw*c taps and f filters. */
 export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
@@ -418,14 +424,17 @@ export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
 
 /**
  * Convolution without an im2col matrix, for windows that never leave the
- * image (no padding): an implicit GEMM in the manner of XNNPACK's IGEMM. The
- * rows of a micro-tile are MR consecutive output pixels of one output row;
- * tap p = (ky, kx, ci) of every row lies at the same offset offs[p] from the
- * pixel's window corner, so the micro-kernel reads the input in place through
- * that table. The kernel [kh*kw*c, f] (Keras layout) is packed into NR-wide
- * panels once per call. y = act(conv(x) + bias), NHWC [n, oh, ow, f]. The sum
- * over taps runs in the same order as im2col + f32_gemm (for k <= KC), so both
- * paths give the same bits. work must hold f32_conv2d_direct_workspace bytes.
+ * image (padding is the caller's: it convolves a zero-bordered copy): an
+ * implicit GEMM in the manner of XNNPACK's IGEMM. The rows of a micro-tile
+ * are MR consecutive output pixels of the whole batch (crossing output rows
+ * and images, so no tile is partial except the last); tap p = (ky, kx, ci)
+ * of every row lies at the same offset offs[p] from the pixel's window
+ * corner, so the micro-kernel reads the input in place through the tile's
+ * row addresses and that table. The kernel [kh*kw*c, f] (Keras layout) is
+ * packed into NR-wide panels once per call. y = act(conv(x) + bias), NHWC
+ * [n, oh, ow, f]. The taps are summed in KC blocks in the same order as
+ * im2col + f32_gemm, so both paths give the same bits.
+ * work must hold f32_conv2d_direct_workspace bytes.
  */
 export function f32_conv2d_direct_nhwc(
   n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
@@ -433,6 +442,8 @@ export function f32_conv2d_direct_nhwc(
 ): void {
   assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_direct_nhwc: a window leaves the image; use im2col");
   const K = kh * kw * c;
+  const M = n * oh * ow;
+  if (M <= 0 || f <= 0) return;
   const packed = work;
   const offs = work + ((<usize>round_up(f, NR) * <usize>K) << 2);
   f32_pack_b(0, K, f, kernel, f, 0, 0, packed);
@@ -447,29 +458,59 @@ export function f32_conv2d_direct_nhwc(
   }
   const relu = act == ACT_RELU;
   const postAct = act != ACT_IDENTITY && !relu;
-  const rs: usize = <usize>(sw * c) << 2;
-  for (let b = 0; b < n; b++) {
-    for (let oy = 0; oy < oh; oy++) {
-      const row = x + ((<usize>((b * h + oy * sh) * w) * <usize>c) << 2);
-      const yrow = y + ((<usize>((b * oh + oy) * ow) * <usize>f) << 2);
-      for (let ox = 0; ox < ow; ox += MR) {
-        const mr = min(MR, ow - ox);
-        const a = row + <usize>ox * rs;
-        for (let jr = 0; jr < f; jr += NR) {
-          const nr = min(NR, f - jr);
-          const bp = packed + ((<usize>jr * <usize>K) << 2);
-          const cp = yrow + ((<usize>ox * <usize>f + <usize>jr) << 2);
-          const biasp: usize = bias ? bias + (<usize>jr << 2) : 0;
+  const colStep: usize = <usize>(sw * c) << 2;
+  const rowStep: usize = <usize>(sh * w * c) << 2;
+  const imageStep: usize = <usize>(h * w * c) << 2;
+  // Output pixel cursor (b, oy, ox) of the next row to gather, and its window corner.
+  let oy = 0;
+  let ox = 0;
+  let rowStart = x;
+  let image = x;
+  for (let ic = 0; ic < M; ic += MC) {
+    const mc = min(MC, M - ic);
+    for (let ir = 0; ir < mc; ir += MR) {
+      const mr = min(MR, mc - ir);
+      // Adjacent floats: one channel, stride 1, the whole tile in one output row.
+      const unit = colStep == 4 && mr == MR && ox + MR <= ow;
+      const a0 = rowStart + <usize>ox * colStep;
+      let last: usize = 0;
+      for (let r = 0; r < MR; r++) {
+        if (r < mr) {
+          last = rowStart + <usize>ox * colStep;
+          if (++ox == ow) {
+            ox = 0;
+            if (++oy == oh) {
+              oy = 0;
+              image += imageStep;
+              rowStart = image;
+            } else {
+              rowStart += rowStep;
+            }
+          }
+        }
+        // Tail rows repeat the last valid row, so every read stays inside x.
+        store<u32>(ROWS + (<usize>r << 2), <u32>last);
+      }
+      const crow = y + ((<usize>(ic + ir) * <usize>f) << 2);
+      for (let jr = 0; jr < f; jr += NR) {
+        const nr = min(NR, f - jr);
+        const cp = crow + (<usize>jr << 2);
+        const biasp: usize = bias ? bias + (<usize>jr << 2) : 0;
+        for (let pc = 0; pc < K; pc += KC) {
+          const kc = min(KC, K - pc);
+          const bp = packed + ((<usize>jr * <usize>K + <usize>pc * <usize>NR) << 2);
+          const op = offs + (<usize>pc << 2);
+          const first = pc == 0;
+          const lastBlock = pc + kc == K;
           if (ASC_FEATURE_SIMD) {
-            // Unit rows only for full tiles: a partial tile's extra rows would read past the row.
-            if (rs == 4 && mr == MR) f32_conv_5x8_simd_unit(K, a, offs, bp, cp, f, mr, nr, biasp, relu);
-            else f32_conv_5x8_simd(K, a, rs, offs, bp, cp, f, mr, nr, biasp, relu);
+            if (unit) f32_conv_5x8_simd_unit(kc, a0, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
+            else f32_conv_5x8_simd(kc, ROWS, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
           } else {
-            f32_gemm_4x4_scalar(K, a, rs, 0, bp, cp, f, mr, nr, 1, 0, biasp, true, true, relu, offs);
+            f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, cp, f, mr, nr, 1, 0, biasp, first, lastBlock, relu, op);
           }
         }
       }
-      if (postAct) f32_act_forward_2d(act, ow, f, yrow, f, actAlpha);
     }
+    if (postAct) f32_act_forward_2d(act, mc, f, y + ((<usize>ic * <usize>f) << 2), f, actAlpha);
   }
 }

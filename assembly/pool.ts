@@ -14,15 +14,36 @@ export const POOL_L2: i32 = 2;
 
 /**
  * y[b, oy, ox, ch] = pool over the window of x; for max pooling argmax (i32)
- * receives the flat index into x of the chosen element (first maximum on ties).
- * x is n x h x w x c, y is n x oh x ow x c; argmax may be 0 for avg / L2.
+ * receives the flat index into x of the chosen element (first maximum on ties;
+ * a NaN is chosen only as the window's first element, as with the argmax 0
+ * path, which keeps no indices). x is n x h x w x c, y is n x oh x ow x c;
+ * argmax may be 0 (inference, avg, L2).
  */
 export function f32_pool2d_nhwc(
   mode: i32, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
   oh: i32, ow: i32, x: usize, y: usize, argmax: usize,
 ): void {
+  if (mode == POOL_MAX) {
+    if (argmax) pool2d(POOL_MAX, true, n, h, w, c, kh, kw, sh, sw, ph, pw, oh, ow, x, y, argmax);
+    else pool2d(POOL_MAX, false, n, h, w, c, kh, kw, sh, sw, ph, pw, oh, ow, x, y, 0);
+  } else if (mode == POOL_AVG) {
+    pool2d(POOL_AVG, false, n, h, w, c, kh, kw, sh, sw, ph, pw, oh, ow, x, y, 0);
+  } else {
+    pool2d(POOL_L2, false, n, h, w, c, kh, kw, sh, sw, ph, pw, oh, ow, x, y, 0);
+  }
+}
+
+/** One pooling mode, with or without argmax bookkeeping (both compile-time constants after inlining). */
+// @ts-ignore: decorator
+@inline function pool2d(
+  mode: i32, track: bool, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, ph: i32, pw: i32,
+  oh: i32, ow: i32, x: usize, y: usize, argmax: usize,
+): void {
+  const rowBytes: usize = <usize>(w * c) << 2;
+  const pixBytes: usize = <usize>c << 2;
   let out = 0;
   for (let b = 0; b < n; b++) {
+    const image = b * h;
     for (let oy = 0; oy < oh; oy++) {
       const y0 = max(oy * sh - ph, 0);
       const y1 = min(oy * sh - ph + kh, h);
@@ -30,65 +51,81 @@ export function f32_pool2d_nhwc(
         const x0 = max(ox * sw - pw, 0);
         const x1 = min(ox * sw - pw + kw, w);
         const count = <f32>((y1 - y0) * (x1 - x0));
+        // The window's first pixel, and its flat element index.
+        const first = ((image + y0) * w + x0) * c;
+        const corner = x + (<usize>first << 2);
+        const o = y + (<usize>out << 2);
         let ch = 0;
         if (ASC_FEATURE_SIMD) {
           for (; ch + 4 <= c; ch += 4) {
-            let acc = f32x4.splat(mode == POOL_MAX ? -Infinity : 0);
-            let idx = i32x4.splat(-1);
+            const cb: usize = <usize>ch << 2;
+            let acc = v128.load(corner + cb);
+            if (mode == POOL_AVG) acc = f32x4.splat(0);
+            if (mode == POOL_L2) acc = f32x4.splat(0);
+            let idx = i32x4.add(i32x4.splat(first + ch), i32x4(0, 1, 2, 3));
+            let rowp = corner;
             for (let iy = y0; iy < y1; iy++) {
+              let p = rowp + cb;
               for (let ix = x0; ix < x1; ix++) {
-                const flat = ((b * h + iy) * w + ix) * c + ch;
-                const v = v128.load(x + (<usize>flat << 2));
+                const v = v128.load(p);
                 if (mode == POOL_MAX) {
-                  const better = v128.or(f32x4.gt(v, acc), i32x4.eq(idx, i32x4.splat(-1)));
-                  acc = v128.bitselect(v, acc, better);
-                  const lanes = i32x4.add(i32x4.splat(flat), i32x4(0, 1, 2, 3));
-                  idx = v128.bitselect(lanes, idx, better);
+                  if (track) {
+                    const better = f32x4.gt(v, acc);
+                    acc = v128.bitselect(v, acc, better);
+                    const lanes = i32x4.add(i32x4.splat(<i32>((p - x) >> 2)), i32x4(0, 1, 2, 3));
+                    idx = v128.bitselect(lanes, idx, better);
+                  } else {
+                    acc = f32x4.pmax(acc, v);
+                  }
                 } else if (mode == POOL_AVG) {
                   acc = f32x4.add(acc, v);
                 } else {
                   acc = f32x4.add(acc, f32x4.mul(v, v));
                 }
+                p += pixBytes;
               }
+              rowp += rowBytes;
             }
-            const o = (<usize>(out + ch)) << 2;
             if (mode == POOL_MAX) {
-              v128.store(y + o, acc);
-              v128.store(argmax + o, idx);
+              v128.store(o + cb, acc);
+              if (track) v128.store(argmax + (<usize>out << 2) + cb, idx);
             } else if (mode == POOL_AVG) {
-              v128.store(y + o, f32x4.div(acc, f32x4.splat(count)));
+              v128.store(o + cb, f32x4.div(acc, f32x4.splat(count)));
             } else {
-              v128.store(y + o, f32x4.sqrt(acc));
+              v128.store(o + cb, f32x4.sqrt(acc));
             }
           }
         }
         for (; ch < c; ch++) {
-          let acc: f32 = mode == POOL_MAX ? -Infinity : 0;
-          let idx = -1;
+          const cb: usize = <usize>ch << 2;
+          let acc: f32 = mode == POOL_MAX ? load<f32>(corner + cb) : 0;
+          let idx = first + ch;
+          let rowp = corner;
           for (let iy = y0; iy < y1; iy++) {
+            let p = rowp + cb;
             for (let ix = x0; ix < x1; ix++) {
-              const flat = ((b * h + iy) * w + ix) * c + ch;
-              const v = load<f32>(x + (<usize>flat << 2));
+              const v = load<f32>(p);
               if (mode == POOL_MAX) {
-                if (v > acc || idx < 0) {
+                if (v > acc) {
                   acc = v;
-                  idx = flat;
+                  if (track) idx = <i32>((p - x) >> 2);
                 }
               } else if (mode == POOL_AVG) {
                 acc += v;
               } else {
                 acc += v * v;
               }
+              p += pixBytes;
             }
+            rowp += rowBytes;
           }
-          const o = (<usize>(out + ch)) << 2;
           if (mode == POOL_MAX) {
-            store<f32>(y + o, acc);
-            store<i32>(argmax + o, idx);
+            store<f32>(o + cb, acc);
+            if (track) store<i32>(argmax + (<usize>out << 2) + cb, idx);
           } else if (mode == POOL_AVG) {
-            store<f32>(y + o, acc / count);
+            store<f32>(o + cb, acc / count);
           } else {
-            store<f32>(y + o, sqrt<f32>(acc));
+            store<f32>(o + cb, sqrt<f32>(acc));
           }
         }
         out += c;

@@ -25,15 +25,16 @@ export interface ConvConfig {
 }
 
 /**
- * Convolution over NHWC input by im2col + GEMM: the columns of every output
- * pixel (kh*kw*inC values) times the kernel [kh*kw*inC, filters], with bias and
- * activation fused into the GEMM epilogue. A 1x1 convolution with stride 1
- * and no padding needs no im2col: the input already is the column matrix.
- * Without padding, the forward pass reads the input in place through a table
- * of tap offsets instead (an implicit GEMM): no column matrix is written.
- * The column buffers are backend-wide scratch shared by every layer; backward
- * recomputes the columns from the layer input instead of keeping them.
- * Conv1D is the same layer with height 1.
+ * Convolution over NHWC input. The forward pass is an implicit GEMM: the
+ * kernel reads every output pixel's window in place through a table of tap
+ * offsets (no column matrix), with bias and activation fused into the
+ * micro-kernel's epilogue; a padded layer convolves a zero-bordered copy of
+ * its input. A 1x1 convolution with stride 1 and no padding is one GEMM on the
+ * input as it is. Backward is im2col + GEMM: the filter gradient is
+ * columnsᵀ · dy and the input gradient col2im(dy · kernelᵀ). The column
+ * buffers are backend-wide scratch shared by every layer; backward recomputes
+ * the columns from the layer input instead of keeping them. Conv1D is the
+ * same layer with height 1.
  */
 export class Conv extends Layer {
   readonly className: 'Conv1D' | 'Conv2D';
@@ -107,20 +108,22 @@ export class Conv extends Layer {
   }
 
   /**
-   * True when the forward pass skips the column matrix: one input channel and
-   * stride 1 (neighbouring output pixels read neighbouring floats, where
-   * im2col would copy runs of only kw floats; measured 3.3x faster on LeNet's
-   * first layer, while with 8 channels im2col + GEMM stays faster), no padding
-   * (every window inside the image), and at most 256 taps (the GEMM's K block,
-   * so the result has the same bits as im2col + GEMM).
+   * The input extent the windows reach, [rows, cols]: the padded image the
+   * forward pass convolves in place (an even 'same' window pads only after the
+   * image, and a stride may leave the last rows or columns unread).
    */
-  private direct(): boolean {
-    const { h, w, oh, ow, ph, pw } = this.g;
-    // 'same' with an even window pads only after the image, so check the last window too.
-    const inside = ph === 0 && pw === 0 &&
-      (oh - 1) * this.strides[0] + (this.kernelSize[0] - 1) * this.dilationRate[0] < h &&
-      (ow - 1) * this.strides[1] + (this.kernelSize[1] - 1) * this.dilationRate[1] < w;
-    return this.g.c === 1 && this.strides[1] === 1 && inside && this.K <= 256;
+  private reach(): [number, number] {
+    const { oh, ow } = this.g;
+    return [
+      (oh - 1) * this.strides[0] + (this.kernelSize[0] - 1) * this.dilationRate[0] + 1,
+      (ow - 1) * this.strides[1] + (this.kernelSize[1] - 1) * this.dilationRate[1] + 1,
+    ];
+  }
+
+  /** True when some window reaches past the image, so the forward pass convolves a zero-bordered copy. */
+  private padded(): boolean {
+    const [hp, wp] = this.reach();
+    return this.g.ph > 0 || this.g.pw > 0 || hp > this.g.h || wp > this.g.w;
   }
 
   override plan(be: Backend, batch: number): void {
@@ -130,7 +133,8 @@ export class Conv extends Layer {
     const F = this.filters;
     if (this.activation === 'gelu') this.z = be.alloc(rows * F * 4);
     if (!this.pointwise()) {
-      be.scratch(rows * K * 4, SCRATCH.col);
+      const [hp, wp] = this.reach();
+      be.scratch(Math.max(rows * K, this.padded() ? batch * hp * wp * this.g.c : 0) * 4, SCRATCH.col);
       be.scratch(rows * K * 4, SCRATCH.dcol);
     }
     const k = be.kernels;
@@ -161,23 +165,24 @@ export class Conv extends Layer {
     const F = this.filters;
     const [w, b] = this.paramList;
     const act = ACT[this.activation as keyof typeof ACT];
-    if (this.direct()) {
-      const { h, w: width, c, oh, ow } = this.g;
-      const [kh, kw] = this.kernelSize;
-      const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
-      const out = this.z || y;
-      k.f32_conv2d_direct_nhwc(batch, h, width, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, x, w.value, F, b ? b.value : 0, this.z ? ACT.linear : act, this.alpha, out, work);
-      if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
-      return;
-    }
-    const col = this.columns(be, x, batch);
-    const work = be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
-    if (this.z) {
-      k.f32_gemm(0, 0, rows, F, K, 1, col, K, w.value, F, 0, this.z, F, b ? b.value : 0, ACT.linear, 0, work);
-      k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
+    const out = this.z || y;
+    const fused = this.z ? ACT.linear : act;
+    if (this.pointwise()) {
+      k.f32_gemm(0, 0, rows, F, K, 1, x, K, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm));
     } else {
-      k.f32_gemm(0, 0, rows, F, K, 1, col, K, w.value, F, 0, y, F, b ? b.value : 0, act, this.alpha, work);
+      const { h, w: width, c, oh, ow, ph, pw } = this.g;
+      const [kh, kw] = this.kernelSize;
+      let src = x;
+      let [hp, wp] = [h, width];
+      if (this.padded()) {
+        [hp, wp] = this.reach();
+        src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
+        k.f32_pad_nhwc(batch, h, width, c, ph, pw, hp, wp, x, src);
+      }
+      const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
+      k.f32_conv2d_direct_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, w.value, F, b ? b.value : 0, fused, this.alpha, out, work);
     }
+    if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {

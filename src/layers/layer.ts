@@ -29,6 +29,8 @@ export interface StepContext {
   backend: Backend;
   /** Offset of the model's random-generator state (dropout). */
   rng: number;
+  /** True when a backward pass follows this forward pass (layers then keep what it needs, such as max pooling's argmax). */
+  backward: boolean;
 }
 
 /** Serialised form of a layer (Keras-like: class name + config). */

@@ -77,7 +77,7 @@ export class Pooling extends Layer {
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
     const { h, w, c, oh, ow, ph, pw } = this.g;
-    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, this.argmax);
+    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, ctx.backward ? this.argmax : 0);
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {

@@ -67,6 +67,8 @@ interface Rows {
   n: number;
   /** Shape of one sample. */
   sample: number[];
+  /** Set when the values are checked for NaN / Inf chunk by chunk in wasm, as they are loaded (read-only calls): op and argument name. */
+  deferred?: [string, string];
 }
 
 /** Targets prepared for a loss. */
@@ -387,7 +389,7 @@ export class Sequential implements TrainableModel {
   evaluate(x: ModelInput, y: ModelInput, args: { batchSize?: number } = {}): Logs {
     this.checkLive();
     this.requireCompiled('evaluate');
-    const X = this.rows('evaluate', 'x', x);
+    const X = this.rows('evaluate', 'x', x, true);
     const Y = this.targets('evaluate', 'y', y, X.n);
     if (args.batchSize !== undefined) checkInt('evaluate', 'batchSize', args.batchSize, 1, 1 << 20);
     return this.evaluateRows(X, Y, true, args.batchSize);
@@ -396,7 +398,7 @@ export class Sequential implements TrainableModel {
   /** Outputs for every sample, as a new tensor [n, ...outputShape] (dropout off). */
   predict(x: ModelInput, args: { batchSize?: number } = {}): Tensor {
     this.checkLive();
-    const X = this.rows('predict', 'x', x);
+    const X = this.rows('predict', 'x', x, true);
     const batch = args.batchSize === undefined ? undefined : checkInt('predict', 'batchSize', args.batchSize, 1, 1 << 20);
     const be = this.backend as Backend;
     const outSize = this.outputSize();
@@ -567,7 +569,12 @@ export class Sequential implements TrainableModel {
   }
 
   /** Normalises model inputs to float rows, building the model from their shape if needed. */
-  private rows(op: string, name: string, x: ModelInput): Rows {
+  /**
+   * Validates and normalises samples. With `defer` (calls that change nothing
+   * and may stop half-way: predict, evaluate) the NaN / Inf check runs in wasm
+   * on each chunk as it is loaded instead of over the whole input up front.
+   */
+  private rows(op: string, name: string, x: ModelInput, defer = false): Rows {
     let data: Float32Array;
     let shape: number[] | null;
     if (x instanceof Tensor) {
@@ -604,11 +611,10 @@ export class Sequential implements TrainableModel {
       n = data.length / size;
     }
     if (n === 0) throw new ShapeError(`${op}: ${name} has no samples`);
-    const bad = firstNonFinite(data);
-    if (bad >= 0) {
-      throw new ValueError(`${op}: ${name} must be finite: sample ${Math.floor(bad / size)}, feature ${bad % size} is ${describe(data[bad])}`);
-    }
-    return { data, n, sample: (this.inputShape as number[]).slice() };
+    const rows: Rows = { data, n, sample: (this.inputShape as number[]).slice() };
+    if (defer) rows.deferred = [op, name];
+    else checkFiniteRows(rows, 0, n, op, name);
+    return rows;
   }
 
   /** Normalises targets for the compiled loss. */
@@ -715,9 +721,16 @@ export class Sequential implements TrainableModel {
     const f32 = be.f32();
     const inSize = this.inputSize();
     const xb = plan.x >>> 2;
-    for (let r = 0; r < rows; r++) {
-      const i = order[start + r];
-      f32.set(X.data.subarray(i * inSize, (i + 1) * inSize), xb + r * inSize);
+    let inOrder = true;
+    for (let r = 0; r < rows && inOrder; r++) inOrder = order[start + r] === start + r;
+    if (inOrder) {
+      // In order (predict, evaluate, fit without shuffling): one copy.
+      f32.set(X.data.subarray(start * inSize, (start + rows) * inSize), xb);
+    } else {
+      for (let r = 0; r < rows; r++) {
+        const i = order[start + r];
+        f32.set(X.data.subarray(i * inSize, (i + 1) * inSize), xb + r * inSize);
+      }
     }
     if (!Y) return;
     if (Y.rows) {
@@ -734,13 +747,14 @@ export class Sequential implements TrainableModel {
     }
   }
 
-  private ctx(): StepContext {
-    return { backend: this.backend as Backend, rng: (this.rng as ModelRng).ptr };
+  private ctx(backward: boolean): StepContext {
+    return { backend: this.backend as Backend, rng: (this.rng as ModelRng).ptr, backward };
   }
 
-  private forward(rows: number, training: boolean): void {
+  /** Runs every layer on the planned batch; `backward`: a backward pass follows. */
+  private forward(rows: number, training: boolean, backward: boolean): void {
     const plan = this.plan as Plan;
-    const ctx = this.ctx();
+    const ctx = this.ctx(backward);
     let x = plan.x;
     this.layers.forEach((l, i) => {
       l.forward(ctx, x, plan.outs[i], rows, training);
@@ -768,7 +782,7 @@ export class Sequential implements TrainableModel {
 
   private backward(rows: number, fused: boolean): void {
     const plan = this.plan as Plan;
-    const ctx = this.ctx();
+    const ctx = this.ctx(true);
     for (let i = this.layers.length - 1; i >= 0; i--) {
       const x = i === 0 ? plan.x : plan.outs[i - 1];
       const dx = i === 0 ? 0 : plan.grads[i - 1];
@@ -787,7 +801,7 @@ export class Sequential implements TrainableModel {
   private trainStep(rows: number, backup: boolean): number {
     const be = this.backend as Backend;
     const plan = this.plan as Plan;
-    this.forward(rows, true);
+    this.forward(rows, true, true);
     const { sum, fused } = this.loss(rows, true, 1 / rows);
     if (!Number.isFinite(sum)) return sum;
     be.kernels.f32_fill(this.arenaSize, 0, this.gradArena);
@@ -875,7 +889,10 @@ export class Sequential implements TrainableModel {
     for (let start = 0; start < X.n; start += chunk) {
       const rows = Math.min(chunk, X.n - start);
       this.loadBatch(X, Y ?? null, order, start, rows);
-      this.forward(rows, false);
+      if (X.deferred && (this.backend as Backend).kernels.f32_count_nonfinite(rows * this.inputSize(), (this.plan as Plan).x) > 0) {
+        checkFiniteRows(X, start, start + rows, ...X.deferred);
+      }
+      this.forward(rows, false, false);
       each(start, rows, (this.plan as Plan).outs[this.layers.length - 1]);
     }
   }
@@ -930,7 +947,7 @@ export class Sequential implements TrainableModel {
     for (let start = 0; start < X.n; start += chunk) {
       const rows = Math.min(chunk, X.n - start);
       this.loadBatch(X, Y, order, start, rows);
-      this.forward(rows, training);
+      this.forward(rows, training, true);
       const r = this.loss(rows, true, 1 / X.n);
       sum += r.sum;
       this.backward(rows, r.fused);
@@ -943,6 +960,15 @@ function identity(n: number): Int32Array {
   const a = new Int32Array(n);
   for (let i = 0; i < n; i++) a[i] = i;
   return a;
+}
+
+/** Throws the ValueError for the first NaN / Inf among samples [from, to). */
+function checkFiniteRows(X: Rows, from: number, to: number, op: string, name: string): void {
+  const size = X.data.length / X.n;
+  const bad = firstNonFinite(X.data.subarray(from * size, to * size));
+  if (bad < 0) return;
+  const at = from * size + bad;
+  throw new ValueError(`${op}: ${name} must be finite: sample ${Math.floor(at / size)}, feature ${at % size} is ${describe(X.data[at])}`);
 }
 
 function firstNonFinite(a: Float32Array): number {

@@ -101,6 +101,8 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
     ['stride 2', geo(1, 11, 10, 2, 3, 3, 2, 2, false), 5],
     ['dilation 2', geo(1, 9, 9, 2, 3, 3, 1, 1, false, 2, 2), 3],
     ['1D, one channel', geo(4, 1, 30, 1, 1, 7, 1, 1, false), 6],
+    ['one channel, stride 2, tiles across rows', geo(2, 13, 12, 1, 3, 3, 2, 2, false), 8],
+    ['K = 360 > one 256-tap block, 20 filters', geo(2, 6, 7, 40, 3, 3, 1, 1, false), 20],
   ];
   for (const [name, g, f] of DIRECT) {
     it(`${name}: against direct convolution, bias and activation, and bit-identical to im2col + GEMM`, async () => {
@@ -159,6 +161,38 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
   });
 });
 
+describe('padded convolution as the Conv layer runs it: f32_pad_nhwc, then the direct kernel', () => {
+  for (const [name, g, f] of CASES) {
+    it(`${name}: against direct convolution, simd and scalar bit-identical`, async () => {
+      const x = randArray(g.n * g.h * g.w * g.c, 21);
+      const k = randArray(g.kh * g.kw * g.c * f, 22);
+      const rows = g.n * g.oh * g.ow;
+      const K = g.kh * g.kw * g.c;
+      const hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+      const wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+      const outs = await checkOp(`padded direct ${name}`, {
+        inputs: [x, k],
+        reference: ([rx, rk]) => conv2dRef(g, rx, rk, f),
+        subject: (be, [px, pk]) => {
+          const padded = be.alloc(g.n * hp * wp * g.c * 4);
+          // Garbage first: every element must be written.
+          be.f32().fill(NaN, padded >>> 2, (padded >>> 2) + g.n * hp * wp * g.c);
+          be.kernels.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
+          const y = be.alloc(rows * f * 4);
+          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
+          be.kernels.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, work);
+          const out = get(be, y, rows * f);
+          be.free(y);
+          be.free(padded);
+          return out;
+        },
+        atol: 2e-5, rtol: 1e-5,
+      });
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+    });
+  }
+});
+
 describe('pooling against float64 references', () => {
   const POOLS: [string, Geo][] = [
     ['2x2 stride 2', geo(2, 6, 6, 3, 2, 2, 2, 2, false)],
@@ -189,6 +223,24 @@ describe('pooling against float64 references', () => {
           },
           atol: 1e-6, rtol: 1e-5,
         });
+        if (mode === 'max') {
+          // Inference keeps no argmax: the same values, bit for bit, including ties and NaN.
+          const xt = Float32Array.from(x, (v, i) => (i % 7 === 0 ? NaN : i % 3 === 0 ? 1 : v));
+          for (const build of ['simd', 'scalar'] as const) {
+            const be = await backendFor(build);
+            const px = put(be, xt);
+            const a = be.alloc(ny * 4);
+            const b = be.alloc(ny * 4);
+            const am = be.alloc(ny * 4);
+            be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, a, am);
+            be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, b, 0);
+            expectBitIdentical(get(be, b, ny), get(be, a, ny), `${build}: max pool without argmax`);
+            const amv = be.i32().slice(am >>> 2, (am >>> 2) + ny);
+            const av = get(be, a, ny);
+            for (let i = 0; i < ny; i++) expect(Object.is(xt[amv[i]], av[i])).toBe(true);
+            for (const p of [px, a, b, am]) be.free(p);
+          }
+        }
         const outs = await checkOp(`${mode} pool backward ${name}`, {
           inputs: [x, dy],
           reference: ([rx, rdy]) => poolBackwardRef(mode, g, rx, rdy),

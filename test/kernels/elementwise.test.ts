@@ -102,6 +102,13 @@ describe('elementwise kernels', () => {
       expect(be.kernels.f32_dot(1001, px, py)).toBeCloseTo(d, 10);
       const bad = put(be, [1, NaN, Infinity, -Infinity, 3.4e38, 0]);
       expect(be.kernels.f32_count_nonfinite(6, bad)).toBe(3);
+      // Vector body and scalar tail: 1,003 values with non-finite ones at both ends and in between.
+      const long = randArray(1003, 9);
+      for (const i of [0, 4, 501, 998, 1002]) long[i] = i % 2 ? NaN : -Infinity;
+      const pl = put(be, long);
+      expect(be.kernels.f32_count_nonfinite(1003, pl)).toBe(5);
+      expect(be.kernels.f32_count_nonfinite(1000, pl + 12)).toBe(4);
+      be.free(pl);
       const m = put(be, [1, 5, 5, 2, /* row 2 */ -1, -2, -3, -0.5, /* row 3 */ 0, 0, 0, 0]);
       const idx = be.alloc(12);
       be.kernels.f32_argmax_rows(3, 4, m, idx);

@@ -283,6 +283,24 @@ describe('bad input gets a clear error and loses nothing', () => {
     expect(typeof (model.trainOnBatch(x, y) as number[])[0]).toBe('number');
   });
 
+  it('predict and evaluate check NaN / Inf chunk by chunk, naming the sample, and leak nothing', () => {
+    const model = trained();
+    const n = 50;
+    const xs = new Float32Array(n * 4).map((_, i) => (i % 5) / 5);
+    const ys = new Float32Array(n * 2).map((_, i) => (i % 2 === 0 ? 1 : 0));
+    const ref = model.predict(xs, { batchSize: 8 });
+    const before = model.getBackend().memoryStats().liveAllocations;
+    xs[37 * 4 + 2] = -Infinity; // in the fifth chunk of 8
+    expect(() => model.predict(xs, { batchSize: 8 })).toThrow(/predict: x must be finite: sample 37, feature 2 is -Infinity/);
+    expect(() => model.evaluate(xs, ys, { batchSize: 8 })).toThrow(/evaluate: x must be finite: sample 37, feature 2 is -Infinity/);
+    expect(model.getBackend().memoryStats().liveAllocations).toBe(before);
+    xs[37 * 4 + 2] = ((37 * 4 + 2) % 5) / 5;
+    const again = model.predict(xs, { batchSize: 8 });
+    expect(again.toFloat32Array()).toEqual(ref.toFloat32Array());
+    ref.dispose();
+    again.dispose();
+  });
+
   it('rejects bad layer, compile and optimizer arguments', () => {
     expect(() => layers.dense({ units: 0 })).toThrow(/units must be a positive integer, got 0/);
     expect(() => layers.dense({ units: 3, activation: 'swish' as never })).toThrow(/activation must be one of .* got "swish"/);
