@@ -190,14 +190,14 @@ function epilogue_scalar(
 @inline function kernel_5x8(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, unit: bool, offs: usize, indexed: bool,
-  gathered: bool,
+  gathered: bool, five: bool,
 ): void {
   // Gathered: `a` holds the MR row addresses (u32), one per output pixel.
   let a0 = gathered ? <usize>load<u32>(a) : a;
   let a1 = gathered ? <usize>load<u32>(a, 4) : mr > 1 ? a0 + rsA : a0;
   let a2 = gathered ? <usize>load<u32>(a, 8) : mr > 2 ? a1 + rsA : a1;
   let a3 = gathered ? <usize>load<u32>(a, 12) : mr > 3 ? a2 + rsA : a2;
-  let a4 = gathered ? <usize>load<u32>(a, 16) : mr > 4 ? a3 + rsA : a3;
+  let a4 = !five ? a3 : gathered ? <usize>load<u32>(a, 16) : mr > 4 ? a3 + rsA : a3;
   let vacc0x0123 = f32x4.splat(0);
   let vacc0x4567 = f32x4.splat(0);
   let vacc1x0123 = f32x4.splat(0);
@@ -228,16 +228,18 @@ function epilogue_scalar(
     const va3 = unit ? v128.load32_splat(a0 + o, 12) : v128.load32_splat(a3 + o);
     vacc3x0123 = madd(va3, vb0123, vacc3x0123);
     vacc3x4567 = madd(va3, vb4567, vacc3x4567);
-    const va4 = unit ? v128.load32_splat(a0 + o, 16) : v128.load32_splat(a4 + o);
-    vacc4x0123 = madd(va4, vb0123, vacc4x0123);
-    vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    if (five) {
+      const va4 = unit ? v128.load32_splat(a0 + o, 16) : v128.load32_splat(a4 + o);
+      vacc4x0123 = madd(va4, vb0123, vacc4x0123);
+      vacc4x4567 = madd(va4, vb4567, vacc4x4567);
+    }
     if (!indexed) {
       a0 += ksA;
       if (!unit) {
         a1 += ksA;
         a2 += ksA;
         a3 += ksA;
-        a4 += ksA;
+        if (five) a4 += ksA;
       }
     }
     bp += 32;
@@ -248,7 +250,7 @@ function epilogue_scalar(
     if (mr > 1) epilogue_row_v128(c + rs, vacc1x0123, vacc1x4567, alpha, beta, bias, first, last, relu);
     if (mr > 2) epilogue_row_v128(c + rs * 2, vacc2x0123, vacc2x4567, alpha, beta, bias, first, last, relu);
     if (mr > 3) epilogue_row_v128(c + rs * 3, vacc3x0123, vacc3x4567, alpha, beta, bias, first, last, relu);
-    if (mr > 4) epilogue_row_v128(c + rs * 4, vacc4x0123, vacc4x4567, alpha, beta, bias, first, last, relu);
+    if (five && mr > 4) epilogue_row_v128(c + rs * 4, vacc4x0123, vacc4x4567, alpha, beta, bias, first, last, relu);
     return;
   }
   v128.store(TILE, vacc0x0123, 0);
@@ -269,7 +271,7 @@ function f32_gemm_5x8_simd_unit(
   kc: i32, a: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true, 0, false, false);
+  kernel_5x8(kc, a, 4, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, true, 0, false, false, true);
 }
 
 /** The 5x8 kernel over A rows at any stride (A read in place). */
@@ -277,7 +279,7 @@ function f32_gemm_5x8_simd(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false, false);
+  kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false, false, true);
 }
 
 /** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
@@ -404,18 +406,46 @@ export function f32_gemm(
 function f32_conv_5x8_simd(
   kc: i32, rows: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, false, offs, true, true);
+  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, false, offs, true, true, true);
+}
+
+/** The indexed kernel over 4 gathered rows (one 2x2 pooling window), 4x8 on v128. */
+function f32_conv_4x8_simd(
+  kc: i32, rows: usize, offs: usize, bp: usize, c: usize, ldc: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
+): void {
+  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, 4, nr, 1, 0, bias, first, last, relu, false, offs, true, true, false);
 }
 
 /** The indexed 5x8 kernel for rows of adjacent floats (one channel, stride 1, one output row). */
 function f32_conv_5x8_simd_unit(
   kc: i32, a: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, a, 4, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, true, offs, true, false);
+  kernel_5x8(kc, a, 4, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, true, offs, true, false, true);
 }
 
 // Row addresses of the current micro-tile of f32_conv2d_direct_nhwc.
 const ROWS: usize = memory.data(8 * 4, 16);
+
+/**
+ * Packs the kernel [kh*kw*c, f] into NR-wide panels at work and writes the
+ * tap-offset table after them (byte offset of tap (ky, kx, ci) from a
+ * window's corner in an image w pixels wide); returns the table's address.
+ */
+function conv_tables(w: i32, c: i32, kh: i32, kw: i32, dh: i32, dw: i32, kernel: usize, f: i32, work: usize): usize {
+  const K = kh * kw * c;
+  const offs = work + ((<usize>round_up(f, NR) * <usize>K) << 2);
+  f32_pack_b(0, K, f, kernel, f, 0, 0, work);
+  let p = 0;
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      for (let ci = 0; ci < c; ci++) {
+        store<u32>(offs + (<usize>p << 2), <u32>(((ky * dh * w + kx * dw) * c + ci) << 2));
+        p++;
+      }
+    }
+  }
+  return offs;
+}
 
 /** Bytes of scratch f32_conv2d_direct_nhwc needs for a kernel of k = kh*kw*c taps and f filters. */
 export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
@@ -445,17 +475,7 @@ export function f32_conv2d_direct_nhwc(
   const M = n * oh * ow;
   if (M <= 0 || f <= 0) return;
   const packed = work;
-  const offs = work + ((<usize>round_up(f, NR) * <usize>K) << 2);
-  f32_pack_b(0, K, f, kernel, f, 0, 0, packed);
-  let p = 0;
-  for (let ky = 0; ky < kh; ky++) {
-    for (let kx = 0; kx < kw; kx++) {
-      for (let ci = 0; ci < c; ci++) {
-        store<u32>(offs + (<usize>p << 2), <u32>(((ky * dh * w + kx * dw) * c + ci) << 2));
-        p++;
-      }
-    }
-  }
+  const offs = conv_tables(w, c, kh, kw, dh, dw, kernel, f, work);
   const relu = act == ACT_RELU;
   const postAct = act != ACT_IDENTITY && !relu;
   const colStep: usize = <usize>(sw * c) << 2;
@@ -512,5 +532,87 @@ export function f32_conv2d_direct_nhwc(
       }
     }
     if (postAct) f32_act_forward_2d(act, mc, f, y + ((<usize>ic * <usize>f) << 2), f, actAlpha);
+  }
+}
+
+// One pooling window's conv outputs (4 rows x NR), between K blocks.
+const WINDOW: usize = memory.data(4 * 8 * 4, 16);
+
+/**
+ * Convolution fused with 2x2, stride-2 max pooling ('valid'), for inference:
+ * y[b, py, px, :] = max over the 2x2 window at (2py, 2px) of
+ * act(conv(x) + bias), act identity or relu; y is n x (oh >> 1) x (ow >> 1) x f
+ * (an odd last conv row or column is dropped, as the pooling layer drops it).
+ * Each micro-tile is one pooling window's four conv pixels, read in place as
+ * in f32_conv2d_direct_nhwc, so the conv output is never stored. The same bits
+ * as f32_conv2d_direct_nhwc followed by f32_pool2d_nhwc: every conv value is
+ * summed and rounded the same way, and the max takes the window in the same
+ * order. Windows must lie inside x; work as for f32_conv2d_direct_nhwc.
+ */
+export function f32_conv2d_maxpool2_nhwc(
+  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+  x: usize, kernel: usize, f: i32, bias: usize, act: i32, y: usize, work: usize,
+): void {
+  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_maxpool2_nhwc: a window leaves the image; use im2col");
+  assert(act == ACT_IDENTITY || act == ACT_RELU, "f32_conv2d_maxpool2_nhwc: only identity or relu is fused");
+  const K = kh * kw * c;
+  const qh = oh >> 1;
+  const qw = ow >> 1;
+  if (n <= 0 || qh <= 0 || qw <= 0 || f <= 0) return;
+  const packed = work;
+  const offs = conv_tables(w, c, kh, kw, dh, dw, kernel, f, work);
+  const relu = act == ACT_RELU;
+  const colStep: usize = <usize>(sw * c) << 2;
+  const rowStep: usize = <usize>(sh * w * c) << 2;
+  let out = y;
+  for (let b = 0; b < n; b++) {
+    const image = x + ((<usize>b * <usize>h * <usize>w * <usize>c) << 2);
+    for (let py = 0; py < qh; py++) {
+      const top = image + <usize>(2 * py) * rowStep;
+      for (let px = 0; px < qw; px++) {
+        const corner = top + <usize>(2 * px) * colStep;
+        store<u32>(ROWS, <u32>corner);
+        store<u32>(ROWS, <u32>(corner + colStep), 4);
+        store<u32>(ROWS, <u32>(corner + rowStep), 8);
+        store<u32>(ROWS, <u32>(corner + rowStep + colStep), 12);
+        for (let jr = 0; jr < f; jr += NR) {
+          const nr = min(NR, f - jr);
+          const biasp: usize = bias ? bias + (<usize>jr << 2) : 0;
+          for (let pc = 0; pc < K; pc += KC) {
+            const kc = min(KC, K - pc);
+            const bp = packed + ((<usize>jr * <usize>K + <usize>pc * <usize>NR) << 2);
+            const op = offs + (<usize>pc << 2);
+            if (ASC_FEATURE_SIMD) {
+              f32_conv_4x8_simd(kc, ROWS, op, bp, WINDOW, NR, nr, biasp, pc == 0, pc + kc == K, relu);
+            } else {
+              f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, WINDOW, NR, 4, nr, 1, 0, biasp, pc == 0, pc + kc == K, relu, op);
+            }
+          }
+          // Max over the window's pixels in the pooling kernel's order (pmax: a NaN stays only as the first).
+          const o = out + (<usize>jr << 2);
+          let j = 0;
+          if (ASC_FEATURE_SIMD) {
+            for (; j + 4 <= nr; j += 4) {
+              const q = WINDOW + (<usize>j << 2);
+              let m = v128.load(q);
+              m = f32x4.pmax(m, v128.load(q, NR * 4));
+              m = f32x4.pmax(m, v128.load(q, NR * 8));
+              m = f32x4.pmax(m, v128.load(q, NR * 12));
+              v128.store(o + (<usize>j << 2), m);
+            }
+          }
+          for (; j < nr; j++) {
+            const q = WINDOW + (<usize>j << 2);
+            let m = load<f32>(q);
+            for (let r = 1; r < 4; r++) {
+              const v = load<f32>(q + ((<usize>(r * NR)) << 2));
+              if (v > m) m = v;
+            }
+            store<f32>(o + (<usize>j << 2), m);
+          }
+        }
+        out += <usize>f << 2;
+      }
+    }
   }
 }

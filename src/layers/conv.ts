@@ -5,6 +5,7 @@ import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
+import { Pooling } from './pooling.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
 export interface ConvConfig {
@@ -170,19 +171,52 @@ export class Conv extends Layer {
     if (this.pointwise()) {
       k.f32_gemm(0, 0, rows, F, K, 1, x, K, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm));
     } else {
-      const { h, w: width, c, oh, ow, ph, pw } = this.g;
-      const [kh, kw] = this.kernelSize;
-      let src = x;
-      let [hp, wp] = [h, width];
-      if (this.padded()) {
-        [hp, wp] = this.reach();
-        src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
-        k.f32_pad_nhwc(batch, h, width, c, ph, pw, hp, wp, x, src);
-      }
-      const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
-      k.f32_conv2d_direct_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, w.value, F, b ? b.value : 0, fused, this.alpha, out, work);
+      this.implicit(be, x, out, batch, fused, false);
     }
     if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
+  }
+
+  /**
+   * True when `next` is a 2x2, stride-2, 'valid' max pooling that inference
+   * may fuse into this layer's forward pass (forwardMaxPool2): a 2D
+   * convolution that reads its input in place, with a linear or relu activation.
+   */
+  fusesMaxPool2(next: Layer): boolean {
+    return next instanceof Pooling && next.mode === 'max' && next.rank === 2 && this.rank === 2 &&
+      next.poolSize[0] === 2 && next.poolSize[1] === 2 && next.strides[0] === 2 && next.strides[1] === 2 && next.padding === 'valid' &&
+      (this.activation === 'relu' || this.activation === 'linear') && !this.pointwise();
+  }
+
+  /**
+   * This layer and the 2x2 max pooling after it in one pass (inference only:
+   * the convolution's own output is never stored, so nothing is kept for a
+   * backward pass). Writes the pooling layer's output to y, the same bits as
+   * the two layers run one after the other.
+   */
+  forwardMaxPool2(ctx: StepContext, x: number, y: number, batch: number): void {
+    this.implicit(ctx.backend, x, y, batch, ACT[this.activation as 'relu' | 'linear'], true);
+  }
+
+  /** The implicit-GEMM forward pass (through a zero-bordered copy when padded), optionally fused with 2x2 max pooling. */
+  private implicit(be: Backend, x: number, out: number, batch: number, act: number, maxPool2: boolean): void {
+    const k = be.kernels;
+    const K = this.K;
+    const F = this.filters;
+    const [w, b] = this.paramList;
+    const { h, w: width, c, oh, ow, ph, pw } = this.g;
+    const [kh, kw] = this.kernelSize;
+    let src = x;
+    let [hp, wp] = [h, width];
+    if (this.padded()) {
+      [hp, wp] = this.reach();
+      src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
+      k.f32_pad_nhwc(batch, h, width, c, ph, pw, hp, wp, x, src);
+    }
+    const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
+    const [sh, sw] = this.strides;
+    const [dh, dw] = this.dilationRate;
+    if (maxPool2) k.f32_conv2d_maxpool2_nhwc(batch, hp, wp, c, kh, kw, sh, sw, dh, dw, oh, ow, src, w.value, F, b ? b.value : 0, act, out, work);
+    else k.f32_conv2d_direct_nhwc(batch, hp, wp, c, kh, kw, sh, sw, dh, dw, oh, ow, src, w.value, F, b ? b.value : 0, act, this.alpha, out, work);
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {

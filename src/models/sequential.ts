@@ -6,6 +6,7 @@ import {
 import { Tensor, flattenNested, fmt, sizeOf, type NestedArray } from '../tensor.js';
 import { Layer, layerFromJSON, type LayerJSON, type Param, type StepContext } from '../layers/layer.js';
 import { initialize } from '../layers/initializers.js';
+import { Conv } from '../layers/conv.js';
 import { checkLoss, computeLoss, type CanonicalLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizers/index.js';
 import { ModelRng, randomSeed } from './rng.js';
@@ -755,11 +756,20 @@ export class Sequential implements TrainableModel {
   private forward(rows: number, training: boolean, backward: boolean): void {
     const plan = this.plan as Plan;
     const ctx = this.ctx(backward);
+    const L = this.layers;
     let x = plan.x;
-    this.layers.forEach((l, i) => {
+    for (let i = 0; i < L.length; i++) {
+      const l = L[i];
+      if (!backward && l instanceof Conv && i + 1 < L.length && l.fusesMaxPool2(L[i + 1])) {
+        // Inference: the convolution and the 2x2 max pooling after it in one pass; the
+        // convolution's own output buffer is left as it was (nothing reads it).
+        l.forwardMaxPool2(ctx, x, plan.outs[i + 1], rows);
+        x = plan.outs[++i];
+        continue;
+      }
       l.forward(ctx, x, plan.outs[i], rows, training);
       x = plan.outs[i];
-    });
+    }
   }
 
   /** Loss of the planned batch; with dy, also its gradient (scaled by gradScale) into the last gradient buffer. */

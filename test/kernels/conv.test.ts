@@ -193,6 +193,56 @@ describe('padded convolution as the Conv layer runs it: f32_pad_nhwc, then the d
   }
 });
 
+describe('convolution fused with 2x2 max pooling (inference)', () => {
+  const FUSED: [string, Geo, number, 'relu' | 'linear'][] = [
+    ['LeNet conv1', geo(2, 28, 28, 1, 5, 5, 1, 1, false), 8, 'relu'],
+    ['LeNet conv2', geo(3, 12, 12, 8, 5, 5, 1, 1, false), 16, 'relu'],
+    ['odd conv output (7x9: last row and column dropped), 13 filters', geo(2, 9, 11, 3, 3, 3, 1, 1, false), 13, 'linear'],
+    ['stride 2, dilation-free, 5 filters', geo(1, 15, 13, 2, 3, 3, 2, 2, false), 5, 'relu'],
+    ['K = 360 > one 256-tap block', geo(1, 6, 7, 40, 3, 3, 1, 1, false), 20, 'relu'],
+  ];
+  for (const [name, g, f, act] of FUSED) {
+    it(`${name}: the same bits as the conv kernel then the max-pooling kernel, both builds`, async () => {
+      const x = randArray(g.n * g.h * g.w * g.c, 31);
+      const k = randArray(g.kh * g.kw * g.c * f, 32);
+      const bias = randArray(f, 33);
+      const rows = g.n * g.oh * g.ow;
+      const K = g.kh * g.kw * g.c;
+      const [qh, qw] = [g.oh >> 1, g.ow >> 1];
+      const nq = g.n * qh * qw * f;
+      const outs = new Map<string, Float32Array>();
+      for (const build of ['simd', 'scalar'] as const) {
+        const be = await backendFor(build);
+        const [px, pk, pb] = [put(be, x), put(be, k), put(be, bias)];
+        const conv = be.alloc(rows * f * 4);
+        const pooled = be.alloc(nq * 4);
+        const fused = be.alloc(nq * 4);
+        const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
+        be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], 0, conv, work);
+        be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.oh, g.ow, f, 2, 2, 2, 2, 0, 0, qh, qw, conv, pooled, 0);
+        be.f32().fill(NaN, fused >>> 2, (fused >>> 2) + nq);
+        be.kernels.f32_conv2d_maxpool2_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], fused, work);
+        const got = get(be, fused, nq);
+        expectBitIdentical(got, get(be, pooled, nq), `${build}: fused vs conv + pool`);
+        outs.set(build, got);
+        // Against float64: max over each window of act(conv + bias).
+        const ref = conv2dRef(g, x, k, f);
+        for (let b = 0; b < g.n; b++) for (let py = 0; py < qh; py++) for (let q = 0; q < qw; q++) for (let j = 0; j < f; j++) {
+          let m = -Infinity;
+          for (const [dy, dx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+            const v = ref[((b * g.oh + 2 * py + dy) * g.ow + 2 * q + dx) * f + j] + bias[j];
+            m = Math.max(m, act === 'relu' ? Math.max(v, 0) : v);
+          }
+          const i = ((b * qh + py) * qw + q) * f + j;
+          expect(Math.abs(got[i] - m)).toBeLessThanOrEqual(2e-5 + 1e-5 * Math.abs(m));
+        }
+        for (const p of [px, pk, pb, conv, pooled, fused]) be.free(p);
+      }
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+    });
+  }
+});
+
 describe('pooling against float64 references', () => {
   const POOLS: [string, Geo][] = [
     ['2x2 stride 2', geo(2, 6, 6, 3, 2, 2, 2, 2, false)],

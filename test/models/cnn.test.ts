@@ -96,6 +96,43 @@ describe('convolutional models round-trip', () => {
     loaded.dispose();
   });
 
+  it('predict fuses conv + 2x2 max pooling: the same bits as the layers run apart, and training is unaffected', async () => {
+    const net = (apart: boolean) => sequential({
+      seed: 5,
+      layers: [
+        layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [11, 9, 2] }),
+        ...(apart ? [layers.activation({ activation: 'linear' })] : []),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.conv2d({ filters: 9, kernelSize: 3, activation: 'linear' }),
+        ...(apart ? [layers.activation({ activation: 'linear' })] : []),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.flatten(),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    const fused = net(false);
+    const apart = net(true);
+    const x = randArray(7 * 11 * 9 * 2, 8);
+    const y = Int32Array.from({ length: 7 }, (_, i) => i % 3);
+    for (const m of [fused, apart]) m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    fused.build();
+    apart.build();
+    apart.setWeights(fused.getWeights());
+    for (let step = 0; step < 3; step++) {
+      const a = fused.predict(x, { batchSize: 4 });
+      const b = apart.predict(x, { batchSize: 4 });
+      expect(a.toFloat32Array()).toEqual(b.toFloat32Array());
+      a.dispose();
+      b.dispose();
+      expect(fused.evaluate(x, y)).toEqual(apart.evaluate(x, y));
+      // Training runs the layers apart (max pooling keeps its argmax): both take the same step.
+      expect(fused.trainOnBatch(x, y)).toEqual(apart.trainOnBatch(x, y));
+    }
+    expect(fused.getWeightsFlat()).toEqual(apart.getWeightsFlat());
+    fused.dispose();
+    apart.dispose();
+  });
+
   it('conv1d kernel layout is [kernelSize, inChannels, filters] (Keras)', () => {
     const model = sequential({ seed: 1, layers: [layers.conv1d({ filters: 5, kernelSize: 3, inputShape: [10, 2] })] });
     model.build();
