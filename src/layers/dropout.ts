@@ -21,6 +21,8 @@ export class Dropout extends Layer {
   readonly rate: number;
   private size = 0;
   private mask = 0;
+  /** Whether the latest forward pass applied a mask (backward then applies the same one). */
+  private masked = false;
 
   constructor(config: DropoutConfig) {
     if (!config || typeof config !== 'object') throw new ValueError(`dropout: config must be an object, got ${describe(config)}`);
@@ -40,9 +42,9 @@ export class Dropout extends Layer {
     this.size = sizeOf(inputShape);
   }
 
-  override plan(be: Backend, batch: number): void {
+  override plan(be: Backend, batch: number, training: boolean): void {
     this.unplan(be);
-    this.mask = be.alloc(batch * this.size * 4);
+    if (training) this.mask = be.alloc(batch * this.size * 4);
   }
 
   override unplan(be: Backend): void {
@@ -53,7 +55,8 @@ export class Dropout extends Layer {
   forward(ctx: StepContext, x: number, y: number, batch: number, training: boolean): void {
     const k = ctx.backend.kernels;
     const n = batch * this.size;
-    if (training && this.rate > 0) {
+    this.masked = training && this.rate > 0;
+    if (this.masked) {
       k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, this.mask);
       k.f32_mul(n, x, this.mask, y);
     } else {
@@ -64,7 +67,8 @@ export class Dropout extends Layer {
   backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
     if (!dx) return;
     const n = batch * this.size;
-    if (this.rate > 0) ctx.backend.kernels.f32_mul(n, dy, this.mask, dx);
+    // After a forward pass with dropout off (gradientsFlat without training) the layer is the identity.
+    if (this.masked) ctx.backend.kernels.f32_mul(n, dy, this.mask, dx);
     else ctx.backend.kernels.f32_scale(n, 1, 0, dy, dx);
   }
 

@@ -183,3 +183,32 @@ describe('finite-difference gradient checks: convolutional layers', () => {
     gradCheck(model, randArray(3 * 24, 5, -1, 1), Float32Array.from([1, 0, 0, 1, 1, 1]));
   });
 });
+
+describe('gradients without training mode', () => {
+  it('dropout is the identity in gradientsFlat({ training: false }), even after training steps left a mask behind', () => {
+    const net = (withDropout: boolean) => sequential({
+      seed: 12,
+      layers: [
+        layers.dense({ units: 6, activation: 'tanh', inputShape: [4] }),
+        ...(withDropout ? [layers.dropout({ rate: 0.5 })] : []),
+        layers.dense({ units: 2 }),
+      ],
+    });
+    const a = net(true);
+    const b = net(false);
+    for (const m of [a, b]) m.compile({ optimizer: 'sgd', loss: 'mse' });
+    b.build();
+    a.build();
+    b.setWeightsFlat(a.getWeightsFlat());
+    const x = randArray(5 * 4, 13, -1, 1);
+    const y = randArray(5 * 2, 14, -1, 1);
+    a.trainOnBatch(x, y); // draws a dropout mask
+    b.setWeightsFlat(a.getWeightsFlat());
+    const ga = a.gradientsFlat(x, y, { training: false });
+    const gb = b.gradientsFlat(x, y, { training: false });
+    expect(ga.loss).toBe(gb.loss);
+    expect(ga.gradients).toEqual(gb.gradients);
+    a.dispose();
+    b.dispose();
+  });
+});
