@@ -127,21 +127,27 @@ export class Conv extends Layer {
     return this.g.ph > 0 || this.g.pw > 0 || hp > this.g.h || wp > this.g.w;
   }
 
-  override plan(be: Backend, batch: number): void {
+  override plan(be: Backend, batch: number, training: boolean): void {
     this.unplan(be);
     const rows = batch * this.g.oh * this.g.ow;
     const K = this.K;
     const F = this.filters;
+    const k = be.kernels;
     if (this.activation === 'gelu') this.z = be.alloc(rows * F * 4);
-    if (!this.pointwise()) {
+    if (this.pointwise()) {
+      be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
+    } else {
       const [hp, wp] = this.reach();
-      be.scratch(Math.max(rows * K, this.padded() ? batch * hp * wp * this.g.c : 0) * 4, SCRATCH.col);
+      be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
+      if (this.padded()) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
+    }
+    if (!training) return;
+    // Backward: the columns (im2col) and their gradient, and the GEMMs on them.
+    if (!this.pointwise()) {
+      be.scratch(rows * K * 4, SCRATCH.col);
       be.scratch(rows * K * 4, SCRATCH.dcol);
     }
-    const k = be.kernels;
-    be.scratch(Math.max(
-      k.f32_gemm_workspace(rows, F, K), k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F), k.f32_conv2d_direct_workspace(K, F),
-    ), SCRATCH.gemm);
+    be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
   }
 
   override unplan(be: Backend): void {

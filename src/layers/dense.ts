@@ -81,16 +81,16 @@ export class Dense extends Layer {
     return this.activation === 'softmax' || this.activation === 'sigmoid' || this.activation === 'gelu';
   }
 
-  override plan(be: Backend, batch: number): void {
+  override plan(be: Backend, batch: number, training: boolean): void {
     this.unplan(be);
     this.capacity = batch;
     if (this.keepsZ()) this.z = be.alloc(batch * this.units * 4);
-    // Size the shared GEMM scratch now so training steps never allocate.
+    // Size the shared GEMM scratch now so steps never allocate.
     const k = be.kernels;
     be.scratch(Math.max(
       k.f32_gemm_workspace(batch, this.units, this.inSize),
-      k.f32_gemm_workspace(this.inSize, this.units, batch),
-      k.f32_gemm_workspace(batch, this.inSize, this.units),
+      training ? k.f32_gemm_workspace(this.inSize, this.units, batch) : 0,
+      training ? k.f32_gemm_workspace(batch, this.inSize, this.units) : 0,
     ));
   }
 

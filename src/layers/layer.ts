@@ -99,8 +99,12 @@ export abstract class Layer {
     this.paramList = params;
   }
 
-  /** Allocates scratch for up to `batch` rows; called again when the batch capacity changes. */
-  plan(_backend: Backend, _batch: number): void {}
+  /**
+   * Allocates scratch for up to `batch` rows; called again when the batch
+   * capacity changes, or when a model planned for inference starts training.
+   * Without `training` only what forward passes need.
+   */
+  plan(_backend: Backend, _batch: number, _training: boolean): void {}
 
   /** Frees scratch allocated by plan(). */
   unplan(_backend: Backend): void {}

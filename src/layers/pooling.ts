@@ -65,9 +65,9 @@ export class Pooling extends Layer {
     this.g = this.geometry(inputShape);
   }
 
-  override plan(be: Backend, batch: number): void {
+  override plan(be: Backend, batch: number, training: boolean): void {
     this.unplan(be);
-    if (this.mode === 'max') this.argmax = be.alloc(batch * this.g.oh * this.g.ow * this.g.c * 4);
+    if (this.mode === 'max' && training) this.argmax = be.alloc(batch * this.g.oh * this.g.ow * this.g.c * 4);
   }
 
   override unplan(be: Backend): void {

@@ -83,10 +83,13 @@ interface Targets {
 
 interface Plan {
   capacity: number;
-  /** Parameters as they were before the latest update (restored when training goes non-finite). */
+  /** Planned for training: gradient buffers, the backup arena and the layers' backward scratch exist. */
+  training: boolean;
+  /** Parameters as they were before the latest update (restored when training goes non-finite); 0 for inference. */
   backup: number;
   x: number;
   outs: number[];
+  /** Gradients with respect to each layer's output (empty for inference). */
   grads: number[];
   targets: number;
   labels: number;
@@ -279,7 +282,7 @@ export class Sequential implements TrainableModel {
     const batchSize = lbfgs ? Math.min(X.n, 1024) : checkInt('fit', 'batchSize', args.batchSize ?? 32, 1, 1 << 20);
     const be = this.backend as Backend;
     if (args.seed !== undefined) (this.rng as ModelRng).reseed(checkFinite('fit', 'seed', args.seed));
-    this.ensurePlan(Math.min(batchSize, X.n));
+    this.ensurePlan(Math.min(batchSize, X.n), true);
     if (compiled.optimizer instanceof Optimizer) this.ensureOptimizer(compiled.optimizer);
 
     const history: History = { epoch: [], history: {} };
@@ -369,7 +372,7 @@ export class Sequential implements TrainableModel {
     if (compiled.optimizer instanceof LBFGS) throw new ValueError(`trainOnBatch: L-BFGS works on the full batch; use fit()`);
     const X = this.rows('trainOnBatch', 'x', x);
     const Y = this.targets('trainOnBatch', 'y', y, X.n);
-    this.ensurePlan(X.n);
+    this.ensurePlan(X.n, true);
     this.ensureOptimizer(compiled.optimizer);
     const order = identity(X.n);
     this.loadBatch(X, Y, order, 0, X.n);
@@ -426,7 +429,7 @@ export class Sequential implements TrainableModel {
     const X = this.rows('gradientsFlat', 'x', x);
     const Y = this.targets('gradientsFlat', 'y', y, X.n);
     if (args.seed !== undefined) (this.rng as ModelRng).reseed(checkFinite('gradientsFlat', 'seed', args.seed));
-    this.ensurePlan(Math.min(X.n, 1024));
+    this.ensurePlan(Math.min(X.n, 1024), true);
     return this.accumulateGradients(X, Y, args.training ?? false);
   }
 
@@ -667,9 +670,19 @@ export class Sequential implements TrainableModel {
     return { rows: data, labels, n };
   }
 
-  /** Allocates input, activation and gradient buffers for `capacity` rows (once per capacity). */
-  private ensurePlan(capacity: number): void {
-    if (this.plan && this.plan.capacity >= capacity) return;
+  /**
+   * Allocates input and activation buffers for `capacity` rows, and with
+   * `training` the gradient buffers, the backup arena and the layers'
+   * backward scratch too (inference needs none of those). Plans again only
+   * when the capacity grows or training first needs them.
+   */
+  private ensurePlan(capacity: number, training: boolean): void {
+    const old = this.plan;
+    if (old && old.capacity >= capacity && (old.training || !training)) return;
+    if (old) {
+      capacity = Math.max(capacity, old.capacity);
+      training ||= old.training;
+    }
     const be = this.backend as Backend;
     this.unplan();
     const inSize = this.inputSize();
@@ -683,16 +696,17 @@ export class Sequential implements TrainableModel {
     try {
       const plan: Plan = {
         capacity,
-        backup: alloc(Math.max(4, this.arenaSize)),
+        training,
+        backup: training ? alloc(Math.max(4, this.arenaSize)) : 0,
         x: alloc(capacity * inSize),
         outs: sizes.map((s) => alloc(capacity * s)),
-        grads: sizes.map((s) => alloc(capacity * s)),
+        grads: training ? sizes.map((s) => alloc(capacity * s)) : [],
         targets: alloc(capacity * this.outputSize()),
         labels: alloc(capacity),
         argmax: alloc(capacity),
       };
-      for (const l of this.layers) l.plan(be, capacity);
-      be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
+      for (const l of this.layers) l.plan(be, capacity, training);
+      if (training) be.u8().copyWithin(plan.backup, this.paramArena, this.paramArena + this.arenaSize * 4);
       this.plan = plan;
     } catch (err) {
       for (const p of allocated) be.free(p);
@@ -705,7 +719,7 @@ export class Sequential implements TrainableModel {
     const be = this.backend;
     if (!this.plan || !be) return;
     const p = this.plan;
-    for (const ptr of [p.backup, p.x, ...p.outs, ...p.grads, p.targets, p.labels, p.argmax]) if (be.isLive(ptr)) be.free(ptr);
+    for (const ptr of [p.backup, p.x, ...p.outs, ...p.grads, p.targets, p.labels, p.argmax]) if (ptr && be.isLive(ptr)) be.free(ptr);
     this.plan = null;
   }
 
@@ -893,7 +907,7 @@ export class Sequential implements TrainableModel {
     // Without an explicit batch size, reuse the planned buffers (training's
     // batch capacity) rather than planning new ones.
     const cap = Math.min(X.n, batch ?? this.plan?.capacity ?? 256);
-    this.ensurePlan(cap);
+    this.ensurePlan(cap, false);
     const chunk = Math.min((this.plan as Plan).capacity, batch ?? Infinity);
     const order = identity(X.n);
     for (let start = 0; start < X.n; start += chunk) {

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { init, sequential, layers, optimizers, cosineDecay, memoryStats } from '../../src/index.js';
+import { init, createBackend, sequential, layers, optimizers, cosineDecay, memoryStats } from '../../src/index.js';
 import { loadMnist } from '../../src/data/index.js';
 import { randArray } from '../helpers.js';
 
@@ -131,6 +131,52 @@ describe('convolutional models round-trip', () => {
     expect(fused.getWeightsFlat()).toEqual(apart.getWeightsFlat());
     fused.dispose();
     apart.dispose();
+  });
+
+  it('a model planned for inference holds no backward buffers, and trains the same after planning again', async () => {
+    const be = await createBackend();
+    const net = () => sequential({
+      seed: 6,
+      backend: be,
+      layers: [
+        layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [16, 16, 3] }),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.dropout({ rate: 0.25 }),
+        layers.flatten(),
+        layers.dense({ units: 4, activation: 'softmax' }),
+      ],
+    });
+    const n = 24;
+    const x = randArray(n * 16 * 16 * 3, 9);
+    const y = Int32Array.from({ length: n }, (_, i) => i % 4);
+    const first = net();
+    const fresh = net();
+    for (const m of [first, fresh]) {
+      m.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      m.build();
+    }
+    const s0 = be.memoryStats();
+    first.predict(x, { batchSize: n }).dispose();
+    const s1 = be.memoryStats();
+    const l1 = first.trainOnBatch(x, y);
+    const s2 = be.memoryStats();
+    // Training adds a gradient buffer per layer output, and im2col columns and their gradient (scratch).
+    const outputs = 16 * 16 * 8 + 3 * 8 * 8 * 8 + 4;
+    expect(s2.liveBytes - s1.liveBytes).toBeGreaterThanOrEqual(outputs * n * 4);
+    const columns = n * 16 * 16 * 27 * 4;
+    expect(s2.internalBytes - s0.internalBytes).toBeGreaterThanOrEqual(2 * columns);
+    expect(s1.internalBytes - s0.internalBytes).toBeLessThan(columns / 4);
+    // Training after inference planning: the same step as a model that never predicted.
+    expect(l1).toEqual(fresh.trainOnBatch(x, y));
+    expect(first.getWeightsFlat()).toEqual(fresh.getWeightsFlat());
+    // Inference after training reuses the training plan.
+    const s3 = be.memoryStats();
+    first.predict(x, { batchSize: n }).dispose();
+    const s4 = be.memoryStats();
+    expect([s4.liveBytes, s4.liveAllocations, s4.internalBytes, s4.heapBytes]).toEqual([s3.liveBytes, s3.liveAllocations, s3.internalBytes, s3.heapBytes]);
+    first.dispose();
+    fresh.dispose();
+    be.dispose();
   });
 
   it('conv1d kernel layout is [kernelSize, inChannels, filters] (Keras)', () => {
