@@ -402,11 +402,11 @@ export function f32_gemm(
   }
 }
 
-/** The indexed 5x8 kernel over MR gathered row addresses (any pixels, any channel count). */
+/** The indexed 5x8 kernel over MR gathered row addresses (any pixels, any channel count); beta 0 or 1. */
 function f32_conv_5x8_simd(
-  kc: i32, rows: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, bias: usize, first: bool, last: bool, relu: bool,
+  kc: i32, rows: usize, offs: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32, beta: f32, bias: usize, first: bool, last: bool, relu: bool,
 ): void {
-  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, mr, nr, 1, 0, bias, first, last, relu, false, offs, true, true, true);
+  kernel_5x8(kc, rows, 0, 0, bp, c, ldc, mr, nr, 1, beta, bias, first, last, relu, false, offs, true, true, true);
 }
 
 /** The indexed kernel over 4 gathered rows (one 2x2 pooling window), 4x8 on v128. */
@@ -425,6 +425,38 @@ function f32_conv_5x8_simd_unit(
 
 // Row addresses of the current micro-tile of f32_conv2d_direct_nhwc.
 const ROWS: usize = memory.data(8 * 4, 16);
+
+// A cursor over output pixels (b, oy, ox) in NHWC order, with the address of
+// the pixel's window corner in the input: cursorRow + cursorOx * colStep.
+let cursorOx: i32 = 0;
+let cursorOy: i32 = 0;
+let cursorRow: usize = 0;
+let cursorImage: usize = 0;
+
+// @ts-ignore: decorator
+@inline function cursor_start(x: usize): void {
+  cursorOx = 0;
+  cursorOy = 0;
+  cursorRow = x;
+  cursorImage = x;
+}
+
+/** The current pixel's window corner; then moves to the next pixel. */
+// @ts-ignore: decorator
+@inline function cursor_next(oh: i32, ow: i32, colStep: usize, rowStep: usize, imageStep: usize): usize {
+  const corner = cursorRow + <usize>cursorOx * colStep;
+  if (++cursorOx == ow) {
+    cursorOx = 0;
+    if (++cursorOy == oh) {
+      cursorOy = 0;
+      cursorImage += imageStep;
+      cursorRow = cursorImage;
+    } else {
+      cursorRow += rowStep;
+    }
+  }
+  return corner;
+}
 
 /**
  * Packs the kernel [kh*kw*c, f] into NR-wide panels at work and writes the
@@ -481,33 +513,17 @@ export function f32_conv2d_direct_nhwc(
   const colStep: usize = <usize>(sw * c) << 2;
   const rowStep: usize = <usize>(sh * w * c) << 2;
   const imageStep: usize = <usize>(h * w * c) << 2;
-  // Output pixel cursor (b, oy, ox) of the next row to gather, and its window corner.
-  let oy = 0;
-  let ox = 0;
-  let rowStart = x;
-  let image = x;
+  cursor_start(x);
   for (let ic = 0; ic < M; ic += MC) {
     const mc = min(MC, M - ic);
     for (let ir = 0; ir < mc; ir += MR) {
       const mr = min(MR, mc - ir);
       // Adjacent floats: one channel, stride 1, the whole tile in one output row.
-      const unit = colStep == 4 && mr == MR && ox + MR <= ow;
-      const a0 = rowStart + <usize>ox * colStep;
+      const unit = colStep == 4 && mr == MR && cursorOx + MR <= ow;
+      const a0 = cursorRow + <usize>cursorOx * colStep;
       let last: usize = 0;
       for (let r = 0; r < MR; r++) {
-        if (r < mr) {
-          last = rowStart + <usize>ox * colStep;
-          if (++ox == ow) {
-            ox = 0;
-            if (++oy == oh) {
-              oy = 0;
-              image += imageStep;
-              rowStart = image;
-            } else {
-              rowStart += rowStep;
-            }
-          }
-        }
+        if (r < mr) last = cursor_next(oh, ow, colStep, rowStep, imageStep);
         // Tail rows repeat the last valid row, so every read stays inside x.
         store<u32>(ROWS + (<usize>r << 2), <u32>last);
       }
@@ -524,7 +540,7 @@ export function f32_conv2d_direct_nhwc(
           const lastBlock = pc + kc == K;
           if (ASC_FEATURE_SIMD) {
             if (unit) f32_conv_5x8_simd_unit(kc, a0, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
-            else f32_conv_5x8_simd(kc, ROWS, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
+            else f32_conv_5x8_simd(kc, ROWS, op, bp, cp, f, mr, nr, 0, biasp, first, lastBlock, relu);
           } else {
             f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, cp, f, mr, nr, 1, 0, biasp, first, lastBlock, relu, op);
           }
@@ -612,6 +628,81 @@ export function f32_conv2d_maxpool2_nhwc(
           }
         }
         out += <usize>f << 2;
+      }
+    }
+  }
+}
+
+/** Bytes of scratch f32_conv2d_filter_grad_nhwc needs for f filters. */
+export function f32_conv2d_filter_grad_workspace(f: i32): i32 {
+  return (round_up(min(max(f, 1), NC), NR) * KC + KC) << 2;
+}
+
+/**
+ * Filter gradient without an im2col matrix: dW[(ky, kx, ci), j] += sum over
+ * output pixels q of x[window corner of q + tap offset] * dy[q, j], the GEMM
+ * colsᵀ · dy with both operands read in place. The roles of the forward
+ * kernel swap: a micro-tile's rows are MR taps (addresses x + tap offset),
+ * and its k loop runs over output pixels through a table of their window
+ * corners, one KC block of pixels at a time; dy is packed per block as f32_gemm
+ * packs B. The same bits as im2col + f32_gemm(transA, beta 1). Windows must lie
+ * inside x (a padded layer passes its zero-bordered copy). dW is
+ * [kh*kw*c, f]; dy is [n*oh*ow, f]; work holds
+ * f32_conv2d_filter_grad_workspace bytes.
+ */
+export function f32_conv2d_filter_grad_nhwc(
+  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
+  x: usize, dy: usize, f: i32, dW: usize, work: usize,
+): void {
+  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_filter_grad_nhwc: a window leaves the image; use im2col");
+  const K = kh * kw * c;
+  const M = n * oh * ow;
+  if (M <= 0 || f <= 0 || K <= 0) return;
+  const packB = work;
+  const table = work + ((<usize>round_up(min(f, NC), NR) * <usize>KC) << 2);
+  const colStep: usize = <usize>(sw * c) << 2;
+  const rowStep: usize = <usize>(sh * w * c) << 2;
+  const imageStep: usize = <usize>(h * w * c) << 2;
+  for (let jc = 0; jc < f; jc += NC) {
+    const nc = min(NC, f - jc);
+    // Window corners as offsets from x (the taps' addresses are absolute).
+    cursor_start(0);
+    for (let pc = 0; pc < M; pc += KC) {
+      const kc = min(KC, M - pc);
+      f32_pack_b(0, kc, nc, dy, f, pc, jc, packB);
+      for (let q = 0; q < kc; q++) store<u32>(table + (<usize>q << 2), <u32>cursor_next(oh, ow, colStep, rowStep, imageStep));
+      const first = pc == 0;
+      const last = pc + kc == M;
+      // Taps (ky, kx, ci) in kernel order, MR at a time.
+      let ky = 0;
+      let kx = 0;
+      let ci = 0;
+      for (let ir = 0; ir < K; ir += MR) {
+        const mr = min(MR, K - ir);
+        let tap: usize = 0;
+        for (let r = 0; r < MR; r++) {
+          if (r < mr) {
+            tap = x + ((<usize>((ky * dh * w + kx * dw) * c + ci)) << 2);
+            if (++ci == c) {
+              ci = 0;
+              if (++kx == kw) {
+                kx = 0;
+                ky++;
+              }
+            }
+          }
+          store<u32>(ROWS + (<usize>r << 2), <u32>tap);
+        }
+        for (let jr = 0; jr < nc; jr += NR) {
+          const nr = min(NR, nc - jr);
+          const bp = packB + ((<usize>jr * <usize>kc) << 2);
+          const cp = dW + ((<usize>ir * <usize>f + <usize>(jc + jr)) << 2);
+          if (ASC_FEATURE_SIMD) {
+            f32_conv_5x8_simd(kc, ROWS, table, bp, cp, f, mr, nr, 1, 0, first, last, false);
+          } else {
+            f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, cp, f, mr, nr, 1, 1, 0, first, last, false, table);
+          }
+        }
       }
     }
   }

@@ -1,6 +1,9 @@
 // The whole ABI of the simdnn kernels, in one place. Every export takes sizes,
 // scalars and byte offsets into linear memory; none allocates.
-export { f32_gemm, f32_gemm_workspace, f32_conv2d_direct_nhwc, f32_conv2d_direct_workspace, f32_conv2d_maxpool2_nhwc } from "./gemm";
+export {
+  f32_gemm, f32_gemm_workspace, f32_conv2d_direct_nhwc, f32_conv2d_direct_workspace, f32_conv2d_maxpool2_nhwc,
+  f32_conv2d_filter_grad_nhwc, f32_conv2d_filter_grad_workspace,
+} from "./gemm";
 export {
   f32_act_forward, f32_act_forward_2d, f32_act_backward, f32_softmax, f32_softmax_backward, f32_exp,
 } from "./activation";

@@ -446,9 +446,9 @@ for (const inst of live) inst.dispose();
 // implicit-GEMM kernel reading the input in place, after a zero-bordered copy
 // for padded layers, or one GEMM for 1x1, with bias and relu fused, as the
 // Conv layer does; tfjs: tf.fused.conv2d with bias and relu, what
-// tfjs-layers' Conv2D calls), dW (simdnn: im2col recompute
-// + GEMM col^T·dy + bias column sums, as the layer's backward; tfjs: the
-// Conv2DBackpropFilter kernel) and dX (simdnn: GEMM dy·W^T + col2im; tfjs: the
+// tfjs-layers' Conv2D calls), dW (simdnn: col^T·dy read in place by the
+// filter-gradient kernel, or one GEMM for 1x1, + bias column sums, as the
+// layer's backward; tfjs: the Conv2DBackpropFilter kernel) and dX (simdnn: GEMM dy·W^T + col2im; tfjs: the
 // Conv2DBackpropInput kernel). FLOPs = 2·N·OH·OW·F·KH·KW·C per pass.
 
 const CONV_BATCH = 32;
@@ -466,8 +466,8 @@ const SHAPES = selectByName([
   convShape('1x1', '16x16x64 → 1x1x64', 16, 16, 64, 1, 64, 'valid'),
 ], 'CNN_SHAPES');
 const PASSES = ['fwd', 'dW', 'dX'];
-/** Parts of simdnn's passes timed apart: the forward's zero-bordered copy (padded layers), backward's im2col and col2im. */
-const PARTS = ['pad', 'im2col', 'col2im'];
+/** Parts of simdnn's passes timed apart: the zero-bordered copy of padded layers (forward and dW make one each), dX's col2im. */
+const PARTS = ['pad', 'col2im'];
 const PASS_LABEL = { fwd: 'forward', dW: 'backward dW', dX: 'backward dX' };
 const L_SAMPLE_MS = 5;
 const L_MIN_MS = 150;
@@ -535,13 +535,9 @@ function simdnnConv(be, s, data) {
   const dW = zeros(K * f);
   const db = zeros(f);
   const dx = zeros(n * h * w * c);
-  const col = pointwise ? x : zeros(rows * K);
   const dcol = pointwise ? dx : zeros(rows * K);
   const xpad = padded ? zeros(n * hp * wp * c) : x;
-  const work = zeros(Math.max(k.f32_gemm_workspace(rows, f, K), k.f32_gemm_workspace(K, f, rows), k.f32_gemm_workspace(rows, K, f), k.f32_conv2d_direct_workspace(K, f)) / 4 + 4);
-  const im2col = () => {
-    if (!pointwise) k.f32_im2col_nhwc(n, h, w, c, kh, kw, 1, 1, ph, pw, 1, 1, oh, ow, x, col);
-  };
+  const work = zeros(Math.max(k.f32_gemm_workspace(rows, f, K), k.f32_gemm_workspace(K, f, rows), k.f32_gemm_workspace(rows, K, f), k.f32_conv2d_direct_workspace(K, f), k.f32_conv2d_filter_grad_workspace(f)) / 4 + 4);
   const col2im = () => {
     if (!pointwise) k.f32_col2im_nhwc(n, h, w, c, kh, kw, 1, 1, ph, pw, 1, 1, oh, ow, dcol, dx);
   };
@@ -555,15 +551,18 @@ function simdnnConv(be, s, data) {
       k.f32_conv2d_direct_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, xpad, wk, f, bias, ACT.relu, 0, y, work);
     },
     dW() {
-      im2col();
-      k.f32_gemm(1, 0, K, f, rows, 1, col, K, dy, f, 1, dW, f, 0, ACT.linear, 0, work);
+      if (pointwise) {
+        k.f32_gemm(1, 0, K, f, rows, 1, x, K, dy, f, 1, dW, f, 0, ACT.linear, 0, work);
+      } else {
+        if (padded) k.f32_pad_nhwc(n, h, w, c, ph, pw, hp, wp, x, xpad);
+        k.f32_conv2d_filter_grad_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, xpad, dy, f, dW, work);
+      }
       k.f32_colsum(rows, f, dy, f, 1, db);
     },
     dX() {
       k.f32_gemm(0, 1, rows, K, f, 1, dy, f, wk, f, 0, dcol, K, 0, ACT.linear, 0, work);
       col2im();
     },
-    im2col,
     col2im() {
       col2im();
     },
@@ -875,15 +874,14 @@ const checkCell = (res, pass) => {
   const worst = Math.max(...errs);
   return `${worst <= TOLERANCE ? 'ok' : 'MISMATCH'} ${worst.toExponential(0)}${pass === 'dW' && res.jsRef ? ' (vs plain JS)' : ''}`;
 };
-const tHeaders = ['Layer (batch 32)', 'pass', 'MFLOP', ...LAYER_NAMES, 'pad / im2col / col2im (relaxed)', 'check vs tfjs-cpu'];
+const tHeaders = ['Layer (batch 32)', 'pass', 'MFLOP', ...LAYER_NAMES, 'pad / col2im (relaxed)', 'check vs tfjs-cpu'];
 const tBody = lrows
   .filter((r) => r.pass !== 'bwd')
   .map(({ res, s, pass, cells }) => {
     const bd = res.breakdown['simdnn-relaxed'];
     let share = '—';
-    if (s.kh === 1 && s.kw === 1) share = 'none (1x1: no im2col)';
-    else if (pass === 'fwd') share = bd?.pad?.ms && cells['simdnn-relaxed'].ms ? `pad ${fmtMs(bd.pad.ms)} (${fmtPct(bd.pad.ms / cells['simdnn-relaxed'].ms)})` : 'none (input read in place)';
-    else if (bd && pass === 'dW' && cells['simdnn-relaxed'].ms) share = `im2col ${fmtMs(bd.im2col?.ms)} (${fmtPct(bd.im2col?.ms / cells['simdnn-relaxed'].ms)})`;
+    if (s.kh === 1 && s.kw === 1) share = 'none (1x1: one GEMM)';
+    else if (pass === 'fwd' || pass === 'dW') share = bd?.pad?.ms && cells['simdnn-relaxed'].ms ? `pad ${fmtMs(bd.pad.ms)} (${fmtPct(bd.pad.ms / cells['simdnn-relaxed'].ms)})` : 'none (input read in place)';
     else if (bd && pass === 'dX' && cells['simdnn-relaxed'].ms) share = `col2im ${fmtMs(bd.col2im?.ms)} (${fmtPct(bd.col2im?.ms / cells['simdnn-relaxed'].ms)})`;
     return [
       `${s.name}`,
@@ -896,7 +894,7 @@ const tBody = lrows
   });
 const tTbl = table(tHeaders, tBody, ['l', 'l']);
 
-// What the LeNet training step costs in conv kernels alone (from the layer table), and how much of that is im2col/col2im.
+// What the LeNet training step costs in conv kernels alone (from the layer table), and how much of that is col2im.
 let convShare = null;
 {
   const c1 = layerRes.find((r) => r.shape.name === 'LeNet conv1');
@@ -908,17 +906,17 @@ let convShare = null;
     const b1 = c1?.breakdown[nm];
     const b2 = c2?.breakdown[nm];
     if (!p1?.fwd?.ms || !p1?.dW?.ms || !p2?.fwd?.ms || !p2?.dW?.ms || !p2?.dX?.ms || !stats[nm]?.train) continue;
-    if (!b1?.im2col?.ms || !b2?.im2col?.ms || !b2?.col2im?.ms) continue;
-    // conv1 is the first layer: the model skips its dX. Forward passes read their input in place
-    // (no columns); backward builds the columns for dW, and conv2's dX scatters them back (col2im).
+    if (!b2?.col2im?.ms) continue;
+    // conv1 is the first layer: the model skips its dX. Forward and dW read the input in place
+    // (no columns); only conv2's dX builds a column gradient and scatters it back (col2im).
     const ms = p1.fwd.ms + p1.dW.ms + p2.fwd.ms + p2.dW.ms + p2.dX.ms;
-    const colMs = b1.im2col.ms + b2.im2col.ms + b2.col2im.ms;
+    const colMs = b2.col2im.ms;
     const stepMs = (1000 * BATCH) / stats[nm].train;
     const fwdMs = p1.fwd.ms + p2.fwd.ms;
     const inferStepMs = (1000 * BATCH) / stats[nm].infer;
     convShare ??= [];
     convShare.push(
-      `${nm}: a 32-digit trainOnBatch step takes ${fmtMs(stepMs)} (from the table above); the conv kernels it runs (conv1 forward + dW, conv2 forward + dW + dX, timed apart in the layer tables below) take ${fmtMs(ms)} of it (${fmtPct(ms / stepMs)}), of which im2col/col2im in backward ${fmtMs(colMs)} (${fmtPct(colMs / stepMs)} of the step; conv1's dW columns alone ${fmtMs(b1.im2col.ms)}). Inference takes ${fmtMs(inferStepMs)} per 32 digits; the two conv forwards ${fmtMs(fwdMs)} of it (${fmtPct(fwdMs / inferStepMs)}; they read their input in place, no columns; timed apart, unfused; predict fuses each with its max pooling), the rest is the dense layer and copying digits in and out`,
+      `${nm}: a 32-digit trainOnBatch step takes ${fmtMs(stepMs)} (from the table above); the conv kernels it runs (conv1 forward + dW, conv2 forward + dW + dX, timed apart in the layer tables below) take ${fmtMs(ms)} of it (${fmtPct(ms / stepMs)}), of which col2im (conv2's dX) ${fmtMs(colMs)} (${fmtPct(colMs / stepMs)} of the step; no pass builds a column matrix of the input). Inference takes ${fmtMs(inferStepMs)} per 32 digits; the two conv forwards ${fmtMs(fwdMs)} of it (${fmtPct(fwdMs / inferStepMs)}; they read their input in place, no columns; timed apart, unfused; predict fuses each with its max pooling), the rest is the dense layer and copying digits in and out`,
     );
   }
 }
@@ -980,11 +978,11 @@ const notes = [
   `Method: every contender is built, then warmed up untimed (training on successive chunks of whole batches until ${(WARM_MS / 1000).toFixed(1)} s have passed, at least one chunk, and one prediction). Then ${ROUNDS} rounds: in each round every contender in turn (the starting contender rotates) trains on its next training digits (timed; pre-sliced batches in order, no shuffling; a contender's cursor moves on through the training set from round to round and restarts at its beginning when the next chunk does not fit) and then predicts its test digits (timed). Throughput is images / median time over the rounds; ±x% is half the interquartile range of the per-round times relative to the median. "vs" columns divide the contender's throughput by the reference's (> 1 means faster).`,
   `Images per round: simdnn ${roundDown(N_TRAIN)} training digits (one full pass) and ${test.n} test digits; ${cpuC ? `tfjs-cpu only ${cpuC.trainN} training digits (${cpuC.trainN / BATCH} batches; it trains at only 10-20 images/s) and the first ${cpuC.testN} test digits` : 'tfjs-cpu not run'}; ${cnC ? `ConvNetJS ${cnC.trainN} training digits (${cnC.trainN / BATCH} batches) and the first ${cnC.testN} test digits` : 'ConvNetJS not run'}; tfjs-wasm does not train and predicts all ${test.n}. Fewer images per round only shortens the run: every contender's per-image cost does not depend on the number of batches.`,
   `Test accuracy: argmax of the last round's predictions (chance is 10%), after the training digits shown (warm-up plus timed rounds; the slow contenders see far fewer). It is a sanity check that every contender really trains, not a comparison of the libraries. tfjs-wasm cannot train this model (${wasmTrainError ?? 'see its row'}), so after the rounds it is given ${wasmCheck?.donor ? `${wasmCheck.donor}'s` : "simdnn's"} trained weights (same kernel layout [kh, kw, inC, filters] and NHWC flatten order) and predicts the ${test.n} test digits again, untimed${wasmCheck?.donor ? `: its argmax agrees with ${wasmCheck.donor}'s on ${fmtPct(wasmCheck.agree)} of them, max |Δp| ${wasmCheck.maxDiff.toExponential(1)}` : ''}.`,
-  `simdnn: \`sequential({ seed, backend, layers: [conv2d 8 5x5 relu, maxPooling2d 2, conv2d 16 5x5 relu, maxPooling2d 2, flatten, dense 10 softmax] })\` on its own \`createBackend({ build })\`, \`compile({ optimizer: optimizers.sgd({ learningRate: ${LR} }), loss: 'categoricalCrossentropy' })\`. The plain rows call \`model.trainOnBatch(x, y)\` once per batch on pre-sliced Float32Array views (the same protocol as tfjs); the "fit()" rows run \`await model.fit(x, y, { epochs: 1, batchSize: ${BATCH}, shuffle: false })\` per pass on the whole flat arrays. Inference: \`model.predict(x, { batchSize: ${PREDICT_BATCH} })\` on the whole flat test array, \`dataSync()\` copy-out, \`dispose()\`. Convolution forward passes are an implicit GEMM that reads each output pixel's window in place through a table of tap offsets (no column matrix), with bias and relu fused into the micro-kernel; backward is im2col + GEMM for the filter gradient and GEMM + col2im for the input gradient; the first conv layer computes no input gradient. Training runs every layer apart (max pooling keeps argmax indices for backward); predict fuses each conv layer with the 2x2 max pooling after it (\`f32_conv2d_maxpool2_nhwc\`: a micro-tile is one pooling window's four conv pixels, and only their max is stored). Weights start glorot-uniform with zero biases (seeded). simdnn-relaxed uses relaxed-SIMD fused multiply-add; simdnn-simd is deterministic.`,
+  `simdnn: \`sequential({ seed, backend, layers: [conv2d 8 5x5 relu, maxPooling2d 2, conv2d 16 5x5 relu, maxPooling2d 2, flatten, dense 10 softmax] })\` on its own \`createBackend({ build })\`, \`compile({ optimizer: optimizers.sgd({ learningRate: ${LR} }), loss: 'categoricalCrossentropy' })\`. The plain rows call \`model.trainOnBatch(x, y)\` once per batch on pre-sliced Float32Array views (the same protocol as tfjs); the "fit()" rows run \`await model.fit(x, y, { epochs: 1, batchSize: ${BATCH}, shuffle: false })\` per pass on the whole flat arrays. Inference: \`model.predict(x, { batchSize: ${PREDICT_BATCH} })\` on the whole flat test array, \`dataSync()\` copy-out, \`dispose()\`. Convolution forward passes are an implicit GEMM that reads each output pixel's window in place through a table of tap offsets (no column matrix), with bias and relu fused into the micro-kernel; the filter gradient reads the input in place the same way; the input gradient is GEMM + col2im; the first conv layer computes no input gradient. Training runs every layer apart (max pooling keeps argmax indices for backward); predict fuses each conv layer with the 2x2 max pooling after it (\`f32_conv2d_maxpool2_nhwc\`: a micro-tile is one pooling window's four conv pixels, and only their max is stored). Weights start glorot-uniform with zero biases (seeded). simdnn-relaxed uses relaxed-SIMD fused multiply-add; simdnn-simd is deterministic.`,
   `TensorFlow.js Layers: \`tf.sequential\` with the same layers (tfjs-layers' Conv2D runs \`tf.fused.conv2d\` with bias and relu), \`compile({ optimizer: tf.train.sgd(${LR}), loss: 'categoricalCrossentropy' })\`, \`await model.trainOnBatch(xb, yb)\` per batch on [32, 28, 28, 1] tensors created beforehand in the active backend, inference with \`model.predictOnBatch(xb)\` + \`dataSync()\` + \`dispose()\` per ${PREDICT_BATCH}-digit tensor sliced beforehand; prod mode; glorot-uniform weights. On the wasm backend one \`trainOnBatch\` is tried before the rounds: ${wasmTrainError ?? 'it trained'} (tfjs-backend-wasm ${tfwasm.version_wasm} registers Conv2D and Conv2DBackpropInput but no Conv2DBackpropFilter, so no conv weight gradient). tfjs-wasm convolutions run XNNPACK (single-threaded in Node: threads ${tfWasmThreads ? 'yes' : 'no'}, SIMD ${tfWasmSimd ? 'yes' : 'no'}), which keeps its packed copy of the filter per filter tensor between calls. The one-call \`model.predict(x, { batchSize: ${PREDICT_BATCH} })\` on the whole ${test.n}-digit tensor was timed too: ${wholeList.join(', ') || 'not measured'} (it slices x inside the timed call); the table uses the pre-sliced figure, the faster one. tfjs-cpu runs its plain-JS kernels. The wasm and cpu models live in the same tfjs engine; the backend is switched before each of their turns, outside the timed region.`,
   `ConvNetJS: \`layer_defs\` input 28x28x1, conv sx 5 filters 8 stride 1 pad 0 relu, pool sx 2 stride 2, conv sx 5 filters 16 stride 1 pad 0 relu, pool sx 2 stride 2, softmax 10 (which adds its own fc 10), \`new Trainer(net, { method: 'sgd', batch_size: ${BATCH}, learning_rate: ${LR}, momentum: 0, l2_decay: 0 })\` (its default momentum is 0.9; 0 makes it plain SGD), \`trainer.train(vol, label)\` per digit (forward and backward per digit on Float64Array volumes with direct convolution loops, gradients accumulated and averaged over ${BATCH} digits per update); inference \`net.forward(vol)\` per digit. Input volumes are built beforehand. Weights start gaussian with std sqrt(1/fan-in), ReLU-layer biases 0.1.`,
-  `Conv layer GFLOPS: one conv layer at batch ${CONV_BATCH} on random data, each pass timed apart; FLOPs = 2·N·OH·OW·F·KH·KW·C per pass (forward, dW and dX each; "bwd (dW+dX)" adds the two medians and counts twice the FLOPs). simdnn: the raw kernel calls its Conv layer makes, on buffers already in wasm memory: forward = \`f32_conv2d_direct_nhwc\` (bias and relu fused), an implicit GEMM whose micro-tiles gather 5 output pixels anywhere in the batch and read their windows in place through a table of tap offsets (no column matrix; a padded layer first makes a zero-bordered copy with \`f32_pad_nhwc\`, timed in the "pad" column), dW = \`f32_im2col_nhwc\` (the layer recomputes the columns in backward) + \`f32_gemm\` transA (beta 1, accumulating as in the layer) + \`f32_colsum\` (bias gradient), dX = \`f32_gemm\` transB + \`f32_col2im_nhwc\`; a 1x1 stride-1 unpadded conv is one \`f32_gemm\` per pass on the input as it is (no im2col/col2im). The relu gradient mask (one elementwise pass) is not included. tfjs: \`tf.fused.conv2d({ x, filter, bias, activation: 'relu' })\`, and the \`Conv2DBackpropFilter\` / \`Conv2DBackpropInput\` kernels via \`tf.engine().runKernel\` (what the conv2d gradient calls), output disposed without readback (both backends compute eagerly and synchronously). Samples of about ${L_SAMPLE_MS} ms, round-robin across contenders per pass, ≥ ${L_MIN_SAMPLES} samples and ≥ ${L_MIN_MS} ms each (≥ ${L_MIN_SAMPLES_SLOW} samples for calls over 100 ms); medians. Every result is first checked against tfjs-cpu (max |x − ref| / max |ref| ≤ ${TOLERANCE}; for dW on the shapes where tfjs-cpu's is skipped, against a plain-JS direct convolution with float64 sums). tfjs-cpu's Conv2DBackpropFilter runs at about 0.01 GFLOPS (a naive loop nest): it is only timed on shapes up to ${CPU_DW_MAX_FLOPS / 1e6} MFLOP (it took about 5 s and 25 s per call on the 1x1 and 3x3 shapes in a trial run); this kernel is why tfjs-cpu trains the LeNet at only 10-20 images/s. tfjs-wasm's XNNPACK forward on the two larger shapes varied between processes in trial runs: usually 30-34 GFLOPS, but in two of four full runs (never when the layer section ran alone, \`CNN_ONLY=none\`) one of them ran at about half that (3x3 at 14.6 in one run, 1x1 at 18.6 in another), stable within the run (±1%); so the forward ratios on those rows can swing by about 2× from run to run, while simdnn's figures stayed within about 10%.`,
-  `CPU profile (issue 4, first session): im2col was the largest cost after the GEMM, mostly LeNet conv1's (one input channel, so every column row was gathered as runs of 5 floats). Reading windows in place (implicit GEMM) first for one-channel layers made conv1's forward about 3.3x faster; extended to every layer with micro-tiles that cross output rows, it made conv2's forward about 1.3x faster (its im2col took 20% of the layer). Dropping the argmax bookkeeping in predict took max pooling after conv1 from 81 to 42 µs per 32 digits, and fusing it into the conv kernel removed the rest, along with the store of conv1's output (predict went from about 825 to 600 µs per 32 digits in all, the SIMD build).`,
+  `Conv layer GFLOPS: one conv layer at batch ${CONV_BATCH} on random data, each pass timed apart; FLOPs = 2·N·OH·OW·F·KH·KW·C per pass (forward, dW and dX each; "bwd (dW+dX)" adds the two medians and counts twice the FLOPs). simdnn: the raw kernel calls its Conv layer makes, on buffers already in wasm memory: forward = \`f32_conv2d_direct_nhwc\` (bias and relu fused), an implicit GEMM whose micro-tiles gather 5 output pixels anywhere in the batch and read their windows in place through a table of tap offsets (no column matrix; a padded layer first makes a zero-bordered copy with \`f32_pad_nhwc\`, timed in the "pad" column), dW = \`f32_conv2d_filter_grad_nhwc\` (colsᵀ · dy with the input read in place: micro-tiles of 5 taps, the k loop over output pixels through a table of their window corners; beta 1, accumulating as in the layer; after the same zero-bordered copy when padded) + \`f32_colsum\` (bias gradient), dX = \`f32_gemm\` transB + \`f32_col2im_nhwc\`; a 1x1 stride-1 unpadded conv is one \`f32_gemm\` per pass on the input as it is (no im2col/col2im). The relu gradient mask (one elementwise pass) is not included. tfjs: \`tf.fused.conv2d({ x, filter, bias, activation: 'relu' })\`, and the \`Conv2DBackpropFilter\` / \`Conv2DBackpropInput\` kernels via \`tf.engine().runKernel\` (what the conv2d gradient calls), output disposed without readback (both backends compute eagerly and synchronously). Samples of about ${L_SAMPLE_MS} ms, round-robin across contenders per pass, ≥ ${L_MIN_SAMPLES} samples and ≥ ${L_MIN_MS} ms each (≥ ${L_MIN_SAMPLES_SLOW} samples for calls over 100 ms); medians. Every result is first checked against tfjs-cpu (max |x − ref| / max |ref| ≤ ${TOLERANCE}; for dW on the shapes where tfjs-cpu's is skipped, against a plain-JS direct convolution with float64 sums). tfjs-cpu's Conv2DBackpropFilter runs at about 0.01 GFLOPS (a naive loop nest): it is only timed on shapes up to ${CPU_DW_MAX_FLOPS / 1e6} MFLOP (it took about 5 s and 25 s per call on the 1x1 and 3x3 shapes in a trial run); this kernel is why tfjs-cpu trains the LeNet at only 10-20 images/s. tfjs-wasm's XNNPACK forward on the two larger shapes varied between processes in trial runs: usually 30-34 GFLOPS, but in two of four full runs (never when the layer section ran alone, \`CNN_ONLY=none\`) one of them ran at about half that (3x3 at 14.6 in one run, 1x1 at 18.6 in another), stable within the run (±1%); so the forward ratios on those rows can swing by about 2× from run to run, while simdnn's figures stayed within about 10%.`,
+  `CPU profile (issue 4, first session): im2col was the largest cost after the GEMM, mostly LeNet conv1's (one input channel, so every column row was gathered as runs of 5 floats). Reading windows in place (implicit GEMM) first for one-channel layers made conv1's forward about 3.3x faster; extended to every layer with micro-tiles that cross output rows, it made conv2's forward about 1.3x faster (its im2col took 20% of the layer). The filter gradient read its columns from an im2col matrix until this session too (conv1's took 400 µs of a 2.2 ms training step); reading the input in place made training about 1.2x faster. Dropping the argmax bookkeeping in predict took max pooling after conv1 from 81 to 42 µs per 32 digits, and fusing it into the conv kernel removed the rest, along with the store of conv1's output (predict went from about 825 to 600 µs per 32 digits in all, the SIMD build).`,
   `Single process, one thread each; the machine is shared and noisy (other jobs run at the same time), so compare ratios rather than absolute numbers. "earlier (issue)" is the training throughput the issue quotes for these peers, measured earlier on this kind of machine.`,
 ];
 

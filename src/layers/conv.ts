@@ -31,11 +31,11 @@ export interface ConvConfig {
  * offsets (no column matrix), with bias and activation fused into the
  * micro-kernel's epilogue; a padded layer convolves a zero-bordered copy of
  * its input. A 1x1 convolution with stride 1 and no padding is one GEMM on the
- * input as it is. Backward is im2col + GEMM: the filter gradient is
- * columnsᵀ · dy and the input gradient col2im(dy · kernelᵀ). The column
- * buffers are backend-wide scratch shared by every layer; backward recomputes
- * the columns from the layer input instead of keeping them. Conv1D is the
- * same layer with height 1.
+ * input as it is. The filter gradient columnsᵀ · dy reads the input in place
+ * the same way (its micro-tiles run over taps, its k loop over output
+ * pixels); the input gradient is col2im(dy · kernelᵀ). The padded copy and
+ * the column gradient are backend-wide scratch shared by every layer. Conv1D
+ * is the same layer with height 1.
  */
 export class Conv extends Layer {
   readonly className: 'Conv1D' | 'Conv2D';
@@ -142,26 +142,14 @@ export class Conv extends Layer {
       if (this.padded()) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
     }
     if (!training) return;
-    // Backward: the columns (im2col) and their gradient, and the GEMMs on them.
-    if (!this.pointwise()) {
-      be.scratch(rows * K * 4, SCRATCH.col);
-      be.scratch(rows * K * 4, SCRATCH.dcol);
-    }
-    be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
+    // Backward: the filter gradient reads the input in place; the input gradient is GEMM + col2im.
+    if (!this.pointwise()) be.scratch(rows * K * 4, SCRATCH.dcol);
+    be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F), k.f32_conv2d_filter_grad_workspace(F)), SCRATCH.gemm);
   }
 
   override unplan(be: Backend): void {
     if (this.z && be.isLive(this.z)) be.free(this.z);
     this.z = 0;
-  }
-
-  private columns(be: Backend, x: number, batch: number): number {
-    if (this.pointwise()) return x;
-    const { h, w, c, oh, ow, ph, pw } = this.g;
-    const [kh, kw] = this.kernelSize;
-    const col = be.scratch(batch * oh * ow * this.K * 4, SCRATCH.col);
-    be.kernels.f32_im2col_nhwc(batch, h, w, c, kh, kw, this.strides[0], this.strides[1], ph, pw, this.dilationRate[0], this.dilationRate[1], oh, ow, x, col);
-    return col;
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
@@ -203,21 +191,25 @@ export class Conv extends Layer {
     this.implicit(ctx.backend, x, y, batch, ACT[this.activation as 'relu' | 'linear'], true);
   }
 
+  /** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
+  private source(be: Backend, x: number, batch: number): [number, number, number] {
+    const { h, w, c, ph, pw } = this.g;
+    if (!this.padded()) return [x, h, w];
+    const [hp, wp] = this.reach();
+    const src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
+    be.kernels.f32_pad_nhwc(batch, h, w, c, ph, pw, hp, wp, x, src);
+    return [src, hp, wp];
+  }
+
   /** The implicit-GEMM forward pass (through a zero-bordered copy when padded), optionally fused with 2x2 max pooling. */
   private implicit(be: Backend, x: number, out: number, batch: number, act: number, maxPool2: boolean): void {
     const k = be.kernels;
     const K = this.K;
     const F = this.filters;
     const [w, b] = this.paramList;
-    const { h, w: width, c, oh, ow, ph, pw } = this.g;
+    const { c, oh, ow } = this.g;
     const [kh, kw] = this.kernelSize;
-    let src = x;
-    let [hp, wp] = [h, width];
-    if (this.padded()) {
-      [hp, wp] = this.reach();
-      src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
-      k.f32_pad_nhwc(batch, h, width, c, ph, pw, hp, wp, x, src);
-    }
+    const [src, hp, wp] = this.source(be, x, batch);
     const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
     const [sh, sw] = this.strides;
     const [dh, dw] = this.dilationRate;
@@ -235,8 +227,14 @@ export class Conv extends Layer {
     if (this.activation !== 'linear') {
       k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.z || y, y, dy, dy, this.alpha);
     }
-    const col = this.columns(be, x, batch);
-    k.f32_gemm(1, 0, K, F, rows, 1, col, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
+    if (this.pointwise()) {
+      k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
+    } else {
+      const [src, hp, wp] = this.source(be, x, batch);
+      const { c, oh, ow } = this.g;
+      const [kh, kw] = this.kernelSize;
+      k.f32_conv2d_filter_grad_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, dy, F, w.grad, be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm));
+    }
     if (b) k.f32_colsum(rows, F, dy, F, 1, b.grad);
     if (!dx) return;
     const work = be.scratch(k.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);

@@ -20,6 +20,11 @@ export interface KernelExports {
     n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
     oh: number, ow: number, x: number, kernel: number, f: number, bias: number, act: number, y: number, work: number,
   ): void;
+  f32_conv2d_filter_grad_workspace(f: number): number;
+  f32_conv2d_filter_grad_nhwc(
+    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
+    oh: number, ow: number, x: number, dy: number, f: number, dW: number, work: number,
+  ): void;
   f32_act_forward(act: number, n: number, x: number, y: number, alpha: number): void;
   f32_act_forward_2d(act: number, m: number, n: number, y: number, ld: number, alpha: number): void;
   f32_act_backward(act: number, n: number, x: number, y: number, dy: number, dx: number, alpha: number): void;

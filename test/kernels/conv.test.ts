@@ -193,6 +193,61 @@ describe('padded convolution as the Conv layer runs it: f32_pad_nhwc, then the d
   }
 });
 
+describe('filter gradient without columns (f32_conv2d_filter_grad_nhwc)', () => {
+  const GRAD: [string, Geo, number][] = [
+    ...CASES,
+    ['LeNet conv1, a batch of 3', geo(3, 28, 28, 1, 5, 5, 1, 1, false), 8],
+    ['pixels > one 256 block, 70 filters (9 panels, a partial one)', geo(2, 14, 13, 3, 3, 3, 1, 1, true), 70],
+  ];
+  for (const [name, g, f] of GRAD) {
+    it(`${name}: adds the same bits as im2col + GEMM(colsᵀ · dy, beta 1), both builds`, async () => {
+      const x = randArray(g.n * g.h * g.w * g.c, 41);
+      const dy = randArray(g.n * g.oh * g.ow * f, 42);
+      const K = g.kh * g.kw * g.c;
+      const start = randArray(K * f, 43);
+      const rows = g.n * g.oh * g.ow;
+      const hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+      const wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+      const outs = new Map<string, Float32Array>();
+      for (const build of ['simd', 'scalar'] as const) {
+        const be = await backendFor(build);
+        const [px, pdy] = [put(be, x), put(be, dy)];
+        const viaCols = put(be, start);
+        const direct = put(be, start);
+        const col = be.alloc(rows * K * 4);
+        be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+        be.kernels.f32_gemm(1, 0, K, f, rows, 1, col, K, pdy, f, 1, viaCols, f, 0, ACT.linear, 0, be.gemmWorkspace(K, f, rows));
+        const padded = be.alloc(g.n * hp * wp * g.c * 4);
+        be.kernels.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
+        const work = be.scratch(be.kernels.f32_conv2d_filter_grad_workspace(f));
+        be.kernels.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pdy, f, direct, work);
+        const got = get(be, direct, K * f);
+        expectBitIdentical(got, get(be, viaCols, K * f), `${build}: direct vs im2col + GEMM`);
+        outs.set(build, got);
+        for (const p of [px, pdy, viaCols, direct, col, padded]) be.free(p);
+      }
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+      // And against float64: start + sum over pixels of window value * dy.
+      const ref = new Float64Array(start);
+      for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
+        const q = (b * g.oh + oy) * g.ow + ox;
+        for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
+          const iy = oy * g.sh - g.ph + ky * g.dh;
+          const ix = ox * g.sw - g.pw + kx * g.dw;
+          if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+          for (let ci = 0; ci < g.c; ci++) {
+            const v = x[((b * g.h + iy) * g.w + ix) * g.c + ci];
+            const p = (ky * g.kw + kx) * g.c + ci;
+            for (let j = 0; j < f; j++) ref[p * f + j] += v * dy[q * f + j];
+          }
+        }
+      }
+      const got = outs.get('simd')!;
+      for (let i = 0; i < ref.length; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThanOrEqual(1e-4 + 1e-5 * Math.abs(ref[i]));
+    });
+  }
+});
+
 describe('convolution fused with 2x2 max pooling (inference)', () => {
   const FUSED: [string, Geo, number, 'relu' | 'linear'][] = [
     ['LeNet conv1', geo(2, 28, 28, 1, 5, 5, 1, 1, false), 8, 'relu'],
