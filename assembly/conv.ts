@@ -152,3 +152,23 @@ export function f32_pad_nhwc(n: i32, h: i32, w: i32, c: i32, top: i32, left: i32
     }
   }
 }
+
+/**
+ * The kernel of a stride-1 convolution's input gradient: out[kh-1-ky,
+ * kw-1-kx, j, ci] = w[ky, kx, ci, j] (rotated by 180 degrees, channels
+ * swapped). Convolving dy, zero-bordered by the window's reach, with it gives
+ * dx. w is [kh, kw, c, f]; out is [kh, kw, f, c].
+ */
+export function f32_conv_kernel_flip(kh: i32, kw: i32, c: i32, f: i32, w: usize, out: usize): void {
+  for (let ky = 0; ky < kh; ky++) {
+    for (let kx = 0; kx < kw; kx++) {
+      const src = w + ((<usize>((ky * kw + kx) * c * f)) << 2);
+      const dst = out + ((<usize>(((kh - 1 - ky) * kw + (kw - 1 - kx)) * f * c)) << 2);
+      for (let ci = 0; ci < c; ci++) {
+        for (let j = 0; j < f; j++) {
+          store<f32>(dst + ((<usize>(j * c + ci)) << 2), load<f32>(src + ((<usize>(ci * f + j)) << 2)));
+        }
+      }
+    }
+  }
+}

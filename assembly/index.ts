@@ -29,7 +29,7 @@ export function build_kind(): i32 {
   if (ASC_FEATURE_SIMD) return 1;
   return 0;
 }
-export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc } from "./conv";
+export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv_kernel_flip } from "./conv";
 export {
   f32_pool2d_nhwc, f32_pool2d_backward_nhwc, f32_maxpool_backward, f32_global_avgpool, f32_global_avgpool_backward,
 } from "./pool";

@@ -76,6 +76,7 @@ export interface KernelExports {
     ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, dx: number,
   ): void;
   f32_pad_nhwc(n: number, h: number, w: number, c: number, top: number, left: number, hp: number, wp: number, x: number, out: number): void;
+  f32_conv_kernel_flip(kh: number, kw: number, c: number, f: number, w: number, out: number): void;
   f32_pool2d_nhwc(
     mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, oh: number, ow: number, x: number, y: number, argmax: number,

@@ -248,6 +248,50 @@ describe('filter gradient without columns (f32_conv2d_filter_grad_nhwc)', () => 
   }
 });
 
+describe('stride-1 input gradient as a convolution of the zero-bordered dy with the flipped kernel', () => {
+  const STRIDE1 = CASES.filter(([, g]) => g.sh === 1 && g.sw === 1 && !(g.kh === 1 && g.kw === 1));
+  for (const [name, g, f] of STRIDE1) {
+    it(`${name}: against float64 (the adjoint of the convolution), simd and scalar bit-identical`, async () => {
+      const dy = randArray(g.n * g.oh * g.ow * f, 51);
+      const k = randArray(g.kh * g.kw * g.c * f, 52);
+      const nx = g.n * g.h * g.w * g.c;
+      const [hq, wq] = [g.h + (g.kh - 1) * g.dh, g.w + (g.kw - 1) * g.dw];
+      const outs = await checkOp(`transposed ${name}`, {
+        inputs: [dy, k],
+        reference: ([rdy, rk]) => {
+          // dx[b, iy, ix, ci] = sum of dy[b, oy, ox, j] * k[ky, kx, ci, j] over the windows that read (iy, ix).
+          const dx = new Float64Array(nx);
+          for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
+            for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
+              const iy = oy - g.ph + ky * g.dh;
+              const ix = ox - g.pw + kx * g.dw;
+              if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+              for (let ci = 0; ci < g.c; ci++) for (let j = 0; j < f; j++) {
+                dx[((b * g.h + iy) * g.w + ix) * g.c + ci] += rdy[((b * g.oh + oy) * g.ow + ox) * f + j] * rk[((ky * g.kw + kx) * g.c + ci) * f + j];
+              }
+            }
+          }
+          return dx;
+        },
+        subject: (be, [pdy, pk]) => {
+          const padded = be.alloc(g.n * hq * wq * f * 4);
+          be.kernels.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, padded);
+          const flipped = be.alloc(g.kh * g.kw * g.c * f * 4);
+          be.kernels.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+          const dx = be.alloc(nx * 4);
+          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c));
+          be.kernels.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, padded, flipped, g.c, 0, ACT.linear, 0, dx, work);
+          const out = get(be, dx, nx);
+          for (const p of [padded, flipped, dx]) be.free(p);
+          return out;
+        },
+        atol: 2e-5, rtol: 1e-5,
+      });
+      expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
+    });
+  }
+});
+
 describe('convolution fused with 2x2 max pooling (inference)', () => {
   const FUSED: [string, Geo, number, 'relu' | 'linear'][] = [
     ['LeNet conv1', geo(2, 28, 28, 1, 5, 5, 1, 1, false), 8, 'relu'],
