@@ -77,6 +77,31 @@ async function pipeline(nn: Simdnn, build: BuildName, seed: number): Promise<Pip
     record('m = mul(a, sm)', nn.mul(a, sm));
     record('p = add(mul(el, z), r)', nn.add(nn.mul(el, z), r));
     record('q = matmul(x, transpose(w), transposeB, gelu)', nn.matmul(x, nn.transpose(w), { transposeB: true, activation: 'gelu' }));
+    // A small CNN trained a few steps (every conv kernel path: implicit-GEMM forward, the in-place
+    // filter gradient, dX by the flipped kernel ('same') and by col2im ('valid'), max pooling with
+    // argmax, dropout), then predict (conv fused with max pooling).
+    const { layers } = nn;
+    const cnn = nn.sequential({
+      seed,
+      backend: be,
+      layers: [
+        layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [10, 9, 2] }),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.conv2d({ filters: 8, kernelSize: 2, activation: 'relu' }),
+        layers.conv2d({ filters: 5, kernelSize: 2, padding: 'same', activation: 'tanh' }),
+        layers.dropout({ rate: 0.3 }),
+        layers.flatten(),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    cnn.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const images = nn.randomUniform([12, 10, 9, 2], 0, 1, 15, be);
+    const labels = Int32Array.from({ length: 12 }, (_, i) => (i * 7) % 3);
+    for (let step = 0; step < 4; step++) cnn.trainOnBatch(images, labels);
+    const weights = cnn.getWeightsFlat();
+    record('cnn weights after 4 Adam steps', nn.tensor(weights, [weights.length], 'float32', be));
+    record('cnn predict (conv fused with max pooling)', cnn.predict(images));
+    cnn.dispose();
     return { info: be.info() as PipelineResult['info'], stages };
   } finally {
     be.dispose();
