@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { readFileSync } from 'node:fs';
-import { createBackend, tensor, matmul, KernelAssertionError } from '../../src/index.js';
+import { createBackend, tensor, matmul, sequential, layers, KernelAssertionError } from '../../src/index.js';
 import { randArray } from '../helpers.js';
 
 // The debug build (asc --target debug, asserts on, unoptimised) runs the same
@@ -17,6 +17,32 @@ describe('debug build', () => {
     const x = run(dbg);
     const y = run(rel);
     expect(new Uint32Array(x.buffer)).toEqual(new Uint32Array(y.buffer));
+  });
+
+  it('trains and runs a CNN with every kernel precondition checked, with the release build\'s bits', async () => {
+    const run = async (be: Awaited<ReturnType<typeof createBackend>>) => {
+      const model = sequential({
+        seed: 3,
+        backend: be,
+        layers: [
+          layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [9, 8, 3] }),
+          layers.maxPooling2d({ poolSize: 2 }),
+          layers.conv2d({ filters: 6, kernelSize: 2, strides: 2, padding: 'same', activation: 'elu' }),
+          layers.conv2d({ filters: 5, kernelSize: 1, activation: 'relu' }),
+          layers.averagePooling2d({ poolSize: 2, padding: 'same' }),
+          layers.flatten(),
+          layers.dense({ units: 3, activation: 'softmax' }),
+        ],
+      });
+      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      const x = randArray(6 * 9 * 8 * 3, 4);
+      const y = Int32Array.from({ length: 6 }, (_, i) => i % 3);
+      for (let i = 0; i < 3; i++) model.trainOnBatch(x, y);
+      const out = [...model.getWeightsFlat(), ...model.predict(x).toFloat32Array()];
+      model.dispose();
+      return new Uint32Array(Float32Array.from(out).buffer);
+    };
+    expect(await run(await createBackend({ module: debugModule() }))).toEqual(await run(await createBackend({ build: 'simd' })));
   });
 
   it('checks kernel preconditions and reports them as KernelAssertionError with the message', async () => {
