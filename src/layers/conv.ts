@@ -156,7 +156,7 @@ export class Conv extends Layer {
     }
     if (!training) return;
     // Backward: the filter gradient reads the input in place; the input gradient is a convolution
-    // of the zero-bordered dy with the flipped kernel (stride 1), else GEMM + col2im.
+    // of the zero-bordered dy with the flipped kernel (stride-1 'same' layers), else GEMM + col2im.
     const { h, w, c } = this.g;
     const [kh, kw] = this.kernelSize;
     be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm);

@@ -145,9 +145,9 @@ export class Backend {
 
   /**
    * A shared scratch region of at least `bytes`, one per slot (SCRATCH.gemm:
-   * GEMM and kernel packing; SCRATCH.col: im2col columns in backward, or a
-   * padded convolution's zero-bordered input in forward; SCRATCH.dcol: the
-   * columns' gradient). Every op and layer reuses the same regions, so their content is
+   * GEMM and kernel packing; SCRATCH.col: a padded convolution's
+   * zero-bordered input, or the flipped kernel of its input gradient;
+   * SCRATCH.dcol: the column gradient for col2im, or a zero-bordered dy). Every op and layer reuses the same regions, so their content is
    * only valid until the next op; layers size them when planning, so training
    * steps never allocate.
    */
