@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { createRequire } from 'node:module';
 import {
-  init, sequential, layers, optimizers, callbacks, stepDecay, exponentialDecay, cosineDecay, tensor, memoryStats,
+  init, createBackend, sequential, layers, optimizers, callbacks, stepDecay, exponentialDecay, cosineDecay, tensor, memoryStats,
   NonFiniteLossError, ShapeError, DisposedError, type Sequential,
 } from '../../src/index.js';
 import { randArray } from '../helpers.js';
@@ -253,6 +253,38 @@ describe('memory', () => {
     expect(memoryStats().liveBytes).toBe(before.liveBytes);
     expect(memoryStats().liveAllocations).toBe(before.liveAllocations);
     expect(() => model.predict(x)).toThrow(DisposedError);
+  });
+
+  it('a CNN training loop (every conv path) grows neither wasm memory nor scratch after the first step; dispose returns everything', async () => {
+    const be = await createBackend();
+    const before = be.memoryStats();
+    const model = sequential({
+      seed: 2,
+      backend: be,
+      layers: [
+        layers.conv2d({ filters: 6, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [12, 12, 2] }),
+        layers.maxPooling2d({ poolSize: 2 }),
+        layers.conv2d({ filters: 8, kernelSize: 3, activation: 'gelu' }),
+        layers.conv2d({ filters: 8, kernelSize: 2, strides: 2, padding: 'same', activation: 'relu' }),
+        layers.conv2d({ filters: 4, kernelSize: 1 }),
+        layers.globalAveragePooling2d(),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const x = randArray(10 * 12 * 12 * 2, 2);
+    const y = Int32Array.from({ length: 10 }, (_, i) => i % 3);
+    model.trainOnBatch(x, y);
+    const planned = be.memoryStats();
+    for (let i = 0; i < 300; i++) model.trainOnBatch(x, y);
+    model.evaluate(x, y);
+    model.predict(x).dispose();
+    const after = be.memoryStats();
+    expect([after.liveBytes, after.liveAllocations, after.internalBytes, after.heapBytes]).toEqual([planned.liveBytes, planned.liveAllocations, planned.internalBytes, planned.heapBytes]);
+    model.dispose();
+    expect(be.memoryStats().liveBytes).toBe(before.liveBytes);
+    expect(be.memoryStats().liveAllocations).toBe(before.liveAllocations);
+    be.dispose();
   });
 });
 
