@@ -35,7 +35,7 @@ const program = new Command('simdnn')
   .addHelpText('after', `
 Examples:
   simdnn train --data mnist --augment                 97-98% on 2,000 held-out digits in seconds
-  simdnn train --data mnist --model cnn               LeNet-style CNN, about 98% in 8 epochs
+  simdnn train --data mnist --model cnn               LeNet-style CNN, about 97.7% in 12 epochs (5 s)
   simdnn train --data houses.csv --label-column price  regression when the labels are not integers
   simdnn evaluate --model simdnn-mnist.simdnn --data mnist
   simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv`);
