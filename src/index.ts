@@ -16,6 +16,7 @@ export {
   type DType, type NestedArray, type TensorLike,
 } from './tensor.js';
 export { matmul, type MatmulOptions } from './ops/matmul.js';
+export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './ops/conv.js';
 export {
   activation, relu, sigmoid, tanh, leakyRelu, elu, gelu, step, sign, softmax, exp, log,
   add, sub, mul, clipByValue, transpose, sum, argMax,

@@ -2,8 +2,9 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import {
   init, tensor, zeros, ones, fill, matmul, add, sub, mul, relu, sigmoid, tanh, leakyRelu, elu, gelu, step, sign,
   softmax, exp, log, clipByValue, transpose, sum, argMax, randomUniform, randomNormal, randomBernoulli, tidy, keep,
-  memoryStats, setSeed, Tensor, ShapeError, ValueError, DisposedError,
+  memoryStats, setSeed, Tensor, ShapeError, ValueError, DisposedError, conv2d, maxPool2d, avgPool2d, sequential, layers,
 } from '../src/index.js';
+import { conv2dRef, poolRef, type Geo } from './reference/conv.js';
 import { gemmRef } from './reference/gemm.js';
 import { actRef, softmaxRef } from './reference/activation.js';
 import { expectClose, randArray } from './helpers.js';
@@ -90,6 +91,70 @@ describe('ops against float64 references', () => {
     expect(() => matmul(a, tensor(new Float32Array(6), [3, 2]), { bias: [1, 2, 3] })).toThrow(/bias must have shape \[2\], got \[3\]/);
     expect(() => matmul(a, b, { activation: 'swish' as never })).toThrow(/activation must be one of .* got "swish"/);
     expect(() => matmul(a, b, { activation: 'leakyRelu', alpha: NaN })).toThrow(/alpha must be a finite number, got NaN/);
+  });
+
+  it('conv2d (strides, same/valid, dilations, fused bias and activation, rank 3 or 4) and 2D pooling', () => {
+    const cases: [number[], number[], { strides?: number | [number, number]; padding?: 'valid' | 'same'; dilations?: number }][] = [
+      [[2, 9, 8, 3], [3, 3, 3, 5], { padding: 'same' }],
+      [[1, 11, 10, 2], [4, 3, 2, 7], { strides: [2, 3], padding: 'same' }],
+      [[3, 7, 7, 4], [2, 2, 4, 9], { strides: 2 }],
+      [[1, 9, 9, 1], [3, 3, 1, 2], { dilations: 2, padding: 'same' }],
+      [[6, 5, 2], [5, 5, 2, 3], {}],
+    ];
+    for (const [xs, ks, o] of cases) {
+      const [n, h, w, c] = xs.length === 4 ? xs : [1, ...xs];
+      const [kh, kw, , f] = ks;
+      const [sh, sw] = Array.isArray(o.strides) ? o.strides : [o.strides ?? 1, o.strides ?? 1];
+      const d = o.dilations ?? 1;
+      const ax = (inp: number, k: number, s: number) => {
+        const ek = (k - 1) * d + 1;
+        if (o.padding !== 'same') return { out: Math.floor((inp - ek) / s) + 1, pad: 0 };
+        const out = Math.ceil(inp / s);
+        return { out, pad: Math.floor(Math.max((out - 1) * s + ek - inp, 0) / 2) };
+      };
+      const gy = ax(h, kh, sh);
+      const gx = ax(w, kw, sw);
+      const g: Geo = { n, h, w, c, kh, kw, sh, sw, ph: gy.pad, pw: gx.pad, dh: d, dw: d, oh: gy.out, ow: gx.out };
+      const xv = randArray(n * h * w * c, 21);
+      const kv = randArray(kh * kw * c * f, 22);
+      const bias = randArray(f, 23);
+      const y = conv2d(tensor(xv, xs), tensor(kv, ks), { ...o, bias, activation: 'tanh' });
+      expect(y.shape).toEqual(xs.length === 4 ? [n, gy.out, gx.out, f] : [gy.out, gx.out, f]);
+      expectClose(y.toFloat32Array(), Array.from(conv2dRef(g, xv, kv, f), (v, i) => Math.tanh(v + bias[i % f])), { atol: 2e-5, rtol: 1e-5 }, `conv2d ${xs} ${ks}`);
+      y.dispose();
+    }
+    const x = randArray(2 * 7 * 9 * 3, 24);
+    const xt = tensor(x, [2, 7, 9, 3]);
+    for (const [mode, fn] of [['max', maxPool2d], ['avg', avgPool2d]] as const) {
+      const p = fn(xt, { poolSize: 3, strides: 2, padding: 'same' });
+      const g: Geo = { n: 2, h: 7, w: 9, c: 3, kh: 3, kw: 3, sh: 2, sw: 2, ph: 1, pw: 1, dh: 1, dw: 1, oh: 4, ow: 5 };
+      expect(p.shape).toEqual([2, 4, 5, 3]);
+      expectClose(p.toFloat32Array(), poolRef(mode, g, x), { atol: 1e-6, rtol: 1e-6 }, mode);
+      p.dispose();
+    }
+    expect(maxPool2d(xt).shape).toEqual([2, 3, 4, 3]);
+  });
+
+  it('conv2d gives the Conv2D layer\'s bits; shape and argument errors name the op and the values', () => {
+    const model = sequential({ seed: 4, layers: [layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 5, 2] })] });
+    const x = tensor(randArray(3 * 6 * 5 * 2, 25), [3, 6, 5, 2]);
+    model.build();
+    const [kernel, bias] = model.getWeights();
+    expect(conv2d(x, kernel, { bias, padding: 'same', activation: 'relu' }).toFloat32Array()).toEqual(model.predict(x).toFloat32Array());
+    expect(() => conv2d(x, tensor(new Float32Array(3 * 3 * 3 * 4), [3, 3, 3, 4]))).toThrow(/conv2d: filter has 3 input channels \(shape \[3,3,3,4\]\) but x has 2 \(shape \[3,6,5,2\]\)/);
+    expect(() => conv2d(tensor([1, 2, 3, 4]), kernel)).toThrow(/conv2d: x must have rank 4 \[batch, height, width, channels\] or 3 .* got shape \[4\]/);
+    expect(() => conv2d(x, tensor([1, 2]))).toThrow(/filter must have rank 4/);
+    expect(() => conv2d(x, kernel, { bias: [1, 2] })).toThrow(/conv2d: bias must have shape \[4\], got \[2\]/);
+    expect(() => conv2d(x, kernel, { strides: 0 })).toThrow(/conv2d: strides must be a positive integer or a pair of them, got 0/);
+    expect(() => conv2d(x, kernel, { padding: 'full' as never })).toThrow(/conv2d: padding must be 'valid' or 'same', got "full"/);
+    expect(() => conv2d(x, kernel, { strides: 2, dilations: 2 })).toThrow(/strides > 1 together with dilations > 1/);
+    expect(() => conv2d(tensor(new Float32Array(2 * 2 * 2), [2, 2, 2]), kernel)).toThrow(ShapeError);
+    expect(() => maxPool2d(x, { poolSize: 7 })).toThrow(/maxPool2d: a window of 7 does not fit an input of size 6/);
+    expect(() => avgPool2d(x, null as never)).toThrow(/avgPool2d: options must be an object, got null/);
+    const live = memoryStats().liveAllocations;
+    expect(() => conv2d(x, kernel, { bias: [1, 2] })).toThrow(ShapeError);
+    expect(memoryStats().liveAllocations).toBe(live);
+    model.dispose();
   });
 
   it('activations, softmax, exp and log', () => {
