@@ -115,11 +115,13 @@ describe('finite-difference gradient checks: convolutional layers', () => {
     ['gelu activation', { kernelSize: 2, activation: 'gelu' }],
   ];
   for (const [name, cfg] of conv2dCases) {
-    it(`conv2d ${name}`, () => {
+    it(`conv2d ${name}: parameter gradients, and the input gradient (through a 1x1 conv before it)`, () => {
       const model = sequential({
         seed: 8,
         layers: [
-          layers.conv2d({ filters: 3, inputShape: [6, 5, 2], ...cfg } as never),
+          // Its weight gradient is the tested layer's input gradient times the input.
+          layers.conv2d({ filters: 2, kernelSize: 1, activation: 'tanh', inputShape: [6, 5, 2] }),
+          layers.conv2d({ filters: 3, ...cfg } as never),
           layers.flatten(),
           layers.dense({ units: 2 }),
         ],
