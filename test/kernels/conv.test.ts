@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { ACT, POOL } from '../../src/runtime/abi.js';
 import { createBackend, type Backend } from '../../src/index.js';
 import { conv2dRef, poolBackwardRef, poolRef, type Geo } from '../reference/conv.js';
-import { backendFor, checkOp, expectBitIdentical, get, put, randArray } from '../helpers.js';
+import { backendFor, checkOp, expectBitIdentical, expectClose, get, put, randArray } from '../helpers.js';
 
 function geo(n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean, dh = 1, dw = 1): Geo {
   const ax = (inp: number, k: number, s: number, d: number) => {
@@ -290,6 +290,86 @@ describe('stride-1 input gradient as a convolution of the zero-bordered dy with 
       expectBitIdentical(outs.get('simd')!, outs.get('scalar')!, 'simd vs scalar');
     });
   }
+});
+
+describe('conv kernels as the layer runs them, on random geometries (property)', () => {
+  it('forward, filter gradient and input gradient agree with float64 sums', async () => {
+    const be = await backendFor('simd');
+    const k = be.kernels;
+    fc.assert(
+      fc.property(
+        fc.record({
+          n: fc.integer({ min: 1, max: 3 }), h: fc.integer({ min: 1, max: 9 }), w: fc.integer({ min: 1, max: 9 }), c: fc.integer({ min: 1, max: 6 }),
+          kh: fc.integer({ min: 1, max: 4 }), kw: fc.integer({ min: 1, max: 4 }), s: fc.integer({ min: 1, max: 3 }), d: fc.integer({ min: 1, max: 2 }),
+          f: fc.integer({ min: 1, max: 11 }), same: fc.boolean(), seed: fc.integer({ min: 1, max: 1000 }),
+        }),
+        (r) => {
+          const st = r.d > 1 ? 1 : r.s;
+          const ek = (kk: number) => (kk - 1) * r.d + 1;
+          if (!r.same && (ek(r.kh) > r.h || ek(r.kw) > r.w)) return;
+          const g = geo(r.n, r.h, r.w, r.c, r.kh, r.kw, st, st, r.same, r.d, r.d);
+          const f = r.f;
+          const K = g.kh * g.kw * g.c;
+          const rows = g.n * g.oh * g.ow;
+          const x = randArray(g.n * g.h * g.w * g.c, r.seed);
+          const kern = randArray(K * f, r.seed + 1);
+          const dy = randArray(rows * f, r.seed + 2);
+          const hp = (g.oh - 1) * g.sh + (g.kh - 1) * g.dh + 1;
+          const wp = (g.ow - 1) * g.sw + (g.kw - 1) * g.dw + 1;
+          const [px, pk, pdy] = [put(be, x), put(be, kern), put(be, dy)];
+          const padded = be.alloc(g.n * hp * wp * g.c * 4);
+          const y = be.alloc(rows * f * 4);
+          const dW = put(be, new Float32Array(K * f));
+          const dx = be.alloc(g.n * g.h * g.w * g.c * 4);
+          const scratch: number[] = [];
+          try {
+            k.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
+            k.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, be.scratch(k.f32_conv2d_direct_workspace(K, f)));
+            expectClose(get(be, y, rows * f), conv2dRef(g, x, kern, f), { atol: 1e-4, rtol: 1e-5 }, 'forward');
+            k.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pdy, f, dW, be.scratch(k.f32_conv2d_filter_grad_workspace(f)));
+            // References from the adjoint identities: <conv(x, W), dy> is linear in x and in W.
+            const dWRef = new Float64Array(K * f);
+            const dxRef = new Float64Array(g.n * g.h * g.w * g.c);
+            for (let b = 0; b < g.n; b++) for (let oy = 0; oy < g.oh; oy++) for (let ox = 0; ox < g.ow; ox++) {
+              for (let ky = 0; ky < g.kh; ky++) for (let kx = 0; kx < g.kw; kx++) {
+                const iy = oy * g.sh - g.ph + ky * g.dh;
+                const ix = ox * g.sw - g.pw + kx * g.dw;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                for (let ci = 0; ci < g.c; ci++) {
+                  const xi = ((b * g.h + iy) * g.w + ix) * g.c + ci;
+                  const p = (ky * g.kw + kx) * g.c + ci;
+                  for (let j = 0; j < f; j++) {
+                    const q = ((b * g.oh + oy) * g.ow + ox) * f + j;
+                    dWRef[p * f + j] += x[xi] * dy[q];
+                    dxRef[xi] += kern[p * f + j] * dy[q];
+                  }
+                }
+              }
+            }
+            expectClose(get(be, dW, K * f), dWRef, { atol: 1e-4, rtol: 1e-5 }, 'filter gradient');
+            if (g.sh === 1 && g.oh === g.h && g.ow === g.w && K > g.c) {
+              const [hq, wq] = [g.h + (g.kh - 1) * g.dh, g.w + (g.kw - 1) * g.dw];
+              const dyPad = be.alloc(g.n * hq * wq * f * 4);
+              const flipped = be.alloc(K * f * 4);
+              scratch.push(dyPad, flipped);
+              k.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, dyPad);
+              k.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+              k.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, dyPad, flipped, g.c, 0, ACT.linear, 0, dx, be.scratch(k.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c)));
+            } else {
+              const dcol = be.alloc(rows * K * 4);
+              scratch.push(dcol);
+              k.f32_gemm(0, 1, rows, K, f, 1, pdy, f, pk, f, 0, dcol, K, 0, ACT.linear, 0, be.gemmWorkspace(rows, K, f));
+              k.f32_col2im_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, dcol, dx);
+            }
+            expectClose(get(be, dx, dxRef.length), dxRef, { atol: 1e-4, rtol: 1e-5 }, 'input gradient');
+          } finally {
+            for (const p of [px, pk, pdy, padded, y, dW, dx, ...scratch]) be.free(p);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 11 },
+    );
+  });
 });
 
 describe('convolution fused with 2x2 max pooling (inference)', () => {
