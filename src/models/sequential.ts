@@ -572,9 +572,9 @@ export class Sequential implements TrainableModel {
     return sizeOf(this.outputShape);
   }
 
-  /** Normalises model inputs to float rows, building the model from their shape if needed. */
   /**
-   * Validates and normalises samples. With `defer` (calls that change nothing
+   * Normalises model inputs to float rows, building the model from their
+   * shape if needed, and validates them. With `defer` (calls that change nothing
    * and may stop half-way: predict, evaluate) the NaN / Inf check runs in wasm
    * on each chunk as it is loaded instead of over the whole input up front.
    */
