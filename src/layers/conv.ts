@@ -25,6 +25,59 @@ export interface ConvConfig {
   name?: string;
 }
 
+/** A convolution's window geometry on NHWC input (WindowGeometry plus the window itself). */
+export interface ConvWindow extends WindowGeometry {
+  kernel: [number, number];
+  strides: [number, number];
+  dilation: [number, number];
+}
+
+/**
+ * The input extent the windows reach, [rows, cols]: the padded image the
+ * in-place kernels convolve (an even 'same' window pads only after the image,
+ * and a stride may leave the last rows or columns unread).
+ */
+function reach(g: ConvWindow): [number, number] {
+  return [
+    (g.oh - 1) * g.strides[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
+    (g.ow - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilation[1] + 1,
+  ];
+}
+
+/** True when some window reaches past the image, so the in-place kernels read a zero-bordered copy. */
+function padded(g: ConvWindow): boolean {
+  const [hp, wp] = reach(g);
+  return g.ph > 0 || g.pw > 0 || hp > g.h || wp > g.w;
+}
+
+/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
+function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number): [number, number, number] {
+  if (!padded(g)) return [x, g.h, g.w];
+  const [hp, wp] = reach(g);
+  const src = be.scratch(n * hp * wp * g.c * 4, SCRATCH.col);
+  be.kernels.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, src);
+  return [src, hp, wp];
+}
+
+/**
+ * act(conv(x, kernel) + bias) for n NHWC images by the implicit-GEMM kernel,
+ * through a zero-bordered copy when padded; with maxPool2, fused with a 2x2,
+ * stride-2 max pooling (act identity or relu). What the Conv layer and the
+ * conv2d op run.
+ */
+export function convolveInPlace(
+  be: Backend, n: number, g: ConvWindow, x: number, kernel: number, f: number, bias: number, act: number, alpha: number, out: number, maxPool2: boolean,
+): void {
+  const k = be.kernels;
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilation;
+  const [src, hp, wp] = inPlaceSource(be, n, g, x);
+  const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * g.c, f), SCRATCH.gemm);
+  if (maxPool2) k.f32_conv2d_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
+  else k.f32_conv2d_direct_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
+}
+
 /**
  * Convolution over NHWC input. The forward pass is an implicit GEMM: the
  * kernel reads every output pixel's window in place through a table of tap
@@ -51,6 +104,8 @@ export class Conv extends Layer {
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
   private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, ph: 0, pw: 0 };
+  /** The geometry with the window, as the in-place kernels take it (set by build). */
+  private win: ConvWindow = { ...this.g, kernel: [1, 1], strides: [1, 1], dilation: [1, 1] };
   private z = 0;
 
   constructor(config: ConvConfig, rank: 1 | 2) {
@@ -91,6 +146,7 @@ export class Conv extends Layer {
   override build(inputShape: readonly number[]): void {
     super.build(inputShape);
     this.g = this.geometry(inputShape);
+    this.win = { ...this.g, kernel: this.kernelSize, strides: this.strides, dilation: this.dilationRate };
     const [kh, kw] = this.kernelSize;
     const c = this.g.c;
     const kshape = this.rank === 1 ? [kw, c, this.filters] : [kh, kw, c, this.filters];
@@ -109,19 +165,6 @@ export class Conv extends Layer {
   }
 
   /**
-   * The input extent the windows reach, [rows, cols]: the padded image the
-   * forward pass convolves in place (an even 'same' window pads only after the
-   * image, and a stride may leave the last rows or columns unread).
-   */
-  private reach(): [number, number] {
-    const { oh, ow } = this.g;
-    return [
-      (oh - 1) * this.strides[0] + (this.kernelSize[0] - 1) * this.dilationRate[0] + 1,
-      (ow - 1) * this.strides[1] + (this.kernelSize[1] - 1) * this.dilationRate[1] + 1,
-    ];
-  }
-
-  /**
    * True when the input gradient is a direct convolution of dy with the
    * flipped kernel: stride 1 (every input pixel then meets each tap of the
    * kernel once), a window larger than 1x1 (a 1x1 layer's is one GEMM), and
@@ -134,12 +177,6 @@ export class Conv extends Layer {
     return this.strides[0] === 1 && this.strides[1] === 1 && !this.pointwise() && this.g.oh === this.g.h && this.g.ow === this.g.w;
   }
 
-  /** True when some window reaches past the image, so the forward pass convolves a zero-bordered copy. */
-  private padded(): boolean {
-    const [hp, wp] = this.reach();
-    return this.g.ph > 0 || this.g.pw > 0 || hp > this.g.h || wp > this.g.w;
-  }
-
   override plan(be: Backend, batch: number, training: boolean): void {
     this.unplan(be);
     const rows = batch * this.g.oh * this.g.ow;
@@ -150,9 +187,9 @@ export class Conv extends Layer {
     if (this.pointwise()) {
       be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
     } else {
-      const [hp, wp] = this.reach();
+      const [hp, wp] = reach(this.win);
       be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
-      if (this.padded()) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
+      if (padded(this.win)) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
     }
     if (!training) return;
     // Backward: the filter gradient reads the input in place; the input gradient is a convolution
@@ -189,7 +226,7 @@ export class Conv extends Layer {
     if (this.pointwise()) {
       k.f32_gemm(0, 0, rows, F, K, 1, x, K, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm));
     } else {
-      this.implicit(be, x, out, batch, fused, false);
+      convolveInPlace(be, batch, this.win, x, w.value, F, b ? b.value : 0, fused, this.alpha, out, false);
     }
     if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
   }
@@ -212,33 +249,8 @@ export class Conv extends Layer {
    * the two layers run one after the other.
    */
   forwardMaxPool2(ctx: StepContext, x: number, y: number, batch: number): void {
-    this.implicit(ctx.backend, x, y, batch, ACT[this.activation as 'relu' | 'linear'], true);
-  }
-
-  /** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
-  private source(be: Backend, x: number, batch: number): [number, number, number] {
-    const { h, w, c, ph, pw } = this.g;
-    if (!this.padded()) return [x, h, w];
-    const [hp, wp] = this.reach();
-    const src = be.scratch(batch * hp * wp * c * 4, SCRATCH.col);
-    be.kernels.f32_pad_nhwc(batch, h, w, c, ph, pw, hp, wp, x, src);
-    return [src, hp, wp];
-  }
-
-  /** The implicit-GEMM forward pass (through a zero-bordered copy when padded), optionally fused with 2x2 max pooling. */
-  private implicit(be: Backend, x: number, out: number, batch: number, act: number, maxPool2: boolean): void {
-    const k = be.kernels;
-    const K = this.K;
-    const F = this.filters;
     const [w, b] = this.paramList;
-    const { c, oh, ow } = this.g;
-    const [kh, kw] = this.kernelSize;
-    const [src, hp, wp] = this.source(be, x, batch);
-    const work = be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
-    const [sh, sw] = this.strides;
-    const [dh, dw] = this.dilationRate;
-    if (maxPool2) k.f32_conv2d_maxpool2_nhwc(batch, hp, wp, c, kh, kw, sh, sw, dh, dw, oh, ow, src, w.value, F, b ? b.value : 0, act, out, work);
-    else k.f32_conv2d_direct_nhwc(batch, hp, wp, c, kh, kw, sh, sw, dh, dw, oh, ow, src, w.value, F, b ? b.value : 0, act, this.alpha, out, work);
+    convolveInPlace(ctx.backend, batch, this.win, x, w.value, this.filters, b ? b.value : 0, ACT[this.activation as 'relu' | 'linear'], 0, y, true);
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
@@ -254,7 +266,7 @@ export class Conv extends Layer {
     if (this.pointwise()) {
       k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
     } else {
-      const [src, hp, wp] = this.source(be, x, batch);
+      const [src, hp, wp] = inPlaceSource(be, batch, this.win, x);
       const { c, oh, ow } = this.g;
       const [kh, kw] = this.kernelSize;
       k.f32_conv2d_filter_grad_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, dy, F, w.grad, be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm));

@@ -1,8 +1,8 @@
 import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { POOL, type ActivationName } from '../runtime/abi.js';
-import { SCRATCH } from '../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { axisGeometry, checkPadding, pair, type Padding } from '../layers/geometry.js';
+import { convolveInPlace, type ConvWindow } from '../layers/conv.js';
 import { arg, release, type Arg } from './util.js';
 import { activationId, defaultAlpha } from './matmul.js';
 
@@ -78,17 +78,16 @@ export function conv2d(x: Tensor | TensorLike, filter: Tensor | TensorLike, opts
       if (B.t.rank !== 1 || B.t.shape[0] !== f) throw new ShapeError(`conv2d: bias must have shape [${f}], got ${fmt(B.t.shape)}`);
     }
     const be = X.t.backend;
-    const k = be.kernels;
-    // The extent the windows reach; past the image, the kernel reads a zero-bordered copy.
-    const hp = (gy.out - 1) * sh + (kh - 1) * dh + 1;
-    const wp = (gx.out - 1) * sw + (kw - 1) * dw + 1;
-    const padded = gy.padBefore > 0 || gx.padBefore > 0 || hp > h || wp > w;
-    // Scratch first: if growing it fails, no output tensor is left behind.
-    const src = padded ? be.scratch(n * hp * wp * c * 4, SCRATCH.col) : X.t.ptr;
-    const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * c, f), SCRATCH.gemm);
+    const window: ConvWindow = {
+      h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore, kernel: [kh, kw], strides: [sh, sw], dilation: [dh, dw],
+    };
     const out = empty(batched ? [n, gy.out, gx.out, f] : [gy.out, gx.out, f], be);
-    if (padded) k.f32_pad_nhwc(n, h, w, c, gy.padBefore, gx.padBefore, hp, wp, X.t.ptr, src);
-    k.f32_conv2d_direct_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, sh, sw, dh, dw, gy.out, gx.out, src, F.t.ptr, f, B ? B.t.ptr : 0, act, alpha, out.ptr, work);
+    try {
+      convolveInPlace(be, n, window, X.t.ptr, F.t.ptr, f, B ? B.t.ptr : 0, act, alpha, out.ptr, false);
+    } catch (err) {
+      out.dispose(); // growing the scratch failed: leave nothing behind
+      throw err;
+    }
     return out;
   } finally {
     release(X, F, B);
