@@ -25,12 +25,17 @@ export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
 export { NonFiniteLossError } from './errors.js';
 export {
   layers, Layer, Dense, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, layerFromJSON, registerLayer,
-  type ConvConfig, type PoolingConfig, type Padding,
-  type DenseConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type Param, type LayerJSON,
+  type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
+  type DenseConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
+export { Variable, type VariableSpec } from './params/variable.js';
+export { ParamStore, type Segment } from './params/store.js';
+export { SymbolicTensor, Node } from './graph/symbolic.js';
+export { input, InputLayer, type InputConfig } from './graph/input.js';
 export {
-  Sequential, sequential, type SequentialConfig, type CompileArgs, type FitArgs, type History, type ModelInput,
-} from './models/sequential.js';
+  Model, model, type ModelConfig, type ModelBaseConfig, type CompileArgs, type FitArgs, type History, type ModelInput, type GradientsArgs, type Gradients,
+} from './models/model.js';
+export { Sequential, sequential, type SequentialConfig } from './models/sequential.js';
 export { callbacks, EarlyStopping, type Callback, type Logs, type EarlyStoppingOptions } from './models/callbacks.js';
 export {
   optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, LBFGS, stepDecay, exponentialDecay, cosineDecay,

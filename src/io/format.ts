@@ -39,6 +39,7 @@ import { getBackend } from '../runtime/init.js';
 import { ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { LAYER_REGISTRY, layerFromJSON, type Layer, type LayerJSON } from '../layers/layer.js';
+import type { Variable } from '../params/variable.js';
 import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
@@ -80,7 +81,7 @@ export interface WeightEntry {
 
 /** How a saved model was compiled: Sequential.compileConfig() output. */
 export interface TrainingConfig {
-  loss: string;
+  loss: string | string[];
   metrics: string[];
   fromLogits: boolean;
   /** optimizer.getConfig(): className plus hyperparameters (a schedule as its config). */
@@ -150,18 +151,15 @@ export function serializeModel(model: Sequential, opts: SerializeOptions = {}): 
   let offset = 0;
   const tensors = model.getWeights();
   try {
-    let t = 0;
-    for (const layer of model.layers) {
-      for (const p of layer.params()) {
-        const values = tensors[t++].toFloat32Array();
-        const name = `${layer.name}/${p.name}`;
-        const bad = values.findIndex((v) => !Number.isFinite(v));
-        if (bad >= 0) throw new ValueError(`${op}: weight ${name}[${bad}] is ${describe(values[bad])}; a model with non-finite weights cannot be loaded again`);
-        weightSpecs.push({ name, shape: p.shape.slice(), dtype: 'float32', offset, byteLength: values.length * 4 });
-        arrays.push(values);
-        offset += values.length * 4;
-      }
-    }
+    model.weights.forEach((v, t) => {
+      const values = tensors[t].toFloat32Array();
+      const name = v.path;
+      const bad = values.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new ValueError(`${op}: weight ${name}[${bad}] is ${describe(values[bad])}; a model with non-finite weights cannot be loaded again`);
+      weightSpecs.push({ name, shape: v.shape.slice(), dtype: 'float32', offset, byteLength: values.length * 4 });
+      arrays.push(values);
+      offset += values.length * 4;
+    });
   } finally {
     for (const w of tensors) w.dispose();
   }
@@ -255,15 +253,16 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions)
     } catch (err) {
       throw rethrow(op, 'modelTopology', err, 'could not build the model');
     }
-    let w = 0;
-    for (const layer of model.layers) {
-      const n = layer.params().length;
-      try {
-        layer.setWeights(values.slice(w, w + n));
-      } catch (err) {
-        throw rethrow(op, `weightSpecs[${w}]`, err, `could not set the weights of ${layer.name}`);
-      }
-      w += n;
+    const flat = new Float32Array(values.reduce((a, v) => a + v.length, 0));
+    let at = 0;
+    for (const v of values) {
+      flat.set(v, at);
+      at += v.length;
+    }
+    try {
+      model.setWeightsFlat(flat);
+    } catch (err) {
+      throw rethrow(op, 'weightSpecs', err, 'could not set the weights');
     }
     if (training) {
       try {
@@ -363,19 +362,20 @@ function locateLayerError(op: string, layers: LayerJSON[], err: SimdnnError): Mo
  * would allocate. Returns the weights the file must hold, in order.
  */
 function plannedWeights(op: string, model: Sequential, inputShape: number[]): Expected[] {
-  const out: Expected[] = [];
-  let total = 0;
   let activations = 0;
   let shape: readonly number[] = inputShape;
+  // Shapes layer by layer first, so an error names the layer that cannot take its input.
   model.layers.forEach((layer: Layer, i) => {
     const at = `modelTopology.config.layers[${i}]`;
+    let outShape: number[];
     try {
-      layer.build(shape);
+      const outs = layer.outputShapesFor([shape]);
+      if (outs.length !== 1) throw new ValueError(`it has ${outs.length} outputs`);
+      outShape = outs[0];
     } catch (err) {
       if (!(err instanceof SimdnnError)) throw err;
       throw formatError(op, at, `layer ${layer.name} cannot take inputs of shape ${fmt(shape)}: ${err.message}`);
     }
-    const outShape = layer.outputShape as number[];
     activations += sizeOf(outShape);
     if (outShape.some((d) => d > MAX_DIM) || activations > MAX_SAMPLE_SIZE) {
       throw formatError(
@@ -384,16 +384,30 @@ function plannedWeights(op: string, model: Sequential, inputShape: number[]): Ex
           `(at most ${MAX_DIM} per axis, and ${MAX_SAMPLE_SIZE} values per sample for all layers' outputs together)`,
       );
     }
-    for (const w of layer.specs()) {
-      const name = `${layer.name}/${w.name}`;
+    shape = outShape;
+  });
+  // Declares every layer's weights (nothing is allocated until build()).
+  try {
+    model.connect(inputShape);
+  } catch (err) {
+    if (!(err instanceof SimdnnError)) throw err;
+    throw formatError(op, 'modelTopology', `could not connect the layers: ${err.message}`);
+  }
+  const out: Expected[] = [];
+  const seen = new Set<Variable>();
+  let total = 0;
+  model.layers.forEach((layer: Layer, i) => {
+    const at = `modelTopology.config.layers[${i}]`;
+    for (const w of layer.weights) {
+      if (seen.has(w)) continue;
+      seen.add(w);
       const size = sizeOf(w.shape);
       total += size;
       if (w.shape.some((d) => d > MAX_DIM) || total > MAX_PARAMS) {
-        throw formatError(op, at, `refusing to allocate ${name} of shape ${fmt(w.shape)} (${size} parameters; at most ${MAX_DIM} per axis and ${MAX_PARAMS} in the whole model)`);
+        throw formatError(op, at, `refusing to allocate ${w.path} of shape ${fmt(w.shape)} (${size} parameters; at most ${MAX_DIM} per axis and ${MAX_PARAMS} in the whole model)`);
       }
-      out.push({ name, shape: w.shape.slice(), size });
+      out.push({ name: w.path, shape: w.shape.slice(), size });
     }
-    shape = outShape;
   });
   return out;
 }

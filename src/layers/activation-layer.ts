@@ -1,15 +1,13 @@
 import { ACT } from '../runtime/abi.js';
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type LossLogits, type Port, type Shape } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 
 /** Options of an Activation layer. */
-export interface ActivationConfig {
+export interface ActivationConfig extends BaseLayerConfig {
   activation: LayerActivation;
   alpha?: number;
-  inputShape?: number[];
-  name?: string;
 }
 
 /** Applies an activation elementwise (softmax: over the last axis). */
@@ -17,10 +15,6 @@ export class Activation extends Layer {
   readonly className = 'Activation';
   readonly activation: LayerActivation;
   readonly alpha: number;
-  private size = 0;
-  private last = 0;
-  /** Offset of the latest input: the pre-activation, so a softmax / sigmoid output layer can fuse with its loss. */
-  private input = 0;
 
   constructor(config: ActivationConfig) {
     if (!config || typeof config !== 'object') throw new ValueError(`activation: config must be an object, got ${describe(config)}`);
@@ -29,35 +23,36 @@ export class Activation extends Layer {
     this.alpha = checkAlpha('activation', this.activation, config.alpha);
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
+  override computeOutputShape(inputShape: Shape): number[] {
     return inputShape.slice();
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.size = sizeOf(inputShape);
-    this.last = inputShape[inputShape.length - 1];
-  }
-
-  override logits(): { activation: 'softmax' | 'sigmoid'; ptr: number } | null {
-    if ((this.activation === 'softmax' || this.activation === 'sigmoid') && this.input) return { activation: this.activation, ptr: this.input };
+  /** A softmax / sigmoid output layer's pre-activation is its input, so a loss can fuse with it. */
+  override lossLogits(): LossLogits | null {
+    if (this.activation === 'softmax' || this.activation === 'sigmoid') return { activation: this.activation, from: 'input', offset: 0 };
     return null;
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const k = ctx.backend.kernels;
-    this.input = x;
-    if (this.activation === 'softmax') k.f32_softmax(batch * (this.size / this.last), this.last, x, y);
-    else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], batch * this.size, x, y, this.alpha);
+    const s = xs[0].shape;
+    const size = sizeOf(s);
+    const last = s[s.length - 1];
+    if (this.activation === 'softmax') k.f32_softmax(ctx.batch * (size / last), last, xs[0].ptr, ys[0].ptr);
+    else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], ctx.batch * size, xs[0].ptr, ys[0].ptr, this.alpha);
   }
 
-  backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number, fromLogits: boolean): void {
+  backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    const dx = dxs[0].ptr;
     if (!dx) return;
     const k = ctx.backend.kernels;
-    const n = batch * this.size;
-    if (fromLogits) k.f32_scale(n, 1, 0, dy, dx);
-    else if (this.activation === 'softmax') k.f32_softmax_backward(batch * (this.size / this.last), this.last, y, dy, dx);
-    else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], n, x, y, dy, dx, this.alpha);
+    const s = xs[0].shape;
+    const size = sizeOf(s);
+    const last = s[s.length - 1];
+    const n = ctx.batch * size;
+    if (ctx.fromLogits) k.f32_scale(n, 1, 0, dys[0].ptr, dx);
+    else if (this.activation === 'softmax') k.f32_softmax_backward(ctx.batch * (size / last), last, ys[0].ptr, dys[0].ptr, dx);
+    else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], n, xs[0].ptr, ys[0].ptr, dys[0].ptr, dx, this.alpha);
   }
 
   getConfig(): Record<string, unknown> {

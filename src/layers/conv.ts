@@ -1,14 +1,17 @@
 import { ACT } from '../runtime/abi.js';
-import { SCRATCH, type Backend } from '../runtime/backend.js';
+import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import type { Variable } from '../params/variable.js';
+import {
+  Layer, registerLayer, scratchLayout, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
+} from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
 import { Pooling } from './pooling.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
-export interface ConvConfig {
+export interface ConvConfig extends BaseLayerConfig {
   filters: number;
   /** Window size: a number, or [kh, kw] for conv2d. */
   kernelSize: number | number[];
@@ -21,8 +24,6 @@ export interface ConvConfig {
   useBias?: boolean;
   kernelInitializer?: InitializerName;
   biasInitializer?: InitializerName;
-  inputShape?: number[];
-  name?: string;
 }
 
 /** A convolution's window geometry on NHWC input (WindowGeometry plus the window itself). */
@@ -50,32 +51,49 @@ function padded(g: ConvWindow): boolean {
   return g.ph > 0 || g.pw > 0 || hp > g.h || wp > g.w;
 }
 
-/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
-function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number): [number, number, number] {
+/** Bytes of the zero-bordered copy of n images a padded convolution reads (0 when unpadded). */
+function paddedBytes(n: number, g: ConvWindow): number {
+  if (!padded(g)) return 0;
+  const [hp, wp] = reach(g);
+  return n * hp * wp * g.c * 4;
+}
+
+/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy at `col` when padded. */
+function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number, col: number): [number, number, number] {
   if (!padded(g)) return [x, g.h, g.w];
   const [hp, wp] = reach(g);
-  const src = be.scratch(n * hp * wp * g.c * 4, SCRATCH.col);
-  be.kernels.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, src);
-  return [src, hp, wp];
+  be.kernels.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, col);
+  return [col, hp, wp];
+}
+
+/** Scratch bytes convolveInPlace needs for n images: the kernel workspace, then the zero-bordered copy. */
+export function convolveScratch(be: Backend, n: number, g: ConvWindow, f: number): { work: number; col: number; total: number } {
+  return scratchLayout({ work: be.kernels.f32_conv2d_direct_workspace(g.kernel[0] * g.kernel[1] * g.c, f), col: paddedBytes(n, g) });
 }
 
 /**
  * act(conv(x, kernel) + bias) for n NHWC images by the implicit-GEMM kernel,
  * through a zero-bordered copy when padded; with maxPool2, fused with a 2x2,
- * stride-2 max pooling (act identity or relu). What the Conv layer and the
- * conv2d op run.
+ * stride-2 max pooling (act identity or relu). `scratch` holds
+ * convolveScratch() bytes. What the Conv layer and the conv2d op run.
  */
 export function convolveInPlace(
-  be: Backend, n: number, g: ConvWindow, x: number, kernel: number, f: number, bias: number, act: number, alpha: number, out: number, maxPool2: boolean,
+  be: Backend, n: number, g: ConvWindow, x: number, kernel: number, f: number, bias: number, act: number, alpha: number, out: number, maxPool2: boolean, scratch: number,
 ): void {
   const k = be.kernels;
   const [kh, kw] = g.kernel;
   const [sh, sw] = g.strides;
   const [dh, dw] = g.dilation;
-  const [src, hp, wp] = inPlaceSource(be, n, g, x);
-  const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * g.c, f), SCRATCH.gemm);
+  const at = convolveScratch(be, n, g, f);
+  const [src, hp, wp] = inPlaceSource(be, n, g, x, scratch + at.col);
+  const work = scratch + at.work;
   if (maxPool2) k.f32_conv2d_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
   else k.f32_conv2d_direct_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
+}
+
+/** A convolution call site: its window geometry. */
+interface ConvSite extends Site {
+  g: ConvWindow;
 }
 
 /**
@@ -86,9 +104,10 @@ export function convolveInPlace(
  * its input. A 1x1 convolution with stride 1 and no padding is one GEMM on the
  * input as it is. The filter gradient columnsᵀ · dy reads the input in place
  * the same way (its micro-tiles run over taps, its k loop over output
- * pixels); the input gradient is col2im(dy · kernelᵀ). The padded copy and
- * the column gradient are backend-wide scratch shared by every layer. Conv1D
- * is the same layer with height 1.
+ * pixels); the input gradient is a convolution of the zero-bordered dy with
+ * the flipped kernel for stride-1 'same' layers, else col2im(dy · kernelᵀ).
+ * The padded copy and the column gradient live in the executor's scratch.
+ * Conv1D is the same layer with height 1.
  */
 export class Conv extends Layer {
   readonly className: 'Conv1D' | 'Conv2D';
@@ -103,10 +122,10 @@ export class Conv extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
-  private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, ph: 0, pw: 0 };
-  /** The geometry with the window, as the in-place kernels take it (set by build). */
-  private win: ConvWindow = { ...this.g, kernel: [1, 1], strides: [1, 1], dilation: [1, 1] };
-  private z = 0;
+  /** [kh, kw, inC, filters] ([kw, inC, filters] for Conv1D), once built. */
+  kernel: Variable | null = null;
+  /** [filters], once built with useBias. */
+  bias: Variable | null = null;
 
   constructor(config: ConvConfig, rank: 1 | 2) {
     const op = rank === 1 ? 'conv1d' : 'conv2d';
@@ -134,34 +153,33 @@ export class Conv extends Layer {
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
   }
 
-  private geometry(inputShape: readonly number[]): WindowGeometry {
-    return windowGeometry(this, this.rank, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
+  private window(inputShape: Shape): ConvWindow {
+    const g = windowGeometry(this, this.rank, inputShape, this.kernelSize, this.strides, this.dilationRate, this.padding);
+    return { ...g, kernel: this.kernelSize, strides: this.strides, dilation: this.dilationRate };
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
-    const g = this.geometry(inputShape);
+  override computeOutputShape(inputShape: Shape): number[] {
+    const g = this.window(inputShape);
     return this.rank === 1 ? [g.ow, this.filters] : [g.oh, g.ow, this.filters];
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.g = this.geometry(inputShape);
-    this.win = { ...this.g, kernel: this.kernelSize, strides: this.strides, dilation: this.dilationRate };
+  protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
+    const g = this.window(inputs[0]);
     const [kh, kw] = this.kernelSize;
-    const c = this.g.c;
-    const kshape = this.rank === 1 ? [kw, c, this.filters] : [kh, kw, c, this.filters];
+    const kshape = this.rank === 1 ? [kw, g.c, this.filters] : [kh, kw, g.c, this.filters];
     const field = kh * kw;
-    this.weightSpecs = [{ name: 'kernel', shape: kshape, initializer: this.kernelInitializer, fanIn: field * c, fanOut: field * this.filters }];
-    if (this.useBias) this.weightSpecs.push({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, fanIn: field * c, fanOut: field * this.filters });
+    const fans = { fanIn: field * g.c, fanOut: field * this.filters };
+    this.kernel = ctx.addWeight({ name: 'kernel', shape: kshape, initializer: this.kernelInitializer, ...fans });
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, ...fans });
+  }
+
+  override plan(inputs: readonly Shape[], outputs: readonly Shape[]): ConvSite {
+    return { inputs, outputs, g: this.window(inputs[0]) };
   }
 
   /** True when the input itself is the column matrix (1x1 window, stride 1, no padding). */
-  private pointwise(): boolean {
-    return this.kernelSize[0] === 1 && this.kernelSize[1] === 1 && this.strides[0] === 1 && this.strides[1] === 1 && this.g.ph === 0 && this.g.pw === 0;
-  }
-
-  private get K(): number {
-    return this.kernelSize[0] * this.kernelSize[1] * this.g.c;
+  private pointwise(g: ConvWindow): boolean {
+    return this.kernelSize[0] === 1 && this.kernelSize[1] === 1 && this.strides[0] === 1 && this.strides[1] === 1 && g.ph === 0 && g.pw === 0;
   }
 
   /**
@@ -173,130 +191,144 @@ export class Conv extends Layer {
    * border are multiplied too: LeNet's 'valid' conv2 (12x12 -> 8x8) trained
    * 12% slower that way.
    */
-  private transposedDirect(): boolean {
-    return this.strides[0] === 1 && this.strides[1] === 1 && !this.pointwise() && this.g.oh === this.g.h && this.g.ow === this.g.w;
+  private transposedDirect(g: ConvWindow): boolean {
+    return this.strides[0] === 1 && this.strides[1] === 1 && !this.pointwise(g) && g.oh === g.h && g.ow === g.w;
   }
 
-  override plan(be: Backend, batch: number, training: boolean): void {
-    this.unplan(be);
-    const rows = batch * this.g.oh * this.g.ow;
-    const K = this.K;
-    const F = this.filters;
+  override tapeBytes(site: Site, p: PlanArgs): number {
+    const g = (site as ConvSite).g;
+    return this.activation === 'gelu' ? p.batch * g.oh * g.ow * this.filters * 4 : 0;
+  }
+
+  /** Scratch of one forward call on n images. */
+  private forwardScratch(be: Backend, n: number, g: ConvWindow): { work: number; col: number; total: number } {
+    if (this.pointwise(g)) {
+      const rows = n * g.oh * g.ow;
+      return scratchLayout({ work: be.kernels.f32_gemm_workspace(rows, this.filters, g.c), col: 0 });
+    }
+    return convolveScratch(be, n, g, this.filters);
+  }
+
+  /** Scratch of one backward call on n images: kernel workspaces, the padded input or flipped kernel, the column gradient or padded dy. */
+  private backwardScratch(be: Backend, n: number, g: ConvWindow): { work: number; col: number; dcol: number; total: number } {
     const k = be.kernels;
-    if (this.activation === 'gelu') this.z = be.alloc(rows * F * 4);
-    if (this.pointwise()) {
-      be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
-    } else {
-      const [hp, wp] = reach(this.win);
-      be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
-      if (padded(this.win)) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
-    }
-    if (!training) return;
-    // Backward: the filter gradient reads the input in place; the input gradient is a convolution
-    // of the zero-bordered dy with the flipped kernel (stride-1 'same' layers), else GEMM + col2im.
-    const { h, w, c } = this.g;
+    const F = this.filters;
     const [kh, kw] = this.kernelSize;
-    be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm);
-    if (this.transposedDirect()) {
-      const [hq, wq] = [h + (kh - 1) * this.dilationRate[0], w + (kw - 1) * this.dilationRate[1]];
-      be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
-      be.scratch(K * F * 4, SCRATCH.col);
-      be.scratch(k.f32_conv2d_direct_workspace(kh * kw * F, c), SCRATCH.gemm);
+    const K = kh * kw * g.c;
+    const rows = n * g.oh * g.ow;
+    let work = k.f32_conv2d_filter_grad_workspace(F);
+    let col = paddedBytes(n, g);
+    let dcol = 0;
+    if (this.pointwise(g)) {
+      work = Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F));
+    } else if (this.transposedDirect(g)) {
+      const [hq, wq] = [g.h + (kh - 1) * this.dilationRate[0], g.w + (kw - 1) * this.dilationRate[1]];
+      dcol = n * hq * wq * F * 4;
+      col = Math.max(col, K * F * 4);
+      work = Math.max(work, k.f32_conv2d_direct_workspace(kh * kw * F, g.c));
     } else {
-      if (!this.pointwise()) be.scratch(rows * K * 4, SCRATCH.dcol);
-      be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
+      dcol = rows * K * 4;
+      work = Math.max(work, k.f32_gemm_workspace(rows, K, F));
     }
+    return scratchLayout({ work, col, dcol });
   }
 
-  override unplan(be: Backend): void {
-    if (this.z && be.isLive(this.z)) be.free(this.z);
-    this.z = 0;
+  override scratchBytes(site: Site, p: PlanArgs): number {
+    const g = (site as ConvSite).g;
+    const fwd = this.forwardScratch(p.backend, p.batch, g).total;
+    return p.backward ? Math.max(fwd, this.backwardScratch(p.backend, p.batch, g).total) : fwd;
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const be = ctx.backend;
     const k = be.kernels;
-    const rows = batch * this.g.oh * this.g.ow;
-    const K = this.K;
+    const g = (ctx.site as ConvSite).g;
+    const rows = ctx.batch * g.oh * g.ow;
     const F = this.filters;
-    const [w, b] = this.paramList;
+    const w = this.kernel as Variable;
+    const b = this.bias;
     const act = ACT[this.activation as keyof typeof ACT];
-    const out = this.z || y;
-    const fused = this.z ? ACT.linear : act;
-    if (this.pointwise()) {
-      k.f32_gemm(0, 0, rows, F, K, 1, x, K, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm));
+    const z = this.activation === 'gelu' ? ctx.tape : 0;
+    const out = z || ys[0].ptr;
+    const fused = z ? ACT.linear : act;
+    if (this.pointwise(g)) {
+      k.f32_gemm(0, 0, rows, F, g.c, 1, xs[0].ptr, g.c, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, ctx.scratch);
     } else {
-      convolveInPlace(be, batch, this.win, x, w.value, F, b ? b.value : 0, fused, this.alpha, out, false);
+      convolveInPlace(be, ctx.batch, g, xs[0].ptr, w.value, F, b ? b.value : 0, fused, this.alpha, out, false, ctx.scratch);
     }
-    if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
+    if (z) k.f32_act_forward(act, rows * F, z, ys[0].ptr, this.alpha);
   }
 
   /**
    * True when `next` is a 2x2, stride-2, 'valid' max pooling that inference
-   * may fuse into this layer's forward pass (forwardMaxPool2): a 2D
-   * convolution that reads its input in place, with a linear or relu activation.
+   * may fuse into this layer's forward pass (forwardFused): a 2D convolution
+   * that reads its input in place, with a linear or relu activation.
    */
-  fusesMaxPool2(next: Layer): boolean {
+  override fusesWith(site: Site, next: Layer): boolean {
     return next instanceof Pooling && next.mode === 'max' && next.rank === 2 && this.rank === 2 &&
       next.poolSize[0] === 2 && next.poolSize[1] === 2 && next.strides[0] === 2 && next.strides[1] === 2 && next.padding === 'valid' &&
-      (this.activation === 'relu' || this.activation === 'linear') && !this.pointwise();
+      (this.activation === 'relu' || this.activation === 'linear') && !this.pointwise((site as ConvSite).g);
   }
 
   /**
    * This layer and the 2x2 max pooling after it in one pass (inference only:
    * the convolution's own output is never stored, so nothing is kept for a
-   * backward pass). Writes the pooling layer's output to y, the same bits as
-   * the two layers run one after the other.
+   * backward pass). Writes the pooling layer's output, the same bits as the
+   * two layers run one after the other.
    */
-  forwardMaxPool2(ctx: StepContext, x: number, y: number, batch: number): void {
-    const [w, b] = this.paramList;
-    convolveInPlace(ctx.backend, batch, this.win, x, w.value, this.filters, b ? b.value : 0, ACT[this.activation as 'relu' | 'linear'], 0, y, true);
+  override forwardFused(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+    const w = this.kernel as Variable;
+    const b = this.bias;
+    const g = (ctx.site as ConvSite).g;
+    convolveInPlace(ctx.backend, ctx.batch, g, xs[0].ptr, w.value, this.filters, b ? b.value : 0, ACT[this.activation as 'relu' | 'linear'], 0, ys[0].ptr, true, ctx.scratch);
   }
 
-  backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
+  backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const be = ctx.backend;
     const k = be.kernels;
-    const rows = batch * this.g.oh * this.g.ow;
-    const K = this.K;
+    const g = (ctx.site as ConvSite).g;
+    const n = ctx.batch;
+    const rows = n * g.oh * g.ow;
+    const [kh, kw] = this.kernelSize;
+    const K = kh * kw * g.c;
     const F = this.filters;
-    const [w, b] = this.paramList;
+    const w = this.kernel as Variable;
+    const b = this.bias;
+    const x = xs[0].ptr;
+    const dy = dys[0].ptr;
+    const dx = dxs[0].ptr;
+    const at = this.backwardScratch(be, n, g);
+    const work = ctx.scratch + at.work;
+    const col = ctx.scratch + at.col;
+    const dcol = ctx.scratch + at.dcol;
     if (this.activation !== 'linear') {
-      k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.z || y, y, dy, dy, this.alpha);
+      k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.activation === 'gelu' ? ctx.tape : ys[0].ptr, ys[0].ptr, dy, dy, this.alpha);
     }
-    if (this.pointwise()) {
-      k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
-    } else {
-      const [src, hp, wp] = inPlaceSource(be, batch, this.win, x);
-      const { c, oh, ow } = this.g;
-      const [kh, kw] = this.kernelSize;
-      k.f32_conv2d_filter_grad_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, dy, F, w.grad, be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm));
+    if (ctx.paramGrads && w.trainable) {
+      if (this.pointwise(g)) {
+        k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, work);
+      } else {
+        const [src, hp, wp] = inPlaceSource(be, n, g, x, col);
+        k.f32_conv2d_filter_grad_nhwc(n, hp, wp, g.c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], g.oh, g.ow, src, dy, F, w.grad, work);
+      }
     }
-    if (b) k.f32_colsum(rows, F, dy, F, 1, b.grad);
+    if (b && ctx.paramGrads && b.trainable) k.f32_colsum(rows, F, dy, F, 1, b.grad);
     if (!dx) return;
-    if (this.transposedDirect()) {
+    const [dh, dw] = this.dilationRate;
+    if (this.transposedDirect(g)) {
       // dx = dy, zero-bordered by the window's reach, convolved with the flipped kernel.
-      const { h, w: width, c, ph, pw, oh, ow } = this.g;
-      const [kh, kw] = this.kernelSize;
-      const [dh, dw] = this.dilationRate;
-      const [hq, wq] = [h + (kh - 1) * dh, width + (kw - 1) * dw];
-      const dyPad = be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
-      k.f32_pad_nhwc(batch, oh, ow, F, (kh - 1) * dh - ph, (kw - 1) * dw - pw, hq, wq, dy, dyPad);
-      const flipped = be.scratch(K * F * 4, SCRATCH.col);
-      k.f32_conv_kernel_flip(kh, kw, c, F, w.value, flipped);
-      const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * F, c), SCRATCH.gemm);
-      k.f32_conv2d_direct_nhwc(batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, width, dyPad, flipped, c, 0, ACT.linear, 0, dx, work);
+      const [hq, wq] = [g.h + (kh - 1) * dh, g.w + (kw - 1) * dw];
+      k.f32_pad_nhwc(n, g.oh, g.ow, F, (kh - 1) * dh - g.ph, (kw - 1) * dw - g.pw, hq, wq, dy, dcol);
+      k.f32_conv_kernel_flip(kh, kw, g.c, F, w.value, col);
+      k.f32_conv2d_direct_nhwc(n, hq, wq, F, kh, kw, 1, 1, dh, dw, g.h, g.w, dcol, col, g.c, 0, ACT.linear, 0, dx, work);
       return;
     }
-    const work = be.scratch(k.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
-    if (this.pointwise()) {
+    if (this.pointwise(g)) {
       k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dx, K, 0, ACT.linear, 0, work);
       return;
     }
-    const dcol = be.scratch(rows * K * 4, SCRATCH.dcol);
     k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dcol, K, 0, ACT.linear, 0, work);
-    const { h, w: width, c, oh, ow, ph, pw } = this.g;
-    const [kh, kw] = this.kernelSize;
-    k.f32_col2im_nhwc(batch, h, width, c, kh, kw, this.strides[0], this.strides[1], ph, pw, this.dilationRate[0], this.dilationRate[1], oh, ow, dcol, dx);
+    k.f32_col2im_nhwc(n, g.h, g.w, g.c, kh, kw, this.strides[0], this.strides[1], g.ph, g.pw, dh, dw, g.oh, g.ow, dcol, dx);
   }
 
   getConfig(): Record<string, unknown> {

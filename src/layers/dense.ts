@@ -1,13 +1,15 @@
 import { ACT } from '../runtime/abi.js';
-import type { Backend } from '../runtime/backend.js';
-import { ShapeError, ValueError, describe } from '../errors.js';
-import { fmt } from '../tensor.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import { ValueError, describe } from '../errors.js';
+import { sizeOf } from '../tensor.js';
+import type { Variable } from '../params/variable.js';
+import {
+  Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
+} from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
-export interface DenseConfig {
+export interface DenseConfig extends BaseLayerConfig {
   /** Number of output units (required). */
   units: number;
   /** Activation applied to the output. Default 'linear'. */
@@ -20,122 +22,131 @@ export interface DenseConfig {
   kernelInitializer?: InitializerName;
   /** Bias initializer. Default 'zeros'. */
   biasInitializer?: InitializerName;
-  /** Per-sample input shape, for the first layer of a model. */
-  inputShape?: number[];
-  name?: string;
+}
+
+/** A dense call site: the rows of the last axis per sample (1 for a flat input). */
+interface DenseSite extends Site {
+  steps: number;
 }
 
 /**
- * Fully connected layer: y = act(x W + b), W of shape [in, units] (Keras
- * layout), computed as one GEMM with bias and activation fused in its epilogue.
- * Softmax, sigmoid and GELU outputs keep the pre-activation z as well: softmax
- * and sigmoid so a cross-entropy loss can be fused with them (gradient p - t
- * straight from z), GELU because its derivative needs z.
+ * Fully connected layer on the last axis: y = act(x W + b), W of shape
+ * [in, units] (Keras layout), computed as one GEMM over every row of the
+ * batch (samples times leading axes) with bias and activation fused in its
+ * epilogue. Softmax, sigmoid and GELU outputs keep the pre-activation z in
+ * the tape: softmax and sigmoid so a cross-entropy loss can be fused with
+ * them (gradient p - t straight from z), GELU because its derivative needs z.
  */
 export class Dense extends Layer {
-  readonly className = 'Dense';
+  readonly className: string = 'Dense';
   readonly units: number;
   readonly activation: LayerActivation;
   readonly alpha: number;
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
-  private inSize = 0;
-  private z = 0;
-  private capacity = 0;
+  /** [in, units], once built. */
+  kernel: Variable | null = null;
+  /** [units], once built with useBias. */
+  bias: Variable | null = null;
 
-  constructor(config: DenseConfig) {
-    if (!config || typeof config !== 'object') throw new ValueError(`dense: config must be an object, got ${describe(config)}`);
-    super(config, 'dense');
+  constructor(config: DenseConfig, op = 'dense') {
+    if (!config || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    super(config, op);
     if (typeof config.units !== 'number' || !Number.isInteger(config.units) || config.units < 1 || config.units > 1 << 24) {
-      throw new ValueError(`dense: units must be a positive integer, got ${describe(config.units)}`);
+      throw new ValueError(`${op}: units must be a positive integer, got ${describe(config.units)}`);
     }
     this.units = config.units;
-    this.activation = checkActivation('dense', config.activation ?? 'linear');
-    this.alpha = checkAlpha('dense', this.activation, config.alpha);
+    this.activation = checkActivation(op, config.activation ?? 'linear');
+    this.alpha = checkAlpha(op, this.activation, config.alpha);
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') {
-      throw new ValueError(`dense: useBias must be a boolean, got ${describe(config.useBias)}`);
+      throw new ValueError(`${op}: useBias must be a boolean, got ${describe(config.useBias)}`);
     }
     this.useBias = config.useBias ?? true;
-    this.kernelInitializer = checkInitializer('dense', 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
-    this.biasInitializer = checkInitializer('dense', 'biasInitializer', config.biasInitializer ?? 'zeros');
+    this.kernelInitializer = checkInitializer(op, 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+    this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
-    if (inputShape.length !== 1) {
-      throw new ShapeError(`${this.name}: dense expects a flat per-sample input of shape [features], got ${fmt(inputShape)}; add a flatten layer first`);
-    }
-    return [this.units];
+  override computeOutputShape(inputShape: Shape): number[] {
+    return [...inputShape.slice(0, -1), this.units];
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.inSize = inputShape[0];
-    this.weightSpecs = [{ name: 'kernel', shape: [this.inSize, this.units], initializer: this.kernelInitializer, fanIn: this.inSize, fanOut: this.units }];
-    if (this.useBias) {
-      this.weightSpecs.push({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: this.inSize, fanOut: this.units });
-    }
+  protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
+    const inSize = inputs[0][inputs[0].length - 1];
+    this.kernel = ctx.addWeight({ name: 'kernel', shape: [inSize, this.units], initializer: this.kernelInitializer, fanIn: inSize, fanOut: this.units });
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inSize, fanOut: this.units });
+  }
+
+  /** Features per row of the input (the kernel's first axis). */
+  get inputUnits(): number {
+    return (this.kernel as Variable).shape[0];
+  }
+
+  override plan(inputs: readonly Shape[], outputs: readonly Shape[]): DenseSite {
+    const x = inputs[0];
+    return { inputs, outputs, steps: sizeOf(x) / x[x.length - 1] };
   }
 
   private keepsZ(): boolean {
     return this.activation === 'softmax' || this.activation === 'sigmoid' || this.activation === 'gelu';
   }
 
-  override plan(be: Backend, batch: number, training: boolean): void {
-    this.unplan(be);
-    this.capacity = batch;
-    if (this.keepsZ()) this.z = be.alloc(batch * this.units * 4);
-    // Size the shared GEMM scratch now so steps never allocate.
-    const k = be.kernels;
-    be.scratch(Math.max(
-      k.f32_gemm_workspace(batch, this.units, this.inSize),
-      training ? k.f32_gemm_workspace(this.inSize, this.units, batch) : 0,
-      training ? k.f32_gemm_workspace(batch, this.inSize, this.units) : 0,
-    ));
+  override tapeBytes(site: Site, p: PlanArgs): number {
+    return this.keepsZ() ? p.batch * (site as DenseSite).steps * this.units * 4 : 0;
   }
 
-  override unplan(be: Backend): void {
-    if (this.z && be.isLive(this.z)) be.free(this.z);
-    this.z = 0;
-    this.capacity = 0;
+  override scratchBytes(site: Site, p: PlanArgs): number {
+    const m = p.batch * (site as DenseSite).steps;
+    const n = this.units;
+    const k = this.inputUnits;
+    const ws = p.backend.kernels.f32_gemm_workspace;
+    return Math.max(ws(m, n, k), p.backward ? ws(k, n, m) : 0, p.backward ? ws(m, k, n) : 0);
   }
 
-  override logits(): { activation: 'softmax' | 'sigmoid'; ptr: number } | null {
-    if ((this.activation === 'softmax' || this.activation === 'sigmoid') && this.z) return { activation: this.activation, ptr: this.z };
+  override lossLogits(): LossLogits | null {
+    if (this.activation === 'softmax' || this.activation === 'sigmoid') return { activation: this.activation, from: 'tape', offset: 0 };
     return null;
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    const be = ctx.backend;
-    const k = be.kernels;
-    const [w, b] = this.paramList;
-    const bias = b ? b.value : 0;
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+    const k = ctx.backend.kernels;
+    const w = this.kernel as Variable;
+    const bias = this.bias ? this.bias.value : 0;
+    const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
-    const work = be.gemmWorkspace(batch, n, this.inSize);
+    const f = w.shape[0];
+    const x = xs[0].ptr;
+    const y = ys[0].ptr;
     if (this.keepsZ()) {
-      k.f32_gemm(0, 0, batch, n, this.inSize, 1, x, this.inSize, w.value, n, 0, this.z, n, bias, ACT.linear, 0, work);
-      if (this.activation === 'softmax') k.f32_softmax(batch, n, this.z, y);
-      else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], batch * n, this.z, y, this.alpha);
+      const z = ctx.tape;
+      k.f32_gemm(0, 0, m, n, f, 1, x, f, w.value, n, 0, z, n, bias, ACT.linear, 0, ctx.scratch);
+      if (this.activation === 'softmax') k.f32_softmax(m, n, z, y);
+      else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], m * n, z, y, this.alpha);
     } else {
-      const act = ACT[this.activation as keyof typeof ACT];
-      k.f32_gemm(0, 0, batch, n, this.inSize, 1, x, this.inSize, w.value, n, 0, y, n, bias, act, this.alpha, work);
+      k.f32_gemm(0, 0, m, n, f, 1, x, f, w.value, n, 0, y, n, bias, ACT[this.activation as keyof typeof ACT], this.alpha, ctx.scratch);
     }
   }
 
-  backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number, fromLogits: boolean): void {
-    const be = ctx.backend;
-    const k = be.kernels;
+  backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    const k = ctx.backend.kernels;
+    const w = this.kernel as Variable;
+    const b = this.bias;
+    const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
-    const [w, b] = this.paramList;
+    const f = w.shape[0];
+    const x = xs[0].ptr;
+    const y = ys[0].ptr;
+    const dy = dys[0].ptr;
+    const dx = dxs[0].ptr;
     // dz overwrites dy in place.
-    if (!fromLogits && this.activation !== 'linear') {
-      if (this.activation === 'softmax') k.f32_softmax_backward(batch, n, y, dy, dy);
-      else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], batch * n, this.keepsZ() ? this.z : y, y, dy, dy, this.alpha);
+    if (!ctx.fromLogits && this.activation !== 'linear') {
+      if (this.activation === 'softmax') k.f32_softmax_backward(m, n, y, dy, dy);
+      else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], m * n, this.keepsZ() ? ctx.tape : y, y, dy, dy, this.alpha);
     }
     // dW += x^T dz ; db += colsum(dz) ; dx = dz W^T
-    k.f32_gemm(1, 0, this.inSize, n, batch, 1, x, this.inSize, dy, n, 1, w.grad, n, 0, ACT.linear, 0, be.gemmWorkspace(this.inSize, n, batch));
-    if (b) k.f32_colsum(batch, n, dy, n, 1, b.grad);
-    if (dx) k.f32_gemm(0, 1, batch, this.inSize, n, 1, dy, n, w.value, n, 0, dx, this.inSize, 0, ACT.linear, 0, be.gemmWorkspace(batch, this.inSize, n));
+    if (ctx.paramGrads && w.trainable) k.f32_gemm(1, 0, f, n, m, 1, x, f, dy, n, 1, w.grad, n, 0, ACT.linear, 0, ctx.scratch);
+    if (b && ctx.paramGrads && b.trainable) k.f32_colsum(m, n, dy, n, 1, b.grad);
+    if (dx) k.f32_gemm(0, 1, m, f, n, 1, dy, n, w.value, n, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
   }
 
   getConfig(): Record<string, unknown> {
@@ -149,11 +160,6 @@ export class Dense extends Layer {
     };
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
     return c;
-  }
-
-  /** Capacity (rows) the layer's scratch was planned for. */
-  get plannedBatch(): number {
-    return this.capacity;
   }
 }
 

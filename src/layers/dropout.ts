@@ -1,28 +1,22 @@
-import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
 
 /** Options of a Dropout layer. */
-export interface DropoutConfig {
+export interface DropoutConfig extends BaseLayerConfig {
   /** Fraction of inputs set to zero during training, in [0, 1). */
   rate: number;
-  inputShape?: number[];
-  name?: string;
 }
 
 /**
  * Inverted dropout: while training, each input is kept with probability
  * 1 - rate and scaled by 1 / (1 - rate); at inference it is the identity.
- * The mask is drawn from the model's seeded generator in wasm.
+ * The mask is drawn from the model's seeded generator in wasm and kept in the
+ * call site's tape for backward.
  */
 export class Dropout extends Layer {
   readonly className = 'Dropout';
   readonly rate: number;
-  private size = 0;
-  private mask = 0;
-  /** Whether the latest forward pass applied a mask (backward then applies the same one). */
-  private masked = false;
 
   constructor(config: DropoutConfig) {
     if (!config || typeof config !== 'object') throw new ValueError(`dropout: config must be an object, got ${describe(config)}`);
@@ -33,43 +27,34 @@ export class Dropout extends Layer {
     this.rate = config.rate;
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
+  override computeOutputShape(inputShape: Shape): number[] {
     return inputShape.slice();
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.size = sizeOf(inputShape);
+  override tapeBytes(site: Site, p: PlanArgs): number {
+    return p.backward && this.rate > 0 ? p.batch * sizeOf(site.inputs[0]) * 4 : 0;
   }
 
-  override plan(be: Backend, batch: number, training: boolean): void {
-    this.unplan(be);
-    if (training) this.mask = be.alloc(batch * this.size * 4);
-  }
-
-  override unplan(be: Backend): void {
-    if (this.mask && be.isLive(this.mask)) be.free(this.mask);
-    this.mask = 0;
-  }
-
-  forward(ctx: StepContext, x: number, y: number, batch: number, training: boolean): void {
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const k = ctx.backend.kernels;
-    const n = batch * this.size;
-    this.masked = training && this.rate > 0;
-    if (this.masked) {
-      k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, this.mask);
-      k.f32_mul(n, x, this.mask, y);
+    const n = ctx.batch * sizeOf(xs[0].shape);
+    if (ctx.training && this.rate > 0) {
+      // Without a tape (an executor that runs no backward) the mask goes straight into the output.
+      const mask = ctx.tape || ys[0].ptr;
+      k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, mask);
+      k.f32_mul(n, xs[0].ptr, mask, ys[0].ptr);
     } else {
-      k.f32_scale(n, 1, 0, x, y);
+      k.f32_scale(n, 1, 0, xs[0].ptr, ys[0].ptr);
     }
   }
 
-  backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
+  backward(ctx: CallContext, _xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    const dx = dxs[0].ptr;
     if (!dx) return;
-    const n = batch * this.size;
-    // After a forward pass with dropout off (gradientsFlat without training) the layer is the identity.
-    if (this.masked) ctx.backend.kernels.f32_mul(n, dy, this.mask, dx);
-    else ctx.backend.kernels.f32_scale(n, 1, 0, dy, dx);
+    const n = ctx.batch * sizeOf(dys[0].shape);
+    // ctx.training is the forward pass's: after a forward pass with dropout off the layer is the identity.
+    if (ctx.training && this.rate > 0) ctx.backend.kernels.f32_mul(n, dys[0].ptr, ctx.tape, dx);
+    else ctx.backend.kernels.f32_scale(n, 1, 0, dys[0].ptr, dx);
   }
 
   getConfig(): Record<string, unknown> {

@@ -5,7 +5,10 @@ import { conv1d, conv2d } from './conv.js';
 import { poolingLayers } from './pooling.js';
 import { flatten, reshape } from './reshape.js';
 
-export { Layer, layerFromJSON, registerLayer, type Param, type WeightSpec, type LayerJSON, type StepContext } from './layer.js';
+export {
+  Layer, layerFromJSON, registerLayer, scratchLayout,
+  type LayerJSON, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site, type LossLogits, type LayerResolver,
+} from './layer.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Activation, type ActivationConfig } from './activation-layer.js';
 export { Dropout, type DropoutConfig } from './dropout.js';

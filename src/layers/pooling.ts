@@ -1,19 +1,21 @@
 import { POOL } from '../runtime/abi.js';
-import type { Backend } from '../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
 import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
-export interface PoolingConfig {
+export interface PoolingConfig extends BaseLayerConfig {
   /** Window size; default 2. */
   poolSize?: number | number[];
   /** Step between windows; default: the pool size. */
   strides?: number | number[];
   padding?: Padding;
-  inputShape?: number[];
-  name?: string;
+}
+
+/** A pooling call site: its window geometry. */
+interface PoolSite extends Site {
+  g: WindowGeometry;
 }
 
 type Mode = keyof typeof POOL;
@@ -26,7 +28,7 @@ const CLASS_NAMES: Record<Mode, [string, string]> = {
 /**
  * Max, average or L2 (square root of the sum of squares) pooling over NHWC
  * windows; 1D pooling is the height-1 case. Max pooling records the argmax of
- * every output so backward scatters the gradient to it.
+ * every output in its tape so backward scatters the gradient to it.
  */
 export class Pooling extends Layer {
   readonly className: string;
@@ -35,8 +37,6 @@ export class Pooling extends Layer {
   readonly poolSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
-  private g = { h: 0, w: 0, c: 0, oh: 0, ow: 0, ph: 0, pw: 0 };
-  private argmax = 0;
 
   constructor(config: PoolingConfig, mode: Mode, rank: 1 | 2) {
     const className = CLASS_NAMES[mode][rank - 1];
@@ -51,41 +51,37 @@ export class Pooling extends Layer {
     this.padding = checkPadding(op, config.padding ?? 'valid');
   }
 
-  private geometry(inputShape: readonly number[]): WindowGeometry {
+  private geometry(inputShape: Shape): WindowGeometry {
     return windowGeometry(this, this.rank, inputShape, this.poolSize, this.strides, [1, 1], this.padding);
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
+  override computeOutputShape(inputShape: Shape): number[] {
     const g = this.geometry(inputShape);
     return this.rank === 1 ? [g.ow, g.c] : [g.oh, g.ow, g.c];
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.g = this.geometry(inputShape);
+  override plan(inputs: readonly Shape[], outputs: readonly Shape[]): PoolSite {
+    return { inputs, outputs, g: this.geometry(inputs[0]) };
   }
 
-  override plan(be: Backend, batch: number, training: boolean): void {
-    this.unplan(be);
-    if (this.mode === 'max' && training) this.argmax = be.alloc(batch * this.g.oh * this.g.ow * this.g.c * 4);
+  override tapeBytes(site: Site, p: PlanArgs): number {
+    const g = (site as PoolSite).g;
+    return this.mode === 'max' && p.backward ? p.batch * g.oh * g.ow * g.c * 4 : 0;
   }
 
-  override unplan(be: Backend): void {
-    if (this.argmax && be.isLive(this.argmax)) be.free(this.argmax);
-    this.argmax = 0;
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+    const { h, w, c, oh, ow, ph, pw } = (ctx.site as PoolSite).g;
+    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], ctx.batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, xs[0].ptr, ys[0].ptr, ctx.backward ? ctx.tape : 0);
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    const { h, w, c, oh, ow, ph, pw } = this.g;
-    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, ctx.backward ? this.argmax : 0);
-  }
-
-  backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
+  backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    const dx = dxs[0].ptr;
     if (!dx) return;
     const k = ctx.backend.kernels;
-    const { h, w, c, oh, ow, ph, pw } = this.g;
-    if (this.mode === 'max') k.f32_maxpool_backward(batch * oh * ow * c, dy, this.argmax, batch * h * w * c, dx);
-    else k.f32_pool2d_backward_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, dy, dx);
+    const n = ctx.batch;
+    const { h, w, c, oh, ow, ph, pw } = (ctx.site as PoolSite).g;
+    if (this.mode === 'max') k.f32_maxpool_backward(n * oh * ow * c, dys[0].ptr, ctx.tape, n * h * w * c, dx);
+    else k.f32_pool2d_backward_nhwc(POOL[this.mode], n, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, xs[0].ptr, ys[0].ptr, dys[0].ptr, dx);
   }
 
   getConfig(): Record<string, unknown> {
@@ -103,10 +99,8 @@ for (const mode of Object.keys(CLASS_NAMES) as Mode[]) {
 export class GlobalAveragePooling extends Layer {
   readonly className: 'GlobalAveragePooling1D' | 'GlobalAveragePooling2D';
   readonly rank: 1 | 2;
-  private hw = 0;
-  private c = 0;
 
-  constructor(config: { inputShape?: number[]; name?: string }, rank: 1 | 2) {
+  constructor(config: BaseLayerConfig, rank: 1 | 2) {
     const op = rank === 1 ? 'globalAveragePooling1d' : 'globalAveragePooling2d';
     if (config === null || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
     super(config, op);
@@ -114,23 +108,22 @@ export class GlobalAveragePooling extends Layer {
     this.className = rank === 1 ? 'GlobalAveragePooling1D' : 'GlobalAveragePooling2D';
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
+  override computeOutputShape(inputShape: Shape): number[] {
     if (inputShape.length !== this.rank + 1) throw new ShapeError(`${this.name}: ${this.className} expects per-sample input of rank ${this.rank + 1}, got ${fmt(inputShape)}`);
     return [inputShape[inputShape.length - 1]];
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.c = inputShape[inputShape.length - 1];
-    this.hw = sizeOf(inputShape) / this.c;
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+    const s = xs[0].shape;
+    const c = s[s.length - 1];
+    ctx.backend.kernels.f32_global_avgpool(ctx.batch, sizeOf(s) / c, c, xs[0].ptr, ys[0].ptr);
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    ctx.backend.kernels.f32_global_avgpool(batch, this.hw, this.c, x, y);
-  }
-
-  backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
-    if (dx) ctx.backend.kernels.f32_global_avgpool_backward(batch, this.hw, this.c, dy, dx);
+  backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    if (!dxs[0].ptr) return;
+    const s = xs[0].shape;
+    const c = s[s.length - 1];
+    ctx.backend.kernels.f32_global_avgpool_backward(ctx.batch, sizeOf(s) / c, c, dys[0].ptr, dxs[0].ptr);
   }
 
   getConfig(): Record<string, unknown> {
@@ -149,6 +142,6 @@ export const poolingLayers = {
   averagePooling2d: (c: PoolingConfig = {}) => new Pooling(c, 'avg', 2),
   l2Pooling1d: (c: PoolingConfig = {}) => new Pooling(c, 'l2', 1),
   l2Pooling2d: (c: PoolingConfig = {}) => new Pooling(c, 'l2', 2),
-  globalAveragePooling1d: (c: { inputShape?: number[]; name?: string } = {}) => new GlobalAveragePooling(c, 1),
-  globalAveragePooling2d: (c: { inputShape?: number[]; name?: string } = {}) => new GlobalAveragePooling(c, 2),
+  globalAveragePooling1d: (c: BaseLayerConfig = {}) => new GlobalAveragePooling(c, 1),
+  globalAveragePooling2d: (c: BaseLayerConfig = {}) => new GlobalAveragePooling(c, 2),
 };

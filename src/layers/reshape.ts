@@ -1,18 +1,17 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
-import { Layer, registerLayer, type StepContext } from './layer.js';
+import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape } from './layer.js';
 
 /**
  * Reshape without moving data: the row-major NHWC layout is the same for any
  * shape of the same size, so forward and backward are plain copies into the
- * model's buffers. Flatten is the [size] case.
+ * executor's buffers. Flatten is the [size] case.
  */
 export class Reshape extends Layer {
   readonly className: 'Reshape' | 'Flatten';
   readonly targetShape: number[] | null;
-  private size = 0;
 
-  constructor(config: { targetShape?: number[]; inputShape?: number[]; name?: string }, flatten: boolean) {
+  constructor(config: BaseLayerConfig & { targetShape?: number[] }, flatten: boolean) {
     const op = flatten ? 'flatten' : 'reshape';
     if (config === null || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
     super(config, op);
@@ -29,7 +28,7 @@ export class Reshape extends Layer {
     }
   }
 
-  computeOutputShape(inputShape: readonly number[]): number[] {
+  override computeOutputShape(inputShape: Shape): number[] {
     const size = sizeOf(inputShape);
     if (!this.targetShape) return [size];
     const known = sizeOf(this.targetShape.filter((d) => d !== -1));
@@ -40,17 +39,12 @@ export class Reshape extends Layer {
     return out;
   }
 
-  override build(inputShape: readonly number[]): void {
-    super.build(inputShape);
-    this.size = sizeOf(inputShape);
+  forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+    ctx.backend.kernels.f32_scale(ctx.batch * sizeOf(xs[0].shape), 1, 0, xs[0].ptr, ys[0].ptr);
   }
 
-  forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    ctx.backend.kernels.f32_scale(batch * this.size, 1, 0, x, y);
-  }
-
-  backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
-    if (dx) ctx.backend.kernels.f32_scale(batch * this.size, 1, 0, dy, dx);
+  backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+    if (dxs[0].ptr) ctx.backend.kernels.f32_scale(ctx.batch * sizeOf(xs[0].shape), 1, 0, dys[0].ptr, dxs[0].ptr);
   }
 
   getConfig(): Record<string, unknown> {
@@ -62,11 +56,11 @@ registerLayer('Flatten', (c) => new Reshape(c, true));
 registerLayer('Reshape', (c) => new Reshape(c as { targetShape: number[] }, false));
 
 /** Flattens each sample to one axis (TensorFlow.js: tf.layers.flatten). */
-export function flatten(config: { inputShape?: number[]; name?: string } = {}): Reshape {
+export function flatten(config: BaseLayerConfig = {}): Reshape {
   return new Reshape(config, true);
 }
 
 /** Gives each sample a new shape of the same size; one dimension may be -1. */
-export function reshape(config: { targetShape: number[]; inputShape?: number[]; name?: string }): Reshape {
+export function reshape(config: BaseLayerConfig & { targetShape: number[] }): Reshape {
   return new Reshape(config, false);
 }

@@ -18,6 +18,8 @@ export interface Callback {
 /** What callbacks may do to the model they observe. */
 export interface TrainableModel {
   stopTraining: boolean;
+  /** True once the model was disposed (its weights are gone). */
+  readonly isDisposed: boolean;
   /** A copy of every parameter, flat. */
   getWeightsFlat(): Float32Array;
   /** Restores parameters from getWeightsFlat() output. */
@@ -99,7 +101,7 @@ export class EarlyStopping implements Callback {
   }
 
   onTrainEnd(): void {
-    if (this.restoreBestWeights && this.bestWeights && this.model) this.model.setWeightsFlat(this.bestWeights);
+    if (this.restoreBestWeights && this.bestWeights && this.model && !this.model.isDisposed) this.model.setWeightsFlat(this.bestWeights);
   }
 }
 

@@ -2,7 +2,8 @@ import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { POOL, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { axisGeometry, checkPadding, pair, type Padding } from '../layers/geometry.js';
-import { convolveInPlace, type ConvWindow } from '../layers/conv.js';
+import { convolveInPlace, convolveScratch, type ConvWindow } from '../layers/conv.js';
+import { SCRATCH } from '../runtime/backend.js';
 import { arg, release, type Arg } from './util.js';
 import { activationId, defaultAlpha } from './matmul.js';
 
@@ -83,7 +84,8 @@ export function conv2d(x: Tensor | TensorLike, filter: Tensor | TensorLike, opts
     };
     const out = empty(batched ? [n, gy.out, gx.out, f] : [gy.out, gx.out, f], be);
     try {
-      convolveInPlace(be, n, window, X.t.ptr, F.t.ptr, f, B ? B.t.ptr : 0, act, alpha, out.ptr, false);
+      const scratch = be.scratch(convolveScratch(be, n, window, f).total, SCRATCH.col);
+      convolveInPlace(be, n, window, X.t.ptr, F.t.ptr, f, B ? B.t.ptr : 0, act, alpha, out.ptr, false, scratch);
     } catch (err) {
       out.dispose(); // growing the scratch failed: leave nothing behind
       throw err;

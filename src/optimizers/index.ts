@@ -1,5 +1,6 @@
 import type { Backend } from '../runtime/backend.js';
-import { ValueError, checkFinite, describe } from '../errors.js';
+import { DisposedError, ValueError, checkFinite, describe } from '../errors.js';
+import type { ParamStore, Segment, StateArena } from '../params/store.js';
 import { rateAt, scheduleFromConfig, type Schedule } from './schedules.js';
 
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules.js';
@@ -16,23 +17,79 @@ export interface OptimizerOptions {
   clipValue?: number;
 }
 
-/**
- * A first-order optimizer: one fused wasm pass over the model's parameter
- * arena per step (parameters, gradients and optimizer state share one layout).
- */
-export abstract class Optimizer {
+/** What an optimizer is bound to: the model it trains (for error messages and ownership). */
+export interface OptimizerOwner {
+  readonly name: string;
+  readonly isDisposed: boolean;
+}
+
+/** Ownership and disposal shared by every optimizer: one instance trains one model at a time. */
+abstract class Owned {
   abstract readonly className: string;
+  private _owner: OptimizerOwner | null = null;
+  private disposed = false;
+
+  /** The model this optimizer trains, or null. */
+  get owner(): OptimizerOwner | null {
+    return this._owner && !this._owner.isDisposed ? this._owner : null;
+  }
+
+  /**
+   * Claims the optimizer for a model; a ValueError names the model that
+   * already uses it (an optimizer's state belongs to one model's weights).
+   */
+  claim(op: string, owner: OptimizerOwner): void {
+    this.checkLive(op);
+    const current = this.owner;
+    if (current && current !== owner) {
+      throw new ValueError(`${op}: this ${this.className} optimizer is already used by model ${describe(current.name)}; give each model its own optimizer instance`);
+    }
+    this._owner = owner;
+  }
+
+  /** Frees the state and lets another model claim the optimizer. */
+  release(): void {
+    this.reset();
+    this._owner = null;
+  }
+
+  /** Clears the state. */
+  abstract reset(): void;
+
+  /** True once disposed. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  /** Frees the state; the optimizer cannot be used again (DisposedError). */
+  dispose(): void {
+    this.release();
+    this.disposed = true;
+  }
+
+  protected checkLive(op: string): void {
+    if (this.disposed) throw new DisposedError(`${this.className}.${op}: the optimizer was disposed`);
+  }
+}
+
+/**
+ * A first-order optimizer: its state arenas are attached to the model's
+ * ParamStore (same layout as the parameters), so each step is one fused wasm
+ * pass per contiguous trainable segment. One optimizer instance trains one
+ * model at a time.
+ */
+export abstract class Optimizer extends Owned {
   readonly learningRate: number | Schedule;
   readonly weightDecay: number;
   readonly clipNorm: number | undefined;
   readonly clipValue: number | undefined;
   /** Optimizer steps taken (drives schedules and Adam's bias correction). */
   iterations = 0;
-  protected state: number[] = [];
-  protected size = 0;
-  protected backend: Backend | null = null;
+  private arena: StateArena | null = null;
+  private store: ParamStore | null = null;
 
   constructor(op: string, opts: OptimizerOptions, defaultRate: number) {
+    super();
     if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
     const lr = opts.learningRate ?? defaultRate;
     if (typeof lr !== 'function') checkFinite(op, 'learningRate', lr, 0);
@@ -45,27 +102,31 @@ export abstract class Optimizer {
   /** Number of state arrays per parameter. */
   protected abstract readonly slots: number;
 
-  /** Allocates zeroed state for `size` floats of parameters. */
-  bind(be: Backend, size: number): void {
-    this.dispose();
-    this.backend = be;
-    this.size = size;
-    for (let i = 0; i < this.slots; i++) {
-      const p = be.alloc(size * 4);
-      be.kernels.f32_fill(size, 0, p);
-      this.state.push(p);
-    }
+  /** Allocates zeroed state in the store's layout (kept if already there); OutOfMemoryError leaves it unbound. */
+  bind(store: ParamStore): void {
+    this.checkLive('bind');
+    if (this.store === store && this.arena) return;
+    this.unbind();
+    this.arena = store.attach(this.slots);
+    this.store = store;
   }
 
-  /** Number of parameters the state was allocated for (0 before bind). */
-  get boundSize(): number {
-    return this.size;
+  /** Frees the state. */
+  unbind(): void {
+    if (this.store && this.arena) this.store.detach(this.arena);
+    this.arena = null;
+    this.store = null;
+  }
+
+  /** True while state is allocated. */
+  get bound(): boolean {
+    return this.arena !== null;
   }
 
   /** Zeroes the state and the step count. */
   reset(): void {
     this.iterations = 0;
-    if (this.backend) for (const p of this.state) this.backend.kernels.f32_fill(this.size, 0, p);
+    if (this.store && this.arena && !this.store.isDisposed) for (const p of this.arena.slots) this.store.backend.kernels.f32_fill(this.store.size, 0, p);
   }
 
   /** Learning rate of the next step. */
@@ -73,20 +134,36 @@ export abstract class Optimizer {
     return rateAt(this.className, this.learningRate, this.iterations);
   }
 
-  /** Clips the gradient arena, then updates the parameter arena in place. */
-  step(be: Backend, w: number, g: number, n: number): void {
+  /**
+   * Clips the gradients of the segments (clipNorm over all of them together),
+   * then updates the parameters in place, one kernel call per segment.
+   */
+  step(segments: readonly Segment[]): void {
+    this.checkLive('step');
+    const store = this.store;
+    if (!store || !this.arena) throw new ValueError(`${this.className}.step: the optimizer is not bound to a model's weights`);
+    const be = store.backend;
     const k = be.kernels;
-    if (this.clipValue !== undefined) k.f32_clip(n, -this.clipValue, this.clipValue, g, g);
+    if (this.clipValue !== undefined) {
+      for (const s of segments) k.f32_clip(s.size, -this.clipValue, this.clipValue, store.grads + s.offset * 4, store.grads + s.offset * 4);
+    }
     if (this.clipNorm !== undefined) {
-      const norm = Math.sqrt(k.f32_sumsq(n, g));
-      if (norm > this.clipNorm) k.f32_scale(n, this.clipNorm / norm, 0, g, g);
+      let sq = 0;
+      for (const s of segments) sq += k.f32_sumsq(s.size, store.grads + s.offset * 4);
+      const norm = Math.sqrt(sq);
+      if (norm > this.clipNorm) for (const s of segments) k.f32_scale(s.size, this.clipNorm / norm, 0, store.grads + s.offset * 4, store.grads + s.offset * 4);
     }
     const lr = this.currentLearningRate();
-    this.update(be, w, g, n, lr);
+    const slots = this.arena.slots;
+    for (const s of segments) {
+      const at = s.offset * 4;
+      this.update(be, store.values + at, store.grads + at, s.size, lr, slots.map((p) => p + at));
+    }
     this.iterations++;
   }
 
-  protected abstract update(be: Backend, w: number, g: number, n: number, lr: number): void;
+  /** Updates `n` parameters at w from gradients at g with state arrays at `state` (one pointer per slot). */
+  protected abstract update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void;
 
   /** Hyperparameters specific to the subclass. */
   protected abstract extraConfig(): Record<string, unknown>;
@@ -100,10 +177,10 @@ export abstract class Optimizer {
     return c;
   }
 
-  /** Frees the state. */
-  dispose(): void {
-    if (this.backend) for (const p of this.state) if (this.backend.isLive(p)) this.backend.free(p);
-    this.state = [];
+  /** Frees the state and lets another model claim the optimizer. */
+  override release(): void {
+    this.unbind();
+    super.release();
   }
 }
 
@@ -134,8 +211,8 @@ export class Momentum extends Optimizer {
     if (opts.nesterov !== undefined && typeof opts.nesterov !== 'boolean') throw new ValueError(`momentum: nesterov must be a boolean, got ${describe(opts.nesterov)}`);
     this.nesterov = opts.nesterov ?? false;
   }
-  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_momentum(n, w, g, this.state[0], lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
+    be.kernels.f32_momentum(n, w, g, state[0], lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
   }
   protected extraConfig(): Record<string, unknown> {
     return { momentum: this.momentum, nesterov: this.nesterov };
@@ -155,9 +232,9 @@ export class Adam extends Optimizer {
     this.beta2 = checkFinite('adam', 'beta2', opts.beta2 ?? 0.999, 0, 0.999999999);
     this.epsilon = checkFinite('adam', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
-  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
     const t = this.iterations + 1;
-    be.kernels.f32_adam(n, w, g, this.state[0], this.state[1], lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, 1 - this.beta1 ** t, 1 - this.beta2 ** t);
+    be.kernels.f32_adam(n, w, g, state[0], state[1], lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, 1 - this.beta1 ** t, 1 - this.beta2 ** t);
   }
   protected extraConfig(): Record<string, unknown> {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
@@ -175,8 +252,8 @@ export class RMSProp extends Optimizer {
     this.rho = checkFinite('rmsprop', 'rho', opts.rho ?? 0.9, 0, 1);
     this.epsilon = checkFinite('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
-  protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_rmsprop(n, w, g, this.state[0], lr, this.rho, this.epsilon, this.weightDecay);
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
+    be.kernels.f32_rmsprop(n, w, g, state[0], lr, this.rho, this.epsilon, this.weightDecay);
   }
   protected extraConfig(): Record<string, unknown> {
     return { rho: this.rho, epsilon: this.epsilon };
@@ -201,7 +278,7 @@ export interface LBFGSOptions {
  * epoch over the whole training set; the arithmetic here is on float64 copies
  * of the parameter vector (small problems by design).
  */
-export class LBFGS {
+export class LBFGS extends Owned {
   readonly className = 'LBFGS';
   readonly historySize: number;
   readonly maxLineSearch: number;
@@ -211,6 +288,7 @@ export class LBFGS {
   private y: Float64Array[] = [];
 
   constructor(opts: LBFGSOptions = {}) {
+    super();
     if (opts === null || typeof opts !== 'object') throw new ValueError(`lbfgs: options must be an object, got ${describe(opts)}`);
     this.historySize = checkFinite('lbfgs', 'historySize', opts.historySize ?? 10, 1, 1000);
     this.maxLineSearch = checkFinite('lbfgs', 'maxLineSearch', opts.maxLineSearch ?? 20, 1, 1000);
@@ -300,9 +378,6 @@ export class LBFGS {
     return { className: this.className, historySize: this.historySize, maxLineSearch: this.maxLineSearch, gradientTolerance: this.gradientTolerance };
   }
 
-  dispose(): void {
-    this.reset();
-  }
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

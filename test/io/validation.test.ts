@@ -181,8 +181,13 @@ describe('the artifacts', () => {
 
   it('a layer that cannot take its input shape is located', () => {
     rejects(
+      variant((a) => { a.modelTopology.config.layers[2] = { className: 'Conv2D', config: { name: 'd2', filters: 2, kernelSize: 1 } }; }),
+      /layers\[2\]: layer d2 cannot take inputs of shape \[4\]: .*\[height, width, channels\]/,
+    );
+    // Dense acts on the last axis (Keras): a [3, 2] input makes its kernel [2, 4], which the saved weights contradict.
+    rejects(
       variant((a) => { a.inputShape = [3, 2]; delete a.modelTopology.config.layers[0].config.inputShape; }),
-      /layers\[0\]: layer d1 cannot take inputs of shape \[3,2\]: .*flat per-sample input/,
+      /weightSpecs\[0\]\.shape: d1\/kernel must have shape \[2,4\], got \[3,4\]/,
     );
   });
 

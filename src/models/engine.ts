@@ -1,0 +1,497 @@
+import type { Backend } from '../runtime/backend.js';
+import { ShapeError, ValueError } from '../errors.js';
+import { sizeOf } from '../tensor.js';
+import { ParamStore, type Segment, type StateArena } from '../params/store.js';
+import type { Variable } from '../params/variable.js';
+import type { Topology } from '../graph/topology.js';
+import { computeLoss, type CanonicalLoss } from '../losses/index.js';
+import { LBFGS, Optimizer } from '../optimizers/index.js';
+import { Executor } from './executor.js';
+import { checkFiniteRows, type Rows, type Targets } from './inputs.js';
+import type { ModelRng } from './rng.js';
+import type { Logs } from './callbacks.js';
+
+/** Metrics compile() accepts, canonical names. */
+export type MetricName = 'accuracy' | 'mse';
+
+/** What compile() fixed. */
+export interface Compiled {
+  /** One loss per model output. */
+  losses: CanonicalLoss[];
+  optimizer: Optimizer | LBFGS;
+  /** The model created the optimizer from a name, so disposing the model disposes it. */
+  ownsOptimizer: boolean;
+  metrics: MetricName[];
+  fromLogits: boolean;
+}
+
+/** The per-capacity buffers: the executor, and per output the targets, labels and argmax rows. */
+interface Plan {
+  exec: Executor;
+  targets: number[];
+  labels: number[];
+  argmax: number[];
+  /** Per output: the loss reads the pre-activation at this offset (fused with softmax / sigmoid), else 0. */
+  logits: number[];
+  /** Parameters before the latest update (trainOnBatch), laid out like the store. */
+  backup: StateArena | null;
+}
+
+/**
+ * The computation under a model: its graph, weights, executor and compiled
+ * loss. It loads batches into the executor's buffers, runs forward, loss and
+ * backward, and updates the trainable segments of the weights. Models hold
+ * one; the training loop drives it.
+ */
+export class Engine {
+  readonly topo: Topology;
+  readonly backend: Backend;
+  readonly store: ParamStore;
+  readonly rng: ModelRng;
+  /** Every weight the model uses, once each, in layer order. */
+  readonly weights: Variable[];
+  compiled: Compiled | null = null;
+  private plan: Plan | null = null;
+
+  constructor(topo: Topology, store: ParamStore, rng: ModelRng) {
+    this.topo = topo;
+    this.store = store;
+    this.backend = store.backend;
+    this.rng = rng;
+    const seen = new Set<Variable>();
+    this.weights = [];
+    for (const l of topo.layers) {
+      for (const v of l.weights) {
+        if (!seen.has(v)) {
+          seen.add(v);
+          this.weights.push(v);
+        }
+      }
+    }
+  }
+
+  /** The executor (after ensurePlan). */
+  get exec(): Executor {
+    return (this.plan as Plan).exec;
+  }
+
+  /** Rows the current buffers hold (0 before planning). */
+  get capacity(): number {
+    return this.plan?.exec.capacity ?? 0;
+  }
+
+  /** Values per sample of each input. */
+  inputSize(i: number): number {
+    return sizeOf(this.topo.inputs[i].shape);
+  }
+
+  /** Values per sample of each output. */
+  outputSize(k: number): number {
+    return sizeOf(this.topo.outputs[k].shape);
+  }
+
+  /** Size of the last axis of an output (classes or units). */
+  outputUnits(k: number): number {
+    const s = this.topo.outputs[k].shape;
+    return s[s.length - 1];
+  }
+
+  /**
+   * Buffers for `capacity` rows, with backward buffers when asked. Plans
+   * again only when the capacity grows or backward is first needed (the new
+   * plan keeps the larger of both).
+   */
+  ensurePlan(capacity: number, backward: boolean): void {
+    const old = this.plan;
+    if (old && old.exec.capacity >= capacity && (old.exec.backward || !backward)) return;
+    if (old) {
+      capacity = Math.max(capacity, old.exec.capacity);
+      backward ||= old.exec.backward;
+    }
+    this.unplan();
+    const be = this.backend;
+    const allocated: number[] = [];
+    const alloc = (bytes: number) => {
+      const p = be.alloc(Math.max(4, bytes));
+      allocated.push(p);
+      return p;
+    };
+    let exec: Executor | null = null;
+    let backup: StateArena | null = null;
+    try {
+      exec = new Executor(be, this.topo, { capacity, backward, rng: this.rng.ptr });
+      const outs = this.topo.outputs;
+      const plan: Plan = {
+        exec,
+        targets: outs.map((_, k) => alloc(capacity * this.outputSize(k) * 4)),
+        labels: outs.map((_, k) => alloc(capacity * (this.outputSize(k) / this.outputUnits(k)) * 4)),
+        argmax: outs.map((_, k) => alloc(capacity * (this.outputSize(k) / this.outputUnits(k)) * 4)),
+        logits: outs.map(() => 0),
+        backup: null,
+      };
+      if (backward) {
+        backup = this.store.attach(1);
+        plan.backup = backup;
+      }
+      this.plan = plan;
+      this.planAllocations = allocated;
+      this.updateFusedLogits();
+    } catch (err) {
+      exec?.dispose();
+      if (backup) this.store.detach(backup);
+      for (const p of allocated) be.free(p);
+      throw err;
+    }
+  }
+
+  private planAllocations: number[] = [];
+
+  /** Frees the plan. */
+  unplan(): void {
+    const p = this.plan;
+    if (!p) return;
+    const be = this.backend;
+    p.exec.dispose();
+    if (p.backup) this.store.detach(p.backup);
+    if (!be.isDisposed) for (const ptr of this.planAllocations) if (be.isLive(ptr)) be.free(ptr);
+    this.planAllocations = [];
+    this.plan = null;
+  }
+
+  /** Which outputs' losses read the pre-activation of a softmax / sigmoid (set after compile and planning). */
+  updateFusedLogits(): void {
+    const plan = this.plan;
+    const compiled = this.compiled;
+    if (!plan) return;
+    this.topo.outputs.forEach((t, k) => {
+      plan.logits[k] = 0;
+      const loss = compiled?.losses[k];
+      if (!loss) return;
+      const node = t.node;
+      const lg = node.layer.lossLogits(plan.exec.siteOf(node));
+      if (!lg) return;
+      const ce = loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
+      const ok = (ce && lg.activation === 'softmax') || (loss === 'binaryCrossentropy' && lg.activation === 'sigmoid');
+      // The loss writes the gradient with respect to the pre-activation, so no other node may read this output.
+      const readers = this.topo.nodes.some((n) => n.inputs.includes(t));
+      if (!ok || readers) return;
+      plan.logits[k] = lg.from === 'tape' ? plan.exec.tapeOf(node) + lg.offset : plan.exec.actOf(node.inputs[0]);
+    });
+  }
+
+  /** Copies rows order[start .. start + rows) of every input (and target) into the planned buffers. */
+  loadBatch(X: readonly Rows[], Y: readonly Targets[] | null, order: Int32Array, start: number, rows: number): void {
+    const be = this.backend;
+    const plan = this.plan as Plan;
+    const f32 = be.f32();
+    let inOrder = true;
+    for (let r = 0; r < rows && inOrder; r++) inOrder = order[start + r] === start + r;
+    X.forEach((x, i) => {
+      const size = this.inputSize(i);
+      const xb = plan.exec.act[i] >>> 2;
+      if (inOrder) {
+        // In order (predict, evaluate, fit without shuffling): one copy.
+        f32.set(x.data.subarray(start * size, (start + rows) * size), xb);
+      } else {
+        for (let r = 0; r < rows; r++) {
+          const s = order[start + r];
+          f32.set(x.data.subarray(s * size, (s + 1) * size), xb + r * size);
+        }
+      }
+    });
+    if (!Y) return;
+    Y.forEach((y, k) => {
+      if (y.rows) {
+        const units = this.outputSize(k);
+        const tb = plan.targets[k] >>> 2;
+        for (let r = 0; r < rows; r++) {
+          const s = order[start + r];
+          f32.set(y.rows.subarray(s * units, (s + 1) * units), tb + r * units);
+        }
+      } else if (y.labels) {
+        const i32 = be.i32();
+        const lb = plan.labels[k] >>> 2;
+        const steps = y.steps;
+        for (let r = 0; r < rows; r++) {
+          const s = order[start + r];
+          for (let t = 0; t < steps; t++) i32[lb + r * steps + t] = y.labels[s * steps + t];
+        }
+      }
+    });
+  }
+
+  /** Runs every node on the loaded batch. */
+  forward(rows: number, training: boolean, backward: boolean): void {
+    this.exec.forward(rows, training, backward);
+  }
+
+  /**
+   * Sum over the batch of each sample's loss (summed over outputs; a sample's
+   * loss on an output with leading axes is the mean over its rows, as Keras
+   * averages per-step losses). With `withGrad`, writes the gradient of
+   * gradScale times that sum into each output's gradient buffer (with
+   * respect to the pre-activation where the loss is fused).
+   */
+  loss(rows: number, withGrad: boolean, gradScale: number): number {
+    const compiled = this.compiled as Compiled;
+    const plan = this.plan as Plan;
+    let sum = 0;
+    this.topo.outputs.forEach((t, k) => {
+      const units = this.outputUnits(k);
+      const steps = this.outputSize(k) / units;
+      sum += computeLoss(
+        this.backend, compiled.losses[k],
+        { y: plan.exec.act[plan.exec.at(t)], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
+        plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[plan.exec.at(t)] : 0, gradScale / steps,
+      ) / steps;
+    });
+    return sum;
+  }
+
+  /** Per output: the loss gradient is with respect to the pre-activation. */
+  fusedOutputs(): boolean[] {
+    return (this.plan as Plan).logits.map((p) => p !== 0);
+  }
+
+  /** The contiguous runs of the arenas holding the trainable weights. */
+  trainableSegments(): Segment[] {
+    return ParamStore.segments(this.weights.filter((v) => v.trainable));
+  }
+
+  /** Zeroes the gradients of `segments`. */
+  zeroGrads(segments: readonly Segment[]): void {
+    const k = this.backend.kernels;
+    for (const s of segments) k.f32_fill(s.size, 0, this.store.grads + s.offset * 4);
+  }
+
+  /** Backpropagates the loss gradients written by loss() into the trainable weights' gradients. */
+  backward(rows: number, inputs = false): void {
+    this.exec.backwardPass(rows, { params: true, inputs, fromLogits: this.fusedOutputs() });
+  }
+
+  /**
+   * Forward, loss, backward and one optimizer update on the loaded batch;
+   * returns the mean loss. A non-finite loss skips the update (the caller
+   * throws). With `backup` (trainOnBatch, which has no epoch snapshot to fall
+   * back to) the trainable parameters are first copied to the backup arena,
+   * so weights that an update turned non-finite, seen as a non-finite loss
+   * on the next step, can be restored.
+   */
+  trainStep(rows: number, backup: boolean): number {
+    const plan = this.plan as Plan;
+    this.forward(rows, true, true);
+    const sum = this.loss(rows, true, 1 / rows);
+    if (!Number.isFinite(sum)) return sum;
+    const segments = this.trainableSegments();
+    this.zeroGrads(segments);
+    this.backward(rows);
+    const opt = (this.compiled as Compiled).optimizer;
+    if (opt instanceof Optimizer) {
+      if (backup && plan.backup) this.copySegments(segments, this.store.values, plan.backup.slots[0]);
+      opt.step(segments);
+    }
+    return sum / rows;
+  }
+
+  /** True when a trainable weight is NaN or infinite. */
+  weightsNonFinite(): boolean {
+    const k = this.backend.kernels;
+    return this.trainableSegments().some((s) => k.f32_count_nonfinite(s.size, this.store.values + s.offset * 4) > 0);
+  }
+
+  /** Puts back the parameters saved before the latest trainOnBatch update. */
+  restoreBackup(): void {
+    const plan = this.plan as Plan;
+    if (plan.backup) this.copySegments(this.trainableSegments(), plan.backup.slots[0], this.store.values);
+  }
+
+  private copySegments(segments: readonly Segment[], from: number, to: number): void {
+    const u8 = this.backend.u8();
+    for (const s of segments) u8.copyWithin(to + s.offset * 4, from + s.offset * 4, from + (s.offset + s.size) * 4);
+  }
+
+  /** [correct, counted] predictions of output k in the loaded batch (rows of its last axis). */
+  countCorrect(k: number, rows: number, Y: Targets, order: Int32Array, start: number): [number, number] {
+    const be = this.backend;
+    const plan = this.plan as Plan;
+    const units = this.outputUnits(k);
+    const steps = this.outputSize(k) / units;
+    const out = plan.exec.act[plan.exec.at(this.topo.outputs[k])];
+    if (units > 1 && Y.labels) {
+      be.kernels.f32_argmax_rows(rows * steps, units, out, plan.argmax[k]);
+      const pred = be.i32();
+      const base = plan.argmax[k] >>> 2;
+      let c = 0;
+      for (let r = 0; r < rows; r++) {
+        const s = order[start + r];
+        for (let t = 0; t < steps; t++) if (pred[base + r * steps + t] === Y.labels[s * steps + t]) c++;
+      }
+      return [c, rows * steps];
+    }
+    // Binary accuracy, averaged over every output value.
+    const f32 = be.f32();
+    const size = this.outputSize(k);
+    const threshold = (this.compiled as Compiled).fromLogits ? 0 : 0.5;
+    let c = 0;
+    for (let r = 0; r < rows; r++) {
+      const s = order[start + r];
+      for (let j = 0; j < size; j++) {
+        const p = f32[(out >>> 2) + r * size + j] > threshold;
+        const t = (Y.rows as Float32Array)[s * size + j] > 0.5;
+        if (p === t) c++;
+      }
+    }
+    return [c, rows * size];
+  }
+
+  /** Mean squared error of output k in the loaded batch against its targets (NaN for integer labels). */
+  batchMse(k: number, rows: number): number {
+    const compiled = this.compiled as Compiled;
+    if (compiled.losses[k] === 'sparseCategoricalCrossentropy') return NaN;
+    const plan = this.plan as Plan;
+    const n = rows * this.outputSize(k);
+    const out = plan.exec.act[plan.exec.at(this.topo.outputs[k])];
+    return this.backend.kernels.f32_mse(n, out, plan.targets[k], 0, 0) / n;
+  }
+
+  /** Runs forward (inference) over all rows in planned chunks, calling `each(start, rows)` after each chunk. */
+  forEachChunk(X: readonly Rows[], batch: number | undefined, each: (start: number, rows: number) => void, Y?: readonly Targets[]): void {
+    const n = X[0].n;
+    // Without an explicit batch size, reuse the planned buffers (training's batch capacity) rather than planning new ones.
+    const cap = Math.min(n, batch ?? (this.plan ? this.plan.exec.capacity : 256));
+    this.ensurePlan(cap, false);
+    const chunk = Math.min(this.capacity, batch ?? Infinity);
+    const order = identity(n);
+    const k = this.backend.kernels;
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      this.loadBatch(X, Y ?? null, order, start, rows);
+      X.forEach((x, i) => {
+        if (x.deferred && k.f32_count_nonfinite(rows * this.inputSize(i), this.exec.act[i]) > 0) {
+          checkFiniteRows(x, start, start + rows, ...x.deferred);
+        }
+      });
+      this.forward(rows, false, false);
+      each(start, rows);
+    }
+  }
+
+  /** Output k's buffer in the executor. */
+  outputPtr(k: number): number {
+    return this.exec.actOf(this.topo.outputs[k]);
+  }
+
+  /** Loss and compiled metrics over a dataset, without training. */
+  evaluateRows(X: readonly Rows[], Y: readonly Targets[], withLoss: boolean, batch?: number): Logs {
+    const compiled = this.compiled as Compiled;
+    const n = X[0].n;
+    let lossSum = 0;
+    const nOut = this.topo.outputs.length;
+    const correct = new Array<number>(nOut).fill(0);
+    const counted = new Array<number>(nOut).fill(0);
+    const mse = new Array<number>(nOut).fill(0);
+    const order = identity(n);
+    this.forEachChunk(X, batch, (start, rows) => {
+      if (withLoss) lossSum += this.loss(rows, false, 0);
+      for (let k = 0; k < nOut; k++) {
+        if (compiled.metrics.includes('accuracy')) {
+          const [c, t] = this.countCorrect(k, rows, Y[k], order, start);
+          correct[k] += c;
+          counted[k] += t;
+        }
+        if (compiled.metrics.includes('mse')) mse[k] += this.batchMse(k, rows) * rows;
+      }
+    }, Y);
+    const logs: Logs = withLoss ? { loss: lossSum / n } : {};
+    for (let k = 0; k < nOut; k++) {
+      const prefix = this.metricPrefix(k);
+      if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = correct[k] / counted[k];
+      if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mse[k] / n;
+    }
+    return logs;
+  }
+
+  /** '' for a single-output model, else '<output layer name>_' (Keras names per-output metrics so). */
+  metricPrefix(k: number): string {
+    return this.topo.outputs.length === 1 ? '' : `${this.topo.outputs[k].name}_`;
+  }
+
+  /** A copy of every weight, flat, in `weights` order. */
+  getWeightsFlat(): Float32Array {
+    const out = new Float32Array(this.weights.reduce((s, v) => s + v.size, 0));
+    const f32 = this.backend.f32();
+    let at = 0;
+    for (const v of this.weights) {
+      out.set(f32.subarray(v.value >>> 2, (v.value >>> 2) + v.size), at);
+      at += v.size;
+    }
+    return out;
+  }
+
+  /** Number of values getWeightsFlat() returns. */
+  get flatSize(): number {
+    return this.weights.reduce((s, v) => s + v.size, 0);
+  }
+
+  /** Restores every weight from getWeightsFlat() output. */
+  setWeightsFlat(values: Float32Array): void {
+    const f32 = this.backend.f32();
+    let at = 0;
+    for (const v of this.weights) {
+      f32.set(values.subarray(at, at + v.size), v.value >>> 2);
+      at += v.size;
+    }
+  }
+
+  /** Every weight's gradient, flat, in `weights` order. */
+  readGradsFlat(): Float32Array {
+    const out = new Float32Array(this.flatSize);
+    const f32 = this.backend.f32();
+    let at = 0;
+    for (const v of this.weights) {
+      out.set(f32.subarray(v.grad >>> 2, (v.grad >>> 2) + v.size), at);
+      at += v.size;
+    }
+    return out;
+  }
+
+  /** Zeroes every weight's gradient, then sums them over all rows (chunked by the plan) with the loss scaled by 1/n. */
+  accumulateGradients(X: readonly Rows[], Y: readonly Targets[], training: boolean): { loss: number; gradients: Float32Array } {
+    this.zeroGrads(ParamStore.segments(this.weights));
+    const n = X[0].n;
+    const order = identity(n);
+    const chunk = this.capacity;
+    let sum = 0;
+    for (let start = 0; start < n; start += chunk) {
+      const rows = Math.min(chunk, n - start);
+      this.loadBatch(X, Y, order, start, rows);
+      this.forward(rows, training, true);
+      sum += this.loss(rows, true, 1 / n);
+      this.backward(rows);
+    }
+    return { loss: sum / n, gradients: this.readGradsFlat() };
+  }
+
+  /** Checks that the planned capacity can hold a batch. */
+  requireCapacity(op: string, rows: number): void {
+    if (rows > this.capacity) throw new ShapeError(`${op}: ${rows} rows do not fit the planned ${this.capacity}`);
+  }
+
+  /** Frees the plan (the store, rng and optimizer belong to the model). */
+  dispose(): void {
+    this.unplan();
+  }
+
+  /** Throws when compile() was not called. */
+  requireCompiled(op: string): Compiled {
+    if (!this.compiled) throw new ValueError(`${op}: call compile({ optimizer, loss }) first`);
+    return this.compiled;
+  }
+}
+
+/** 0, 1, ..., n - 1. */
+export function identity(n: number): Int32Array {
+  const a = new Int32Array(n);
+  for (let i = 0; i < n; i++) a[i] = i;
+  return a;
+}

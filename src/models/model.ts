@@ -1,0 +1,894 @@
+import type { Backend } from '../runtime/backend.js';
+import { getBackend } from '../runtime/init.js';
+import { DisposedError, ShapeError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
+import { Tensor, fmt, sizeOf } from '../tensor.js';
+import { Layer, layerFromJSON, type LayerJSON } from '../layers/layer.js';
+import { ParamStore } from '../params/store.js';
+import type { Variable } from '../params/variable.js';
+import { SymbolicTensor } from '../graph/symbolic.js';
+import { InputLayer, input } from '../graph/input.js';
+import { topology, type Topology } from '../graph/topology.js';
+import { checkLoss, type CanonicalLoss, type LossName } from '../losses/index.js';
+import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizers/index.js';
+import { ModelRng, randomSeed } from './rng.js';
+import { Engine, identity, type Compiled, type MetricName } from './engine.js';
+import { Executor } from './executor.js';
+import { readRaw, toRows, toTargets, type ModelInput, type Raw, type Rows, type Targets } from './inputs.js';
+import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, type FitArgs, type FitData, type History } from './trainer.js';
+import type { Logs, TrainableModel } from './callbacks.js';
+
+export type { ModelInput } from './inputs.js';
+export type { FitArgs, History } from './trainer.js';
+
+/** Options shared by every model. */
+export interface ModelBaseConfig {
+  name?: string;
+  /** Seed for weight initialisation, shuffling and dropout; same seed, same numbers bit for bit. */
+  seed?: number;
+  /** Backend to allocate in; default: the backend of weights the model reuses, else the one init() created. */
+  backend?: Backend;
+}
+
+/** Options of model(): a graph from input() tensors to layer outputs (TensorFlow.js functional API). */
+export interface ModelConfig extends ModelBaseConfig {
+  inputs: SymbolicTensor | SymbolicTensor[];
+  outputs: SymbolicTensor | SymbolicTensor[];
+}
+
+/** Options of compile(). */
+export interface CompileArgs {
+  optimizer: OptimizerName | Optimizer | LBFGS;
+  /** One loss for every output, or one per output. */
+  loss: LossName | LossName[];
+  /** 'accuracy' (alias 'acc') and 'mse' are available. */
+  metrics?: string[];
+  /**
+   * The output layers are linear and their outputs are logits: cross-entropy
+   * losses apply softmax / sigmoid themselves. Default false.
+   */
+  fromLogits?: boolean;
+}
+
+/** Options of gradients(). */
+export interface GradientsArgs {
+  /** Targets: differentiate the compiled loss (mean over the samples). */
+  y?: ModelInput | ModelInput[];
+  /** Or a gradient on the outputs ([n, ...outputShape]; one per output for several): differentiate sum(seed · output). */
+  seed?: ModelInput | ModelInput[];
+  /** What to differentiate with respect to. Default ['params']. */
+  wrt?: ('input' | 'params')[];
+  /** Run dropout and noise as in training (fix them with `rngSeed`). Default false. */
+  training?: boolean;
+  /** Reseeds the model's generator first (fixes a dropout mask). */
+  rngSeed?: number;
+  /** Rows per chunk. Default min(n, 1024). */
+  batchSize?: number;
+}
+
+/** What gradients() returns. */
+export interface Gradients {
+  /** The mean loss (with y), else null. */
+  loss: number | null;
+  /** d/d input, shaped like x (one tensor per model input for several), when asked. */
+  input: Tensor | Tensor[] | null;
+  /** d/d weight for each of model.trainableWeights, in order, when asked. */
+  params: Tensor[] | null;
+}
+
+const METRIC_NAMES: Record<string, MetricName> = { accuracy: 'accuracy', acc: 'accuracy', mse: 'mse', meanSquaredError: 'mse' };
+
+/**
+ * A model over a graph of layers (TensorFlow.js LayersModel): inputs from
+ * input(), outputs from layer.apply(), any number of each, with shared layers,
+ * merges and skip connections. Its weights live in a ParamStore (shared with
+ * every model built on the same layers: a sub-model of an encoder trains the
+ * same weights); its per-batch buffers in an executor planned once per batch
+ * capacity, so a training step allocates nothing.
+ */
+export class Model implements TrainableModel {
+  readonly name: string;
+  /** Set by a callback to end fit() after the current batch. */
+  stopTraining = false;
+  protected readonly seed: number;
+  protected readonly requestedBackend: Backend | null;
+  protected engine: Engine | null = null;
+  private disposed = false;
+  /** The call running a training loop on this model, or null. */
+  private busy: string | null = null;
+
+  constructor(config: ModelConfig | ModelBaseConfig = {}) {
+    if (config === null || typeof config !== 'object') throw new ValueError(`${this.op()}: config must be an object, got ${describe(config)}`);
+    if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
+      throw new ValueError(`${this.op()}: name must be a non-empty string, got ${describe(config.name)}`);
+    }
+    this.name = config.name ?? this.op();
+    this.seed = config.seed === undefined ? randomSeed() : checkFinite(this.op(), 'seed', config.seed);
+    if (config.backend !== undefined && !(config.backend && typeof config.backend === 'object' && typeof (config.backend as Backend).alloc === 'function')) {
+      throw new ValueError(`${this.op()}: backend must be a Backend (from createBackend()), got ${describe(config.backend)}`);
+    }
+    this.requestedBackend = config.backend ?? null;
+    if ('inputs' in config || 'outputs' in config) {
+      const c = config as ModelConfig;
+      const list = (v: unknown) => (Array.isArray(v) ? v : [v]) as SymbolicTensor[];
+      this.buildGraph(topology('model', list(c.inputs), list(c.outputs)));
+    }
+  }
+
+  /** 'model' or 'sequential', for messages. */
+  protected op(): string {
+    return 'model';
+  }
+
+  // ---- structure ----
+
+  /** True once the weights exist. */
+  get built(): boolean {
+    return this.engine !== null;
+  }
+
+  /** The layers that compute (inputs excluded), in the order they run. */
+  get layers(): Layer[] {
+    return this.engine ? this.engine.topo.layers.filter((l) => !(l instanceof InputLayer)) : [];
+  }
+
+  /** The model's input tensors. */
+  get inputs(): SymbolicTensor[] {
+    return this.requireEngine('inputs').topo.inputs.slice();
+  }
+
+  /** The model's output tensors. */
+  get outputs(): SymbolicTensor[] {
+    return this.requireEngine('outputs').topo.outputs.slice();
+  }
+
+  /** Per-sample output shape (a single-output model, after build). */
+  get outputShape(): number[] {
+    if (!this.engine) throw new ValueError(`outputShape: the model is not built yet`);
+    const outs = this.engine.topo.outputs;
+    if (outs.length !== 1) throw new ValueError(`outputShape: model ${this.name} has ${outs.length} outputs; read model.outputs[i].shape`);
+    return outs[0].shape.slice();
+  }
+
+  /** A layer by name, or by position in `layers`. */
+  getLayer(nameOrIndex: string | number): Layer {
+    this.checkLive();
+    const layers = this.layers;
+    if (typeof nameOrIndex === 'number') {
+      if (!Number.isInteger(nameOrIndex) || nameOrIndex < 0 || nameOrIndex >= layers.length) {
+        throw new ValueError(`getLayer: index must be an integer in [0, ${layers.length - 1}], got ${describe(nameOrIndex)}`);
+      }
+      return layers[nameOrIndex];
+    }
+    const l = layers.find((x) => x.name === nameOrIndex);
+    if (!l) throw new ValueError(`getLayer: no layer named ${describe(nameOrIndex)} in model ${this.name}; it has ${layers.map((x) => x.name).join(', ')}`);
+    return l;
+  }
+
+  /** Every weight the model uses, once each, in layer order. */
+  get weights(): Variable[] {
+    return this.engine ? this.engine.weights.slice() : [];
+  }
+
+  /** The weights optimizers update (their layers are trainable). */
+  get trainableWeights(): Variable[] {
+    return this.weights.filter((v) => v.trainable);
+  }
+
+  /** The frozen weights. */
+  get nonTrainableWeights(): Variable[] {
+    return this.weights.filter((v) => !v.trainable);
+  }
+
+  /** Freezes or unfreezes every layer (Keras model.trainable). */
+  set trainable(value: boolean) {
+    if (typeof value !== 'boolean') throw new ValueError(`${this.name}.trainable must be a boolean, got ${describe(value)}`);
+    for (const l of this.layers) l.trainable = value;
+  }
+
+  /** True when some layer is trainable. */
+  get trainable(): boolean {
+    return this.layers.some((l) => l.trainable);
+  }
+
+  /**
+   * Places the weights of a graph: layers already built into another model
+   * keep their weights (the store is shared); new ones are initialised from
+   * the model's seed, in layer order.
+   */
+  protected buildGraph(topo: Topology): void {
+    const stores = new Set<ParamStore>();
+    for (const l of topo.layers) for (const v of l.weights) if (v.store) stores.add(v.store);
+    if (stores.size > 1) {
+      throw new ValueError(`${this.op()}: the layers keep their weights in ${stores.size} separate stores (they were built by unrelated models); a model's layers must come from one model family`);
+    }
+    let store = [...stores][0] as ParamStore | undefined;
+    if (store) {
+      store.check(this.op());
+      if (this.requestedBackend && this.requestedBackend !== store.backend) {
+        throw new ValueError(`${this.op()}: the layers' weights live in another backend than the one requested`);
+      }
+    }
+    const be = store?.backend ?? this.requestedBackend ?? getBackend();
+    be.check();
+    const rng = new ModelRng(be, this.seed);
+    const fresh = !store;
+    store ??= new ParamStore(be);
+    try {
+      store.place(topo.layers.flatMap((l) => l.weights), rng.ptr);
+      store.retain();
+    } catch (err) {
+      rng.dispose();
+      if (fresh) store.release();
+      throw err;
+    }
+    this.engine = new Engine(topo, store, rng);
+  }
+
+  // ---- training ----
+
+  /** Sets the loss, optimizer and metrics. */
+  compile(args: CompileArgs): void {
+    this.checkLive();
+    if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }, got ${describe(args)}`);
+    this.checkIdle('compile');
+    const metricsIn = args.metrics ?? [];
+    if (!Array.isArray(metricsIn)) throw new ValueError(`compile: metrics must be an array of metric names, got ${describe(metricsIn)}`);
+    const metrics = metricsIn.map((m) => {
+      const c = typeof m === 'string' && Object.prototype.hasOwnProperty.call(METRIC_NAMES, m) ? METRIC_NAMES[m] : undefined;
+      if (!c) throw new ValueError(`compile: metrics may contain 'accuracy' and 'mse', got ${describe(m)}`);
+      return c;
+    });
+    if (args.fromLogits !== undefined && typeof args.fromLogits !== 'boolean') {
+      throw new ValueError(`compile: fromLogits must be a boolean, got ${describe(args.fromLogits)}`);
+    }
+    const fromLogits = args.fromLogits ?? false;
+    this.ensureBuiltForCompile();
+    const outputLayers = this.outputLayers();
+    if (outputLayers.length === 0) throw new ValueError(`compile: the model has no layers`);
+    const lossList = Array.isArray(args.loss) ? args.loss : outputLayers.map(() => args.loss as LossName);
+    if (lossList.length !== outputLayers.length) throw new ValueError(`compile: loss lists ${lossList.length} losses for ${outputLayers.length} outputs`);
+    const losses = lossList.map((l) => checkLoss('compile', l));
+    losses.forEach((loss, k) => {
+      const act = (outputLayers[k] as Layer & { activation?: string }).activation ?? 'linear';
+      if ((loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy') && act !== 'softmax' && !(fromLogits && act === 'linear')) {
+        throw new ValueError(`compile: ${loss} needs a softmax output layer (or a linear one with fromLogits: true); the last layer's activation is ${describe(act)}`);
+      }
+      if (loss === 'binaryCrossentropy' && fromLogits && act !== 'linear') {
+        throw new ValueError(`compile: fromLogits needs a linear output layer; the last layer's activation is ${describe(act)}`);
+      }
+    });
+    const owns = typeof args.optimizer === 'string';
+    const optimizer = getOptimizer('compile', args.optimizer);
+    const previous = this.engine?.compiled ?? null;
+    if (optimizer !== previous?.optimizer) optimizer.claim('compile', this);
+    const engine = this.engine;
+    if (engine && optimizer instanceof Optimizer && optimizer !== previous?.optimizer) {
+      try {
+        optimizer.bind(engine.store);
+      } catch (err) {
+        // Nothing changed: the optimizer stays unbound and unclaimed, the old configuration stays.
+        optimizer.release();
+        if (owns) optimizer.dispose();
+        throw err;
+      }
+    }
+    if (previous && previous.optimizer !== optimizer) {
+      if (previous.ownsOptimizer) previous.optimizer.dispose();
+      else previous.optimizer.release();
+    }
+    const compiled: Compiled = { losses, optimizer, ownsOptimizer: owns, metrics, fromLogits };
+    this.pendingCompiled = compiled;
+    if (engine) {
+      engine.compiled = compiled;
+      engine.updateFusedLogits();
+    }
+  }
+
+  /** compile() arguments waiting for a Sequential model to be built. */
+  protected pendingCompiled: Compiled | null = null;
+
+  /** The layers producing the outputs (before build, Sequential's last layer). */
+  protected outputLayers(): Layer[] {
+    return this.engine ? this.engine.topo.outputs.map((t) => t.node.layer) : [];
+  }
+
+  /** Builds what compile() can build (Sequential: when the first layer declares its input shape). */
+  protected ensureBuiltForCompile(): void {}
+
+  /**
+   * Trains for a number of epochs over (x, y) in mini-batches and returns the
+   * per-epoch metrics. With the L-BFGS optimizer each epoch is one full-batch
+   * L-BFGS iteration. A non-finite loss stops training with a
+   * NonFiniteLossError naming the epoch and batch, after restoring the
+   * weights from the start of that epoch. Only one fit() runs on a model at
+   * a time; dispose() inside a callback ends it cleanly.
+   */
+  async fit(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: FitArgs = {}): Promise<History> {
+    this.checkLive();
+    this.checkIdle('fit');
+    const compiled = this.requireCompiled('fit');
+    const opts = checkFitArgs(args);
+    const X = this.prepareInputs('fit', x, false);
+    const engine = this.engine as Engine;
+    const Y = this.prepareTargets('fit', 'y', y, X[0].n, compiled);
+    let data: FitData = { X, Y, valX: null, valY: null };
+    if (args.validationData) {
+      if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
+        throw new ValueError(`fit: validationData must be [x, y], got ${describe(args.validationData)}`);
+      }
+      const valX = this.prepareInputs('fit', args.validationData[0] as ModelInput, false, 'validationData[0]');
+      const valY = this.prepareTargets('fit', 'validationData[1]', args.validationData[1] as ModelInput, valX[0].n, compiled);
+      data = { X, Y, valX, valY };
+    } else {
+      data = applyValidationSplit(data, opts.split);
+    }
+    this.busy = 'fit';
+    try {
+      return await fitLoop(this, engine, data, args, opts);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /**
+   * One gradient step on one batch (its size is the batch). Returns the loss,
+   * or [loss, ...metrics] when metrics were compiled (TensorFlow.js order).
+   */
+  trainOnBatch(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[]): number | number[] {
+    this.checkLive();
+    this.checkIdle('trainOnBatch');
+    const compiled = this.requireCompiled('trainOnBatch');
+    if (compiled.optimizer instanceof LBFGS) throw new ValueError(`trainOnBatch: L-BFGS works on the full batch; use fit()`);
+    const X = this.prepareInputs('trainOnBatch', x, false);
+    const Y = this.prepareTargets('trainOnBatch', 'y', y, X[0].n, compiled);
+    const engine = this.engine as Engine;
+    const n = X[0].n;
+    engine.ensurePlan(n, true);
+    compiled.optimizer.bind(engine.store);
+    const order = identity(n);
+    engine.loadBatch(X, Y, order, 0, n);
+    const loss = engine.trainStep(n, true);
+    if (!Number.isFinite(loss)) abortNonFinite(this, engine, 'trainOnBatch', 0, 1);
+    if (!compiled.metrics.length) return loss;
+    const out = [loss];
+    for (let k = 0; k < Y.length; k++) {
+      for (const m of compiled.metrics) {
+        if (m === 'accuracy') {
+          const [c, t] = engine.countCorrect(k, n, Y[k], order, 0);
+          out.push(c / t);
+        } else out.push(engine.batchMse(k, n));
+      }
+    }
+    return out;
+  }
+
+  /** Loss and metrics over a dataset, without training (dropout off). */
+  evaluate(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Logs {
+    this.checkLive();
+    const compiled = this.requireCompiled('evaluate');
+    const batch = this.batchOption('evaluate', args);
+    const X = this.prepareInputs('evaluate', x, true);
+    const Y = this.prepareTargets('evaluate', 'y', y, X[0].n, compiled);
+    return (this.engine as Engine).evaluateRows(X, Y, true, batch);
+  }
+
+  /** Outputs for every sample, as a new tensor [n, ...outputShape] (one per output for several; dropout off). */
+  predict(x: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Tensor {
+    const outs = this.predictAll('predict', x, args);
+    return (outs.length === 1 ? outs[0] : outs) as Tensor;
+  }
+
+  /** predict() for every output, always as a list. */
+  protected predictAll(op: string, x: ModelInput | ModelInput[], args: { batchSize?: number }): Tensor[] {
+    this.checkLive();
+    const batch = this.batchOption(op, args);
+    const X = this.prepareInputs(op, x, true);
+    const engine = this.engine as Engine;
+    const be = engine.backend;
+    const n = X[0].n;
+    const nOut = engine.topo.outputs.length;
+    const ptrs: number[] = [];
+    try {
+      for (let k = 0; k < nOut; k++) ptrs.push(be.alloc(Math.max(1, n * engine.outputSize(k)) * 4));
+      engine.forEachChunk(X, batch, (start, rows) => {
+        for (let k = 0; k < nOut; k++) {
+          const size = engine.outputSize(k) * 4;
+          const y = engine.outputPtr(k);
+          be.u8().copyWithin(ptrs[k] + start * size, y, y + rows * size);
+        }
+      });
+    } catch (err) {
+      for (const p of ptrs) be.free(p);
+      throw err;
+    }
+    return ptrs.map((p, k) => new Tensor(be, [n, ...engine.topo.outputs[k].shape], p));
+  }
+
+  /**
+   * Gradients in one backward pass: of the compiled loss (with `y`, mean
+   * over the samples) or of sum(seed · output) (with `seed`, e.g. a one-hot
+   * class score), with respect to the input and/or the trainable weights.
+   * The weights do not change.
+   */
+  gradients(x: ModelInput | ModelInput[], args: GradientsArgs): Gradients {
+    this.checkLive();
+    const op = 'gradients';
+    if (args === null || typeof args !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(args)}`);
+    if ((args.y === undefined) === (args.seed === undefined)) throw new ValueError(`${op}: give exactly one of y (targets for the compiled loss) or seed (a gradient on the outputs)`);
+    const wrt = args.wrt ?? ['params'];
+    if (!Array.isArray(wrt) || wrt.length === 0 || !wrt.every((w) => w === 'input' || w === 'params')) {
+      throw new ValueError(`${op}: wrt must be a non-empty array of 'input' and 'params', got ${describe(wrt)}`);
+    }
+    if (args.training !== undefined && typeof args.training !== 'boolean') throw new ValueError(`${op}: training must be a boolean, got ${describe(args.training)}`);
+    const wantInput = wrt.includes('input');
+    const wantParams = wrt.includes('params');
+    const X = this.prepareInputs(op, x, false);
+    const engine = this.engine as Engine;
+    const n = X[0].n;
+    let Y: Targets[] | null = null;
+    let seeds: Rows[] | null = null;
+    if (args.y !== undefined) {
+      Y = this.prepareTargets(op, 'y', args.y, n, this.requireCompiled(op));
+    } else {
+      seeds = this.prepareSeeds(op, args.seed as ModelInput | ModelInput[], n);
+    }
+    const batch = args.batchSize === undefined ? Math.min(n, 1024) : checkInt(op, 'batchSize', args.batchSize, 1, 1 << 20);
+    if (args.rngSeed !== undefined) engine.rng.reseed(checkFinite(op, 'rngSeed', args.rngSeed));
+    engine.ensurePlan(Math.min(n, batch), true);
+    const be = engine.backend;
+    const exec = engine.exec;
+    const chunk = Math.min(batch, exec.capacity);
+    const trainable = engine.weights.filter((v) => v.trainable);
+    if (wantParams) engine.zeroGrads(ParamStore.segments(trainable));
+    const inGrads = wantInput ? engine.topo.inputs.map((t) => be.alloc(Math.max(1, n * sizeOf(t.shape)) * 4)) : [];
+    let lossSum = 0;
+    try {
+      const order = identity(n);
+      const f32 = be.f32.bind(be);
+      for (let start = 0; start < n; start += chunk) {
+        const rows = Math.min(chunk, n - start);
+        engine.loadBatch(X, Y, order, start, rows);
+        engine.forward(rows, args.training ?? false, true);
+        let fromLogits: boolean[] = engine.topo.outputs.map(() => false);
+        if (Y) {
+          lossSum += engine.loss(rows, true, 1 / n);
+          fromLogits = engine.fusedOutputs();
+        } else {
+          engine.topo.outputs.forEach((t, k) => {
+            const size = sizeOf(t.shape);
+            f32().set((seeds as Rows[])[k].data.subarray(start * size, (start + rows) * size), exec.gradOf(t) >>> 2);
+          });
+        }
+        exec.backwardPass(rows, { params: wantParams, inputs: wantInput, fromLogits });
+        engine.topo.inputs.forEach((t, i) => {
+          if (!wantInput) return;
+          const size = sizeOf(t.shape) * 4;
+          const g = exec.gradOf(t);
+          be.u8().copyWithin(inGrads[i] + start * size, g, g + rows * size);
+        });
+      }
+    } catch (err) {
+      for (const p of inGrads) be.free(p);
+      throw err;
+    }
+    const inputs = inGrads.map((p, i) => new Tensor(be, [n, ...engine.topo.inputs[i].shape], p));
+    const params = wantParams ? trainable.map((v) => new Tensor(be, v.shape, copyOut(be, v.grad, v.size))) : null;
+    return {
+      loss: Y ? lossSum / n : null,
+      input: wantInput ? (inputs.length === 1 ? inputs[0] : inputs) : null,
+      params,
+    };
+  }
+
+  /**
+   * Mean loss over (x, y) and its gradient with respect to every weight,
+   * flat in getWeightsFlat() order (zero for frozen weights), without
+   * changing the weights. With training: true, dropout is active (reseed
+   * with `seed` to fix its mask).
+   */
+  gradientsFlat(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { training?: boolean; seed?: number } = {}): { loss: number; gradients: Float32Array } {
+    this.checkLive();
+    const compiled = this.requireCompiled('gradientsFlat');
+    if (args === null || typeof args !== 'object') throw new ValueError(`gradientsFlat: options must be an object, got ${describe(args)}`);
+    const X = this.prepareInputs('gradientsFlat', x, false);
+    const Y = this.prepareTargets('gradientsFlat', 'y', y, X[0].n, compiled);
+    const engine = this.engine as Engine;
+    if (args.seed !== undefined) engine.rng.reseed(checkFinite('gradientsFlat', 'seed', args.seed));
+    engine.ensurePlan(Math.min(X[0].n, 1024), true);
+    return engine.accumulateGradients(X, Y, args.training ?? false);
+  }
+
+  /**
+   * The outputs of inner layers for every sample (one tensor per name, [n,
+   * ...shape]), computed in inference mode; fusion is switched off for them.
+   */
+  activations(x: ModelInput | ModelInput[], layerNames: string[], args: { batchSize?: number } = {}): Tensor[] {
+    this.checkLive();
+    const op = 'activations';
+    if (!Array.isArray(layerNames) || layerNames.length === 0) throw new ValueError(`${op}: layerNames must be a non-empty array of layer names, got ${describe(layerNames)}`);
+    const batch = this.batchOption(op, args);
+    const X = this.prepareInputs(op, x, true);
+    const engine = this.engine as Engine;
+    const wanted = layerNames.map((name) => {
+      const layer = this.getLayer(name);
+      const nodes = engine.topo.nodes.filter((nd) => nd.layer === layer);
+      if (nodes.length !== 1 || nodes[0].outputs.length !== 1) {
+        throw new ValueError(`${op}: layer ${describe(name)} runs ${nodes.length} times in model ${this.name} (or has several outputs); build a sub-model with model({ inputs, outputs }) for the one you want`);
+      }
+      return nodes[0].outputs[0];
+    });
+    const be = engine.backend;
+    const n = X[0].n;
+    const cap = Math.min(n, batch ?? 256);
+    const exec = new Executor(be, engine.topo, { capacity: cap, backward: false, rng: engine.rng.ptr, keep: wanted });
+    const ptrs: number[] = [];
+    try {
+      for (const t of wanted) ptrs.push(be.alloc(Math.max(1, n * sizeOf(t.shape)) * 4));
+      const order = identity(n);
+      const k = be.kernels;
+      for (let start = 0; start < n; start += cap) {
+        const rows = Math.min(cap, n - start);
+        X.forEach((xr, i) => {
+          const size = sizeOf(engine.topo.inputs[i].shape);
+          be.f32().set(xr.data.subarray(start * size, (start + rows) * size), exec.act[i] >>> 2);
+          if (xr.deferred && k.f32_count_nonfinite(rows * size, exec.act[i]) > 0) {
+            const bad = xr.data.subarray(start * size, (start + rows) * size).findIndex((v) => !Number.isFinite(v));
+            const at = start * size + bad;
+            throw new ValueError(`${op}: x must be finite: sample ${Math.floor(at / size)}, feature ${at % size} is ${describe(xr.data[at])}`);
+          }
+        });
+        void order;
+        exec.forward(rows, false, false);
+        wanted.forEach((t, j) => {
+          const size = sizeOf(t.shape) * 4;
+          const a = exec.actOf(t);
+          be.u8().copyWithin(ptrs[j] + start * size, a, a + rows * size);
+        });
+      }
+    } catch (err) {
+      for (const p of ptrs) be.free(p);
+      throw err;
+    } finally {
+      exec.dispose();
+    }
+    return ptrs.map((p, j) => new Tensor(be, [n, ...wanted[j].shape], p));
+  }
+
+  // ---- weights ----
+
+  /** Every weight, in `weights` order (copies). */
+  getWeights(): Tensor[] {
+    this.checkLive();
+    const engine = this.requireEngine('getWeights');
+    engine.store.check('getWeights');
+    const be = engine.backend;
+    return engine.weights.map((v) => new Tensor(be, v.shape, copyOut(be, v.value, v.size)));
+  }
+
+  /** Replaces every weight (same order and shapes as getWeights()). Nothing changes on error. */
+  setWeights(weights: readonly Tensor[]): void {
+    this.checkLive();
+    const engine = this.requireEngine('setWeights');
+    const vars = engine.weights;
+    if (!Array.isArray(weights) || weights.length !== vars.length) throw new ValueError(`setWeights: expected ${vars.length} arrays, got ${describe(weights)}`);
+    const values = weights.map((w, i) => {
+      const v = vars[i];
+      const t = w instanceof Tensor ? w : null;
+      if (!t) throw new ValueError(`setWeights: weights[${i}] must be a Tensor, got ${describe(w)}`);
+      if (t.isDisposed) throw new DisposedError(`setWeights: weights[${i}] is a disposed tensor`);
+      const same = t.shape.length === v.shape.length && t.shape.every((d, j) => d === v.shape[j]);
+      if (!same && !(t.shape.length === 1 && t.shape[0] === v.size)) {
+        throw new ShapeError(`setWeights: ${v.path} must have shape ${fmt(v.shape)}, got ${fmt(t.shape)}`);
+      }
+      const data = t.toFloat32Array();
+      const bad = data.findIndex((x) => !Number.isFinite(x));
+      if (bad >= 0) throw new ValueError(`setWeights: ${v.path}[${bad}] must be finite, got ${describe(data[bad])}`);
+      return data;
+    });
+    vars.forEach((v, i) => engine.backend.writeF32(v.value, values[i]));
+  }
+
+  /** A copy of every weight, flat, in `weights` order. */
+  getWeightsFlat(): Float32Array {
+    this.checkLive();
+    const engine = this.requireEngine('getWeightsFlat');
+    engine.store.check('getWeightsFlat');
+    return engine.getWeightsFlat();
+  }
+
+  /** Restores every weight from getWeightsFlat() output (finite float32 values). */
+  setWeightsFlat(values: Float32Array): void {
+    this.checkLive();
+    const engine = this.requireEngine('setWeightsFlat');
+    engine.store.check('setWeightsFlat');
+    const size = engine.flatSize;
+    if (!(values instanceof Float32Array) || values.length !== size) {
+      throw new ShapeError(`setWeightsFlat: expected a Float32Array of ${size} values, got ${describe(values)}`);
+    }
+    const bad = values.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new ValueError(`setWeightsFlat: values[${bad}] must be finite, got ${describe(values[bad])}`);
+    engine.setWeightsFlat(values);
+  }
+
+  /** Number of scalars in the weights (a shared weight counts once). */
+  countParams(): number {
+    return this.weights.reduce((s, v) => s + v.size, 0);
+  }
+
+  /** A Keras-style table of layers, output shapes and parameter counts. */
+  summary(print: (line: string) => void = console.log): string {
+    this.checkLive();
+    if (typeof print !== 'function') throw new ValueError(`summary: print must be a function, got ${describe(print)}`);
+    const graph = this.engine && this.engine.topo.inputs.length + this.engine.topo.nodes.length > this.layers.length + 1;
+    const rows = this.summaryRows(!!graph);
+    const head = ['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
+    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('').trimEnd();
+    const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
+    const trainable = this.trainableWeights.reduce((s, v) => s + v.size, 0);
+    const total = this.countParams();
+    const out = [rule, line(head), '='.repeat(rule.length), ...rows.map(line), '='.repeat(rule.length), `Total params: ${total}`];
+    if (trainable !== total) out.push(`Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`);
+    out.push(rule);
+    const text = out.join('\n');
+    for (const l of out) print(l);
+    return text;
+  }
+
+  /** One row per layer (per node for graphs): name (class), output shape, own parameters, inputs. */
+  protected summaryRows(graph: boolean): string[][] {
+    const engine = this.engine as Engine;
+    const own = (l: Layer) => String(l.weights.filter((v) => v.owner === l).reduce((s, v) => s + v.size, 0));
+    const shape = (s: readonly number[]) => `[null,${s.join(',')}]`;
+    if (!graph) return this.layers.map((l) => [`${l.name} (${l.className})`, shape(l.outputShape ?? []), own(l)]);
+    const rows: string[][] = engine.topo.inputs.map((t) => [`${t.name} (InputLayer)`, shape(t.shape), '0', '']);
+    for (const n of engine.topo.nodes) {
+      rows.push([`${n.layer.name} (${n.layer.className})`, n.outputs.map((t) => shape(t.shape)).join(' '), own(n.layer), n.inputs.map((t) => t.name).join(', ')]);
+    }
+    return rows;
+  }
+
+  // ---- serialisation ----
+
+  /** The architecture as JSON (no weights): layers with the nodes that connect them (Keras functional config). */
+  toJSON(): { className: string; config: Record<string, unknown> } {
+    const engine = this.requireEngine('toJSON');
+    const topo = engine.topo;
+    const nodeIndex = new Map(topo.nodes.map((n) => [n, topo.nodes.filter((m) => m.layer === n.layer).indexOf(n)]));
+    const ref = (t: SymbolicTensor) => [t.node.layer.name, t.node.isInput ? 0 : (nodeIndex.get(t.node) as number), t.index];
+    const layers = [
+      ...topo.inputs.map((t) => ({ className: 'InputLayer', config: t.node.layer.getConfig(), inboundNodes: [] as unknown[] })),
+      ...topo.layers.map((l) => ({
+        ...l.toJSON(),
+        inboundNodes: topo.nodes.filter((nd) => nd.layer === l).map((nd) => nd.inputs.map(ref)),
+      })),
+    ];
+    return {
+      className: 'Model',
+      config: { name: this.name, layers, inputLayers: topo.inputs.map(ref), outputLayers: topo.outputs.map(ref) },
+    };
+  }
+
+  /** Recreates a built graph model from toJSON() output (weights freshly initialised). */
+  static fromJSON(json: unknown, config: ModelBaseConfig = {}): Model {
+    const { inputs, outputs, name } = graphFromJSON(json);
+    return new Model({ ...config, name: config.name ?? name, inputs, outputs });
+  }
+
+  // ---- lifecycle ----
+
+  /** The backend the model allocates in (after build). */
+  getBackend(): Backend {
+    return this.requireEngine('getBackend').backend;
+  }
+
+  /** The arguments compile() was given, in serialisable form (optimizer as its config), or null. */
+  compileConfig(): { loss: string | string[]; metrics: string[]; fromLogits: boolean; optimizer: Record<string, unknown> } | null {
+    const c = this.engine?.compiled ?? this.pendingCompiled;
+    if (!c) return null;
+    return { loss: c.losses.length === 1 ? c.losses[0] : c.losses.slice(), metrics: c.metrics.slice(), fromLogits: c.fromLogits, optimizer: c.optimizer.getConfig() };
+  }
+
+  /** The compiled optimizer, if any. */
+  get optimizer(): Optimizer | LBFGS | null {
+    return (this.engine?.compiled ?? this.pendingCompiled)?.optimizer ?? null;
+  }
+
+  /**
+   * Frees every buffer the model owns: its executor, its generator, an
+   * optimizer it created from a name (an optimizer instance passed to
+   * compile() is released for reuse), and its hold on the weights (freed with
+   * the last model using them). Later use throws DisposedError.
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const compiled = this.engine?.compiled ?? this.pendingCompiled;
+    if (compiled) {
+      if (compiled.ownsOptimizer) compiled.optimizer.dispose();
+      else compiled.optimizer.release();
+    }
+    const engine = this.engine;
+    if (engine) {
+      const be = engine.backend;
+      if (!be.isDisposed) {
+        engine.dispose();
+        engine.rng.dispose();
+      }
+      engine.store.release();
+    }
+  }
+
+  /** True once dispose() ran. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
+  // ---- internals ----
+
+  protected checkLive(): void {
+    if (this.disposed) throw new DisposedError(`model ${this.name} was disposed`);
+  }
+
+  private checkIdle(op: string): void {
+    if (this.busy) throw new ValueError(`${op}: model ${this.name} is still running ${this.busy}(); await it before starting another`);
+  }
+
+  protected requireCompiled(op: string): Compiled {
+    const c = this.engine?.compiled ?? this.pendingCompiled;
+    if (!c) throw new ValueError(`${op}: call compile({ optimizer, loss }) first`);
+    return c;
+  }
+
+  protected requireEngine(op: string): Engine {
+    this.checkLive();
+    if (!this.engine) throw new ValueError(`${op}: the model is not built yet (give the first layer an inputShape, or fit / predict first)`);
+    return this.engine;
+  }
+
+  private batchOption(op: string, args: { batchSize?: number }): number | undefined {
+    if (args === null || typeof args !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(args)}`);
+    return args.batchSize === undefined ? undefined : checkInt(op, 'batchSize', args.batchSize, 1, 1 << 20);
+  }
+
+  /** Builds the model from the first input's values when it can only be built from data (Sequential without inputShape). */
+  protected buildFromData(_op: string, _raw: Raw): void {}
+
+  /**
+   * Normalises model inputs to float rows (one Rows per model input; several
+   * inputs come as an array with one entry each) and validates them. With
+   * `defer` the NaN / Inf check runs in wasm on each chunk as it is loaded.
+   */
+  protected prepareInputs(op: string, x: ModelInput | ModelInput[], defer: boolean, name = 'x'): Rows[] {
+    const nIn = this.engine ? this.engine.topo.inputs.length : 1;
+    let raws: Raw[];
+    if (nIn === 1) {
+      raws = [readRaw(op, name, x, false)];
+    } else {
+      if (!Array.isArray(x) || x.length !== nIn) throw new ValueError(`${op}: model ${this.name} has ${nIn} inputs, so ${name} must be an array of ${nIn} inputs, got ${describe(x)}`);
+      raws = (x as ModelInput[]).map((xi, i) => readRaw(op, `${name}[${i}]`, xi, false));
+    }
+    if (!this.engine) this.buildFromData(op, raws[0]);
+    const engine = this.engine as Engine;
+    const rows = raws.map((r, i) => toRows(op, nIn === 1 ? name : `${name}[${i}]`, r, engine.topo.inputs[i].shape, defer));
+    const n = rows[0].n;
+    rows.forEach((r, i) => {
+      if (r.n !== n) throw new ShapeError(`${op}: ${name}[${i}] has ${r.n} samples but ${name}[0] has ${n}`);
+    });
+    return rows;
+  }
+
+  /** Normalises targets for the compiled losses (one per output; several outputs come as an array). */
+  protected prepareTargets(op: string, name: string, y: ModelInput | ModelInput[], n: number, compiled: Compiled): Targets[] {
+    const engine = this.engine as Engine;
+    const outs = engine.topo.outputs;
+    let raws: Raw[];
+    if (outs.length === 1) {
+      raws = [readRaw(op, name, y, false)];
+    } else {
+      if (!Array.isArray(y) || y.length !== outs.length) throw new ValueError(`${op}: model ${this.name} has ${outs.length} outputs, so ${name} must be an array of ${outs.length} targets, got ${describe(y)}`);
+      raws = (y as ModelInput[]).map((yi, k) => readRaw(op, `${name}[${k}]`, yi, false));
+    }
+    return raws.map((r, k) => toTargets(op, outs.length === 1 ? name : `${name}[${k}]`, r, n, outs[k].shape, compiled.losses[k] as CanonicalLoss));
+  }
+
+  /** Seeds for gradients(): float rows shaped like each output. */
+  private prepareSeeds(op: string, seed: ModelInput | ModelInput[], n: number): Rows[] {
+    const engine = this.engine as Engine;
+    const outs = engine.topo.outputs;
+    let raws: Raw[];
+    if (outs.length === 1) raws = [readRaw(op, 'seed', seed, false)];
+    else {
+      if (!Array.isArray(seed) || seed.length !== outs.length) throw new ValueError(`${op}: model ${this.name} has ${outs.length} outputs, so seed must be an array of ${outs.length} arrays, got ${describe(seed)}`);
+      raws = (seed as ModelInput[]).map((s, k) => readRaw(op, `seed[${k}]`, s, false));
+    }
+    return raws.map((r, k) => {
+      const rows = toRows(op, outs.length === 1 ? 'seed' : `seed[${k}]`, r, outs[k].shape, false);
+      if (rows.n !== n) throw new ShapeError(`${op}: seed has ${rows.n} samples but x has ${n}`);
+      return rows;
+    });
+  }
+}
+
+/** Copies `size` floats at `ptr` into a new region of the backend. */
+function copyOut(be: Backend, ptr: number, size: number): number {
+  const p = be.alloc(Math.max(1, size) * 4);
+  be.u8().copyWithin(p, ptr, ptr + size * 4);
+  return p;
+}
+
+/** A graph from a Model toJSON() config: the layers (built, weights not allocated) and the input / output tensors. */
+export function graphFromJSON(json: unknown): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; name: string | undefined } {
+  const j = json as { className?: unknown; config?: Record<string, unknown> };
+  if (!j || typeof j !== 'object' || j.className !== 'Model' || !j.config || typeof j.config !== 'object') {
+    throw new ValueError(`Model.fromJSON: expected { className: 'Model', config: { layers, inputLayers, outputLayers } }`);
+  }
+  const c = j.config;
+  const specs = c.layers as (LayerJSON & { inboundNodes?: unknown })[];
+  if (!Array.isArray(specs)) throw new ValueError(`Model.fromJSON: config.layers must be an array`);
+  const byName = new Map<string, Layer>();
+  const produced = new Map<string, SymbolicTensor[][]>();
+  const pending: { layer: Layer; nodes: unknown[]; next: number }[] = [];
+  specs.forEach((s, i) => {
+    if (!s || typeof s !== 'object') throw new ValueError(`Model.fromJSON: config.layers[${i}] must be an object`);
+    if (s.className === 'InputLayer') {
+      const t = input(s.config as never);
+      byName.set(t.node.layer.name, t.node.layer);
+      produced.set(t.node.layer.name, [[t]]);
+      return;
+    }
+    const layer = layerFromJSON({ className: s.className, config: s.config }, (name) => byName.get(name));
+    if (byName.has(layer.name)) throw new ValueError(`Model.fromJSON: two layers are named ${describe(layer.name)}`);
+    byName.set(layer.name, layer);
+    produced.set(layer.name, []);
+    const nodes = s.inboundNodes;
+    if (!Array.isArray(nodes) || nodes.length === 0) throw new ValueError(`Model.fromJSON: layer ${describe(layer.name)} must list its inbound nodes`);
+    pending.push({ layer, nodes, next: 0 });
+  });
+  const resolve = (r: unknown, where: string): SymbolicTensor | null => {
+    if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'string' || !Number.isInteger(r[1]) || !Number.isInteger(r[2])) {
+      throw new ValueError(`Model.fromJSON: ${where} must be [layerName, nodeIndex, tensorIndex], got ${describe(r)}`);
+    }
+    const list = produced.get(r[0]);
+    if (!list) throw new ValueError(`Model.fromJSON: ${where} names an unknown layer ${describe(r[0])}`);
+    const node = list[r[1] as number];
+    if (!node) return null;
+    const t = node[r[2] as number];
+    if (!t) throw new ValueError(`Model.fromJSON: ${where}: layer ${describe(r[0])} has no output ${r[2]}`);
+    return t;
+  };
+  // Apply nodes as soon as the tensors they read exist (a shared layer's later node may wait for another layer).
+  let progress = true;
+  while (progress) {
+    progress = false;
+    for (const p of pending) {
+      while (p.next < p.nodes.length) {
+        const refs = p.nodes[p.next];
+        const where = `layer ${describe(p.layer.name)} node ${p.next}`;
+        if (!Array.isArray(refs) || refs.length === 0) throw new ValueError(`Model.fromJSON: ${where} must list its inputs`);
+        const ins = refs.map((r, i) => resolve(r, `${where} input ${i}`));
+        if (ins.some((t) => t === null)) break;
+        const out = p.layer.apply(ins as SymbolicTensor[]);
+        (produced.get(p.layer.name) as SymbolicTensor[][]).push(Array.isArray(out) ? out : [out]);
+        p.next++;
+        progress = true;
+      }
+    }
+  }
+  const stuck = pending.find((p) => p.next < p.nodes.length);
+  if (stuck) throw new ValueError(`Model.fromJSON: node ${stuck.next} of layer ${describe(stuck.layer.name)} reads a tensor no node produces (a cycle or a missing node)`);
+  const refs = (v: unknown, what: string) => {
+    if (!Array.isArray(v) || v.length === 0) throw new ValueError(`Model.fromJSON: config.${what} must be a non-empty array`);
+    return v.map((r, i) => {
+      const t = resolve(r, `${what}[${i}]`);
+      if (!t) throw new ValueError(`Model.fromJSON: ${what}[${i}] names a node that does not exist`);
+      return t;
+    });
+  };
+  return { inputs: refs(c.inputLayers, 'inputLayers'), outputs: refs(c.outputLayers, 'outputLayers'), name: typeof c.name === 'string' ? c.name : undefined };
+}
+
+/** Creates a graph model from symbolic inputs and outputs (TensorFlow.js tf.model). */
+export function model(config: ModelConfig): Model {
+  return new Model(config);
+}
