@@ -76,6 +76,8 @@ export class Executor {
   private readonly written: Uint8Array;
   private readonly needs: Uint8Array;
   private readonly allocated: number[] = [];
+  /** Outputs of nodes that nothing reads (an unused output of a multi-output layer): their gradient is zero. */
+  private readonly dead: number[];
   private disposed = false;
 
   constructor(backend: Backend, topo: Topology, opts: ExecutorOptions) {
@@ -93,14 +95,18 @@ export class Executor {
     this.needs = new Uint8Array(nt);
     const readers = new Array<number>(nt).fill(0);
     for (const n of topo.nodes) for (const x of n.inputs) readers[this.at(x)]++;
+    // The loss seeds an output's gradient, so an output read by a node also sums several contributions.
+    const sums = readers.slice();
+    for (const t of topo.outputs) sums[this.at(t)]++;
+    this.dead = this.tensors.map((_, i) => i).filter((i) => readers[i] === 0 && !topo.outputs.includes(this.tensors[i]) && i >= topo.inputs.length);
     const cap = opts.capacity;
     try {
-      const bytes = (t: SymbolicTensor) => floatBytes(cap, sizeOf(t.shape as number[]));
+      const bytes = (t: SymbolicTensor) => floatBytes(cap, sizeOf(t.shape));
       this.tensors.forEach((t, i) => {
         this.act[i] = this.alloc(bytes(t));
         if (opts.backward) {
           this.grad[i] = this.alloc(bytes(t));
-          if (readers[i] > 1) this.gradTmp[i] = this.alloc(bytes(t));
+          if (sums[i] > 1) this.gradTmp[i] = this.alloc(bytes(t));
         }
       });
       let scratch = 0;
@@ -230,16 +236,22 @@ export class Executor {
     const nIn = this.topo.inputs.length;
     if (opts.inputs) for (let i = 0; i < nIn; i++) needs[i] = 1;
     for (const s of this.steps) {
-      let need = opts.params && s.layer.weights.some((v) => v.trainable);
+      let need = false;
+      if (opts.params) for (const v of s.layer.weights) if (v.trainable) need = true;
       for (const i of s.ins) if (needs[i]) need = true;
       if (need) for (const o of s.outs) needs[o] = 1;
     }
     // The outputs hold the seeds: later contributions add to them.
-    this.topo.outputs.forEach((t) => { written[this.at(t)] = 1; });
+    for (const t of this.topo.outputs) written[this.at(t)] = 1;
     const be = this.backend;
+    for (const i of this.dead) {
+      if (needs[i]) be.kernels.f32_fill(rows * sizeOf(this.tensors[i].shape), 0, this.grad[i]);
+    }
     for (let k = this.steps.length - 1; k >= 0; k--) {
       const s = this.steps[k];
-      if (!needs[s.outs[0]] && !s.outs.some((o) => needs[o])) continue;
+      let run = false;
+      for (const o of s.outs) if (needs[o]) run = true;
+      if (!run) continue;
       let pending = false;
       for (let j = 0; j < s.ins.length; j++) {
         const i = s.ins[j];
@@ -265,7 +277,7 @@ export class Executor {
         for (let j = 0; j < s.ins.length; j++) {
           const i = s.ins[j];
           if (needs[i] && s.dxs[j].ptr === this.gradTmp[i] && this.gradTmp[i]) {
-            const n = rows * sizeOf(this.tensors[i].shape as number[]);
+            const n = rows * sizeOf(this.tensors[i].shape);
             be.kernels.f32_add(n, this.grad[i], this.gradTmp[i], this.grad[i]);
           }
         }

@@ -619,8 +619,8 @@ export class Model implements TrainableModel {
   summary(print: (line: string) => void = console.log): string {
     this.checkLive();
     if (typeof print !== 'function') throw new ValueError(`summary: print must be a function, got ${describe(print)}`);
-    const graph = this.engine && this.engine.topo.inputs.length + this.engine.topo.nodes.length > this.layers.length + 1;
-    const rows = this.summaryRows(!!graph);
+    const graph = this.engine !== null && !this.isChain();
+    const rows = this.summaryRows(graph);
     const head = ['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
     const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('').trimEnd();
@@ -633,6 +633,11 @@ export class Model implements TrainableModel {
     const text = out.join('\n');
     for (const l of out) print(l);
     return text;
+  }
+
+  /** True for a plain stack of layers (Sequential), whose summary needs no "Connected to" column. */
+  protected isChain(): boolean {
+    return false;
   }
 
   /** One row per layer (per node for graphs): name (class), output shape, own parameters, inputs. */

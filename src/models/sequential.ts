@@ -98,6 +98,10 @@ export class Sequential extends Model {
 
   private connected: Topology | null = null;
 
+  protected override isChain(): boolean {
+    return true;
+  }
+
   protected override ensureBuiltForCompile(): void {
     if (this.stack[0]?.declaredInputShape) this.build();
   }
