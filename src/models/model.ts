@@ -373,9 +373,9 @@ export class Model implements TrainableModel {
   }
 
   /** Outputs for every sample, as a new tensor [n, ...outputShape] (one per output for several; dropout off). */
-  predict(x: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Tensor {
+  predict(x: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Tensor | Tensor[] {
     const outs = this.predictAll('predict', x, args);
-    return (outs.length === 1 ? outs[0] : outs) as Tensor;
+    return outs.length === 1 ? outs[0] : outs;
   }
 
   /** predict() for every output, always as a list. */
