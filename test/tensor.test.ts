@@ -61,6 +61,7 @@ describe('tensor creation', () => {
     expect(memoryStats().liveBytes).toBe(before);
     expect(() => t.toFloat32Array()).toThrow(DisposedError);
     expect(() => relu(t)).toThrow(/x is a disposed tensor of shape \[3\]/);
+    expect(() => relu(t)).toThrow(DisposedError);
   });
 });
 

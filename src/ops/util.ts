@@ -1,6 +1,6 @@
 import { Tensor, tensor, fmt, type TensorLike } from '../tensor.js';
 import type { Backend } from '../runtime/backend.js';
-import { ShapeError, ValueError, describe } from '../errors.js';
+import { DisposedError, ShapeError, ValueError, describe } from '../errors.js';
 import { getBackend } from '../runtime/init.js';
 
 /** An op's view of one argument: the tensor and whether the op created it (and must dispose it). */
@@ -12,7 +12,7 @@ export interface Arg {
 /** Accepts a Tensor (used as is) or anything tensor() takes (copied in, owned by the op). */
 export function arg(op: string, name: string, x: Tensor | TensorLike, backend?: Backend): Arg {
   if (x instanceof Tensor) {
-    if (x.isDisposed) throw new ValueError(`${op}: ${name} is a disposed tensor of shape ${fmt(x.shape)}`);
+    if (x.isDisposed) throw new DisposedError(`${op}: ${name} is a disposed tensor of shape ${fmt(x.shape)}`);
     if (backend && x.backend !== backend) throw new ValueError(`${op}: ${name} belongs to another backend`);
     if (x.dtype !== 'float32') throw new ValueError(`${op}: ${name} must be float32, got ${x.dtype}`);
     return { t: x, owned: false };
