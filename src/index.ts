@@ -24,9 +24,9 @@ export {
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
 export { NonFiniteLossError } from './errors.js';
 export {
-  layers, Layer, Dense, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, layerFromJSON, registerLayer,
+  layers, Layer, Dense, DenseTied, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, layerFromJSON, registerLayer,
   type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
-  type DenseConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
+  type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { ParamStore, type Segment } from './params/store.js';

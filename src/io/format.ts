@@ -362,37 +362,23 @@ function locateLayerError(op: string, layers: LayerJSON[], err: SimdnnError): Mo
  * would allocate. Returns the weights the file must hold, in order.
  */
 function plannedWeights(op: string, model: Sequential, inputShape: number[]): Expected[] {
+  // Applies the layers (declaring their weights; nothing is allocated until build()), naming the one that fails.
+  const topo = model.connect(inputShape, (i, err, shape) => {
+    if (!(err instanceof SimdnnError)) return err as Error;
+    return formatError(op, `modelTopology.config.layers[${i}]`, `layer ${model.layers[i].name} cannot take inputs of shape ${fmt(shape)}: ${err.message}`);
+  });
   let activations = 0;
-  let shape: readonly number[] = inputShape;
-  // Shapes layer by layer first, so an error names the layer that cannot take its input.
-  model.layers.forEach((layer: Layer, i) => {
-    const at = `modelTopology.config.layers[${i}]`;
-    let outShape: number[];
-    try {
-      const outs = layer.outputShapesFor([shape]);
-      if (outs.length !== 1) throw new ValueError(`it has ${outs.length} outputs`);
-      outShape = outs[0];
-    } catch (err) {
-      if (!(err instanceof SimdnnError)) throw err;
-      throw formatError(op, at, `layer ${layer.name} cannot take inputs of shape ${fmt(shape)}: ${err.message}`);
-    }
+  topo.nodes.forEach((node, i) => {
+    const outShape = node.outputs[0].shape;
     activations += sizeOf(outShape);
     if (outShape.some((d) => d > MAX_DIM) || activations > MAX_SAMPLE_SIZE) {
       throw formatError(
-        op, at,
-        `refusing to allocate the output of ${layer.name}, ${fmt(outShape)} per sample ` +
+        op, `modelTopology.config.layers[${i}]`,
+        `refusing to allocate the output of ${node.layer.name}, ${fmt(outShape)} per sample ` +
           `(at most ${MAX_DIM} per axis, and ${MAX_SAMPLE_SIZE} values per sample for all layers' outputs together)`,
       );
     }
-    shape = outShape;
   });
-  // Declares every layer's weights (nothing is allocated until build()).
-  try {
-    model.connect(inputShape);
-  } catch (err) {
-    if (!(err instanceof SimdnnError)) throw err;
-    throw formatError(op, 'modelTopology', `could not connect the layers: ${err.message}`);
-  }
   const out: Expected[] = [];
   const seen = new Set<Variable>();
   let total = 0;

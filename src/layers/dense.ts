@@ -1,6 +1,6 @@
 import { ACT } from '../runtime/abi.js';
-import { ValueError, describe } from '../errors.js';
-import { sizeOf } from '../tensor.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
+import { fmt, sizeOf } from '../tensor.js';
 import type { Variable } from '../params/variable.js';
 import {
   Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
@@ -29,57 +29,59 @@ interface DenseSite extends Site {
   steps: number;
 }
 
+/** Options shared by Dense and DenseTied. */
+interface DenseBaseConfig extends BaseLayerConfig {
+  activation?: LayerActivation;
+  alpha?: number;
+  useBias?: boolean;
+  biasInitializer?: InitializerName;
+}
+
 /**
- * Fully connected layer on the last axis: y = act(x W + b), W of shape
- * [in, units] (Keras layout), computed as one GEMM over every row of the
- * batch (samples times leading axes) with bias and activation fused in its
- * epilogue. Softmax, sigmoid and GELU outputs keep the pre-activation z in
- * the tape: softmax and sigmoid so a cross-entropy loss can be fused with
- * them (gradient p - t straight from z), GELU because its derivative needs z.
+ * y = act(x W + b) on the last axis as one GEMM over every row of the batch
+ * (samples times leading axes), with bias and activation fused in its
+ * epilogue; W is the layer's own [in, units] kernel (Dense), or another
+ * layer's kernel read transposed (DenseTied). Softmax, sigmoid and GELU
+ * outputs keep the pre-activation z in the tape: softmax and sigmoid so a
+ * cross-entropy loss can be fused with them (gradient p - t straight from z),
+ * GELU because its derivative needs z.
  */
-export class Dense extends Layer {
-  readonly className: string = 'Dense';
-  readonly units: number;
+abstract class DenseBase extends Layer {
   readonly activation: LayerActivation;
   readonly alpha: number;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
   readonly biasInitializer: InitializerName;
-  /** [in, units], once built. */
-  kernel: Variable | null = null;
   /** [units], once built with useBias. */
   bias: Variable | null = null;
+  /** The kernel is stored [units, in] and read transposed. */
+  protected abstract readonly transposed: boolean;
 
-  constructor(config: DenseConfig, op = 'dense') {
+  constructor(config: DenseBaseConfig, op: string) {
     if (!config || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
     super(config, op);
-    if (typeof config.units !== 'number' || !Number.isInteger(config.units) || config.units < 1 || config.units > 1 << 24) {
-      throw new ValueError(`${op}: units must be a positive integer, got ${describe(config.units)}`);
-    }
-    this.units = config.units;
     this.activation = checkActivation(op, config.activation ?? 'linear');
     this.alpha = checkAlpha(op, this.activation, config.alpha);
     if (config.useBias !== undefined && typeof config.useBias !== 'boolean') {
       throw new ValueError(`${op}: useBias must be a boolean, got ${describe(config.useBias)}`);
     }
     this.useBias = config.useBias ?? true;
-    this.kernelInitializer = checkInitializer(op, 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
+  }
+
+  /** Output units. */
+  abstract get units(): number;
+
+  /** The kernel this layer multiplies by, once built. */
+  protected abstract get weightKernel(): Variable;
+
+  /** Features per row of the input. */
+  get inputUnits(): number {
+    const k = this.weightKernel.shape;
+    return this.transposed ? k[1] : k[0];
   }
 
   override computeOutputShape(inputShape: Shape): number[] {
     return [...inputShape.slice(0, -1), this.units];
-  }
-
-  protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
-    const inSize = inputs[0][inputs[0].length - 1];
-    this.kernel = ctx.addWeight({ name: 'kernel', shape: [inSize, this.units], initializer: this.kernelInitializer, fanIn: inSize, fanOut: this.units });
-    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inSize, fanOut: this.units });
-  }
-
-  /** Features per row of the input (the kernel's first axis). */
-  get inputUnits(): number {
-    return (this.kernel as Variable).shape[0];
   }
 
   override plan(inputs: readonly Shape[], outputs: readonly Shape[]): DenseSite {
@@ -100,7 +102,8 @@ export class Dense extends Layer {
     const n = this.units;
     const k = this.inputUnits;
     const ws = p.backend.kernels.f32_gemm_workspace;
-    return Math.max(ws(m, n, k), p.backward ? ws(k, n, m) : 0, p.backward ? ws(m, k, n) : 0);
+    const dw = this.transposed ? ws(n, k, m) : ws(k, n, m);
+    return Math.max(ws(m, n, k), p.backward ? dw : 0, p.backward ? ws(m, k, n) : 0);
   }
 
   override lossLogits(): LossLogits | null {
@@ -110,30 +113,32 @@ export class Dense extends Layer {
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const k = ctx.backend.kernels;
-    const w = this.kernel as Variable;
+    const w = this.weightKernel;
     const bias = this.bias ? this.bias.value : 0;
     const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
-    const f = w.shape[0];
+    const f = this.inputUnits;
+    const t = this.transposed ? 1 : 0;
+    const ldw = this.transposed ? f : n;
     const x = xs[0].ptr;
     const y = ys[0].ptr;
     if (this.keepsZ()) {
       const z = ctx.tape;
-      k.f32_gemm(0, 0, m, n, f, 1, x, f, w.value, n, 0, z, n, bias, ACT.linear, 0, ctx.scratch);
+      k.f32_gemm(0, t, m, n, f, 1, x, f, w.value, ldw, 0, z, n, bias, ACT.linear, 0, ctx.scratch);
       if (this.activation === 'softmax') k.f32_softmax(m, n, z, y);
       else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], m * n, z, y, this.alpha);
     } else {
-      k.f32_gemm(0, 0, m, n, f, 1, x, f, w.value, n, 0, y, n, bias, ACT[this.activation as keyof typeof ACT], this.alpha, ctx.scratch);
+      k.f32_gemm(0, t, m, n, f, 1, x, f, w.value, ldw, 0, y, n, bias, ACT[this.activation as keyof typeof ACT], this.alpha, ctx.scratch);
     }
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const k = ctx.backend.kernels;
-    const w = this.kernel as Variable;
+    const w = this.weightKernel;
     const b = this.bias;
     const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
-    const f = w.shape[0];
+    const f = this.inputUnits;
     const x = xs[0].ptr;
     const y = ys[0].ptr;
     const dy = dys[0].ptr;
@@ -143,29 +148,131 @@ export class Dense extends Layer {
       if (this.activation === 'softmax') k.f32_softmax_backward(m, n, y, dy, dy);
       else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], m * n, this.keepsZ() ? ctx.tape : y, y, dy, dy, this.alpha);
     }
-    // dW += x^T dz ; db += colsum(dz) ; dx = dz W^T
-    if (ctx.paramGrads && w.trainable) k.f32_gemm(1, 0, f, n, m, 1, x, f, dy, n, 1, w.grad, n, 0, ACT.linear, 0, ctx.scratch);
+    // W [f, n]: dW += x^T dz, dx = dz W^T. Transposed W [n, f]: dW += dz^T x, dx = dz W. db += colsum(dz).
+    if (ctx.paramGrads && w.trainable) {
+      if (this.transposed) k.f32_gemm(1, 0, n, f, m, 1, dy, n, x, f, 1, w.grad, f, 0, ACT.linear, 0, ctx.scratch);
+      else k.f32_gemm(1, 0, f, n, m, 1, x, f, dy, n, 1, w.grad, n, 0, ACT.linear, 0, ctx.scratch);
+    }
     if (b && ctx.paramGrads && b.trainable) k.f32_colsum(m, n, dy, n, 1, b.grad);
-    if (dx) k.f32_gemm(0, 1, m, f, n, 1, dy, n, w.value, n, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
+    if (dx) {
+      if (this.transposed) k.f32_gemm(0, 0, m, f, n, 1, dy, n, w.value, f, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
+      else k.f32_gemm(0, 1, m, f, n, 1, dy, n, w.value, n, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
+    }
   }
 
-  getConfig(): Record<string, unknown> {
-    const c: Record<string, unknown> = {
-      ...this.baseConfig(),
-      units: this.units,
-      activation: this.activation,
-      useBias: this.useBias,
-      kernelInitializer: this.kernelInitializer,
-      biasInitializer: this.biasInitializer,
-    };
+  protected denseConfig(): Record<string, unknown> {
+    const c: Record<string, unknown> = { ...this.baseConfig(), activation: this.activation, useBias: this.useBias, biasInitializer: this.biasInitializer };
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
     return c;
   }
 }
 
+/** Fully connected layer on the last axis: y = act(x W + b), W of shape [in, units] (Keras layout). */
+export class Dense extends DenseBase {
+  readonly className = 'Dense';
+  readonly kernelInitializer: InitializerName;
+  /** [in, units], once built. */
+  kernel: Variable | null = null;
+  protected readonly transposed = false;
+  private readonly unitCount: number;
+
+  constructor(config: DenseConfig) {
+    super(config, 'dense');
+    if (typeof config.units !== 'number' || !Number.isInteger(config.units) || config.units < 1 || config.units > 1 << 24) {
+      throw new ValueError(`dense: units must be a positive integer, got ${describe(config.units)}`);
+    }
+    this.unitCount = config.units;
+    this.kernelInitializer = checkInitializer('dense', 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+  }
+
+  /** Number of output units. */
+  get units(): number {
+    return this.unitCount;
+  }
+
+  protected get weightKernel(): Variable {
+    return this.kernel as Variable;
+  }
+
+  protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
+    const inSize = inputs[0][inputs[0].length - 1];
+    this.kernel = ctx.addWeight({ name: 'kernel', shape: [inSize, this.units], initializer: this.kernelInitializer, fanIn: inSize, fanOut: this.units });
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inSize, fanOut: this.units });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.denseConfig(), units: this.units, kernelInitializer: this.kernelInitializer };
+  }
+}
+
+/** Options of a DenseTied layer. */
+export interface DenseTiedConfig extends DenseBaseConfig {
+  /** The Dense layer whose kernel this layer uses transposed (it must be applied first). */
+  tiedTo: Dense;
+}
+
+/**
+ * A decoder tied to an encoder (Vincent et al. 2008): y = act(x Wᵀ + b) where
+ * W [in, units] is the kernel of the Dense layer `tiedTo`, so this layer maps
+ * that layer's units back to its inputs. W is one variable used twice: its
+ * gradient is the sum of both uses, it is counted and saved once (with the
+ * encoder), and freezing the encoder freezes it. The bias is this layer's own.
+ */
+export class DenseTied extends DenseBase {
+  readonly className = 'DenseTied';
+  readonly tiedTo: Dense;
+  protected readonly transposed = true;
+
+  constructor(config: DenseTiedConfig) {
+    super(config, 'denseTied');
+    if (!(config.tiedTo instanceof Dense)) throw new ValueError(`denseTied: tiedTo must be a Dense layer, got ${describe(config.tiedTo)}`);
+    this.tiedTo = config.tiedTo;
+  }
+
+  /** The encoder's input size. */
+  get units(): number {
+    return this.weightKernel.shape[0];
+  }
+
+  protected get weightKernel(): Variable {
+    const k = this.tiedTo.kernel;
+    if (!k) throw new ValueError(`${this.name}: the layer it is tied to (${this.tiedTo.name}) must be applied before it`);
+    return k;
+  }
+
+  override computeOutputShape(inputShape: Shape): number[] {
+    const [inSize, units] = this.weightKernel.shape;
+    if (inputShape[inputShape.length - 1] !== units) {
+      throw new ShapeError(`${this.name}: tied to ${this.tiedTo.name} (${units} units), it expects inputs whose last axis is ${units}, got ${fmt(inputShape)}`);
+    }
+    return [...inputShape.slice(0, -1), inSize];
+  }
+
+  protected override build(_inputs: readonly Shape[], ctx: BuildContext): void {
+    const [inSize, units] = this.weightKernel.shape;
+    ctx.useWeight(this.weightKernel);
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [inSize], initializer: this.biasInitializer, fanIn: units, fanOut: inSize });
+  }
+
+  getConfig(): Record<string, unknown> {
+    return { ...this.denseConfig(), tiedTo: this.tiedTo.name };
+  }
+}
+
 registerLayer('Dense', (c) => new Dense(c as unknown as DenseConfig));
+registerLayer('DenseTied', (c, resolve) => {
+  const name = c.tiedTo;
+  const target = typeof name === 'string' ? resolve(name) : undefined;
+  if (!(target instanceof Dense)) throw new ValueError(`denseTied: tiedTo must name a Dense layer that comes before it in the model, got ${describe(name)}`);
+  return new DenseTied({ ...(c as unknown as DenseTiedConfig), tiedTo: target });
+});
 
 /** Creates a Dense layer (TensorFlow.js: tf.layers.dense). */
 export function dense(config: DenseConfig): Dense {
   return new Dense(config);
+}
+
+/** Creates a decoder tied to a Dense encoder: `layers.denseTied({ tiedTo: encoder, activation: 'sigmoid' })`. */
+export function denseTied(config: DenseTiedConfig): DenseTied {
+  return new DenseTied(config);
 }

@@ -1,4 +1,4 @@
-import { dense } from './dense.js';
+import { dense, denseTied } from './dense.js';
 import { activation } from './activation-layer.js';
 import { dropout } from './dropout.js';
 import { conv1d, conv2d } from './conv.js';
@@ -10,7 +10,7 @@ export {
   Layer, layerFromJSON, registerLayer, scratchLayout,
   type LayerJSON, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site, type LossLogits, type LayerResolver,
 } from './layer.js';
-export { Dense, type DenseConfig } from './dense.js';
+export { Dense, DenseTied, type DenseConfig, type DenseTiedConfig } from './dense.js';
 export { Activation, type ActivationConfig } from './activation-layer.js';
 export { Dropout, type DropoutConfig } from './dropout.js';
 export { Conv, type ConvConfig } from './conv.js';
@@ -22,4 +22,4 @@ export { type LayerActivation } from './activations.js';
 export { type InitializerName } from './initializers.js';
 
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
-export const layers = { dense, activation, dropout, conv1d, conv2d, flatten, reshape, add, ...poolingLayers };
+export const layers = { dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, ...poolingLayers };

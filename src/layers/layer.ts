@@ -308,6 +308,20 @@ export abstract class Layer {
     return outs;
   }
 
+  /**
+   * Undoes the latest apply() (its node) and, when that call built the
+   * layer, the build too; for a model whose construction failed half-way.
+   * Weights already placed in a store are never undone.
+   */
+  unapply(node: Node, wasBuilt: boolean): void {
+    const i = this.inboundNodes.lastIndexOf(node);
+    if (i >= 0) this.inboundNodes.splice(i, 1);
+    if (wasBuilt || !this._built || this._weights.some((v) => v.store)) return;
+    this._weights = [];
+    this._buildShapes = null;
+    this._built = false;
+  }
+
   /** The weights (TensorFlow.js name for the value / gradient pairs optimizers see). */
   params(): readonly Variable[] {
     return this._weights;

@@ -1,6 +1,6 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
-import { Layer, layerFromJSON, type LayerJSON, type Shape } from '../layers/layer.js';
+import { Layer, layerFromJSON, type LayerJSON } from '../layers/layer.js';
 import { input } from '../graph/input.js';
 import { topology, type Topology } from '../graph/topology.js';
 import { SymbolicTensor } from '../graph/symbolic.js';
@@ -56,8 +56,7 @@ export class Sequential extends Model {
    * Builds every layer for a per-sample input shape and places the weights
    * (initialised from the model's seed; layers already used by another model
    * keep theirs). Called by compile() when the first layer declares
-   * inputShape, else by the first fit / predict. The shapes are checked
-   * through the whole stack before any layer is built.
+   * inputShape, else by the first fit / predict.
    */
   build(inputShape?: readonly number[]): void {
     this.checkLive();
@@ -73,24 +72,35 @@ export class Sequential extends Model {
 
   /**
    * Applies the layers in order to an input of this per-sample shape (each
-   * layer declares its weights; nothing is allocated) and returns the graph.
-   * The shapes are checked through the whole stack before any layer is
-   * built. build() places the weights of this graph.
+   * layer declares its weights; nothing is allocated) and returns the graph;
+   * build() places the weights of this graph. When a layer cannot take its
+   * input, the layers applied before it are left as they were and the error
+   * (through `locate(index, err)` when given) is thrown.
    */
-  connect(inputShape?: readonly number[]): Topology {
+  connect(inputShape?: readonly number[], locate?: (index: number, err: unknown, inputShape: readonly number[]) => Error): Topology {
     this.checkLive();
     if (this.connected) return this.connected;
     if (this.stack.length === 0) throw new ValueError(`build: the model has no layers`);
     const shape = inputShape ?? this.stack[0].declaredInputShape;
     if (!shape) throw new ShapeError(`build: the first layer needs inputShape (e.g. dense({ units, inputShape: [784] })), or pass data to fit() first`);
-    let s: Shape[] = [shape];
-    for (const layer of this.stack) s = layer.outputShapesFor(s);
     const x = input({ shape });
     let t: SymbolicTensor = x;
-    for (const layer of this.stack) {
-      const out = layer.apply(t);
-      if (Array.isArray(out)) throw new ValueError(`build: layer ${layer.name} has several outputs; use model({ inputs, outputs }) for such graphs`);
-      t = out;
+    const done: { layer: Layer; built: boolean }[] = [];
+    try {
+      for (const layer of this.stack) {
+        const built = layer.built;
+        const out = layer.apply(t);
+        done.push({ layer, built });
+        if (Array.isArray(out)) throw new ValueError(`build: layer ${layer.name} has several outputs; use model({ inputs, outputs }) for such graphs`);
+        t = out;
+      }
+    } catch (err) {
+      // Leave every layer as it was: a model that failed to build can be fixed and built again.
+      for (let i = done.length - 1; i >= 0; i--) {
+        const { layer, built } = done[i];
+        layer.unapply(layer.inboundNodes[layer.inboundNodes.length - 1], built);
+      }
+      throw locate ? locate(done.length, err, t.shape) : err;
     }
     this.connected = topology('sequential', [x], [t]);
     return this.connected;
