@@ -1,6 +1,6 @@
 /// <reference types="node" />
 // `simdnn evaluate`: a saved model scored on labelled data.
-import { ValueError, sizeOf, type Sequential } from '../node.js';
+import { ValueError, sizeOf, type Model } from '../node.js';
 import { loadEvaluationData, type DataSpec } from './data.js';
 import { fixed, int, pairs, percent } from './format.js';
 import { loadWithLabels, type ModelLabels } from './model-file.js';
@@ -52,14 +52,14 @@ export async function evaluate(opts: EvaluateOptions, out: Output): Promise<void
 }
 
 /** Classification or regression: from the labels file, else from the output layer (softmax = classifier). */
-export function modelTask(model: Sequential, labels: ModelLabels | null): 'classification' | 'regression' {
+export function modelTask(model: Model, labels: ModelLabels | null): 'classification' | 'regression' {
   if (labels) return labels.task;
   const last = model.layers[model.layers.length - 1] as { activation?: string };
   return last.activation === 'softmax' ? 'classification' : 'regression';
 }
 
 /** Values per input sample. */
-export function modelInputs(model: Sequential): number {
+export function modelInputs(model: Model): number {
   return sizeOf(model.layers[0].inputShape as number[]);
 }
 

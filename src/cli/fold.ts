@@ -2,14 +2,14 @@
 // ones: the affine maps are folded into the first and last Dense layers, so
 // the saved file needs no preprocessing step beside it and works the same for
 // `simdnn predict` and for a program that calls loadModel().predict().
-import { Dense, type Sequential } from '../node.js';
+import { Dense, type Model } from '../node.js';
 
 /**
  * Makes the model take raw x where it was trained on (x - mean) / std:
  * z = ((x - mean) / std) W + b = x W' + b' with W'[i, :] = W[i, :] / std[i]
  * and b' = b - sum_i mean[i] / std[i] * W[i, :] (summed in float64).
  */
-export function foldInputScaling(model: Sequential, mean: Float32Array, std: Float32Array): void {
+export function foldInputScaling(model: Model, mean: Float32Array, std: Float32Array): void {
   const first = firstDense(model);
   const [kernel, bias] = readWeights(first);
   const units = first.units;
@@ -29,14 +29,14 @@ export function foldInputScaling(model: Sequential, mean: Float32Array, std: Flo
 }
 
 /** Makes the model output y where it was trained on (y - mean) / std: W' = W std, b' = b std + mean. */
-export function foldOutputScaling(model: Sequential, mean: number, std: number): void {
+export function foldOutputScaling(model: Model, mean: number, std: number): void {
   const last = model.layers[model.layers.length - 1];
   if (!(last instanceof Dense) || !last.useBias) throw new Error('foldOutputScaling: the last layer must be a Dense layer with a bias');
   const [kernel, bias] = readWeights(last);
   last.setWeights([kernel.map((v) => v * std), bias.map((v) => v * std + mean)]);
 }
 
-function firstDense(model: Sequential): Dense {
+function firstDense(model: Model): Dense {
   const first = model.layers[0];
   if (!(first instanceof Dense) || !first.useBias) throw new Error('foldInputScaling: the first layer must be a Dense layer with a bias');
   return first;

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '../io/node.js';
-import { ModelFormatError, type Sequential } from '../node.js';
+import { ModelFormatError, type Model } from '../node.js';
 
 /** What the CLI stores beside a model. */
 export interface ModelLabels {
@@ -26,7 +26,7 @@ export function labelsPath(modelPath: string): string {
 }
 
 /** Saves the model with saveModel() and its labels file beside it; returns the labels file's path. */
-export async function saveWithLabels(model: Sequential, path: string, labels: ModelLabels): Promise<string> {
+export async function saveWithLabels(model: Model, path: string, labels: ModelLabels): Promise<string> {
   await saveModel(model, path);
   const file = labelsPath(path);
   writeFileSync(file, `${JSON.stringify({ format: 'simdnn-cli-labels', version: 1, ...labels }, null, 2)}\n`);
@@ -34,8 +34,13 @@ export async function saveWithLabels(model: Sequential, path: string, labels: Mo
 }
 
 /** Loads a model and, if present, its labels file (checked field by field). */
-export async function loadWithLabels(path: string): Promise<{ model: Sequential; labels: ModelLabels | null }> {
+export async function loadWithLabels(path: string): Promise<{ model: Model; labels: ModelLabels | null }> {
   const model = await loadModel(path);
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) {
+    const shape = `${model.inputs.length} inputs and ${model.outputs.length} outputs`;
+    model.dispose();
+    throw new ModelFormatError(`${path}: the command line runs models with one input and one output; this one has ${shape}`);
+  }
   const file = labelsPath(path);
   if (!existsSync(file) || !statSync(file).isFile()) return { model, labels: null };
   let json: Record<string, unknown>;

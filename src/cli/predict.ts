@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // `simdnn predict`: a saved model run on the rows of a CSV file.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { ValueError, parseCsvRecords, sizeOf, type CsvRecord } from '../node.js';
+import { ValueError, parseCsvRecords, sizeOf, type CsvRecord, type Tensor } from '../node.js';
 import { modelInputs, modelTask } from './evaluate.js';
 import { int } from './format.js';
 import { loadWithLabels, type ModelLabels } from './model-file.js';
@@ -28,7 +28,7 @@ export async function predict(opts: PredictOptions, out: Output): Promise<void> 
     const inputs = modelInputs(model);
     const columns = featureColumns(opts, labels, header, names, rows[0].fields.length, inputs);
     const x = readFeatures(opts.input, rows, columns, header ? names : null);
-    const y = model.predict(x);
+    const y = model.predict(x) as Tensor;
     const values = y.toFloat32Array();
     y.dispose();
     const csv = modelTask(model, labels) === 'classification'

@@ -1,15 +1,21 @@
 /**
  * Saved models: the in-memory form (ModelArtifacts), its conversion to and
- * from a Sequential model, and the validation of anything loaded.
+ * from a model (Sequential, or a graph Model), and the validation of anything
+ * loaded.
  *
  * Format 'simdnn-model', version 1 (after TensorFlow.js's model.json + weights.bin):
  *
  *   {
  *     format: 'simdnn-model',
  *     version: 1,
- *     modelTopology: Sequential.toJSON() output,
- *         { className: 'Sequential', config: { name, layers: [{ className, config }, ...] } },
- *     inputShape: per-sample input shape the model was built for, e.g. [784],
+ *     modelTopology: model.toJSON() output, either
+ *         { className: 'Sequential', config: { name, layers: [{ className, config }, ...] } }, or a graph
+ *         { className: 'Model', config: { name, layers: [{ className, config, inboundNodes }, ...],
+ *                                         inputLayers: [ref, ...], outputLayers: [ref, ...] } }
+ *         where each node lists the tensors it reads as refs [layerName, nodeIndex, tensorIndex]
+ *         (nodeIndex counts that layer's applications in the model) and input() layers are
+ *         { className: 'InputLayer', config: { name, shape } } with no inbound nodes,
+ *     inputShape: per-sample input shape the model was built for, e.g. [784] (a graph: its first input's),
  *     training: model.compileConfig() output or null,
  *         { loss, metrics, fromLogits, optimizer: optimizer.getConfig() },
  *     weightSpecs: [{ name, shape, dtype: 'float32', offset, byteLength }, ...],
@@ -18,7 +24,8 @@
  *
  * Weights are named '<layer name>/<param name>' (e.g. 'dense_1/kernel'),
  * listed in layer order and, within a layer, in its params() order (Dense:
- * kernel [in, units], then bias [units]). weightData holds them as
+ * kernel [in, units], then bias [units]); a weight shared by several layers
+ * (tied) is listed once, under the layer that declared it. weightData holds them as
  * little-endian float32, packed back to back: entry i starts at byte
  * `offset` = the sum of the byteLengths before it, byteLength is
  * 4 * product(shape), and weightData is exactly as long as all of them.
@@ -36,13 +43,16 @@
  */
 import { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { LAYER_REGISTRY, layerFromJSON, type Layer, type LayerJSON } from '../layers/layer.js';
 import type { Variable } from '../params/variable.js';
 import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
+import { Model, type ModelTopologyJSON } from '../models/model.js';
+import { checkGraphStructure, connectGraph, MAX_PORTS } from './graph.js';
+import { readWeights, writeF32LE, type ExpectedWeight } from './weights.js';
 import { checkPlainJSON, formatError, isRecord, parseJSONText, show } from './json.js';
 
 /** The `format` field of every saved model. */
@@ -50,20 +60,9 @@ export const MODEL_FORMAT = 'simdnn-model';
 /** The format version this build writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
 
-// Bounds on what a loaded model may make us allocate. Wasm32 memory is at
-// most 4 GiB, and parameters, gradients and Adam's two moments take 16 bytes
-// per parameter, so 2^28 parameters is already beyond what can load; the
-// bound exists so a forged header fails fast instead of trying.
-/** Most parameters a loaded model may have (all weights together). */
-export const MAX_PARAMS = 2 ** 28;
-/** Largest single dimension of an input, output or weight shape. */
-export const MAX_DIM = 2 ** 24;
-/** Most values in one sample: the input shape's product, and all layers' outputs together (each is kept for backward). */
-export const MAX_SAMPLE_SIZE = 2 ** 26;
-/** Most axes of a per-sample shape. */
-export const MAX_RANK = 8;
-/** Most layers in a loaded model (adding a layer checks its name against all others). */
-export const MAX_LAYERS = 4096;
+import { MAX_DIM, MAX_PARAMS, MAX_RANK, MAX_SAMPLE_SIZE, MAX_LAYERS } from './limits.js';
+
+export { MAX_PARAMS, MAX_DIM, MAX_SAMPLE_SIZE, MAX_RANK, MAX_LAYERS } from './limits.js';
 /** Most metrics in a training config. */
 const MAX_METRICS = 16;
 
@@ -92,7 +91,7 @@ export interface TrainingConfig {
 export interface ModelArtifacts {
   format: 'simdnn-model';
   version: 1;
-  modelTopology: { className: 'Sequential'; config: { name: string; layers: LayerJSON[] } };
+  modelTopology: ModelTopologyJSON;
   inputShape: number[];
   training: TrainingConfig | null;
   weightSpecs: WeightEntry[];
@@ -124,16 +123,15 @@ export interface LoadOptions {
   seed?: number;
 }
 
-const HOST_LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
-
 /**
  * Captures a built model as ModelArtifacts: architecture, input shape,
  * compile settings and a copy of the weights. Throws ValueError when the
  * model is not built or holds a non-finite weight (it could not be loaded).
  */
-export function serializeModel(model: Sequential, opts: SerializeOptions = {}): ModelArtifacts {
+export function serializeModel(model: Model, opts: SerializeOptions = {}): ModelArtifacts {
   const op = 'serializeModel';
-  if (!(model instanceof Sequential)) throw new ValueError(`${op}: expected a Sequential model, got ${describe(model)}`);
+  if (!(model instanceof Model)) throw new ValueError(`${op}: expected a Sequential model or a graph Model, got ${describe(model)}`);
+  if (model.isDisposed) throw new DisposedError(`${op}: model ${model.name} was disposed`);
   if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
   if (opts.includeTraining !== undefined && typeof opts.includeTraining !== 'boolean') {
     throw new ValueError(`${op}: includeTraining must be a boolean, got ${describe(opts.includeTraining)}`);
@@ -169,7 +167,7 @@ export function serializeModel(model: Sequential, opts: SerializeOptions = {}): 
     format: MODEL_FORMAT,
     version: MODEL_FORMAT_VERSION,
     modelTopology: model.toJSON(),
-    inputShape: (model.layers[0].inputShape as number[]).slice(),
+    inputShape: model.inputs[0].shape.slice(),
     training,
     weightSpecs,
     weightData,
@@ -182,7 +180,7 @@ export function serializeModel(model: Sequential, opts: SerializeOptions = {}): 
  * config. Everything is validated before any wasm memory is allocated; every
  * problem with the artifacts is a ModelFormatError naming the field.
  */
-export function deserializeModel(artifacts: unknown, opts: LoadOptions = {}): Sequential {
+export function deserializeModel(artifacts: unknown, opts: LoadOptions = {}): Model {
   return deserializeAs('deserializeModel', artifacts, opts);
 }
 
@@ -192,12 +190,12 @@ export function deserializeModel(artifacts: unknown, opts: LoadOptions = {}): Se
  * The model.json's weightsPath is not read here: resolving it is the
  * caller's business.
  */
-export function modelFromJSONAndWeights(json: unknown, weights: Uint8Array, opts: LoadOptions = {}): Sequential {
+export function modelFromJSONAndWeights(json: unknown, weights: Uint8Array, opts: LoadOptions = {}): Model {
   return modelFromParts('modelFromJSONAndWeights', json, weights, opts);
 }
 
 /** modelFromJSONAndWeights() with the operation name used in messages (loadModel passes its own). */
-export function modelFromParts(op: string, json: unknown, weights: Uint8Array, opts: LoadOptions): Sequential {
+export function modelFromParts(op: string, json: unknown, weights: Uint8Array, opts: LoadOptions): Model {
   const parsed = typeof json === 'string' ? parseJSONText(op, 'model.json', json, 0) : json;
   if (!isRecord(parsed)) throw formatError(op, 'model.json', `must be a JSON object, got ${show(parsed)}`);
   if (!(weights instanceof Uint8Array)) throw formatError(op, 'weights', `must be a Uint8Array, got ${show(weights)}`);
@@ -214,14 +212,8 @@ export function checkFormatAndVersion(op: string, a: Record<string, unknown>): v
   if (v !== MODEL_FORMAT_VERSION) throw formatError(op, 'version', `expected ${MODEL_FORMAT_VERSION}, got ${show(v)}`);
 }
 
-interface Expected {
-  name: string;
-  shape: number[];
-  size: number;
-}
-
 /** deserializeModel() with the operation name used in messages (loadModel passes its own). */
-export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions): Sequential {
+export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions): Model {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
   if (opts.backend !== undefined && !(opts.backend instanceof Backend)) throw new ValueError(`${op}: backend must be a Backend, got ${describe(opts.backend)}`);
   if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) {
@@ -241,18 +233,47 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions)
   if (!(weightData instanceof Uint8Array)) throw formatError(op, 'weightData', `must be a Uint8Array, got ${show(weightData)}`);
 
   const inputShape = checkInputShape(op, artifacts.inputShape);
-  const model = topologyToModel(op, artifacts.modelTopology, inputShape, backend, opts.seed);
-  let training: Training | null = null;
+  const topo = artifacts.modelTopology;
+  if (isRecord(topo) && topo.className === 'Model') return deserializeGraph(op, artifacts, topo, inputShape, weightData, backend, opts.seed);
+  // Nothing below allocates until build(): an unbuilt model owns no memory.
+  const model = topologyToModel(op, topo, inputShape, backend, opts.seed);
+  const values = readWeights(op, artifacts.weightSpecs, weightData, plannedWeights(op, model, inputShape));
+  const training = checkTraining(op, artifacts.training);
+  return finishLoad(op, () => {
+    model.build(inputShape);
+    return model;
+  }, values, training);
+}
+
+/** A graph model (topology className 'Model'): structure, layers, sizes, weights, then allocation. */
+function deserializeGraph(
+  op: string, artifacts: Record<string, unknown>, topo: Record<string, unknown>, inputShape: number[], weightData: Uint8Array, backend: Backend, seed: number | undefined,
+): Model {
+  checkGraphStructure(op, topo);
+  const { graph, name, expected } = connectGraph(op, topo);
+  const first = graph.inputs[0].shape;
+  if (first.length !== inputShape.length || first.some((d, i) => d !== inputShape[i])) {
+    throw formatError(op, 'inputShape', `is ${fmt(inputShape)} but the model's first input has shape ${fmt(first)}`);
+  }
+  const values = readWeights(op, artifacts.weightSpecs, weightData, expected);
+  const training = checkTraining(op, artifacts.training);
+  return finishLoad(op, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training);
+}
+
+/**
+ * The common end of loading, once the weights and the training config are
+ * validated: allocate (`build`), set the weights and compile. On any failure
+ * the model and its optimizer are disposed, so a bad file leaves nothing.
+ */
+function finishLoad(op: string, build: () => Model, values: Float32Array[], training: Training | null): Model {
+  let model: Model;
   try {
-    const expected = plannedWeights(op, model, inputShape);
-    const values = readWeights(op, artifacts.weightSpecs, weightData, expected);
-    training = checkTraining(op, artifacts.training);
-    // Everything is validated; only now is wasm memory allocated.
-    try {
-      model.build(inputShape);
-    } catch (err) {
-      throw rethrow(op, 'modelTopology', err, 'could not build the model');
-    }
+    model = build();
+  } catch (err) {
+    training?.optimizer.dispose();
+    throw rethrow(op, 'modelTopology', err, 'could not build the model');
+  }
+  try {
     const flat = new Float32Array(values.reduce((a, v) => a + v.length, 0));
     let at = 0;
     for (const v of values) {
@@ -266,7 +287,7 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions)
     }
     if (training) {
       try {
-        model.compile({ optimizer: training.optimizer, loss: training.loss as LossName, metrics: training.metrics, fromLogits: training.fromLogits });
+        model.compile({ optimizer: training.optimizer, loss: training.loss as LossName | LossName[], metrics: training.metrics, fromLogits: training.fromLogits });
       } catch (err) {
         throw rethrow(op, 'training', err, 'could not compile the model');
       }
@@ -361,7 +382,7 @@ function locateLayerError(op: string, layers: LayerJSON[], err: SimdnnError): Mo
  * computes shapes; the model allocates later) and checks the sizes the model
  * would allocate. Returns the weights the file must hold, in order.
  */
-function plannedWeights(op: string, model: Sequential, inputShape: number[]): Expected[] {
+function plannedWeights(op: string, model: Sequential, inputShape: number[]): ExpectedWeight[] {
   // Applies the layers (declaring their weights; nothing is allocated until build()), naming the one that fails.
   const topo = model.connect(inputShape, (i, err, shape) => {
     if (!(err instanceof SimdnnError)) return err as Error;
@@ -379,7 +400,7 @@ function plannedWeights(op: string, model: Sequential, inputShape: number[]): Ex
       );
     }
   });
-  const out: Expected[] = [];
+  const out: ExpectedWeight[] = [];
   const seen = new Set<Variable>();
   let total = 0;
   model.layers.forEach((layer: Layer, i) => {
@@ -398,55 +419,8 @@ function plannedWeights(op: string, model: Sequential, inputShape: number[]): Ex
   return out;
 }
 
-/** Checks weightSpecs against the weights the model declares and against weightData, and decodes every weight. */
-function readWeights(op: string, specs: unknown, data: Uint8Array, expected: Expected[]): Float32Array[] {
-  if (!Array.isArray(specs)) throw formatError(op, 'weightSpecs', `must be an array, got ${show(specs)}`);
-  const listed = expected.map((e) => e.name).join(', ');
-  const given = new Set<string>();
-  specs.forEach((s: unknown, i) => {
-    if (!isRecord(s)) throw formatError(op, `weightSpecs[${i}]`, `must be an object { name, shape, dtype, offset, byteLength }, got ${show(s)}`);
-    if (typeof s.name !== 'string') throw formatError(op, `weightSpecs[${i}].name`, `must be a string, got ${show(s.name)}`);
-    if (given.has(s.name)) throw formatError(op, `weightSpecs[${i}].name`, `weight ${show(s.name)} is listed twice`);
-    given.add(s.name);
-  });
-  const missing = expected.find((e) => !given.has(e.name));
-  if (missing) throw formatError(op, 'weightSpecs', `missing weight ${show(missing.name)}; the model has ${expected.length} weights: ${listed}`);
-  const names = new Set(expected.map((e) => e.name));
-  const extra = (specs as { name: string }[]).findIndex((s) => !names.has(s.name));
-  if (extra >= 0) {
-    throw formatError(op, `weightSpecs[${extra}].name`, `unexpected weight ${show(specs[extra].name)}; the model has ${expected.length} weights: ${listed}`);
-  }
-  const values: Float32Array[] = [];
-  let offset = 0;
-  expected.forEach((e, i) => {
-    const s = specs[i] as Record<string, unknown>;
-    const at = `weightSpecs[${i}]`;
-    if (s.name !== e.name) throw formatError(op, `${at}.name`, `expected ${show(e.name)} (weights are listed in layer order), got ${show(s.name)}`);
-    const shape = s.shape;
-    if (!Array.isArray(shape) || shape.length !== e.shape.length || !shape.every((d, j) => d === e.shape[j])) {
-      throw formatError(op, `${at}.shape`, `${e.name} must have shape ${fmt(e.shape)}, got ${show(shape)}`);
-    }
-    if (s.dtype !== 'float32') throw formatError(op, `${at}.dtype`, `${e.name} must be "float32", got ${show(s.dtype)}`);
-    const bytes = e.size * 4;
-    if (s.byteLength !== bytes) throw formatError(op, `${at}.byteLength`, `${e.name} of shape ${fmt(e.shape)} in float32 takes ${bytes} bytes, got ${show(s.byteLength)}`);
-    const o = s.offset;
-    if (typeof o !== 'number' || !Number.isInteger(o) || o < 0) throw formatError(op, `${at}.offset`, `must be a non-negative integer, got ${show(o)}`);
-    if (o + bytes > data.length) {
-      throw formatError(op, `${at}.offset`, `${e.name} at bytes ${o} to ${o + bytes} lies outside weightData (${data.length} bytes)`);
-    }
-    if (o !== offset) throw formatError(op, `${at}.offset`, `expected ${offset} (weights are packed back to back in order), got ${o}`);
-    const v = readF32LE(data, o, e.size);
-    const bad = firstNonFinite(v);
-    if (bad >= 0) throw formatError(op, 'weightData', `weight ${e.name}[${bad}] is ${describe(v[bad])} (at byte ${o + 4 * bad}); weights must be finite`);
-    values.push(v);
-    offset += bytes;
-  });
-  if (data.length !== offset) throw formatError(op, 'weightData', `is ${data.length} bytes but weightSpecs describe ${offset}`);
-  return values;
-}
-
 interface Training {
-  loss: string;
+  loss: string | string[];
   metrics: string[];
   fromLogits: boolean;
   optimizer: Optimizer | LBFGS;
@@ -458,13 +432,21 @@ function checkTraining(op: string, value: unknown): Training | null {
   if (!isRecord(value)) throw formatError(op, 'training', `must be an object { loss, metrics, fromLogits, optimizer } or null, got ${show(value)}`);
   const { loss, metrics, fromLogits, optimizer } = value;
   // checkLoss looks names up in an object literal; insist on a string result so 'toString' is no loss.
-  let canonical: unknown;
-  try {
-    canonical = typeof loss === 'string' ? checkLoss(op, loss) : undefined;
-  } catch (err) {
-    throw rethrow(op, 'training.loss', err, 'unknown loss');
+  const one = (l: unknown, where: string) => {
+    let canonical: unknown;
+    try {
+      canonical = typeof l === 'string' ? checkLoss(op, l) : undefined;
+    } catch (err) {
+      throw rethrow(op, where, err, 'unknown loss');
+    }
+    if (typeof canonical !== 'string') throw formatError(op, where, `unknown loss ${show(l)}`);
+  };
+  if (Array.isArray(loss)) {
+    if (loss.length === 0 || loss.length > MAX_PORTS) throw formatError(op, 'training.loss', `must be a loss name or 1 to ${MAX_PORTS} of them, got ${show(loss)}`);
+    loss.forEach((l, i) => one(l, `training.loss[${i}]`));
+  } else {
+    one(loss, 'training.loss');
   }
-  if (typeof canonical !== 'string') throw formatError(op, 'training.loss', `unknown loss ${show(loss)}`);
   if (!Array.isArray(metrics) || metrics.length > MAX_METRICS || !metrics.every((m) => typeof m === 'string')) {
     throw formatError(op, 'training.metrics', `must be an array of at most ${MAX_METRICS} metric names, got ${show(metrics)}`);
   }
@@ -485,29 +467,3 @@ function checkTraining(op: string, value: unknown): Training | null {
   return { loss, metrics: metrics.slice(), fromLogits, optimizer: opt } as Training;
 }
 
-function firstNonFinite(a: Float32Array): number {
-  for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
-  return -1;
-}
-
-/** Decodes `count` little-endian float32 values starting at byte `offset` (any alignment). */
-function readF32LE(bytes: Uint8Array, offset: number, count: number): Float32Array {
-  const out = new Float32Array(count);
-  if (HOST_LITTLE_ENDIAN) {
-    new Uint8Array(out.buffer).set(bytes.subarray(offset, offset + count * 4));
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, count * 4);
-    for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true);
-  }
-  return out;
-}
-
-/** Encodes float32 values little-endian into `bytes` at `offset`. */
-function writeF32LE(bytes: Uint8Array, offset: number, values: Float32Array): void {
-  if (HOST_LITTLE_ENDIAN) {
-    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), offset);
-  } else {
-    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, values.byteLength);
-    for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i], true);
-  }
-}

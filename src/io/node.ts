@@ -3,7 +3,7 @@
 import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, posix, relative, resolve, win32 } from 'node:path';
 import { ModelFormatError, ValueError, describe } from '../errors.js';
-import type { Sequential } from '../models/sequential.js';
+import type { Model } from '../models/model.js';
 import { MAGIC, MAX_JSON_BYTES, decodeAs, encodeModelFile } from './container.js';
 import {
   MAX_PARAMS, deserializeAs, modelFromParts, serializeModel, type LoadOptions, type ModelJSON, type SerializeOptions,
@@ -25,7 +25,7 @@ const MAX_WEIGHT_BYTES = MAX_PARAMS * 4;
  * `weightsPath: 'weights.bin'`) and weights.bin. Files are written to a
  * temporary name and renamed, so a crash never leaves a half-written file.
  */
-export function saveModel(model: Sequential, path: string, opts: SerializeOptions = {}): void {
+export function saveModel(model: Model, path: string, opts: SerializeOptions = {}): void {
   if (typeof path !== 'string' || path === '') throw new ValueError(`saveModel: path must be a non-empty string, got ${describe(path)}`);
   const artifacts = serializeModel(model, opts);
   if (path.endsWith('.simdnn')) {
@@ -47,7 +47,7 @@ export function saveModel(model: Sequential, path: string, opts: SerializeOption
  * Every problem, including a missing or unreadable file, is a
  * ModelFormatError naming the file.
  */
-export function loadModel(path: string, opts: LoadOptions = {}): Sequential {
+export function loadModel(path: string, opts: LoadOptions = {}): Model {
   const op = 'loadModel';
   if (typeof path !== 'string' || path === '') throw new ValueError(`${op}: path must be a non-empty string, got ${describe(path)}`);
   const info = statOrFail(op, path);
@@ -60,7 +60,7 @@ export function loadModel(path: string, opts: LoadOptions = {}): Sequential {
   return deserializeAs(where, decodeAs(where, bytes), opts);
 }
 
-function loadDirectory(op: string, dir: string, jsonPath: string, opts: LoadOptions, jsonBytes?: Uint8Array): Sequential {
+function loadDirectory(op: string, dir: string, jsonPath: string, opts: LoadOptions, jsonBytes?: Uint8Array): Model {
   const bytes = jsonBytes ?? readCapped(op, jsonPath, MAX_JSON_BYTES);
   if (bytes.length > MAX_JSON_BYTES) throw formatError(op, jsonPath, `is ${bytes.length} bytes, more than the ${MAX_JSON_BYTES} accepted for model JSON`);
   const where = `${op}: ${jsonPath}`;

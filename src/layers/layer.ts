@@ -260,7 +260,7 @@ export abstract class Layer {
     const outs = this.applyShapes(list.map((t) => t.shape));
     const node = new Node(this, list, outs);
     this.inboundNodes.push(node);
-    return node.outputs.length === 1 && !Array.isArray(inputs) ? node.outputs[0] : node.outputs.slice();
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs.slice();
   }
 
   /** Output shapes for a call with these input shapes; a built layer also checks them against its weights. */

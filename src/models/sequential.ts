@@ -4,7 +4,7 @@ import { Layer, layerFromJSON, type LayerJSON } from '../layers/layer.js';
 import { input } from '../graph/input.js';
 import { topology, type Topology } from '../graph/topology.js';
 import { SymbolicTensor } from '../graph/symbolic.js';
-import { Model, type ModelBaseConfig, type ModelInput } from './model.js';
+import { Model, type ModelBaseConfig, type ModelInput, type ModelTopologyJSON } from './model.js';
 import { Optimizer } from '../optimizers/index.js';
 import type { Raw } from './inputs.js';
 
@@ -140,7 +140,7 @@ export class Sequential extends Model {
   }
 
   /** The architecture as JSON (no weights). */
-  override toJSON(): { className: 'Sequential'; config: { name: string; layers: LayerJSON[] } } {
+  override toJSON(): ModelTopologyJSON & { className: 'Sequential' } {
     return { className: 'Sequential', config: { name: this.name, layers: this.stack.map((l) => l.toJSON()) } };
   }
 

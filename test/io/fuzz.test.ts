@@ -4,8 +4,8 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import {
-  init, sequential, layers, optimizers, memoryStats, ModelFormatError, SimdnnError,
-  serializeModel, deserializeModel, encodeModelFile, decodeModelFile, type ModelArtifacts, type Sequential,
+  init, sequential, input, model as graphModel, layers, optimizers, memoryStats, ModelFormatError, SimdnnError,
+  serializeModel, deserializeModel, encodeModelFile, decodeModelFile, type ModelArtifacts, type Model, type Tensor,
 } from '../../src/index.js';
 import { randArray } from '../helpers.js';
 
@@ -18,8 +18,8 @@ let file: Uint8Array;
 let weightsStart: number;
 let startBytes: number;
 
-beforeAll(async () => {
-  await init({ deterministic: true });
+/** A small Sequential model: dense, dropout, dense softmax. */
+function sequentialModel(): Model {
   const model = sequential({
     seed: 8,
     layers: [
@@ -29,15 +29,38 @@ beforeAll(async () => {
     ],
   });
   model.compile({ optimizer: optimizers.rmsprop({ learningRate: 0.01, clipNorm: 1 }), loss: 'categoricalCrossentropy', metrics: ['accuracy', 'mse'] });
+  return model;
+}
+
+/** A small graph: two inputs, a layer shared by both, a merge, a tied decoder and two outputs. */
+function graph(): Model {
+  const a = input({ shape: [3], name: 'in_a' });
+  const b = input({ shape: [3], name: 'in_b' });
+  const enc = layers.dense({ units: 4, activation: 'tanh', name: 'enc' });
+  const sum = layers.add({ name: 'sum' }).apply([enc.apply(a) as never, enc.apply(b) as never]) as never;
+  const recon = layers.denseTied({ tiedTo: enc, name: 'dec' }).apply(sum) as never;
+  const cls = layers.dense({ units: 2, activation: 'softmax', name: 'cls' }).apply(sum) as never;
+  const model = graphModel({ inputs: [a, b], outputs: [recon, cls], seed: 8, name: 'twin' });
+  model.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: ['mse', 'categoricalCrossentropy'], metrics: ['accuracy'] });
+  return model;
+}
+
+/** Switches the fuzzed file to the model `make` builds. */
+function useModel(make: () => Model): void {
+  const model = make();
   base = serializeModel(model);
   model.dispose();
   file = encodeModelFile(base);
   weightsStart = file.length - base.weightData.length;
   startBytes = memoryStats().liveBytes;
+}
+
+beforeAll(async () => {
+  await init({ deterministic: true });
 });
 
 /** Loads with `load`; a ModelFormatError is an accepted outcome, any other error fails the property. Returns the model or null. */
-function attempt(load: () => Sequential): Sequential | null {
+function attempt(load: () => Model): Model | null {
   const before = memoryStats().liveBytes;
   try {
     return load();
@@ -48,14 +71,14 @@ function attempt(load: () => Sequential): Sequential | null {
   }
 }
 
-/** Runs a loaded model on a few samples of its own input shape; returns the outputs (or null if predict refused). */
-function predictWith(model: Sequential): Float32Array | null {
-  const shape = model.layers[0].inputShape as number[];
-  const size = shape.reduce((a, b) => a * b, 1);
+/** Runs a loaded model on a few samples of its own input shapes; returns the outputs (or null if predict refused). */
+function predictWith(model: Model): Float32Array | null {
+  const xs = model.inputs.map((t, i) => randArray(4 * t.shape.reduce((a, b) => a * b, 1), 3 + i));
   try {
-    const out = model.predict(randArray(4 * size, 3), { batchSize: 4 });
-    const values = out.toFloat32Array();
-    out.dispose();
+    const out = model.predict(xs.length === 1 ? xs[0] : xs, { batchSize: 4 });
+    const list = Array.isArray(out) ? out : [out as Tensor];
+    const values = new Float32Array(list.flatMap((t) => Array.from(t.toFloat32Array())));
+    for (const t of list) t.dispose();
     return values;
   } catch (err) {
     // A model that loaded may still refuse an input (a typed error); nothing else is acceptable.
@@ -154,80 +177,84 @@ function mutated(section: 'modelTopology' | 'all', mutations: { pick: number; va
   return { ...copy, weightData: weightData.slice() };
 }
 
-describe('fuzz', () => {
-  it('byte flips, truncations and insertions in a .simdnn file: a model or a ModelFormatError', () => {
-    let loaded = 0;
-    fc.assert(
-      fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
-        const { bytes, weightsOnly } = applyEdits(edits);
-        const model = attempt(() => deserializeModel(decodeModelFile(bytes)));
-        if (!model) return;
-        loaded++;
-        try {
-          const out = predictWith(model);
-          // Changed weight bits can make outputs overflow; a model whose JSON changed and still loaded must compute finite numbers.
-          if (out && !weightsOnly) expect(out.every(Number.isFinite)).toBe(true);
-        } finally {
-          model.dispose();
-        }
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    // Some edits must land in the weights and still load, or the property tests nothing but refusals.
-    expect(loaded).toBeGreaterThan(0);
-    expect(memoryStats().liveBytes).toBe(startBytes);
-  });
+for (const [kind, make] of [['sequential', sequentialModel], ['graph', graph]] as const) {
+  describe(`fuzz: a ${kind} model`, () => {
+    beforeAll(() => useModel(make));
 
-  it('random values in the topology\'s fields: a model or a ModelFormatError', () => {
-    fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
-        const model = attempt(() => deserializeModel(mutated('modelTopology', mutations)));
-        if (!model) return;
-        try {
-          predictWith(model);
-        } finally {
-          model.dispose();
-        }
-      }),
-      { seed: SEED, numRuns: RUNS },
-    );
-    expect(memoryStats().liveBytes).toBe(startBytes);
-  });
+    it('byte flips, truncations and insertions in a .simdnn file: a model or a ModelFormatError', () => {
+      let loaded = 0;
+      fc.assert(
+        fc.property(fc.array(edit, { minLength: 1, maxLength: 4 }), (edits) => {
+          const { bytes, weightsOnly } = applyEdits(edits);
+          const model = attempt(() => deserializeModel(decodeModelFile(bytes)));
+          if (!model) return;
+          loaded++;
+          try {
+            const out = predictWith(model);
+            // Changed weight bits can make outputs overflow; a model whose JSON changed and still loaded must compute finite numbers.
+            if (out && !weightsOnly) expect(out.every(Number.isFinite)).toBe(true);
+          } finally {
+            model.dispose();
+          }
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      // Some edits must land in the weights and still load, or the property tests nothing but refusals.
+      expect(loaded).toBeGreaterThan(0);
+      expect(memoryStats().liveBytes).toBe(startBytes);
+    });
 
-  it('random values anywhere in the JSON (input shape, training config, weight specs): a model or a ModelFormatError', () => {
-    fc.assert(
-      fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
-        const model = attempt(() => deserializeModel(mutated('all', mutations)));
-        if (!model) return;
-        try {
-          predictWith(model);
-        } finally {
-          model.dispose();
-        }
-      }),
-      { seed: SEED + 1, numRuns: RUNS },
-    );
-    expect(memoryStats().liveBytes).toBe(startBytes);
-  });
+    it('random values in the topology\'s fields: a model or a ModelFormatError', () => {
+      fc.assert(
+        fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
+          const model = attempt(() => deserializeModel(mutated('modelTopology', mutations)));
+          if (!model) return;
+          try {
+            predictWith(model);
+          } finally {
+            model.dispose();
+          }
+        }),
+        { seed: SEED, numRuns: RUNS },
+      );
+      expect(memoryStats().liveBytes).toBe(startBytes);
+    });
 
-  it('random JSON text in the container: a ModelFormatError, located', () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 40 }), (text) => {
-        const json = new TextEncoder().encode(text);
-        const padded = Math.ceil((12 + json.length) / 4) * 4 - 12;
-        const bytes = new Uint8Array(12 + padded).fill(0x20);
-        bytes.set(file.subarray(0, 8), 0);
-        new DataView(bytes.buffer).setUint32(8, padded, true);
-        bytes.set(json, 12);
-        try {
-          decodeModelFile(bytes);
-        } catch (err) {
-          if (!(err instanceof ModelFormatError)) throw err;
-          return;
-        }
-        throw new Error(`decoded ${JSON.stringify(text)} as a model`);
-      }),
-      { seed: SEED + 2, numRuns: RUNS },
-    );
+    it('random values anywhere in the JSON (input shape, training config, weight specs): a model or a ModelFormatError', () => {
+      fc.assert(
+        fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), (mutations) => {
+          const model = attempt(() => deserializeModel(mutated('all', mutations)));
+          if (!model) return;
+          try {
+            predictWith(model);
+          } finally {
+            model.dispose();
+          }
+        }),
+        { seed: SEED + 1, numRuns: RUNS },
+      );
+      expect(memoryStats().liveBytes).toBe(startBytes);
+    });
+
+    it('random JSON text in the container: a ModelFormatError, located', () => {
+      fc.assert(
+        fc.property(fc.string({ maxLength: 40 }), (text) => {
+          const json = new TextEncoder().encode(text);
+          const padded = Math.ceil((12 + json.length) / 4) * 4 - 12;
+          const bytes = new Uint8Array(12 + padded).fill(0x20);
+          bytes.set(file.subarray(0, 8), 0);
+          new DataView(bytes.buffer).setUint32(8, padded, true);
+          bytes.set(json, 12);
+          try {
+            decodeModelFile(bytes);
+          } catch (err) {
+            if (!(err instanceof ModelFormatError)) throw err;
+            return;
+          }
+          throw new Error(`decoded ${JSON.stringify(text)} as a model`);
+        }),
+        { seed: SEED + 2, numRuns: RUNS },
+      );
+    });
   });
-});
+}

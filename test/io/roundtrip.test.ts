@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import {
   init, sequential, layers, optimizers, exponentialDecay, stepDecay, memoryStats, ValueError,
   serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, saveModel, loadModel,
-  type Sequential,
+  type Sequential, type Model, type Tensor,
 } from '../../src/node.js';
 import { bits, classificationData, classifier, trainedClassifier } from './models.js';
 
@@ -23,17 +23,17 @@ afterAll(() => {
 });
 
 /** Predictions of both models on the same inputs, compared bit for bit. */
-function expectSamePredictions(a: Sequential, b: Sequential): void {
+function expectSamePredictions(a: Model, b: Model): void {
   const { x } = classificationData();
-  const pa = a.predict(x);
-  const pb = b.predict(x);
+  const pa = a.predict(x) as Tensor;
+  const pb = b.predict(x) as Tensor;
   expect(bits(pb.toFloat32Array())).toEqual(bits(pa.toFloat32Array()));
   pa.dispose();
   pb.dispose();
 }
 
 /** Weights of both models, compared bit for bit, tensor by tensor and as the flat arena. */
-function expectSameWeights(a: Sequential, b: Sequential): void {
+function expectSameWeights(a: Model, b: Model): void {
   expect(bits(b.getWeightsFlat())).toEqual(bits(a.getWeightsFlat()));
   const wa = a.getWeights();
   const wb = b.getWeights();
@@ -141,7 +141,7 @@ describe('artifacts', () => {
     const loaded = deserializeModel(a);
     expect(loaded.built).toBe(true);
     const pa = model.predict([[0.5, -1]]);
-    const pb = loaded.predict([[0.5, -1]]);
+    const pb = loaded.predict([[0.5, -1]]) as Tensor;
     expect(bits(pb.toFloat32Array())).toEqual(bits(pa.toFloat32Array()));
     for (const t of [pa, pb]) t.dispose();
     model.dispose();

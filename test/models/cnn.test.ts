@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { init, createBackend, sequential, layers, optimizers, cosineDecay, memoryStats } from '../../src/index.js';
+import { init, createBackend, sequential, layers, optimizers, cosineDecay, memoryStats, type Tensor } from '../../src/index.js';
 import { loadMnist } from '../../src/data/index.js';
 import { randArray } from '../helpers.js';
 
@@ -87,7 +87,7 @@ describe('convolutional models round-trip', () => {
     await model.fit(x, Int32Array.from({ length: 10 }, (_, i) => i % 3), { epochs: 2, batchSize: 5 });
     const loaded = deserializeModel(decodeModelFile(encodeModelFile(serializeModel(model))));
     const a = model.predict(x).toFloat32Array();
-    const b = loaded.predict(x).toFloat32Array();
+    const b = (loaded.predict(x) as Tensor).toFloat32Array();
     expect(new Uint32Array(b.buffer)).toEqual(new Uint32Array(a.buffer));
     expect(loaded.toJSON()).toEqual(model.toJSON());
     const c1 = loaded.layers.find((l) => l.className === 'Conv1D' || l.className === 'Conv2D');

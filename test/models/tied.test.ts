@@ -116,7 +116,7 @@ describe('tied weights (a decoder using the encoder kernel transposed)', () => {
     expect(a.modelTopology.config.layers[1].config.tiedTo).toBe('encoder');
     const again = deserializeModel(a);
     expect(again.layers[1].weights[0]).toBe(again.layers[0].weights[0]);
-    expect(again.predict(x).toFloat32Array()).toEqual(p);
+    expect((again.predict(x) as Tensor).toFloat32Array()).toEqual(p);
     expect(() => deserializeModel({ ...a, modelTopology: { ...a.modelTopology, config: { ...a.modelTopology.config, layers: [a.modelTopology.config.layers[1], a.modelTopology.config.layers[0]] } } }))
       .toThrow(/tiedTo must name a Dense layer that comes before it/);
     m.dispose();
