@@ -245,6 +245,26 @@ export abstract class Layer {
     return null;
   }
 
+  /** The output tensor(s) of the layer's one application (Keras layer.output), for sub-models: `model({ inputs, outputs: layer.output })`. */
+  get output(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('output');
+    return node.outputs.length === 1 ? node.outputs[0] : node.outputs.slice();
+  }
+
+  /** The input tensor(s) of the layer's one application (Keras layer.input). */
+  get input(): SymbolicTensor | SymbolicTensor[] {
+    const node = this.onlyNode('input');
+    return node.inputs.length === 1 ? node.inputs[0] : node.inputs.slice();
+  }
+
+  private onlyNode(what: string): Node {
+    const n = this.inboundNodes.length;
+    if (n !== 1) {
+      throw new ValueError(`${this.name}.${what}: the layer has been applied ${n} times; ${n === 0 ? 'apply it (or build its model) first' : 'use the tensors apply() returned'}`);
+    }
+    return this.inboundNodes[0];
+  }
+
   /**
    * Applies the layer to symbolic inputs (TensorFlow.js layer.apply): builds
    * it on the first call, records a node and returns its output(s). Calling

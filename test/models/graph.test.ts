@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
-  init, input, model, sequential, layers, optimizers, memoryStats, Model, ShapeError, ValueError, type Tensor,
+  init, input, model, sequential, layers, optimizers, memoryStats, Model, ShapeError, ValueError, type Tensor, type SymbolicTensor,
 } from '../../src/index.js';
 import { randArray } from '../helpers.js';
 
@@ -262,6 +262,35 @@ describe('gradients beyond the loss', () => {
     expect(m.getWeightsFlat()).toEqual(w);
     expect(() => m.gradients(x, { wrt: ['input'] } as never)).toThrow(/exactly one of y .* or seed/);
     expect(() => m.gradients(x, { y, wrt: ['inputs' as never] })).toThrow(/wrt must be a non-empty array of 'input' and 'params', got \["inputs"\]/);
+    m.dispose();
+  });
+});
+
+describe('inner activations', () => {
+  it('a convolution fused with the max pooling after it still shows its own output when asked for', () => {
+    const m = sequential({
+      seed: 14,
+      layers: [
+        layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1], name: 'conv' }),
+        layers.maxPooling2d({ poolSize: 2, name: 'pool' }),
+        layers.flatten(),
+        layers.dense({ units: 3, activation: 'softmax', name: 'out' }),
+      ],
+    });
+    const x = randArray(5 * 64, 20);
+    const [conv, pool, out] = m.activations(x, ['conv', 'pool', 'out']);
+    expect(conv.shape).toEqual([5, 6, 6, 4]);
+    expect(pool.shape).toEqual([5, 3, 3, 4]);
+    const sub = model({ inputs: m.inputs, outputs: m.getLayer('conv').output as SymbolicTensor });
+    expect(conv.toFloat32Array()).toEqual((sub.predict(x) as Tensor).toFloat32Array());
+    expect(out.toFloat32Array()).toEqual(m.predict(x).toFloat32Array());
+    // The pooled values are the maxima of the convolution's windows.
+    const c = conv.toFloat32Array();
+    const p = pool.toFloat32Array();
+    const at = (b: number, y: number, xx: number, f: number) => c[((b * 6 + y) * 6 + xx) * 4 + f];
+    expect(p[0]).toBe(Math.max(at(0, 0, 0, 0), at(0, 0, 1, 0), at(0, 1, 0, 0), at(0, 1, 1, 0)));
+    expect(() => m.activations(x, ['nope'])).toThrow(/no layer named "nope"/);
+    sub.dispose();
     m.dispose();
   });
 });
