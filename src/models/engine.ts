@@ -1,5 +1,5 @@
 import type { Backend } from '../runtime/backend.js';
-import { ShapeError, ValueError } from '../errors.js';
+import { ValueError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { ParamStore, type Segment, type StateArena } from '../params/store.js';
 import type { Variable } from '../params/variable.js';
@@ -179,8 +179,8 @@ export class Engine {
     });
   }
 
-  /** Copies rows order[start .. start + rows) of every input (and target) into the planned buffers. */
-  loadBatch(X: readonly Rows[], Y: readonly Targets[] | null, order: Int32Array, start: number, rows: number): void {
+  /** Copies rows order[start .. start + rows) of every input (and target) into the planned buffers (or another executor's inputs). */
+  loadBatch(X: readonly Rows[], Y: readonly Targets[] | null, order: Int32Array, start: number, rows: number, exec: Executor = this.exec): void {
     const be = this.backend;
     const plan = this.plan as Plan;
     const f32 = be.f32();
@@ -188,7 +188,7 @@ export class Engine {
     for (let r = 0; r < rows && inOrder; r++) inOrder = order[start + r] === start + r;
     X.forEach((x, i) => {
       const size = this.inputSize(i);
-      const xb = plan.exec.act[i] >>> 2;
+      const xb = exec.act[i] >>> 2;
       if (inOrder) {
         // In order (predict, evaluate, fit without shuffling): one copy.
         f32.set(x.data.subarray(start * size, (start + rows) * size), xb);
@@ -360,18 +360,26 @@ export class Engine {
     // Without an explicit batch size, reuse the planned buffers (training's batch capacity) rather than planning new ones.
     const cap = Math.min(n, batch ?? (this.plan ? this.plan.exec.capacity : 256));
     this.ensurePlan(cap, false);
-    const chunk = Math.min(this.capacity, batch ?? Infinity);
+    this.runChunks(this.exec, X, Math.min(this.capacity, batch ?? Infinity), each, Y);
+  }
+
+  /**
+   * Loads the rows `chunk` at a time into `exec`'s inputs, checks values left
+   * to wasm for NaN / Inf, runs an inference forward pass and calls `each`.
+   */
+  runChunks(exec: Executor, X: readonly Rows[], chunk: number, each: (start: number, rows: number) => void, Y?: readonly Targets[]): void {
+    const n = X[0].n;
     const order = identity(n);
     const k = this.backend.kernels;
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
-      this.loadBatch(X, Y ?? null, order, start, rows);
+      this.loadBatch(X, Y ?? null, order, start, rows, exec);
       X.forEach((x, i) => {
-        if (x.deferred && k.f32_count_nonfinite(rows * this.inputSize(i), this.exec.act[i]) > 0) {
+        if (x.deferred && k.f32_count_nonfinite(rows * this.inputSize(i), exec.act[i]) > 0) {
           checkFiniteRows(x, start, start + rows, ...x.deferred);
         }
       });
-      this.forward(rows, false, false);
+      exec.forward(rows, false, false);
       each(start, rows);
     }
   }
@@ -470,11 +478,6 @@ export class Engine {
       this.backward(rows);
     }
     return { loss: sum / n, gradients: this.readGradsFlat() };
-  }
-
-  /** Checks that the planned capacity can hold a batch. */
-  requireCapacity(op: string, rows: number): void {
-    if (rows > this.capacity) throw new ShapeError(`${op}: ${rows} rows do not fit the planned ${this.capacity}`);
   }
 
   /** Frees the plan (the store, rng and optimizer belong to the model). */

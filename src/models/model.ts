@@ -538,27 +538,13 @@ export class Model implements TrainableModel {
     const ptrs: number[] = [];
     try {
       for (const t of wanted) ptrs.push(be.alloc(Math.max(1, n * sizeOf(t.shape)) * 4));
-      const order = identity(n);
-      const k = be.kernels;
-      for (let start = 0; start < n; start += cap) {
-        const rows = Math.min(cap, n - start);
-        X.forEach((xr, i) => {
-          const size = sizeOf(engine.topo.inputs[i].shape);
-          be.f32().set(xr.data.subarray(start * size, (start + rows) * size), exec.act[i] >>> 2);
-          if (xr.deferred && k.f32_count_nonfinite(rows * size, exec.act[i]) > 0) {
-            const bad = xr.data.subarray(start * size, (start + rows) * size).findIndex((v) => !Number.isFinite(v));
-            const at = start * size + bad;
-            throw new ValueError(`${op}: x must be finite: sample ${Math.floor(at / size)}, feature ${at % size} is ${describe(xr.data[at])}`);
-          }
-        });
-        void order;
-        exec.forward(rows, false, false);
+      engine.runChunks(exec, X, cap, (start, rows) => {
         wanted.forEach((t, j) => {
           const size = sizeOf(t.shape) * 4;
           const a = exec.actOf(t);
           be.u8().copyWithin(ptrs[j] + start * size, a, a + rows * size);
         });
-      }
+      });
     } catch (err) {
       for (const p of ptrs) be.free(p);
       throw err;
