@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Perceptron } from '../../src/classic/perceptron.js';
+import { Perceptron } from '../../src/linear/perceptron.js';
 import { ShapeError, ValueError } from '../../src/errors.js';
 
 const INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
