@@ -21,7 +21,8 @@ import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
 import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { ModelRng } from '../models/rng.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import { jsonNumbers } from './json.js';
 
 /** Options of new BoltzmannMachine(). */
@@ -161,9 +162,7 @@ export class BoltzmannMachine {
     this.visible = checkInt(op, 'visible', visible, 1, MAX_UNITS);
     this.hidden = checkInt(op, 'hidden', hidden, 0, MAX_UNITS - this.visible);
     this.units = this.visible + this.hidden;
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
     if (typeof initScale !== 'number' || !Number.isFinite(initScale) || initScale < 0) {
       throw new ValueError(`${op}: initScale must be a finite number >= 0, got ${describe(initScale)}`);
     }
@@ -384,7 +383,7 @@ export class BoltzmannMachine {
     if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== 'function') {
       throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
     }
-    if (options.seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', options.seed));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     if (chains !== this.nChains) this.setChains(chains);
     const be = this.backend;
     const k = be.kernels;
@@ -476,7 +475,7 @@ export class BoltzmannMachine {
 
   // Applies chains / init / clamp / seed options to the machine's chains.
   private prepare(op: string, chains: number | undefined, init: unknown, clamp: unknown, seed: number | undefined): void {
-    if (seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', seed));
+    if (seed !== undefined) this.rng.reseed(checkSeed(op, seed));
     const want = chains === undefined ? (Array.isArray(init) ? init.length : this.nChains) : checkInt(op, 'chains', chains, 1, 1 << 22);
     const n = this.units;
     let initRows: Float32Array | null = null;

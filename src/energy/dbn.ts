@@ -11,6 +11,7 @@ import { Sequential } from '../models/sequential.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerActivation } from '../layers/activations.js';
 import type { History } from '../models/sequential.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import { RBM, rowsOf, type RBMFitOptions, type RBMInput, type RBMJSON, type RBMVisibleType } from './rbm.js';
 
 /** Options of new DBN(). */
@@ -68,11 +69,9 @@ export class DBN {
     const { layers, visibleType = 'bernoulli', seed, backend } = options;
     if (!Array.isArray(layers) || layers.length < 2) throw new ValueError(`${op}: layers must list at least two sizes (input and one hidden layer), got ${describe(layers)}`);
     layers.forEach((n, i) => checkInt(op, `layers[${i}]`, n, 1, 1 << 20));
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 2 ** 52)) {
-      throw new ValueError(`${op}: seed must be an integer in [0, 2^52], got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkDbnSeed(op, seed);
     this.layers = Object.freeze(layers.slice());
-    this.seed = seed ?? Math.floor(Math.random() * 2 ** 32);
+    this.seed = seed ?? randomSeed();
     this.backend = backend ?? getBackend();
     if (trained) {
       this.rbms = Object.freeze(trained.slice());
@@ -95,6 +94,7 @@ export class DBN {
   /** Rebuilds a DBN from toJSON() output; throws ModelFormatError on anything malformed. */
   static fromJSON(json: unknown, options: { seed?: number; backend?: Backend } = {}): DBN {
     const op = 'DBN.fromJSON';
+    if (options.seed !== undefined) checkDbnSeed(op, options.seed);
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFormatError(`${op}: expected an object, got ${describe(json)}`);
     const j = json as Partial<DBNJSON>;
     if (j.type !== 'DBN') throw new ModelFormatError(`${op}: type must be "DBN", got ${describe(j.type)}`);
@@ -229,4 +229,11 @@ export class DBN {
     if (this.disposed) throw new ValueError(`${op}: this DBN was disposed`);
     this.backend.check();
   }
+}
+
+/** Checks a DBN seed: RBM i gets seed + i, which stays exact and distinct for integers up to 2^52. */
+function checkDbnSeed(op: string, seed: unknown): number {
+  const s = checkSeed(op, seed);
+  if (!Number.isInteger(s) || s < 0 || s > 2 ** 52) throw new ValueError(`${op}: seed must be an integer in [0, 2^52] (RBM i gets seed + i), got ${describe(s)}`);
+  return s;
 }

@@ -22,7 +22,8 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { ModelRng } from '../models/rng.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import { jsonNumbers } from './json.js';
 
 /** Learning rule of Hopfield.store(). */
@@ -144,9 +145,7 @@ export class Hopfield {
     this.size = checkInt(op, 'size', size, 1, MAX_SIZE);
     if (!RULES.includes(rule)) throw new ValueError(`${op}: rule must be one of ${RULES.join(', ')}, got ${describe(rule)}`);
     if (!STATES.includes(states)) throw new ValueError(`${op}: states must be one of ${STATES.join(', ')}, got ${describe(states)}`);
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
     this.rule = rule;
     this.states = states;
     this.lo = states === 'bipolar' ? -1 : 0;
@@ -383,10 +382,7 @@ export class Hopfield {
     if (order !== 'random' && order !== 'fixed') throw new ValueError(`${op}: order must be 'random' or 'fixed', got ${describe(order)}`);
     checkInt(op, 'maxSweeps', maxSweeps, 1);
     if (typeof trace !== 'boolean') throw new ValueError(`${op}: trace must be a boolean, got ${describe(trace)}`);
-    if (seed !== undefined) {
-      if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-      this.rng.reseed(seed);
-    }
+    if (seed !== undefined) this.rng.reseed(checkSeed(op, seed));
     const s0 = this.stateOf(op, state);
     this.backend.writeF32(this.sPtr, s0);
     const energies = trace ? [this.energyOf(s0)] : undefined;

@@ -19,7 +19,8 @@ import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
 import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { ModelRng } from '../models/rng.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
 import { jsonNumbers } from './json.js';
@@ -194,9 +195,7 @@ export class RBM implements TrainableModel {
     if (this.visible * this.hidden > 1 << 28) throw new ValueError(`${op}: visible x hidden must be at most 2^28, got ${this.visible * this.hidden}`);
     if (!TYPES.includes(visibleType)) throw new ValueError(`${op}: visibleType must be one of ${TYPES.join(', ')}, got ${describe(visibleType)}`);
     this.visibleType = visibleType;
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
     if (typeof initStd !== 'number' || !Number.isFinite(initStd) || initStd < 0) {
       throw new ValueError(`${op}: initStd must be a finite number >= 0, got ${describe(initStd)}`);
     }
@@ -334,7 +333,7 @@ export class RBM implements TrainableModel {
       if (typeof options.onEpochEnd !== 'function') throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
       cbs.push({ onEpochEnd: options.onEpochEnd });
     }
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
 
     if (!this.fitted && initBias) this.initVisibleBias(x, n);
     this.fitted = true;
@@ -478,7 +477,7 @@ export class RBM implements TrainableModel {
     this.check(op);
     if (this.visibleType !== 'bernoulli') throw new ValueError(`${op}: pseudo-likelihood needs Bernoulli visible units, this RBM has ${this.visibleType} ones`);
     const x = this.rows(op, 'v', v);
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     const n = x.length / this.visible;
     let sum = 0;
     this.chunked(x, n, (vp, hp, m) => {
@@ -511,7 +510,7 @@ export class RBM implements TrainableModel {
         throw new ShapeError(`${op}: chains (${describe(options.chains)}) must equal the number of init rows (${chains})`);
       }
     }
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     const be = this.backend;
     const V = this.visible;
     const H = this.hidden;

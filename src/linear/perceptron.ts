@@ -2,7 +2,8 @@
 // depends on the previous sample's weights) over vectors of a handful of
 // values, so one wasm call per sample would cost more than the arithmetic.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
-import { Mulberry32, checkSeed, randomSeed } from '../data/random.js';
+import { Mulberry32 } from '../data/random.js';
+import { checkSeed32, randomSeed } from '../util/seed.js';
 
 /** Output of a perceptron: 'step' gives 1 or 0, 'sign' gives 1 or -1. */
 export type PerceptronActivation = 'step' | 'sign';
@@ -109,7 +110,7 @@ export class Perceptron {
     if (bias !== undefined && (typeof bias !== 'number' || !Number.isFinite(bias))) {
       throw new ValueError(`${op}: bias must be a finite number, got ${describe(bias)}`);
     }
-    this.rng = new Mulberry32(seed === undefined ? randomSeed() : checkSeed(op, seed));
+    this.rng = new Mulberry32(seed === undefined ? randomSeed() : checkSeed32(op, seed));
 
     this.w = new Float32Array(inputs + 1);
     // Draw order w0, w1..wn, always from the same stream, so a seed fixes every initial weight.
@@ -194,7 +195,7 @@ export class Perceptron {
     checkInt(op, 'epochs', epochs, 1);
     if (typeof shuffle !== 'boolean') throw new ValueError(`${op}: shuffle must be a boolean, got ${describe(shuffle)}`);
     if (typeof stopWhenPerfect !== 'boolean') throw new ValueError(`${op}: stopWhenPerfect must be a boolean, got ${describe(stopWhenPerfect)}`);
-    const rng = seed === undefined ? this.rng : new Mulberry32(checkSeed(op, seed));
+    const rng = seed === undefined ? this.rng : new Mulberry32(checkSeed32(op, seed));
 
     const w = this.w;
     const k = this.inputs;
