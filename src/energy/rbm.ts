@@ -23,7 +23,9 @@ import { ModelRng } from '../models/rng.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
+import { checkTemperature } from './anneal.js';
 import { jsonNumbers } from './json.js';
+import { matrixOf, vectorOf } from './weights.js';
 
 /** Visible unit type: binary ('bernoulli', data in [0, 1]) or real-valued with unit variance ('gaussian', standardise the data). */
 export type RBMVisibleType = 'bernoulli' | 'gaussian';
@@ -267,9 +269,9 @@ export class RBM implements TrainableModel {
     if (values === null || typeof values !== 'object') throw new ValueError(`${op}: expected { weights, visibleBias, hiddenBias }, got ${describe(values)}`);
     const v = this.visible;
     const h = this.hidden;
-    const w = values.weights === undefined ? null : matrix(op, 'weights', values.weights, v, h);
-    const b = values.visibleBias === undefined ? null : vector(op, 'visibleBias', values.visibleBias, v);
-    const c = values.hiddenBias === undefined ? null : vector(op, 'hiddenBias', values.hiddenBias, h);
+    const w = values.weights === undefined ? null : matrixOf(op, 'weights', values.weights, v, h);
+    const b = values.visibleBias === undefined ? null : vectorOf(op, 'visibleBias', values.visibleBias, v);
+    const c = values.hiddenBias === undefined ? null : vectorOf(op, 'hiddenBias', values.hiddenBias, h);
     if (w) this.backend.writeF32(this.wPtr, w);
     if (b) this.backend.writeF32(this.bPtr, b);
     if (c) this.backend.writeF32(this.cPtr, c);
@@ -496,8 +498,7 @@ export class RBM implements TrainableModel {
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
     const steps = checkInt(op, 'steps', options.steps ?? 1, 1, 1 << 24);
-    const t = options.temperature ?? 1;
-    if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) throw new ValueError(`${op}: temperature must be a finite number > 0, got ${describe(t)}`);
+    const t = checkTemperature(op, options.temperature ?? 1);
     const init = options.init ?? 'random';
     let start: Float32Array | null = null;
     let chains: number;
@@ -899,28 +900,3 @@ function finiteIn(op: string, name: string, v: unknown, min: number, max: number
   }
   return v as number;
 }
-
-function vector(op: string, name: string, v: ArrayLike<number>, n: number): Float32Array {
-  if (v === null || typeof v !== 'object' || v.length !== n) throw new ShapeError(`${op}: ${name} must hold ${n} values, got ${describe(v)}`);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ValueError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-    out[i] = v[i];
-  }
-  return out;
-}
-
-function matrix(op: string, name: string, w: ArrayLike<number> | readonly ArrayLike<number>[], rows: number, cols: number): Float32Array {
-  if (Array.isArray(w) && w.length > 0 && typeof w[0] === 'object' && w[0] !== null) {
-    if (w.length !== rows) throw new ShapeError(`${op}: ${name} must be ${rows}x${cols}, got ${w.length} rows`);
-    const out = new Float32Array(rows * cols);
-    (w as readonly ArrayLike<number>[]).forEach((row, r) => out.set(vector(op, `${name}[${r}]`, row, cols), r * cols));
-    return out;
-  }
-  const flat = w as ArrayLike<number>;
-  if (flat === null || typeof flat !== 'object' || flat.length !== rows * cols) {
-    throw new ShapeError(`${op}: ${name} must be ${rows}x${cols} (${rows * cols} values), got ${describe(w)}`);
-  }
-  return vector(op, name, flat, rows * cols);
-}
-

@@ -1,0 +1,87 @@
+// Readers for the parameters users hand the energy-based networks (weights,
+// biases, thresholds): nested rows or flat row-major values, checked for shape
+// and finiteness and copied into a new Float32Array before anything is
+// written, so a rejected call changes nothing.
+import { ShapeError, ValueError, describe } from '../errors.js';
+
+/** Names of a matrix's sizes in messages, e.g. { rows: 'N = 3', cols: 'N = 3', shape: 'N x N = 3x3' }. */
+export interface MatrixDims {
+  /** The number of rows as messages say it. */
+  rows: string;
+  /** The number of columns as messages say it. */
+  cols: string;
+  /** The whole shape as messages say it. */
+  shape: string;
+}
+
+/** Reads `n` finite values into a new Float32Array; a ShapeError or ValueError names op, name, index and value. */
+export function vectorOf(op: string, name: string, v: unknown, n: number, dim = `${n}`): Float32Array {
+  if (v === null || typeof v !== 'object' || (v as ArrayLike<unknown>).length !== n) throw new ShapeError(`${op}: ${name} must hold ${dim} values, got ${describe(v)}`);
+  const a = v as ArrayLike<unknown>;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = finite(op, `${name}[${i}]`, a[i]);
+  return out;
+}
+
+/** Reads a rows x cols matrix given as nested rows or flat row-major values into a new row-major Float32Array. */
+export function matrixOf(
+  op: string, name: string, w: unknown, rows: number, cols: number,
+  dims: MatrixDims = { rows: `${rows}`, cols: `${cols}`, shape: `${rows}x${cols}` },
+): Float32Array {
+  const out = new Float32Array(rows * cols);
+  if (Array.isArray(w) && w.length > 0 && typeof w[0] === 'object' && w[0] !== null) {
+    if (w.length !== rows) throw new ShapeError(`${op}: ${name} must have ${dims.rows} rows, got ${w.length}`);
+    for (let i = 0; i < rows; i++) {
+      const row = w[i] as ArrayLike<unknown>;
+      if (row === null || typeof row !== 'object' || row.length !== cols) throw new ShapeError(`${op}: ${name} row ${i} must have ${dims.cols} values, got ${describe(row)}`);
+      for (let j = 0; j < cols; j++) out[i * cols + j] = finite(op, `${name}[${i}][${j}]`, row[j]);
+    }
+    return out;
+  }
+  const flat = w as ArrayLike<unknown>;
+  if (flat === null || typeof flat !== 'object' || flat.length !== rows * cols) {
+    throw new ShapeError(`${op}: ${name} must be ${dims.shape} (${rows * cols} values), got ${describe(w)}`);
+  }
+  for (let i = 0; i < rows * cols; i++) out[i] = finite(op, `${name}[${Math.floor(i / cols)}][${i % cols}]`, flat[i]);
+  return out;
+}
+
+/**
+ * Reads the n x n weights of a network of symmetric connections without
+ * self-connections (Hopfield 1982; Ackley, Hinton & Sejnowski 1985): the
+ * float32 values must be symmetric and the diagonal zero. `size` names n in
+ * messages ('N' gives "N = 3 rows").
+ */
+export function symmetricOf(op: string, w: unknown, n: number, size?: string): Float32Array {
+  const dim = size === undefined ? `${n}` : `${size} = ${n}`;
+  const shape = size === undefined ? `${n}x${n}` : `${size} x ${size} = ${n}x${n}`;
+  const out = matrixOf(op, 'weights', w, n, n, { rows: dim, cols: dim, shape });
+  for (let i = 0; i < n; i++) {
+    if (out[i * n + i] !== 0) {
+      throw new ValueError(`${op}: the diagonal must be zero (no self-connections), got weights[${i}][${i}] = ${describe(out[i * n + i])}`);
+    }
+    for (let j = i + 1; j < n; j++) {
+      if (out[i * n + j] !== out[j * n + i]) {
+        throw new ValueError(`${op}: weights must be symmetric, got weights[${i}][${j}] = ${describe(out[i * n + j])} but weights[${j}][${i}] = ${describe(out[j * n + i])}`);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Makes the n x n block at f[base] (row stride ld) exactly symmetric from its
+ * upper triangle and zeroes its diagonal, in place: learning rules computed by
+ * GEMMs round the two triangles differently.
+ */
+export function symmetrizeUpper(f: Float32Array, base: number, n: number, ld: number): void {
+  for (let i = 0; i < n; i++) {
+    f[base + i * ld + i] = 0;
+    for (let j = i + 1; j < n; j++) f[base + j * ld + i] = f[base + i * ld + j];
+  }
+}
+
+function finite(op: string, name: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
+  return v;
+}
