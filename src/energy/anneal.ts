@@ -3,13 +3,11 @@
 // annealing (Kirkpatrick, Gelatt & Vecchi 1983) lowers T along a schedule so
 // the chains settle into low-energy states (Ackley, Hinton & Sejnowski 1985).
 import { ValueError, checkInt, describe } from '../errors.js';
+import { checkFiniteF32 } from '../util/finite.js';
 
-/** Returns `t` when it is a finite number > 0; else a ValueError names op and the value. */
+/** Returns `t` when it is a number > 0 finite as float32 (the kernels scale by 1/T in float32); else a ValueError names op and the value. */
 export function checkTemperature(op: string, t: unknown): number {
-  if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) {
-    throw new ValueError(`${op}: temperature must be a finite number > 0, got ${describe(t)}`);
-  }
-  return t;
+  return checkFiniteF32(op, 'temperature', t, { min: 0, minExclusive: true });
 }
 
 /** Expands a schedule (temperatures, or { from, to, steps, kind: 'geometric' | 'linear' }) into its temperatures, each checked. */

@@ -22,6 +22,7 @@ import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
 import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { ModelRng } from '../models/rng.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import { checkTemperature, temperatureSchedule } from './anneal.js';
 import { jsonNumbers } from './json.js';
@@ -166,9 +167,7 @@ export class BoltzmannMachine {
     this.hidden = checkInt(op, 'hidden', hidden, 0, MAX_UNITS - this.visible);
     this.units = this.visible + this.hidden;
     if (seed !== undefined) checkSeed(op, seed);
-    if (typeof initScale !== 'number' || !Number.isFinite(initScale) || initScale < 0) {
-      throw new ValueError(`${op}: initScale must be a finite number >= 0, got ${describe(initScale)}`);
-    }
+    checkFiniteF32(op, 'initScale', initScale, { min: 0 });
     const be = backend ?? getBackend();
     this.backend = be;
     const n = this.units;
@@ -362,13 +361,12 @@ export class BoltzmannMachine {
     const n = this.units;
     const m = rows.length / v;
     const epochs = checkInt(op, 'epochs', options.epochs ?? 100, 0);
-    const lr = positive(op, 'learningRate', options.learningRate ?? 0.1);
+    const lr = checkFiniteF32(op, 'learningRate', options.learningRate ?? 0.1, { min: 0, minExclusive: true });
     const t = checkTemperature(op, options.temperature ?? 1);
     const sweeps = checkInt(op, 'sweeps', options.sweeps ?? 5, 1);
     const chains = checkInt(op, 'chains', options.chains ?? 200, 1, 1 << 20);
     const perRow = this.hidden === 0 ? 1 : checkInt(op, 'clampedChains', options.clampedChains ?? 5, 1, 1 << 20);
-    const wd = options.weightDecay ?? 0;
-    if (typeof wd !== 'number' || !Number.isFinite(wd) || wd < 0) throw new ValueError(`${op}: weightDecay must be a finite number >= 0, got ${describe(wd)}`);
+    const wd = checkFiniteF32(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
     if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== 'function') {
       throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
     }
@@ -568,9 +566,4 @@ export class BoltzmannMachine {
     if (this.disposed) throw new ValueError(`${op}: this Boltzmann machine was disposed`);
     this.backend.check();
   }
-}
-
-function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) throw new ValueError(`${op}: ${name} must be a finite number > 0, got ${describe(v)}`);
-  return v;
 }

@@ -20,6 +20,7 @@ import { ACT } from '../runtime/abi.js';
 import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { ModelRng } from '../models/rng.js';
+import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
@@ -198,9 +199,7 @@ export class RBM implements TrainableModel {
     if (!TYPES.includes(visibleType)) throw new ValueError(`${op}: visibleType must be one of ${TYPES.join(', ')}, got ${describe(visibleType)}`);
     this.visibleType = visibleType;
     if (seed !== undefined) checkSeed(op, seed);
-    if (typeof initStd !== 'number' || !Number.isFinite(initStd) || initStd < 0) {
-      throw new ValueError(`${op}: initStd must be a finite number >= 0, got ${describe(initStd)}`);
-    }
+    checkFiniteF32(op, 'initStd', initStd, { min: 0 });
     const be = backend ?? getBackend();
     this.backend = be;
     const ptrs: number[] = [];
@@ -320,9 +319,9 @@ export class RBM implements TrainableModel {
     const k = checkInt(op, 'k', options.k ?? 1, 1, 10000);
     const persistent = options.persistent ?? false;
     if (typeof persistent !== 'boolean') throw new ValueError(`${op}: persistent must be a boolean, got ${describe(persistent)}`);
-    const lr = finiteIn(op, 'learningRate', options.learningRate ?? (this.visibleType === 'gaussian' ? 0.01 : 0.1), 0, Infinity, true);
-    const momentum = finiteIn(op, 'momentum', options.momentum ?? 0, 0, 1, false, true);
-    const wd = finiteIn(op, 'weightDecay', options.weightDecay ?? 0, 0, Infinity);
+    const lr = checkFiniteF32(op, 'learningRate', options.learningRate ?? (this.visibleType === 'gaussian' ? 0.01 : 0.1), { min: 0, minExclusive: true });
+    const momentum = checkFiniteF32(op, 'momentum', options.momentum ?? 0, { min: 0, max: 1, maxExclusive: true });
+    const wd = checkFiniteF32(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
     const shuffle = options.shuffle ?? true;
     if (typeof shuffle !== 'boolean') throw new ValueError(`${op}: shuffle must be a boolean, got ${describe(shuffle)}`);
     const initBias = options.initVisibleBias ?? true;
@@ -852,11 +851,23 @@ function softplus(x: number): number {
 }
 
 /**
- * Checks rows of `width` finite values (nested arrays, a flat Float32Array,
+ * Checks rows of `width` values finite as float32 (nested arrays, a flat Float32Array,
  * or a Tensor whose size is a multiple of width) and returns them as one flat
  * Float32Array (the input itself when it already is one).
  */
 export function rowsOf(op: string, name: string, x: unknown, width: number, what = 'value'): Float32Array {
+  if (Array.isArray(x) && x.length > 0) {
+    const out = new Float32Array(x.length * width);
+    x.forEach((row: unknown, r) => {
+      if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== width) {
+        throw new ShapeError(`${op}: ${name} row ${r} must have ${width} values, got ${describe(row)}`);
+      }
+      // Checked before the copy, so the message shows the value given (1e39), not the Infinity it would become.
+      checkFiniteF32Array(op, name, row as ArrayLike<unknown>, ValueError, (i) => `${name} row ${r}, ${what} ${i}`);
+      out.set(row as ArrayLike<number>, r * width);
+    });
+    return out;
+  }
   let flat: Float32Array;
   if (x instanceof Tensor) {
     if (x.size === 0 || x.size % width !== 0 || x.shape[x.shape.length - 1] !== width) {
@@ -868,35 +879,9 @@ export function rowsOf(op: string, name: string, x: unknown, width: number, what
       throw new ShapeError(`${op}: ${name} as a Float32Array must hold whole rows of ${width} values, got ${x.length} values`);
     }
     flat = x;
-  } else if (Array.isArray(x) && x.length > 0) {
-    flat = new Float32Array(x.length * width);
-    x.forEach((row: unknown, r) => {
-      if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== width) {
-        throw new ShapeError(`${op}: ${name} row ${r} must have ${width} values, got ${describe(row)}`);
-      }
-      const a = row as ArrayLike<number>;
-      for (let i = 0; i < width; i++) {
-        const v = a[i];
-        if (typeof v !== 'number') throw new ValueError(`${op}: ${name} row ${r}, ${what} ${i} must be a number, got ${describe(v)}`);
-        flat[r * width + i] = v;
-      }
-    });
   } else {
     throw new ShapeError(`${op}: ${name} must be a non-empty array of rows, a Float32Array or a Tensor, got ${describe(x)}`);
   }
-  for (let i = 0; i < flat.length; i++) {
-    if (!Number.isFinite(flat[i])) throw new ValueError(`${op}: ${name} row ${Math.floor(i / width)}, ${what} ${i % width} must be finite, got ${describe(flat[i])}`);
-  }
+  checkFiniteF32Array(op, name, flat, ValueError, (i) => `${name} row ${Math.floor(i / width)}, ${what} ${i % width}`);
   return flat;
-}
-
-function finiteIn(op: string, name: string, v: unknown, min: number, max: number, exclusiveMin = false, exclusiveMax = false): number {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && (exclusiveMax ? v < max : v <= max);
-  if (!ok) {
-    const lo = min === -Infinity ? '' : `${exclusiveMin ? '>' : '>='} ${min}`;
-    const hi = max === Infinity ? '' : `${exclusiveMax ? '<' : '<='} ${max}`;
-    const range = [lo, hi].filter(Boolean).join(' and ');
-    throw new ValueError(`${op}: ${name} must be a finite number${range ? ` ${range}` : ''}, got ${describe(v)}`);
-  }
-  return v as number;
 }

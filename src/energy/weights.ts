@@ -1,8 +1,10 @@
 // Readers for the parameters users hand the energy-based networks (weights,
 // biases, thresholds): nested rows or flat row-major values, checked for shape
-// and finiteness and copied into a new Float32Array before anything is
-// written, so a rejected call changes nothing.
+// and finiteness as float32 (the precision they are stored in) and copied
+// into a new Float32Array before anything is written, so a rejected call
+// changes nothing.
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { checkFiniteF32Array } from '../util/finite.js';
 
 /** Names of a matrix's sizes in messages, e.g. { rows: 'N = 3', cols: 'N = 3', shape: 'N x N = 3x3' }. */
 export interface MatrixDims {
@@ -17,10 +19,8 @@ export interface MatrixDims {
 /** Reads `n` finite values into a new Float32Array; a ShapeError or ValueError names op, name, index and value. */
 export function vectorOf(op: string, name: string, v: unknown, n: number, dim = `${n}`): Float32Array {
   if (v === null || typeof v !== 'object' || (v as ArrayLike<unknown>).length !== n) throw new ShapeError(`${op}: ${name} must hold ${dim} values, got ${describe(v)}`);
-  const a = v as ArrayLike<unknown>;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = finite(op, `${name}[${i}]`, a[i]);
-  return out;
+  checkFiniteF32Array(op, name, v as ArrayLike<unknown>);
+  return Float32Array.from(v as ArrayLike<number>);
 }
 
 /** Reads a rows x cols matrix given as nested rows or flat row-major values into a new row-major Float32Array. */
@@ -34,7 +34,8 @@ export function matrixOf(
     for (let i = 0; i < rows; i++) {
       const row = w[i] as ArrayLike<unknown>;
       if (row === null || typeof row !== 'object' || row.length !== cols) throw new ShapeError(`${op}: ${name} row ${i} must have ${dims.cols} values, got ${describe(row)}`);
-      for (let j = 0; j < cols; j++) out[i * cols + j] = finite(op, `${name}[${i}][${j}]`, row[j]);
+      checkFiniteF32Array(op, name, row, ValueError, (j) => `${name}[${i}][${j}]`);
+      out.set(row as ArrayLike<number>, i * cols);
     }
     return out;
   }
@@ -42,7 +43,8 @@ export function matrixOf(
   if (flat === null || typeof flat !== 'object' || flat.length !== rows * cols) {
     throw new ShapeError(`${op}: ${name} must be ${dims.shape} (${rows * cols} values), got ${describe(w)}`);
   }
-  for (let i = 0; i < rows * cols; i++) out[i] = finite(op, `${name}[${Math.floor(i / cols)}][${i % cols}]`, flat[i]);
+  checkFiniteF32Array(op, name, flat, ValueError, (i) => `${name}[${Math.floor(i / cols)}][${i % cols}]`);
+  out.set(flat as ArrayLike<number>);
   return out;
 }
 
@@ -79,9 +81,4 @@ export function symmetrizeUpper(f: Float32Array, base: number, n: number, ld: nu
     f[base + i * ld + i] = 0;
     for (let j = i + 1; j < n; j++) f[base + j * ld + i] = f[base + i * ld + j];
   }
-}
-
-function finite(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${name} must be a finite number, got ${describe(v)}`);
-  return v;
 }
