@@ -20,7 +20,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { ModelRng } from '../models/rng.js';
 import { checkFiniteF32 } from '../util/finite.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
@@ -232,7 +232,7 @@ export class BoltzmannMachine {
 
   /** A copy of the weights (n x n, symmetric, zero diagonal) and biases θ. */
   getWeights(): { weights: Float32Array; biases: Float32Array } {
-    this.check('getWeights');
+    this.check('BoltzmannMachine.getWeights');
     const n = this.units;
     const w = this.backend.readF32(this.wPtr, n * (n + 1));
     const weights = new Float32Array(n * n);
@@ -350,7 +350,8 @@ export class BoltzmannMachine {
    * Clamped statistics come from the data (with hidden units sampled given
    * each row); free ones from persistent chains (the machine's own, which
    * sample() continues afterwards). The 1/T of the exact gradient is folded
-   * into η.
+   * into η. Disposing the machine from onEpochEnd ends training: fit throws
+   * DisposedError and runs no further kernel.
    */
   fit(data: readonly ArrayLike<number>[] | Float32Array, options: BoltzmannFitOptions = {}): { epochs: number; history: BoltzmannLogs[] } {
     const op = 'BoltzmannMachine.fit';
@@ -417,6 +418,8 @@ export class BoltzmannMachine {
         const logs = { gradientRms: Math.sqrt(sq / (n * n)) };
         history.push(logs);
         options.onEpochEnd?.(epoch, logs);
+        // The callback may have disposed the machine: stop before a kernel touches its freed memory.
+        this.check(op);
       }
     } finally {
       be.free(posPtr);
@@ -427,6 +430,7 @@ export class BoltzmannMachine {
 
   /** A plain object with the weights and biases (exact float32 values). */
   toJSON(): BoltzmannJSON {
+    this.check('BoltzmannMachine.toJSON');
     const { weights, biases } = this.getWeights();
     return { type: 'BoltzmannMachine', version: 1, visible: this.visible, hidden: this.hidden, weights: Array.from(weights), biases: Array.from(biases) };
   }
@@ -436,7 +440,7 @@ export class BoltzmannMachine {
     return this.disposed;
   }
 
-  /** Frees the machine's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the machine's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -563,7 +567,7 @@ export class BoltzmannMachine {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this Boltzmann machine was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this Boltzmann machine was disposed`);
     this.backend.check();
   }
 }

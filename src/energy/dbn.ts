@@ -6,7 +6,7 @@
 // classifier (toSequential) that is fine-tuned with backpropagation.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ValueError, checkInt, describe } from '../errors.js';
 import { Sequential } from '../models/sequential.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerActivation } from '../layers/activations.js';
@@ -132,6 +132,8 @@ export class DBN {
   /**
    * Greedy layer-wise pretraining: fits RBM 1 on the data, then each next RBM
    * on the hidden probabilities of the one below. Returns each RBM's history.
+   * Disposing the DBN from a callback ends pretraining: pretrain rejects with
+   * DisposedError and runs no further kernel.
    */
   async pretrain(data: RBMInput, options: DBNPretrainOptions = {}): Promise<History[]> {
     const op = 'DBN.pretrain';
@@ -141,7 +143,14 @@ export class DBN {
     let x: RBMInput = data;
     const histories: History[] = [];
     for (let i = 0; i < this.rbms.length; i++) {
-      histories.push(await this.rbms[i].fit(x, per[i]));
+      // Disposing the DBN inside an RBM's callback disposes that RBM, whose fit
+      // then rejects: report it as this DBN's disposal.
+      const h = await this.rbms[i].fit(x, per[i]).catch((err: unknown) => {
+        this.check(op);
+        throw err;
+      });
+      this.check(op);
+      histories.push(h);
       if (i + 1 < this.rbms.length) x = this.rbms[i].transform(x);
     }
     return histories;
@@ -209,7 +218,7 @@ export class DBN {
 
   /** The configuration and every RBM's parameters. */
   toJSON(): DBNJSON {
-    this.check('toJSON');
+    this.check('DBN.toJSON');
     return { type: 'DBN', version: 1, layers: this.layers.slice(), rbms: this.rbms.map((r) => r.toJSON()) };
   }
 
@@ -218,7 +227,7 @@ export class DBN {
     return this.disposed;
   }
 
-  /** Frees every RBM. Idempotent. */
+  /** Frees every RBM; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -226,7 +235,7 @@ export class DBN {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this DBN was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this DBN was disposed`);
     this.backend.check();
   }
 }

@@ -21,7 +21,7 @@
 // recomputed by a GEMV once N flips have accumulated.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { ModelRng } from '../models/rng.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import { jsonNumbers } from './json.js';
@@ -202,13 +202,13 @@ export class Hopfield {
 
   /** A copy of the N x N weights, row-major. */
   get weights(): Float32Array {
-    this.check('weights');
+    this.check('Hopfield.weights');
     return this.backend.readF32(this.wPtr, this.size * this.size);
   }
 
   /** A copy of the thresholds θ. */
   get thresholds(): Float32Array {
-    this.check('thresholds');
+    this.check('Hopfield.thresholds');
     const t = this.backend.readF32(this.negTPtr, this.size);
     for (let i = 0; i < t.length; i++) t[i] = -t[i] + 0;
     return t;
@@ -360,7 +360,7 @@ export class Hopfield {
 
   /** A plain object with the weights and thresholds (exact float32 values). */
   toJSON(): HopfieldJSON {
-    this.check('toJSON');
+    this.check('Hopfield.toJSON');
     return {
       type: 'Hopfield',
       version: 1,
@@ -377,7 +377,7 @@ export class Hopfield {
     return this.disposed;
   }
 
-  /** Frees the network's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the network's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -524,7 +524,7 @@ export class Hopfield {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this Hopfield network was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this Hopfield network was disposed`);
     this.backend.check();
   }
 

@@ -17,7 +17,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { ModelRng } from '../models/rng.js';
 import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
@@ -252,7 +252,7 @@ export class RBM implements TrainableModel {
 
   /** Copies of W (V x H), b and c. */
   getWeights(): RBMWeights {
-    this.check('getWeights');
+    this.check('RBM.getWeights');
     const be = this.backend;
     return {
       weights: be.readF32(this.wPtr, this.visible * this.hidden),
@@ -278,6 +278,7 @@ export class RBM implements TrainableModel {
 
   /** Every parameter flat: W, then b, then c (for callbacks such as EarlyStopping). */
   getWeightsFlat(): Float32Array {
+    this.check('RBM.getWeightsFlat');
     const { weights, visibleBias, hiddenBias } = this.getWeights();
     const out = new Float32Array(weights.length + visibleBias.length + hiddenBias.length);
     out.set(weights, 0);
@@ -288,6 +289,7 @@ export class RBM implements TrainableModel {
 
   /** Restores getWeightsFlat() output. */
   setWeightsFlat(values: Float32Array): void {
+    this.check('RBM.setWeightsFlat');
     const vh = this.visible * this.hidden;
     const total = vh + this.visible + this.hidden;
     if (!(values instanceof Float32Array) || values.length !== total) {
@@ -307,6 +309,8 @@ export class RBM implements TrainableModel {
    * batch and its one-step reconstruction, before that batch's update) and,
    * for Bernoulli units, pseudoLikelihood (mean log pseudo-likelihood per
    * row, estimated by flipping one random unit, as scikit-learn does).
+   * Disposing the RBM from a callback ends training: fit rejects with
+   * DisposedError and runs no further kernel.
    */
   async fit(data: RBMInput, options: RBMFitOptions = {}): Promise<History> {
     const op = 'RBM.fit';
@@ -341,13 +345,22 @@ export class RBM implements TrainableModel {
     const plan = this.plan(batch, persistent);
     const history: History = { epoch: [], history: {} };
     const order = Int32Array.from({ length: n }, (_, i) => i);
+    // A callback may dispose the RBM (or its backend) and allocate: the RBM's
+    // freed memory can then belong to a new tensor. Each callback is followed
+    // by a check, so no kernel runs on the weights after that.
+    const notify = async (call: (cb: Callback) => void | Promise<void>): Promise<void> => {
+      for (const cb of cbs) {
+        await call(cb);
+        this.check(op);
+      }
+    };
     try {
       if (persistent) this.initChains(plan, x, n);
       this.stopTraining = false;
-      for (const cb of cbs) cb.setModel?.(this);
-      for (const cb of cbs) await cb.onTrainBegin?.();
+      await notify((cb) => cb.setModel?.(this));
+      await notify((cb) => cb.onTrainBegin?.());
       for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
-        for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+        await notify((cb) => cb.onEpochBegin?.(epoch));
         if (shuffle) this.rng.shuffle(order);
         let errSum = 0;
         for (let start = 0, bi = 0; start < n; start += batch, bi++) {
@@ -355,15 +368,16 @@ export class RBM implements TrainableModel {
           this.loadRows(plan.x0, x, order, start, m);
           const err = this.trainStep(plan, m, k, lr, momentum, wd);
           errSum += err;
-          for (const cb of cbs) await cb.onBatchEnd?.(bi, { batch: bi, size: m, reconstructionError: err / (m * this.visible) });
+          const batchLogs = { batch: bi, size: m, reconstructionError: err / (m * this.visible) };
+          await notify((cb) => cb.onBatchEnd?.(bi, batchLogs));
         }
         const logs: Logs = { reconstructionError: errSum / (n * this.visible) };
         if (monitorRows > 0) logs.pseudoLikelihood = this.pseudoLikelihoodRows(plan, x, Math.min(monitorRows, n));
         history.epoch.push(epoch);
         for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-        for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+        await notify((cb) => cb.onEpochEnd?.(epoch, logs));
       }
-      for (const cb of cbs) await cb.onTrainEnd?.();
+      await notify((cb) => cb.onTrainEnd?.());
     } finally {
       this.unplan(plan);
     }
@@ -549,6 +563,7 @@ export class RBM implements TrainableModel {
 
   /** A plain object with the configuration and every parameter (exact float32 values). */
   toJSON(): RBMJSON {
+    this.check('RBM.toJSON');
     const { weights, visibleBias, hiddenBias } = this.getWeights();
     return {
       type: 'RBM',
@@ -567,7 +582,7 @@ export class RBM implements TrainableModel {
     return this.disposed;
   }
 
-  /** Frees the RBM's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the RBM's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -840,7 +855,7 @@ export class RBM implements TrainableModel {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this RBM was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this RBM was disposed`);
     this.backend.check();
   }
 }
