@@ -5,7 +5,7 @@
 import { ValueError, checkInt, describe } from '../errors.js';
 import { checkFiniteF32 } from '../util/finite.js';
 
-/** Returns `t` when it is a number > 0 finite as float32 (the kernels scale by 1/T in float32); else a ValueError names op and the value. */
+/** Returns `t` when it is a number > 0 finite as float32; else a ValueError names op and the value. */
 export function checkTemperature(op: string, t: unknown): number {
   return checkFiniteF32(op, 'temperature', t, { min: 0, minExclusive: true });
 }

@@ -303,8 +303,9 @@ export class RBM implements TrainableModel {
   }
 
   /**
-   * Trains on rows of visible values with CD-k (or persistent CD), minibatch
-   * gradient steps with momentum and weight decay. The per-epoch logs hold
+   * Trains on rows of visible values with CD-k (Hinton 2002) or persistent
+   * CD (Tieleman 2008), minibatch gradient steps with momentum and weight
+   * decay. The per-epoch logs hold
    * reconstructionError (mean squared error per visible unit between each
    * batch and its one-step reconstruction, before that batch's update) and,
    * for Bernoulli units, pseudoLikelihood (mean log pseudo-likelihood per

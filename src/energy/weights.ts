@@ -16,7 +16,7 @@ export interface MatrixDims {
   shape: string;
 }
 
-/** Reads `n` finite values into a new Float32Array; a ShapeError or ValueError names op, name, index and value. */
+/** Reads `n` values finite as float32 into a new Float32Array; a ShapeError or ValueError names op, name, index and value. */
 export function vectorOf(op: string, name: string, v: unknown, n: number, dim = `${n}`): Float32Array {
   if (v === null || typeof v !== 'object' || (v as ArrayLike<unknown>).length !== n) throw new ShapeError(`${op}: ${name} must hold ${dim} values, got ${describe(v)}`);
   checkFiniteF32Array(op, name, v as ArrayLike<unknown>);
@@ -48,12 +48,11 @@ export function matrixOf(
   return out;
 }
 
-/**
- * Reads the n x n weights of a network of symmetric connections without
- * self-connections (Hopfield 1982; Ackley, Hinton & Sejnowski 1985): the
- * float32 values must be symmetric and the diagonal zero. `size` names n in
- * messages ('N' gives "N = 3 rows").
- */
+// Hopfield networks (Hopfield 1982) and Boltzmann machines (Ackley, Hinton &
+// Sejnowski 1985) have symmetric connections and none from a unit to itself;
+// their energy descent depends on both, so both are checked on the float32
+// values that will be stored.
+/** Reads n x n weights that must be symmetric with a zero diagonal; `size` names n in messages ('N' gives "N = 3 rows"). */
 export function symmetricOf(op: string, w: unknown, n: number, size?: string): Float32Array {
   const dim = size === undefined ? `${n}` : `${size} = ${n}`;
   const shape = size === undefined ? `${n}x${n}` : `${size} x ${size} = ${n}x${n}`;
@@ -71,11 +70,9 @@ export function symmetricOf(op: string, w: unknown, n: number, size?: string): F
   return out;
 }
 
-/**
- * Makes the n x n block at f[base] (row stride ld) exactly symmetric from its
- * upper triangle and zeroes its diagonal, in place: learning rules computed by
- * GEMMs round the two triangles differently.
- */
+// A learning rule computed by GEMMs rounds the two triangles differently, so
+// the lower one is copied from the upper one afterwards.
+/** Makes the n x n block at f[base] (row stride ld) exactly symmetric from its upper triangle, with a zero diagonal, in place. */
 export function symmetrizeUpper(f: Float32Array, base: number, n: number, ld: number): void {
   for (let i = 0; i < n; i++) {
     f[base + i * ld + i] = 0;
