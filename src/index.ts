@@ -42,7 +42,7 @@ export {
   type OptimizerOptions, type LBFGSOptions, type OptimizerName, type Schedule,
 } from './optimizers/index.js';
 export type { LossName } from './losses/index.js';
-export { Perceptron, type PerceptronOptions, type PerceptronJSON, type PerceptronTrainOptions, type PerceptronTrainResult } from './classic/perceptron.js';
+export { Perceptron, type PerceptronOptions, type PerceptronJSON, type PerceptronTrainOptions, type PerceptronTrainResult } from './linear/perceptron.js';
 export {
   parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
   type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
@@ -51,14 +51,14 @@ export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, mod
 export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';
 export {
   Hopfield, type HopfieldOptions, type HopfieldRecallOptions, type HopfieldRecallResult, type HopfieldJSON, type HopfieldRule, type HopfieldStates,
-} from './classic/hopfield.js';
+} from './energy/hopfield.js';
 export {
   BoltzmannMachine, type BoltzmannOptions, type BoltzmannSampleOptions, type BoltzmannAnnealOptions, type BoltzmannAnnealResult,
   type BoltzmannFitOptions, type BoltzmannLogs, type BoltzmannJSON, type AnnealSchedule,
-} from './classic/boltzmann.js';
+} from './energy/boltzmann.js';
 export {
   RBM, type RBMOptions, type RBMFitOptions, type RBMSampleOptions, type RBMSample, type RBMWeights, type RBMJSON, type RBMVisibleType, type RBMInput,
-} from './classic/rbm.js';
-export { encodePng, filtersToPng, imagesToPng, type FilterGridOptions, type ImageGridOptions } from './classic/png.js';
-export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOptions, type DBNJSON } from './classic/dbn.js';
+} from './energy/rbm.js';
+export { encodePng, filtersToPng, imagesToPng, type FilterGridOptions, type ImageGridOptions } from './viz/png.js';
+export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOptions, type DBNJSON } from './energy/dbn.js';
 export { layerFiltersToPng, type LayerFilterOptions } from './explain/filters.js';

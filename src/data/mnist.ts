@@ -5,7 +5,8 @@ import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { SimdnnError, ValueError, checkInt } from '../errors.js';
 import type { Dataset } from './dataset.js';
-import { Mulberry32, checkSeed } from './random.js';
+import { Mulberry32 } from './random.js';
+import { checkSeed32 } from '../util/seed.js';
 
 /** Options of loadMnist(). */
 export interface LoadMnistOptions {
@@ -82,7 +83,7 @@ export function loadMnist(options: LoadMnistOptions = {}): MnistSplit {
   const { trainSize = 8000, testSize = 2000, seed = 0 } = options;
   checkInt('loadMnist', 'trainSize', trainSize, 1, 10000);
   checkInt('loadMnist', 'testSize', testSize, 0, 10000);
-  checkSeed('loadMnist', seed);
+  checkSeed32('loadMnist', seed);
   if (trainSize + testSize > 10000) {
     throw new ValueError(`loadMnist: trainSize + testSize must be at most 10000, got ${trainSize} + ${testSize} = ${trainSize + testSize}`);
   }

@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import type { LabeledRows } from './dataset.js';
-import { Mulberry32, checkSeed } from './random.js';
+import { Mulberry32 } from './random.js';
+import { checkSeed32 } from '../util/seed.js';
 
 /** Options of trainTestSplit(). */
 export interface SplitOptions {
@@ -25,7 +26,7 @@ export interface Standardized {
 /** A seeded random permutation of 0..n-1 (Fisher-Yates over mulberry32). */
 export function shuffleIndices(n: number, seed = 0): Int32Array {
   checkInt('shuffleIndices', 'n', n, 0);
-  checkSeed('shuffleIndices', seed);
+  checkSeed32('shuffleIndices', seed);
   return new Mulberry32(seed).shuffle(Int32Array.from({ length: n }, (_, i) => i));
 }
 
@@ -60,7 +61,7 @@ export function trainTestSplit<T extends LabeledRows>(data: T, options: SplitOpt
   if (typeof testFraction !== 'number' || !(testFraction > 0 && testFraction < 1)) {
     throw new ValueError(`${op}: testFraction must be a number in (0, 1), got ${describe(testFraction)}`);
   }
-  checkSeed(op, seed);
+  checkSeed32(op, seed);
   if (typeof stratify !== 'boolean') throw new ValueError(`${op}: stratify must be a boolean, got ${describe(stratify)}`);
   const { n } = data;
   const nTest = Math.round(n * testFraction);

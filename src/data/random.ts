@@ -1,5 +1,3 @@
-import { checkInt } from '../errors.js';
-
 /**
  * A small seeded generator for the TypeScript side (dataset shuffles, splits,
  * perceptron initialisation). It is mulberry32: 32 bits of state, one
@@ -49,14 +47,4 @@ export class Mulberry32 {
     }
     return a;
   }
-}
-
-/** Throws a ValueError unless `seed` is an integer in [0, 2^32 - 1]. */
-export function checkSeed(op: string, seed: unknown, name = 'seed'): number {
-  return checkInt(op, name, seed, 0, 0xffffffff);
-}
-
-/** A fresh seed from Math.random, for callers that gave none. */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 4294967296);
 }

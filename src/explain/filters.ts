@@ -2,7 +2,7 @@ import { ValueError, describe } from '../errors.js';
 import { Layer } from '../layers/layer.js';
 import { Conv } from '../layers/conv.js';
 import { Dense } from '../layers/dense.js';
-import { filtersToPng, type FilterGridOptions } from '../classic/png.js';
+import { filtersToPng, type FilterGridOptions } from '../viz/png.js';
 
 /** Options of layerFiltersToPng(): the grid options of filtersToPng, minus the tile size the layer fixes. */
 export interface LayerFilterOptions extends Omit<FilterGridOptions, 'width' | 'height' | 'layout'> {

@@ -1,6 +1,9 @@
 import type { Backend } from '../runtime/backend.js';
 import { seedState } from '../runtime/backend.js';
 
+/** The one randomSeed (src/util/seed.ts), where the model code has always imported it from. */
+export { randomSeed } from '../util/seed.js';
+
 /**
  * A generator state owned by a model (initialisation, shuffling, dropout),
  * living in wasm memory so every draw comes from the same xoshiro128** stream
@@ -44,9 +47,4 @@ export class ModelRng {
   dispose(): void {
     if (this.backend.isLive(this.ptr)) this.backend.free(this.ptr);
   }
-}
-
-/** A fresh random seed when the user gave none. */
-export function randomSeed(): number {
-  return Math.floor(Math.random() * 2 ** 32);
 }

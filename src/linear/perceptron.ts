@@ -2,7 +2,9 @@
 // depends on the previous sample's weights) over vectors of a handful of
 // values, so one wasm call per sample would cost more than the arithmetic.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
-import { Mulberry32, checkSeed, randomSeed } from '../data/random.js';
+import { Mulberry32 } from '../data/random.js';
+import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
+import { checkSeed32, randomSeed } from '../util/seed.js';
 
 /** Output of a perceptron: 'step' gives 1 or 0, 'sign' gives 1 or -1. */
 export type PerceptronActivation = 'step' | 'sign';
@@ -92,24 +94,16 @@ export class Perceptron {
       throw new ValueError(`${op}: activation must be one of ${ACTIVATIONS.join(', ')}, got ${describe(activation)}`);
     }
     this.activation = activation;
-    if (typeof learningRate !== 'number' || !Number.isFinite(learningRate) || !(learningRate > 0)) {
-      throw new ValueError(`${op}: learningRate must be a finite number > 0, got ${describe(learningRate)}`);
-    }
-    this.learningRate = learningRate;
+    // η (t − o) x is added to float32 weights, so η itself must be finite as a float32.
+    this.learningRate = checkFiniteF32(op, 'learningRate', learningRate, { min: 0, minExclusive: true });
     if (weights !== undefined) {
       if (weights === null || typeof weights !== 'object' || weights.length !== inputs) {
         throw new ShapeError(`${op}: weights must hold inputs = ${inputs} numbers, got ${describe(weights)}`);
       }
-      for (let i = 0; i < inputs; i++) {
-        if (typeof weights[i] !== 'number' || !Number.isFinite(weights[i])) {
-          throw new ValueError(`${op}: weights[${i}] must be a finite number, got ${describe(weights[i])}`);
-        }
-      }
+      checkFiniteF32Array(op, 'weights', weights);
     }
-    if (bias !== undefined && (typeof bias !== 'number' || !Number.isFinite(bias))) {
-      throw new ValueError(`${op}: bias must be a finite number, got ${describe(bias)}`);
-    }
-    this.rng = new Mulberry32(seed === undefined ? randomSeed() : checkSeed(op, seed));
+    if (bias !== undefined) checkFiniteF32(op, 'bias', bias);
+    this.rng = new Mulberry32(seed === undefined ? randomSeed() : checkSeed32(op, seed));
 
     this.w = new Float32Array(inputs + 1);
     // Draw order w0, w1..wn, always from the same stream, so a seed fixes every initial weight.
@@ -194,7 +188,7 @@ export class Perceptron {
     checkInt(op, 'epochs', epochs, 1);
     if (typeof shuffle !== 'boolean') throw new ValueError(`${op}: shuffle must be a boolean, got ${describe(shuffle)}`);
     if (typeof stopWhenPerfect !== 'boolean') throw new ValueError(`${op}: stopWhenPerfect must be a boolean, got ${describe(stopWhenPerfect)}`);
-    const rng = seed === undefined ? this.rng : new Mulberry32(checkSeed(op, seed));
+    const rng = seed === undefined ? this.rng : new Mulberry32(checkSeed32(op, seed));
 
     const w = this.w;
     const k = this.inputs;
@@ -239,18 +233,14 @@ export class Perceptron {
     return a > 0 ? 1 : this.activation === 'step' ? 0 : -1;
   }
 
-  // Checks x and copies it into one row-major Float32Array (rows of length inputs, all finite).
+  // Checks x and copies it into one row-major Float32Array (rows of length inputs, all finite as float32).
   private rows(op: string, x: readonly (readonly number[])[] | Float32Array): Float32Array {
     const k = this.inputs;
     if (x instanceof Float32Array) {
       if (x.length === 0 || x.length % k !== 0) {
         throw new ShapeError(`${op}: x as a Float32Array must hold whole rows of inputs = ${k} values, got ${x.length} values`);
       }
-      for (let i = 0; i < x.length; i++) {
-        if (!Number.isFinite(x[i])) {
-          throw new ValueError(`${op}: x row ${Math.floor(i / k)}, input ${i % k} must be finite, got ${describe(x[i])}`);
-        }
-      }
+      checkFiniteF32Array(op, 'x', x, ValueError, (i) => `x row ${Math.floor(i / k)}, input ${i % k}`);
       return x;
     }
     if (!Array.isArray(x) || x.length === 0) {
@@ -262,13 +252,8 @@ export class Perceptron {
       if (!Array.isArray(row) || row.length !== k) {
         throw new ShapeError(`${op}: x row ${r} must have inputs = ${k} values, got ${describe(row)}`);
       }
-      for (let i = 0; i < k; i++) {
-        const v = row[i];
-        if (typeof v !== 'number' || !Number.isFinite(v)) {
-          throw new ValueError(`${op}: x row ${r}, input ${i} must be a finite number, got ${describe(v)}`);
-        }
-        out[r * k + i] = v;
-      }
+      checkFiniteF32Array(op, 'x', row, ValueError, (i) => `x row ${r}, input ${i}`);
+      out.set(row, r * k);
     }
     return out;
   }

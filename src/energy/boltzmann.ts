@@ -20,9 +20,14 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelRng } from '../models/rng.js';
+import { checkFiniteF32 } from '../util/finite.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
+import { checkTemperature, temperatureSchedule } from './anneal.js';
 import { jsonNumbers } from './json.js';
+import { stateRow, stateRows } from './states.js';
+import { symmetricOf, symmetrizeUpper, vectorOf } from './weights.js';
 
 /** Options of new BoltzmannMachine(). */
 export interface BoltzmannOptions {
@@ -161,12 +166,8 @@ export class BoltzmannMachine {
     this.visible = checkInt(op, 'visible', visible, 1, MAX_UNITS);
     this.hidden = checkInt(op, 'hidden', hidden, 0, MAX_UNITS - this.visible);
     this.units = this.visible + this.hidden;
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
-    if (typeof initScale !== 'number' || !Number.isFinite(initScale) || initScale < 0) {
-      throw new ValueError(`${op}: initScale must be a finite number >= 0, got ${describe(initScale)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
+    checkFiniteF32(op, 'initScale', initScale, { min: 0 });
     const be = backend ?? getBackend();
     this.backend = be;
     const n = this.units;
@@ -231,7 +232,7 @@ export class BoltzmannMachine {
 
   /** A copy of the weights (n x n, symmetric, zero diagonal) and biases θ. */
   getWeights(): { weights: Float32Array; biases: Float32Array } {
-    this.check('getWeights');
+    this.check('BoltzmannMachine.getWeights');
     const n = this.units;
     const w = this.backend.readF32(this.wPtr, n * (n + 1));
     const weights = new Float32Array(n * n);
@@ -252,25 +253,11 @@ export class BoltzmannMachine {
     this.check(op);
     if (values === null || typeof values !== 'object') throw new ValueError(`${op}: expected { weights, biases }, got ${describe(values)}`);
     const n = this.units;
-    const w = squareMatrix(op, values.weights, n);
-    for (let i = 0; i < n; i++) {
-      if (w[i * n + i] !== 0) throw new ValueError(`${op}: the diagonal must be zero (no self-connections), got weights[${i}][${i}] = ${describe(w[i * n + i])}`);
-      for (let j = i + 1; j < n; j++) {
-        if (w[i * n + j] !== w[j * n + i]) {
-          throw new ValueError(`${op}: weights must be symmetric, got weights[${i}][${j}] = ${describe(w[i * n + j])} but weights[${j}][${i}] = ${describe(w[j * n + i])}`);
-        }
-      }
-    }
+    const w = symmetricOf(op, values.weights, n);
     const cur = this.backend.readF32(this.wPtr, n * (n + 1));
-    let theta: Float32Array;
-    if (values.biases === undefined) {
-      theta = Float32Array.from({ length: n }, (_, i) => cur[i * (n + 1) + n]);
-    } else {
-      const b = values.biases;
-      if (b === null || typeof b !== 'object' || b.length !== n) throw new ShapeError(`${op}: biases must hold ${n} values, got ${describe(b)}`);
-      theta = new Float32Array(n);
-      for (let i = 0; i < n; i++) theta[i] = checkFinite(op, `biases[${i}]`, b[i]);
-    }
+    const theta = values.biases === undefined
+      ? Float32Array.from({ length: n }, (_, i) => cur[i * (n + 1) + n])
+      : vectorOf(op, 'biases', values.biases, n);
     for (let i = 0; i < n; i++) {
       cur.set(w.subarray(i * n, (i + 1) * n), i * (n + 1));
       cur[i * (n + 1) + n] = theta[i];
@@ -282,7 +269,7 @@ export class BoltzmannMachine {
   energy(state: ArrayLike<number>): number {
     const op = 'BoltzmannMachine.energy';
     this.check(op);
-    const s = this.binaryRow(op, 'state', state, this.units);
+    const s = stateRow(op, 'state', state, this.units, `${this.units}`, 0, 'binary units');
     return this.energyOf(this.backend.f32(), this.wPtr >>> 2, s, 0, 1);
   }
 
@@ -294,7 +281,7 @@ export class BoltzmannMachine {
   distribution(options: { temperature?: number; over?: 'all' | 'visible' } = {}): Float64Array {
     const op = 'BoltzmannMachine.distribution';
     this.check(op);
-    const t = temperatureOf(op, options.temperature ?? 1);
+    const t = checkTemperature(op, options.temperature ?? 1);
     const over = options.over ?? 'all';
     if (over !== 'all' && over !== 'visible') throw new ValueError(`${op}: over must be 'all' or 'visible', got ${describe(over)}`);
     const n = this.units;
@@ -328,7 +315,7 @@ export class BoltzmannMachine {
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
     const steps = checkInt(op, 'steps', options.steps ?? 1, 0);
-    const t = temperatureOf(op, options.temperature ?? 1);
+    const t = checkTemperature(op, options.temperature ?? 1);
     this.prepare(op, options.chains, options.init ?? 'keep', options.clamp, options.seed);
     const first = options.clamp === undefined ? 0 : this.visible;
     for (let s = 0; s < steps; s++) this.sweep(this.sPtr, this.nChains, first, t);
@@ -344,7 +331,7 @@ export class BoltzmannMachine {
     const op = 'BoltzmannMachine.anneal';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object with schedule, got ${describe(options)}`);
-    const temps = scheduleOf(op, options.schedule);
+    const temps = temperatureSchedule(op, options.schedule);
     const per = checkInt(op, 'sweepsPerTemperature', options.sweepsPerTemperature ?? 1, 1);
     this.prepare(op, options.chains, options.init ?? 'random', options.clamp, options.seed);
     const first = options.clamp === undefined ? 0 : this.visible;
@@ -363,28 +350,28 @@ export class BoltzmannMachine {
    * Clamped statistics come from the data (with hidden units sampled given
    * each row); free ones from persistent chains (the machine's own, which
    * sample() continues afterwards). The 1/T of the exact gradient is folded
-   * into η.
+   * into η. Disposing the machine from onEpochEnd ends training: fit throws
+   * DisposedError and runs no further kernel.
    */
   fit(data: readonly ArrayLike<number>[] | Float32Array, options: BoltzmannFitOptions = {}): { epochs: number; history: BoltzmannLogs[] } {
     const op = 'BoltzmannMachine.fit';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
-    const rows = this.dataRows(op, data);
+    const rows = stateRows(op, 'data', data, this.visible, `visible = ${this.visible}`, 0, 'binary units');
     const v = this.visible;
     const n = this.units;
     const m = rows.length / v;
     const epochs = checkInt(op, 'epochs', options.epochs ?? 100, 0);
-    const lr = positive(op, 'learningRate', options.learningRate ?? 0.1);
-    const t = temperatureOf(op, options.temperature ?? 1);
+    const lr = checkFiniteF32(op, 'learningRate', options.learningRate ?? 0.1, { min: 0, minExclusive: true });
+    const t = checkTemperature(op, options.temperature ?? 1);
     const sweeps = checkInt(op, 'sweeps', options.sweeps ?? 5, 1);
     const chains = checkInt(op, 'chains', options.chains ?? 200, 1, 1 << 20);
     const perRow = this.hidden === 0 ? 1 : checkInt(op, 'clampedChains', options.clampedChains ?? 5, 1, 1 << 20);
-    const wd = options.weightDecay ?? 0;
-    if (typeof wd !== 'number' || !Number.isFinite(wd) || wd < 0) throw new ValueError(`${op}: weightDecay must be a finite number >= 0, got ${describe(wd)}`);
+    const wd = checkFiniteF32(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
     if (options.onEpochEnd !== undefined && typeof options.onEpochEnd !== 'function') {
       throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
     }
-    if (options.seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', options.seed));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     if (chains !== this.nChains) this.setChains(chains);
     const be = this.backend;
     const k = be.kernels;
@@ -419,20 +406,20 @@ export class BoltzmannMachine {
         this.gemm(0, 1, n, n + 1, this.nChains, -lr / this.nChains, this.sPtr, this.nChains, this.sPtr, this.nChains, 1, this.wPtr, n + 1);
         const w = be.f32();
         const base = this.wPtr >>> 2;
+        symmetrizeUpper(w, base, n, n + 1);
         let sq = 0;
         for (let i = 0; i < n; i++) {
-          w[base + i * (n + 1) + i] = 0;
           for (let j = 0; j <= n; j++) {
-            if (j > i && j < n) w[base + j * (n + 1) + i] = w[base + i * (n + 1) + j];
-            if (j !== i) {
-              const g = (w[base + i * (n + 1) + j] - before[i * (n + 1) + j]) / lr;
-              sq += g * g;
-            }
+            if (j === i) continue;
+            const g = (w[base + i * (n + 1) + j] - before[i * (n + 1) + j]) / lr;
+            sq += g * g;
           }
         }
         const logs = { gradientRms: Math.sqrt(sq / (n * n)) };
         history.push(logs);
         options.onEpochEnd?.(epoch, logs);
+        // The callback may have disposed the machine: stop before a kernel touches its freed memory.
+        this.check(op);
       }
     } finally {
       be.free(posPtr);
@@ -443,6 +430,7 @@ export class BoltzmannMachine {
 
   /** A plain object with the weights and biases (exact float32 values). */
   toJSON(): BoltzmannJSON {
+    this.check('BoltzmannMachine.toJSON');
     const { weights, biases } = this.getWeights();
     return { type: 'BoltzmannMachine', version: 1, visible: this.visible, hidden: this.hidden, weights: Array.from(weights), biases: Array.from(biases) };
   }
@@ -452,7 +440,7 @@ export class BoltzmannMachine {
     return this.disposed;
   }
 
-  /** Frees the machine's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the machine's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -476,14 +464,14 @@ export class BoltzmannMachine {
 
   // Applies chains / init / clamp / seed options to the machine's chains.
   private prepare(op: string, chains: number | undefined, init: unknown, clamp: unknown, seed: number | undefined): void {
-    if (seed !== undefined) this.rng.reseed(checkFinite(op, 'seed', seed));
+    if (seed !== undefined) this.rng.reseed(checkSeed(op, seed));
     const want = chains === undefined ? (Array.isArray(init) ? init.length : this.nChains) : checkInt(op, 'chains', chains, 1, 1 << 22);
     const n = this.units;
     let initRows: Float32Array | null = null;
     if (Array.isArray(init)) {
       if (init.length !== want) throw new ShapeError(`${op}: init must hold one state per chain (${want}), got ${init.length}`);
       initRows = new Float32Array(want * n);
-      init.forEach((row, r) => initRows!.set(this.binaryRow(op, `init[${r}]`, row as ArrayLike<number>, n), r * n));
+      init.forEach((row, r) => initRows!.set(stateRow(op, `init[${r}]`, row, n, `${n}`, 0, 'binary units'), r * n));
     } else if (init !== 'keep' && init !== 'random') {
       throw new ValueError(`${op}: init must be 'keep', 'random' or an array of states, got ${describe(init)}`);
     }
@@ -497,9 +485,9 @@ export class BoltzmannMachine {
       if (c.length > 0 && typeof c[0] === 'object' && c[0] !== null) {
         if (c.length !== want) throw new ShapeError(`${op}: clamp must hold one row per chain (${want}), got ${c.length}`);
         clampRows = new Float32Array(want * v);
-        for (let r = 0; r < want; r++) clampRows.set(this.binaryRow(op, `clamp[${r}]`, c[r] as ArrayLike<number>, v), r * v);
+        for (let r = 0; r < want; r++) clampRows.set(stateRow(op, `clamp[${r}]`, c[r], v, `${v}`, 0, 'binary units'), r * v);
       } else {
-        const row = this.binaryRow(op, 'clamp', c as ArrayLike<number>, v);
+        const row = stateRow(op, 'clamp', c, v, `${v}`, 0, 'binary units');
         clampRows = new Float32Array(want * v);
         for (let r = 0; r < want; r++) clampRows.set(row, r * v);
       }
@@ -578,98 +566,8 @@ export class BoltzmannMachine {
     this.backend.kernels.f32_gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 0, 0, work);
   }
 
-  private binaryRow(op: string, name: string, row: ArrayLike<number>, length: number): Float32Array {
-    if (row === null || typeof row !== 'object' || typeof row.length !== 'number') {
-      throw new ShapeError(`${op}: ${name} must be an array of ${length} values (0 or 1), got ${describe(row)}`);
-    }
-    if (row.length !== length) throw new ShapeError(`${op}: ${name} must have ${length} values, got ${row.length}`);
-    const out = new Float32Array(length);
-    for (let i = 0; i < length; i++) {
-      const x = row[i];
-      if (x !== 0 && x !== 1) throw new ValueError(`${op}: ${name}[${i}] must be 0 or 1 (binary units), got ${describe(x)}`);
-      out[i] = x;
-    }
-    return out;
-  }
-
-  private dataRows(op: string, data: readonly ArrayLike<number>[] | Float32Array): Float32Array {
-    const v = this.visible;
-    if (data instanceof Float32Array) {
-      if (data.length === 0 || data.length % v !== 0) {
-        throw new ShapeError(`${op}: data as a Float32Array must hold whole rows of visible = ${v} values, got ${data.length} values`);
-      }
-      for (let i = 0; i < data.length; i++) {
-        if (data[i] !== 0 && data[i] !== 1) {
-          throw new ValueError(`${op}: data row ${Math.floor(i / v)}, unit ${i % v} must be 0 or 1 (binary units), got ${describe(data[i])}`);
-        }
-      }
-      return data;
-    }
-    if (!Array.isArray(data) || data.length === 0) throw new ShapeError(`${op}: data must be a non-empty array of rows or a Float32Array, got ${describe(data)}`);
-    const out = new Float32Array(data.length * v);
-    data.forEach((row, r) => out.set(this.binaryRow(op, `data[${r}]`, row, v), r * v));
-    return out;
-  }
-
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this Boltzmann machine was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this Boltzmann machine was disposed`);
     this.backend.check();
   }
 }
-
-/** Validates a temperature: finite and > 0. */
-function temperatureOf(op: string, t: unknown): number {
-  if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) {
-    throw new ValueError(`${op}: temperature must be a finite number > 0, got ${describe(t)}`);
-  }
-  return t;
-}
-
-function positive(op: string, name: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isFinite(v) || !(v > 0)) throw new ValueError(`${op}: ${name} must be a finite number > 0, got ${describe(v)}`);
-  return v;
-}
-
-
-/** Expands a schedule into its temperatures, each validated. */
-function scheduleOf(op: string, schedule: unknown): number[] {
-  if (Array.isArray(schedule)) {
-    if (schedule.length === 0) throw new ValueError(`${op}: schedule must hold at least one temperature`);
-    return schedule.map((t, i) => temperatureOf(`${op} (schedule[${i}])`, t));
-  }
-  if (schedule === null || typeof schedule !== 'object') {
-    throw new ValueError(`${op}: schedule must be an array of temperatures or { from, to, steps }, got ${describe(schedule)}`);
-  }
-  const s = schedule as { from?: unknown; to?: unknown; steps?: unknown; kind?: unknown };
-  const from = temperatureOf(`${op} (schedule.from)`, s.from);
-  const to = temperatureOf(`${op} (schedule.to)`, s.to);
-  const steps = checkInt(op, 'schedule.steps', s.steps, 1, 1 << 24);
-  const kind = s.kind ?? 'geometric';
-  if (kind !== 'geometric' && kind !== 'linear') throw new ValueError(`${op}: schedule.kind must be 'geometric' or 'linear', got ${describe(kind)}`);
-  const out: number[] = [];
-  for (let i = 0; i < steps; i++) {
-    const u = steps === 1 ? 1 : i / (steps - 1);
-    out.push(kind === 'geometric' ? from * (to / from) ** u : from + (to - from) * u);
-  }
-  return out;
-}
-
-function squareMatrix(op: string, weights: unknown, n: number): Float32Array {
-  const w = new Float32Array(n * n);
-  if (Array.isArray(weights) && weights.length > 0 && typeof weights[0] === 'object' && weights[0] !== null) {
-    if (weights.length !== n) throw new ShapeError(`${op}: weights must have ${n} rows, got ${weights.length}`);
-    for (let i = 0; i < n; i++) {
-      const row = weights[i] as ArrayLike<number>;
-      if (row === null || typeof row !== 'object' || row.length !== n) throw new ShapeError(`${op}: weights row ${i} must have ${n} values, got ${describe(row)}`);
-      for (let j = 0; j < n; j++) w[i * n + j] = checkFinite(op, `weights[${i}][${j}]`, row[j]);
-    }
-    return w;
-  }
-  const flat = weights as ArrayLike<number>;
-  if (flat === null || typeof flat !== 'object' || typeof flat.length !== 'number' || flat.length !== n * n) {
-    throw new ShapeError(`${op}: weights must be ${n}x${n} (${n * n} values), got ${describe(weights)}`);
-  }
-  for (let i = 0; i < n * n; i++) w[i] = checkFinite(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
-  return w;
-}
-

@@ -17,12 +17,16 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { ModelRng } from '../models/rng.js';
+import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
+import { checkTemperature } from './anneal.js';
 import { jsonNumbers } from './json.js';
+import { matrixOf, vectorOf } from './weights.js';
 
 /** Visible unit type: binary ('bernoulli', data in [0, 1]) or real-valued with unit variance ('gaussian', standardise the data). */
 export type RBMVisibleType = 'bernoulli' | 'gaussian';
@@ -194,12 +198,8 @@ export class RBM implements TrainableModel {
     if (this.visible * this.hidden > 1 << 28) throw new ValueError(`${op}: visible x hidden must be at most 2^28, got ${this.visible * this.hidden}`);
     if (!TYPES.includes(visibleType)) throw new ValueError(`${op}: visibleType must be one of ${TYPES.join(', ')}, got ${describe(visibleType)}`);
     this.visibleType = visibleType;
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
-    if (typeof initStd !== 'number' || !Number.isFinite(initStd) || initStd < 0) {
-      throw new ValueError(`${op}: initStd must be a finite number >= 0, got ${describe(initStd)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
+    checkFiniteF32(op, 'initStd', initStd, { min: 0 });
     const be = backend ?? getBackend();
     this.backend = be;
     const ptrs: number[] = [];
@@ -252,7 +252,7 @@ export class RBM implements TrainableModel {
 
   /** Copies of W (V x H), b and c. */
   getWeights(): RBMWeights {
-    this.check('getWeights');
+    this.check('RBM.getWeights');
     const be = this.backend;
     return {
       weights: be.readF32(this.wPtr, this.visible * this.hidden),
@@ -268,9 +268,9 @@ export class RBM implements TrainableModel {
     if (values === null || typeof values !== 'object') throw new ValueError(`${op}: expected { weights, visibleBias, hiddenBias }, got ${describe(values)}`);
     const v = this.visible;
     const h = this.hidden;
-    const w = values.weights === undefined ? null : matrix(op, 'weights', values.weights, v, h);
-    const b = values.visibleBias === undefined ? null : vector(op, 'visibleBias', values.visibleBias, v);
-    const c = values.hiddenBias === undefined ? null : vector(op, 'hiddenBias', values.hiddenBias, h);
+    const w = values.weights === undefined ? null : matrixOf(op, 'weights', values.weights, v, h);
+    const b = values.visibleBias === undefined ? null : vectorOf(op, 'visibleBias', values.visibleBias, v);
+    const c = values.hiddenBias === undefined ? null : vectorOf(op, 'hiddenBias', values.hiddenBias, h);
     if (w) this.backend.writeF32(this.wPtr, w);
     if (b) this.backend.writeF32(this.bPtr, b);
     if (c) this.backend.writeF32(this.cPtr, c);
@@ -278,6 +278,7 @@ export class RBM implements TrainableModel {
 
   /** Every parameter flat: W, then b, then c (for callbacks such as EarlyStopping). */
   getWeightsFlat(): Float32Array {
+    this.check('RBM.getWeightsFlat');
     const { weights, visibleBias, hiddenBias } = this.getWeights();
     const out = new Float32Array(weights.length + visibleBias.length + hiddenBias.length);
     out.set(weights, 0);
@@ -288,6 +289,7 @@ export class RBM implements TrainableModel {
 
   /** Restores getWeightsFlat() output. */
   setWeightsFlat(values: Float32Array): void {
+    this.check('RBM.setWeightsFlat');
     const vh = this.visible * this.hidden;
     const total = vh + this.visible + this.hidden;
     if (!(values instanceof Float32Array) || values.length !== total) {
@@ -301,12 +303,15 @@ export class RBM implements TrainableModel {
   }
 
   /**
-   * Trains on rows of visible values with CD-k (or persistent CD), minibatch
-   * gradient steps with momentum and weight decay. The per-epoch logs hold
+   * Trains on rows of visible values with CD-k (Hinton 2002) or persistent
+   * CD (Tieleman 2008), minibatch gradient steps with momentum and weight
+   * decay. The per-epoch logs hold
    * reconstructionError (mean squared error per visible unit between each
    * batch and its one-step reconstruction, before that batch's update) and,
    * for Bernoulli units, pseudoLikelihood (mean log pseudo-likelihood per
    * row, estimated by flipping one random unit, as scikit-learn does).
+   * Disposing the RBM from a callback ends training: fit rejects with
+   * DisposedError and runs no further kernel.
    */
   async fit(data: RBMInput, options: RBMFitOptions = {}): Promise<History> {
     const op = 'RBM.fit';
@@ -319,9 +324,9 @@ export class RBM implements TrainableModel {
     const k = checkInt(op, 'k', options.k ?? 1, 1, 10000);
     const persistent = options.persistent ?? false;
     if (typeof persistent !== 'boolean') throw new ValueError(`${op}: persistent must be a boolean, got ${describe(persistent)}`);
-    const lr = finiteIn(op, 'learningRate', options.learningRate ?? (this.visibleType === 'gaussian' ? 0.01 : 0.1), 0, Infinity, true);
-    const momentum = finiteIn(op, 'momentum', options.momentum ?? 0, 0, 1, false, true);
-    const wd = finiteIn(op, 'weightDecay', options.weightDecay ?? 0, 0, Infinity);
+    const lr = checkFiniteF32(op, 'learningRate', options.learningRate ?? (this.visibleType === 'gaussian' ? 0.01 : 0.1), { min: 0, minExclusive: true });
+    const momentum = checkFiniteF32(op, 'momentum', options.momentum ?? 0, { min: 0, max: 1, maxExclusive: true });
+    const wd = checkFiniteF32(op, 'weightDecay', options.weightDecay ?? 0, { min: 0 });
     const shuffle = options.shuffle ?? true;
     if (typeof shuffle !== 'boolean') throw new ValueError(`${op}: shuffle must be a boolean, got ${describe(shuffle)}`);
     const initBias = options.initVisibleBias ?? true;
@@ -334,20 +339,29 @@ export class RBM implements TrainableModel {
       if (typeof options.onEpochEnd !== 'function') throw new ValueError(`${op}: onEpochEnd must be a function, got ${describe(options.onEpochEnd)}`);
       cbs.push({ onEpochEnd: options.onEpochEnd });
     }
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
 
     if (!this.fitted && initBias) this.initVisibleBias(x, n);
     this.fitted = true;
     const plan = this.plan(batch, persistent);
     const history: History = { epoch: [], history: {} };
     const order = Int32Array.from({ length: n }, (_, i) => i);
+    // A callback may dispose the RBM (or its backend) and allocate: the RBM's
+    // freed memory can then belong to a new tensor. Each callback is followed
+    // by a check, so no kernel runs on the weights after that.
+    const notify = async (call: (cb: Callback) => void | Promise<void>): Promise<void> => {
+      for (const cb of cbs) {
+        await call(cb);
+        this.check(op);
+      }
+    };
     try {
       if (persistent) this.initChains(plan, x, n);
       this.stopTraining = false;
-      for (const cb of cbs) cb.setModel?.(this);
-      for (const cb of cbs) await cb.onTrainBegin?.();
+      await notify((cb) => cb.setModel?.(this));
+      await notify((cb) => cb.onTrainBegin?.());
       for (let epoch = 0; epoch < epochs && !this.stopTraining; epoch++) {
-        for (const cb of cbs) await cb.onEpochBegin?.(epoch);
+        await notify((cb) => cb.onEpochBegin?.(epoch));
         if (shuffle) this.rng.shuffle(order);
         let errSum = 0;
         for (let start = 0, bi = 0; start < n; start += batch, bi++) {
@@ -355,15 +369,16 @@ export class RBM implements TrainableModel {
           this.loadRows(plan.x0, x, order, start, m);
           const err = this.trainStep(plan, m, k, lr, momentum, wd);
           errSum += err;
-          for (const cb of cbs) await cb.onBatchEnd?.(bi, { batch: bi, size: m, reconstructionError: err / (m * this.visible) });
+          const batchLogs = { batch: bi, size: m, reconstructionError: err / (m * this.visible) };
+          await notify((cb) => cb.onBatchEnd?.(bi, batchLogs));
         }
         const logs: Logs = { reconstructionError: errSum / (n * this.visible) };
         if (monitorRows > 0) logs.pseudoLikelihood = this.pseudoLikelihoodRows(plan, x, Math.min(monitorRows, n));
         history.epoch.push(epoch);
         for (const [key, value] of Object.entries(logs)) (history.history[key] ??= []).push(value);
-        for (const cb of cbs) await cb.onEpochEnd?.(epoch, logs);
+        await notify((cb) => cb.onEpochEnd?.(epoch, logs));
       }
-      for (const cb of cbs) await cb.onTrainEnd?.();
+      await notify((cb) => cb.onTrainEnd?.());
     } finally {
       this.unplan(plan);
     }
@@ -478,7 +493,7 @@ export class RBM implements TrainableModel {
     this.check(op);
     if (this.visibleType !== 'bernoulli') throw new ValueError(`${op}: pseudo-likelihood needs Bernoulli visible units, this RBM has ${this.visibleType} ones`);
     const x = this.rows(op, 'v', v);
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     const n = x.length / this.visible;
     let sum = 0;
     this.chunked(x, n, (vp, hp, m) => {
@@ -497,8 +512,7 @@ export class RBM implements TrainableModel {
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
     const steps = checkInt(op, 'steps', options.steps ?? 1, 1, 1 << 24);
-    const t = options.temperature ?? 1;
-    if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) throw new ValueError(`${op}: temperature must be a finite number > 0, got ${describe(t)}`);
+    const t = checkTemperature(op, options.temperature ?? 1);
     const init = options.init ?? 'random';
     let start: Float32Array | null = null;
     let chains: number;
@@ -511,7 +525,7 @@ export class RBM implements TrainableModel {
         throw new ShapeError(`${op}: chains (${describe(options.chains)}) must equal the number of init rows (${chains})`);
       }
     }
-    if (options.seed !== undefined) this.rng.reseed(finiteIn(op, 'seed', options.seed, -Infinity, Infinity));
+    if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     const be = this.backend;
     const V = this.visible;
     const H = this.hidden;
@@ -550,6 +564,7 @@ export class RBM implements TrainableModel {
 
   /** A plain object with the configuration and every parameter (exact float32 values). */
   toJSON(): RBMJSON {
+    this.check('RBM.toJSON');
     const { weights, visibleBias, hiddenBias } = this.getWeights();
     return {
       type: 'RBM',
@@ -568,7 +583,7 @@ export class RBM implements TrainableModel {
     return this.disposed;
   }
 
-  /** Frees the RBM's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the RBM's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -841,7 +856,7 @@ export class RBM implements TrainableModel {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this RBM was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this RBM was disposed`);
     this.backend.check();
   }
 }
@@ -852,11 +867,23 @@ function softplus(x: number): number {
 }
 
 /**
- * Checks rows of `width` finite values (nested arrays, a flat Float32Array,
+ * Checks rows of `width` values finite as float32 (nested arrays, a flat Float32Array,
  * or a Tensor whose size is a multiple of width) and returns them as one flat
  * Float32Array (the input itself when it already is one).
  */
 export function rowsOf(op: string, name: string, x: unknown, width: number, what = 'value'): Float32Array {
+  if (Array.isArray(x) && x.length > 0) {
+    const out = new Float32Array(x.length * width);
+    x.forEach((row: unknown, r) => {
+      if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== width) {
+        throw new ShapeError(`${op}: ${name} row ${r} must have ${width} values, got ${describe(row)}`);
+      }
+      // Checked before the copy, so the message shows the value given (1e39), not the Infinity it would become.
+      checkFiniteF32Array(op, name, row as ArrayLike<unknown>, ValueError, (i) => `${name} row ${r}, ${what} ${i}`);
+      out.set(row as ArrayLike<number>, r * width);
+    });
+    return out;
+  }
   let flat: Float32Array;
   if (x instanceof Tensor) {
     if (x.size === 0 || x.size % width !== 0 || x.shape[x.shape.length - 1] !== width) {
@@ -868,60 +895,9 @@ export function rowsOf(op: string, name: string, x: unknown, width: number, what
       throw new ShapeError(`${op}: ${name} as a Float32Array must hold whole rows of ${width} values, got ${x.length} values`);
     }
     flat = x;
-  } else if (Array.isArray(x) && x.length > 0) {
-    flat = new Float32Array(x.length * width);
-    x.forEach((row: unknown, r) => {
-      if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== width) {
-        throw new ShapeError(`${op}: ${name} row ${r} must have ${width} values, got ${describe(row)}`);
-      }
-      const a = row as ArrayLike<number>;
-      for (let i = 0; i < width; i++) {
-        const v = a[i];
-        if (typeof v !== 'number') throw new ValueError(`${op}: ${name} row ${r}, ${what} ${i} must be a number, got ${describe(v)}`);
-        flat[r * width + i] = v;
-      }
-    });
   } else {
     throw new ShapeError(`${op}: ${name} must be a non-empty array of rows, a Float32Array or a Tensor, got ${describe(x)}`);
   }
-  for (let i = 0; i < flat.length; i++) {
-    if (!Number.isFinite(flat[i])) throw new ValueError(`${op}: ${name} row ${Math.floor(i / width)}, ${what} ${i % width} must be finite, got ${describe(flat[i])}`);
-  }
+  checkFiniteF32Array(op, name, flat, ValueError, (i) => `${name} row ${Math.floor(i / width)}, ${what} ${i % width}`);
   return flat;
 }
-
-function finiteIn(op: string, name: string, v: unknown, min: number, max: number, exclusiveMin = false, exclusiveMax = false): number {
-  const ok = typeof v === 'number' && Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && (exclusiveMax ? v < max : v <= max);
-  if (!ok) {
-    const lo = min === -Infinity ? '' : `${exclusiveMin ? '>' : '>='} ${min}`;
-    const hi = max === Infinity ? '' : `${exclusiveMax ? '<' : '<='} ${max}`;
-    const range = [lo, hi].filter(Boolean).join(' and ');
-    throw new ValueError(`${op}: ${name} must be a finite number${range ? ` ${range}` : ''}, got ${describe(v)}`);
-  }
-  return v as number;
-}
-
-function vector(op: string, name: string, v: ArrayLike<number>, n: number): Float32Array {
-  if (v === null || typeof v !== 'object' || v.length !== n) throw new ShapeError(`${op}: ${name} must hold ${n} values, got ${describe(v)}`);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ValueError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-    out[i] = v[i];
-  }
-  return out;
-}
-
-function matrix(op: string, name: string, w: ArrayLike<number> | readonly ArrayLike<number>[], rows: number, cols: number): Float32Array {
-  if (Array.isArray(w) && w.length > 0 && typeof w[0] === 'object' && w[0] !== null) {
-    if (w.length !== rows) throw new ShapeError(`${op}: ${name} must be ${rows}x${cols}, got ${w.length} rows`);
-    const out = new Float32Array(rows * cols);
-    (w as readonly ArrayLike<number>[]).forEach((row, r) => out.set(vector(op, `${name}[${r}]`, row, cols), r * cols));
-    return out;
-  }
-  const flat = w as ArrayLike<number>;
-  if (flat === null || typeof flat !== 'object' || flat.length !== rows * cols) {
-    throw new ShapeError(`${op}: ${name} must be ${rows}x${cols} (${rows * cols} values), got ${describe(w)}`);
-  }
-  return vector(op, name, flat, rows * cols);
-}
-

@@ -1,11 +1,10 @@
 import { ModelFormatError, describe } from '../errors.js';
+import { checkFiniteF32Array } from '../util/finite.js';
 
-/** Checks a saved array of exactly `length` finite numbers (a ModelFormatError names the field and index). */
+/** Checks a saved array of exactly `length` numbers finite as float32 (a ModelFormatError names the field, index and value). */
 export function jsonNumbers(op: string, name: string, v: unknown, length: number): number[] {
   if (!Array.isArray(v)) throw new ModelFormatError(`${op}: ${name} must be an array of ${length} numbers, got ${describe(v)}`);
   if (v.length !== length) throw new ModelFormatError(`${op}: ${name} must hold ${length} numbers, got ${v.length}`);
-  for (let i = 0; i < length; i++) {
-    if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) throw new ModelFormatError(`${op}: ${name}[${i}] must be a finite number, got ${describe(v[i])}`);
-  }
+  checkFiniteF32Array(op, name, v, ModelFormatError);
   return v as number[];
 }

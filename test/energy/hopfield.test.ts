@@ -338,8 +338,8 @@ describe('Hopfield: save, load, errors, memory', () => {
     expect(() => net.energy([1, 1])).toThrow(/state must have N = 3 values, got 2/);
     expect(() => net.recall([1, 1, 1], { maxSweeps: 0 })).toThrow(/maxSweeps must be an integer in \[1, .*got 0/);
     expect(() => net.recall([1, 1, 1], { mode: 'parallel' as 'sync' })).toThrow(/mode must be 'async' or 'sync', got "parallel"/);
-    expect(() => net.store([[1, -1, 0.5]])).toThrow(/pattern 0, unit 2 must be -1 or 1.*got 0\.5/);
-    expect(() => net.store([[1, -1]])).toThrow(/pattern 0 must have N = 3 values/);
+    expect(() => net.store([[1, -1, 0.5]])).toThrow(/patterns\[0\]\[2\] must be -1 or 1 \(bipolar states\), got 0\.5/);
+    expect(() => net.store([[1, -1]])).toThrow(/patterns\[0\] must have N = 3 values, got 2/);
     expect(() => new Hopfield({ size: 0 })).toThrow(/size must be an integer in \[1, 16384\], got 0/);
     expect(() => new Hopfield({ size: 4, rule: 'storkey' as 'hebbian' })).toThrow(/rule must be one of hebbian, pseudoinverse, got "storkey"/);
     const bin = new Hopfield({ size: 3, states: 'binary' });

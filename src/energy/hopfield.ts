@@ -21,9 +21,12 @@
 // recomputed by a GEMV once N flips have accumulated.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, ShapeError, ValueError, checkInt, describe, checkFinite } from '../errors.js';
-import { ModelRng, randomSeed } from '../models/rng.js';
+import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelRng } from '../models/rng.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import { jsonNumbers } from './json.js';
+import { stateRow, stateRows } from './states.js';
+import { symmetricOf, symmetrizeUpper, vectorOf } from './weights.js';
 
 /** Learning rule of Hopfield.store(). */
 export type HopfieldRule = 'hebbian' | 'pseudoinverse';
@@ -144,9 +147,7 @@ export class Hopfield {
     this.size = checkInt(op, 'size', size, 1, MAX_SIZE);
     if (!RULES.includes(rule)) throw new ValueError(`${op}: rule must be one of ${RULES.join(', ')}, got ${describe(rule)}`);
     if (!STATES.includes(states)) throw new ValueError(`${op}: states must be one of ${STATES.join(', ')}, got ${describe(states)}`);
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isFinite(seed))) {
-      throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkSeed(op, seed);
     this.rule = rule;
     this.states = states;
     this.lo = states === 'bipolar' ? -1 : 0;
@@ -201,13 +202,13 @@ export class Hopfield {
 
   /** A copy of the N x N weights, row-major. */
   get weights(): Float32Array {
-    this.check('weights');
+    this.check('Hopfield.weights');
     return this.backend.readF32(this.wPtr, this.size * this.size);
   }
 
   /** A copy of the thresholds θ. */
   get thresholds(): Float32Array {
-    this.check('thresholds');
+    this.check('Hopfield.thresholds');
     const t = this.backend.readF32(this.negTPtr, this.size);
     for (let i = 0; i < t.length; i++) t[i] = -t[i] + 0;
     return t;
@@ -259,11 +260,7 @@ export class Hopfield {
     }
     const w = be.f32();
     const base = this.wPtr >>> 2;
-    // Exact symmetry (both triangles from the upper one) and zero diagonal.
-    for (let i = 0; i < n; i++) {
-      w[base + i * n + i] = 0;
-      for (let j = i + 1; j < n; j++) w[base + j * n + i] = w[base + i * n + j];
-    }
+    symmetrizeUpper(w, base, n, n);
     const negT = new Float32Array(n);
     if (this.states === 'binary') {
       for (let i = 0; i < n; i++) {
@@ -287,42 +284,8 @@ export class Hopfield {
     const op = 'Hopfield.setWeights';
     this.check(op);
     const n = this.size;
-    const w = new Float32Array(n * n);
-    if (Array.isArray(weights) && weights.length > 0 && typeof weights[0] === 'object' && weights[0] !== null) {
-      if (weights.length !== n) throw new ShapeError(`${op}: weights must have N = ${n} rows, got ${weights.length}`);
-      for (let i = 0; i < n; i++) {
-        const row = weights[i] as ArrayLike<number>;
-        if (row === null || typeof row !== 'object' || row.length !== n) {
-          throw new ShapeError(`${op}: weights row ${i} must have N = ${n} values, got ${describe(row)}`);
-        }
-        for (let j = 0; j < n; j++) w[i * n + j] = checkFinite(op, `weights[${i}][${j}]`, row[j]);
-      }
-    } else {
-      const flat = weights as ArrayLike<number>;
-      if (flat === null || typeof flat !== 'object' || typeof flat.length !== 'number' || flat.length !== n * n) {
-        throw new ShapeError(`${op}: weights must be N x N = ${n}x${n} (${n * n} values), got ${describe(weights)}`);
-      }
-      for (let i = 0; i < n * n; i++) w[i] = checkFinite(op, `weights[${Math.floor(i / n)}][${i % n}]`, flat[i]);
-    }
-    for (let i = 0; i < n; i++) {
-      if (w[i * n + i] !== 0) {
-        throw new ValueError(`${op}: the diagonal must be zero (no self-connections), got weights[${i}][${i}] = ${describe(w[i * n + i])}`);
-      }
-      for (let j = i + 1; j < n; j++) {
-        if (w[i * n + j] !== w[j * n + i]) {
-          throw new ValueError(
-            `${op}: weights must be symmetric, got weights[${i}][${j}] = ${describe(w[i * n + j])} but weights[${j}][${i}] = ${describe(w[j * n + i])}`,
-          );
-        }
-      }
-    }
-    const negT = new Float32Array(n);
-    if (thresholds !== undefined) {
-      if (thresholds === null || typeof thresholds !== 'object' || thresholds.length !== n) {
-        throw new ShapeError(`${op}: thresholds must hold N = ${n} values, got ${describe(thresholds)}`);
-      }
-      for (let i = 0; i < n; i++) negT[i] = -checkFinite(op, `thresholds[${i}]`, thresholds[i]) + 0;
-    }
+    const w = symmetricOf(op, weights, n, 'N');
+    const negT = thresholds === undefined ? new Float32Array(n) : negated(vectorOf(op, 'thresholds', thresholds, n, `N = ${n}`));
     this.backend.writeF32(this.wPtr, w);
     this.backend.writeF32(this.negTPtr, negT);
     this.updateScale();
@@ -333,12 +296,7 @@ export class Hopfield {
   setThresholds(thresholds: ArrayLike<number>): void {
     const op = 'Hopfield.setThresholds';
     this.check(op);
-    const n = this.size;
-    if (thresholds === null || typeof thresholds !== 'object' || thresholds.length !== n) {
-      throw new ShapeError(`${op}: thresholds must hold N = ${n} values, got ${describe(thresholds)}`);
-    }
-    const negT = new Float32Array(n);
-    for (let i = 0; i < n; i++) negT[i] = -checkFinite(op, `thresholds[${i}]`, thresholds[i]) + 0;
+    const negT = negated(vectorOf(op, 'thresholds', thresholds, this.size, `N = ${this.size}`));
     this.backend.writeF32(this.negTPtr, negT);
     this.updateScale();
   }
@@ -383,10 +341,7 @@ export class Hopfield {
     if (order !== 'random' && order !== 'fixed') throw new ValueError(`${op}: order must be 'random' or 'fixed', got ${describe(order)}`);
     checkInt(op, 'maxSweeps', maxSweeps, 1);
     if (typeof trace !== 'boolean') throw new ValueError(`${op}: trace must be a boolean, got ${describe(trace)}`);
-    if (seed !== undefined) {
-      if (typeof seed !== 'number' || !Number.isFinite(seed)) throw new ValueError(`${op}: seed must be a finite number, got ${describe(seed)}`);
-      this.rng.reseed(seed);
-    }
+    if (seed !== undefined) this.rng.reseed(checkSeed(op, seed));
     const s0 = this.stateOf(op, state);
     this.backend.writeF32(this.sPtr, s0);
     const energies = trace ? [this.energyOf(s0)] : undefined;
@@ -405,7 +360,7 @@ export class Hopfield {
 
   /** A plain object with the weights and thresholds (exact float32 values). */
   toJSON(): HopfieldJSON {
-    this.check('toJSON');
+    this.check('Hopfield.toJSON');
     return {
       type: 'Hopfield',
       version: 1,
@@ -422,7 +377,7 @@ export class Hopfield {
     return this.disposed;
   }
 
-  /** Frees the network's wasm memory; later use throws ValueError. Idempotent. */
+  /** Frees the network's wasm memory; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -569,58 +524,23 @@ export class Hopfield {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this Hopfield network was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this Hopfield network was disposed`);
     this.backend.check();
   }
 
   // Validates one state: N values, each exactly one of the two states.
   private stateOf(op: string, state: ArrayLike<number>): Float32Array {
-    const n = this.size;
-    if (state === null || typeof state !== 'object' || typeof state.length !== 'number') {
-      throw new ShapeError(`${op}: state must be an array of N = ${n} values, got ${describe(state)}`);
-    }
-    if (state.length !== n) throw new ShapeError(`${op}: state must have N = ${n} values, got ${state.length}`);
-    const out = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const v = state[i];
-      if (v !== this.lo && v !== 1) {
-        throw new ValueError(`${op}: state[${i}] must be ${this.lo} or 1 (${this.states} states), got ${describe(v)}`);
-      }
-      out[i] = v;
-    }
-    return out;
+    return stateRow(op, 'state', state, this.size, `N = ${this.size}`, this.lo, `${this.states} states`);
   }
 
   // Validates patterns: rows of N values in the state coding, as nested arrays or one flat Float32Array.
   private patternRows(op: string, patterns: readonly ArrayLike<number>[] | Float32Array): Float32Array {
     const n = this.size;
-    let flat: Float32Array;
-    if (patterns instanceof Float32Array) {
-      if (patterns.length === 0 || patterns.length % n !== 0) {
-        throw new ShapeError(`${op}: patterns as a Float32Array must hold whole patterns of N = ${n} values, got ${patterns.length} values`);
-      }
-      flat = patterns;
-    } else {
-      if (!Array.isArray(patterns) || patterns.length === 0) {
-        throw new ShapeError(`${op}: patterns must be a non-empty array of patterns or a Float32Array, got ${describe(patterns)}`);
-      }
-      flat = new Float32Array(patterns.length * n);
-      patterns.forEach((row, r) => {
-        if (row === null || typeof row !== 'object' || row.length !== n) {
-          throw new ShapeError(`${op}: pattern ${r} must have N = ${n} values, got ${describe(row)}`);
-        }
-        for (let i = 0; i < n; i++) flat[r * n + i] = row[i];
-      });
-    }
-    for (let i = 0; i < flat.length; i++) {
-      const v = flat[i];
-      if (v !== this.lo && v !== 1) {
-        throw new ValueError(`${op}: pattern ${Math.floor(i / n)}, unit ${i % n} must be ${this.lo} or 1 (${this.states} states), got ${describe(v)}`);
-      }
-    }
+    const flat = stateRows(op, 'patterns', patterns, n, `N = ${n}`, this.lo, `${this.states} states`);
     if (flat.length / n > n) throw new ShapeError(`${op}: at most N = ${n} patterns can be stored, got ${flat.length / n}`);
     return flat;
   }
+
 }
 
 // Modified Gram-Schmidt in float64 over the rows of x (p x n): returns the
@@ -651,4 +571,8 @@ function orthonormalBasis(x: Float32Array, p: number, n: number): Float64Array {
   return out;
 }
 
-
+// −θ as the field's starting value (+ 0 turns −0 into 0, so θ = 0 reads back as 0).
+function negated(t: Float32Array): Float32Array {
+  for (let i = 0; i < t.length; i++) t[i] = -t[i] + 0;
+  return t;
+}

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { Perceptron } from '../../src/classic/perceptron.js';
+import { Perceptron } from '../../src/linear/perceptron.js';
 import { ShapeError, ValueError } from '../../src/errors.js';
 
 const INPUTS = [[0, 0], [0, 1], [1, 0], [1, 1]];
@@ -192,7 +192,7 @@ describe('Perceptron validation', () => {
     expect(() => p.predict([[1, 2], [3]])).toThrow(/x row 1 must have inputs = 2 values, got \[3\]/);
     expect(() => p.predict([[1, 2], [3, NaN]])).toThrow(/x row 1, input 1 must be a finite number, got NaN/);
     expect(() => p.predict(Float32Array.from([1, 2, 3]))).toThrow(/whole rows of inputs = 2 values, got 3 values/);
-    expect(() => p.predict(Float32Array.from([1, 2, 3, Infinity]))).toThrow(/x row 1, input 1 must be finite, got Infinity/);
+    expect(() => p.predict(Float32Array.from([1, 2, 3, Infinity]))).toThrow(/x row 1, input 1 must be a finite number, got Infinity/);
     expect(() => p.predict([])).toThrow(ShapeError);
   });
 
@@ -216,5 +216,46 @@ describe('Perceptron validation', () => {
     const p = new Perceptron({ inputs: 2, weights: [0.5, 0.5], bias: -0.8 });
     p.getWeights().weights[0] = 100;
     expect(p.predict([0, 1])).toBe(0);
+  });
+});
+
+describe('Perceptron: values that overflow float32 are rejected like NaN and Infinity', () => {
+  // The weights are a Float32Array: 1e39 passes a float64 check and is stored as Infinity.
+  const BAD = [1e39, -1e39, NaN, Infinity];
+  const shown = (b: number) => (Number.isNaN(b) ? 'NaN' : Number.isFinite(b) ? `${String(b).replace('+', '\\+')} \\(Infinity as float32\\)` : String(b));
+
+  it('constructor options and fromJSON: weights, bias, learningRate', () => {
+    const good = new Perceptron({ inputs: 2, seed: 1 }).toJSON();
+    for (const b of BAD) {
+      const cases: [() => unknown, RegExp][] = [
+        [() => new Perceptron({ inputs: 2, weights: [0, b] }), new RegExp(`^Perceptron: weights\\[1\\] must be a finite number, got ${shown(b)}$`)],
+        [() => new Perceptron({ inputs: 2, bias: b }), new RegExp(`^Perceptron: bias must be a finite number, got ${shown(b)}$`)],
+        [() => new Perceptron({ inputs: 2, learningRate: b }), new RegExp(`^Perceptron: learningRate must be a finite number > 0, got ${shown(b)}$`)],
+        [() => Perceptron.fromJSON({ ...good, weights: [b, 0] }), new RegExp(`weights\\[0\\] must be a finite number, got ${shown(b)}$`)],
+        [() => Perceptron.fromJSON({ ...good, bias: b }), new RegExp(`bias must be a finite number, got ${shown(b)}$`)],
+        [() => Perceptron.fromJSON({ ...good, learningRate: b }), new RegExp(`learningRate must be a finite number > 0, got ${shown(b)}$`)],
+      ];
+      for (const [run, message] of cases) {
+        expect(run).toThrow(ValueError);
+        expect(run).toThrow(message);
+      }
+    }
+  });
+
+  it('inputs of predict and train; a rejected call leaves the weights bit for bit as they were', () => {
+    const p = new Perceptron({ inputs: 2, seed: 1 });
+    const bits = () => {
+      const { bias, weights } = p.getWeights();
+      return Array.from(new Uint32Array(Float32Array.from([bias, ...weights]).buffer));
+    };
+    const before = bits();
+    const outputs = p.predict(INPUTS);
+    for (const b of BAD) {
+      expect(() => p.train([[0, 0], [0, b]], [0, 1])).toThrow(new RegExp(`^Perceptron\\.train: x row 1, input 1 must be a finite number, got ${shown(b)}$`));
+      expect(() => p.predict([[b, 0]])).toThrow(new RegExp(`^Perceptron\\.predict: x row 0, input 0 must be a finite number, got ${shown(b)}$`));
+      expect(() => p.predict([0, b])).toThrow(ValueError);
+      expect(bits()).toEqual(before);
+      expect(p.predict(INPUTS)).toEqual(outputs);
+    }
   });
 });

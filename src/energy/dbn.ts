@@ -6,11 +6,12 @@
 // classifier (toSequential) that is fine-tuned with backpropagation.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
-import { ModelFormatError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ModelFormatError, ValueError, checkInt, describe } from '../errors.js';
 import { Sequential } from '../models/sequential.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerActivation } from '../layers/activations.js';
 import type { History } from '../models/sequential.js';
+import { checkSeed, randomSeed } from '../util/seed.js';
 import { RBM, rowsOf, type RBMFitOptions, type RBMInput, type RBMJSON, type RBMVisibleType } from './rbm.js';
 
 /** Options of new DBN(). */
@@ -68,11 +69,9 @@ export class DBN {
     const { layers, visibleType = 'bernoulli', seed, backend } = options;
     if (!Array.isArray(layers) || layers.length < 2) throw new ValueError(`${op}: layers must list at least two sizes (input and one hidden layer), got ${describe(layers)}`);
     layers.forEach((n, i) => checkInt(op, `layers[${i}]`, n, 1, 1 << 20));
-    if (seed !== undefined && (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 2 ** 52)) {
-      throw new ValueError(`${op}: seed must be an integer in [0, 2^52], got ${describe(seed)}`);
-    }
+    if (seed !== undefined) checkDbnSeed(op, seed);
     this.layers = Object.freeze(layers.slice());
-    this.seed = seed ?? Math.floor(Math.random() * 2 ** 32);
+    this.seed = seed ?? randomSeed();
     this.backend = backend ?? getBackend();
     if (trained) {
       this.rbms = Object.freeze(trained.slice());
@@ -95,6 +94,7 @@ export class DBN {
   /** Rebuilds a DBN from toJSON() output; throws ModelFormatError on anything malformed. */
   static fromJSON(json: unknown, options: { seed?: number; backend?: Backend } = {}): DBN {
     const op = 'DBN.fromJSON';
+    if (options.seed !== undefined) checkDbnSeed(op, options.seed);
     if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFormatError(`${op}: expected an object, got ${describe(json)}`);
     const j = json as Partial<DBNJSON>;
     if (j.type !== 'DBN') throw new ModelFormatError(`${op}: type must be "DBN", got ${describe(j.type)}`);
@@ -132,6 +132,8 @@ export class DBN {
   /**
    * Greedy layer-wise pretraining: fits RBM 1 on the data, then each next RBM
    * on the hidden probabilities of the one below. Returns each RBM's history.
+   * Disposing the DBN from a callback ends pretraining: pretrain rejects with
+   * DisposedError and runs no further kernel.
    */
   async pretrain(data: RBMInput, options: DBNPretrainOptions = {}): Promise<History[]> {
     const op = 'DBN.pretrain';
@@ -141,7 +143,14 @@ export class DBN {
     let x: RBMInput = data;
     const histories: History[] = [];
     for (let i = 0; i < this.rbms.length; i++) {
-      histories.push(await this.rbms[i].fit(x, per[i]));
+      // Disposing the DBN inside an RBM's callback disposes that RBM, whose fit
+      // then rejects: report it as this DBN's disposal.
+      const h = await this.rbms[i].fit(x, per[i]).catch((err: unknown) => {
+        this.check(op);
+        throw err;
+      });
+      this.check(op);
+      histories.push(h);
       if (i + 1 < this.rbms.length) x = this.rbms[i].transform(x);
     }
     return histories;
@@ -209,7 +218,7 @@ export class DBN {
 
   /** The configuration and every RBM's parameters. */
   toJSON(): DBNJSON {
-    this.check('toJSON');
+    this.check('DBN.toJSON');
     return { type: 'DBN', version: 1, layers: this.layers.slice(), rbms: this.rbms.map((r) => r.toJSON()) };
   }
 
@@ -218,7 +227,7 @@ export class DBN {
     return this.disposed;
   }
 
-  /** Frees every RBM. Idempotent. */
+  /** Frees every RBM; later use throws DisposedError. Idempotent. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
@@ -226,7 +235,14 @@ export class DBN {
   }
 
   private check(op: string): void {
-    if (this.disposed) throw new ValueError(`${op}: this DBN was disposed`);
+    if (this.disposed) throw new DisposedError(`${op}: this DBN was disposed`);
     this.backend.check();
   }
+}
+
+/** Checks a DBN seed: RBM i gets seed + i, which stays exact and distinct for integers up to 2^52. */
+function checkDbnSeed(op: string, seed: unknown): number {
+  const s = checkSeed(op, seed);
+  if (!Number.isInteger(s) || s < 0 || s > 2 ** 52) throw new ValueError(`${op}: seed must be an integer in [0, 2^52] (RBM i gets seed + i), got ${describe(s)}`);
+  return s;
 }
