@@ -12,7 +12,8 @@ import { Dense } from '../layers/dense.js';
 import type { LayerActivation } from '../layers/activations.js';
 import type { History } from '../models/sequential.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
-import { RBM, rowsOf, type RBMFitOptions, type RBMInput, type RBMJSON, type RBMVisibleType } from './rbm.js';
+import { rowsOf } from '../util/rows.js';
+import { RBM, type RBMFitOptions, type RBMInput, type RBMJSON, type RBMVisibleType } from './rbm.js';
 
 /** Options of new DBN(). */
 export interface DBNOptions {

@@ -20,13 +20,14 @@ import { ACT } from '../runtime/abi.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { ModelRng } from '../models/rng.js';
-import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import type { Callback, Logs, TrainableModel } from '../models/callbacks.js';
 import type { History } from '../models/sequential.js';
 import { checkTemperature } from './anneal.js';
 import { jsonNumbers } from './json.js';
 import { matrixOf, vectorOf } from './weights.js';
+import { rowsOf } from '../util/rows.js';
 
 /** Visible unit type: binary ('bernoulli', data in [0, 1]) or real-valued with unit variance ('gaussian', standardise the data). */
 export type RBMVisibleType = 'bernoulli' | 'gaussian';
@@ -421,7 +422,7 @@ export class RBM implements TrainableModel {
   decode(h: RBMInput): Float32Array {
     const op = 'RBM.decode';
     this.check(op);
-    const x = rowsOf(op, 'h', h, this.hidden, 'unit');
+    const x = rowsOf(op, 'h', h, this.hidden, { what: 'unit' });
     const n = x.length / this.hidden;
     const be = this.backend;
     const m0 = Math.min(n, CHUNK);
@@ -843,7 +844,7 @@ export class RBM implements TrainableModel {
   }
 
   private rows(op: string, name: string, x: RBMInput): Float32Array {
-    const out = rowsOf(op, name, x, this.visible, 'unit');
+    const out = rowsOf(op, name, x, this.visible, { what: 'unit' });
     if (this.visibleType === 'bernoulli') {
       for (let i = 0; i < out.length; i++) {
         const v = out[i];
@@ -864,40 +865,4 @@ export class RBM implements TrainableModel {
 /** log(1 + exp(x)) without overflow. */
 function softplus(x: number): number {
   return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-}
-
-/**
- * Checks rows of `width` values finite as float32 (nested arrays, a flat Float32Array,
- * or a Tensor whose size is a multiple of width) and returns them as one flat
- * Float32Array (the input itself when it already is one).
- */
-export function rowsOf(op: string, name: string, x: unknown, width: number, what = 'value'): Float32Array {
-  if (Array.isArray(x) && x.length > 0) {
-    const out = new Float32Array(x.length * width);
-    x.forEach((row: unknown, r) => {
-      if (row === null || typeof row !== 'object' || (row as ArrayLike<number>).length !== width) {
-        throw new ShapeError(`${op}: ${name} row ${r} must have ${width} values, got ${describe(row)}`);
-      }
-      // Checked before the copy, so the message shows the value given (1e39), not the Infinity it would become.
-      checkFiniteF32Array(op, name, row as ArrayLike<unknown>, ValueError, (i) => `${name} row ${r}, ${what} ${i}`);
-      out.set(row as ArrayLike<number>, r * width);
-    });
-    return out;
-  }
-  let flat: Float32Array;
-  if (x instanceof Tensor) {
-    if (x.size === 0 || x.size % width !== 0 || x.shape[x.shape.length - 1] !== width) {
-      throw new ShapeError(`${op}: ${name} must have rows of ${width} values, got a tensor of shape [${x.shape.join(',')}]`);
-    }
-    flat = x.toFloat32Array();
-  } else if (x instanceof Float32Array) {
-    if (x.length === 0 || x.length % width !== 0) {
-      throw new ShapeError(`${op}: ${name} as a Float32Array must hold whole rows of ${width} values, got ${x.length} values`);
-    }
-    flat = x;
-  } else {
-    throw new ShapeError(`${op}: ${name} must be a non-empty array of rows, a Float32Array or a Tensor, got ${describe(x)}`);
-  }
-  checkFiniteF32Array(op, name, flat, ValueError, (i) => `${name} row ${Math.floor(i / width)}, ${what} ${i % width}`);
-  return flat;
 }

@@ -4,6 +4,7 @@
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Mulberry32 } from '../data/random.js';
 import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
+import { rowsOf } from '../util/rows.js';
 import { checkSeed32, randomSeed } from '../util/seed.js';
 
 /** Output of a perceptron: 'step' gives 1 or 0, 'sign' gives 1 or -1. */
@@ -233,28 +234,8 @@ export class Perceptron {
     return a > 0 ? 1 : this.activation === 'step' ? 0 : -1;
   }
 
-  // Checks x and copies it into one row-major Float32Array (rows of length inputs, all finite as float32).
+  // Checks x (rows of length inputs, all finite as float32) as one row-major Float32Array.
   private rows(op: string, x: readonly (readonly number[])[] | Float32Array): Float32Array {
-    const k = this.inputs;
-    if (x instanceof Float32Array) {
-      if (x.length === 0 || x.length % k !== 0) {
-        throw new ShapeError(`${op}: x as a Float32Array must hold whole rows of inputs = ${k} values, got ${x.length} values`);
-      }
-      checkFiniteF32Array(op, 'x', x, ValueError, (i) => `x row ${Math.floor(i / k)}, input ${i % k}`);
-      return x;
-    }
-    if (!Array.isArray(x) || x.length === 0) {
-      throw new ShapeError(`${op}: x must be a non-empty array of rows or a Float32Array, got ${describe(x)}`);
-    }
-    const out = new Float32Array(x.length * k);
-    for (let r = 0; r < x.length; r++) {
-      const row = x[r];
-      if (!Array.isArray(row) || row.length !== k) {
-        throw new ShapeError(`${op}: x row ${r} must have inputs = ${k} values, got ${describe(row)}`);
-      }
-      checkFiniteF32Array(op, 'x', row, ValueError, (i) => `x row ${r}, input ${i}`);
-      out.set(row, r * k);
-    }
-    return out;
+    return rowsOf(op, 'x', x, this.inputs, { what: 'input', width: `inputs = ${this.inputs}` });
   }
 }

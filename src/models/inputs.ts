@@ -1,15 +1,10 @@
-import { DisposedError, ShapeError, ValueError, describe } from '../errors.js';
-import { Tensor, flattenNested, fmt, sizeOf, type NestedArray } from '../tensor.js';
+import { ShapeError, ValueError, describe } from '../errors.js';
+import { fmt, sizeOf, type NestedArray, type Tensor } from '../tensor.js';
+import type { Values } from '../util/rows.js';
 import type { CanonicalLoss } from '../losses/index.js';
 
 /** Model inputs: a Tensor, nested arrays, or a flat Float32Array of whole samples. */
 export type ModelInput = Tensor | NestedArray | Float32Array | ArrayLike<number>;
-
-/** Values as float32 with the shape they came with (null for a flat typed array). */
-export interface Raw {
-  data: Float32Array;
-  shape: number[] | null;
-}
 
 /** Samples of one model input, as float32 rows. */
 export interface Rows {
@@ -33,24 +28,6 @@ export interface Targets {
   steps: number;
 }
 
-/** Reads a model input or target into float32 values and its shape. */
-export function readRaw(op: string, name: string, x: unknown, copy: boolean): Raw {
-  if (x instanceof Tensor) {
-    if (x.isDisposed) throw new DisposedError(`${op}: ${name} is a disposed tensor`);
-    return { data: x.toFloat32Array(), shape: x.shape.slice() };
-  }
-  if (x instanceof Float32Array) return { data: copy ? x.slice() : x, shape: null };
-  if (ArrayBuffer.isView(x) && !(x instanceof DataView)) {
-    if (x instanceof BigInt64Array || x instanceof BigUint64Array) throw new ValueError(`${op}: ${name} must hold numbers, got ${describe(x)}`);
-    return { data: Float32Array.from(x as unknown as ArrayLike<number>), shape: null };
-  }
-  if (Array.isArray(x)) {
-    const f = flattenNested(op, x as NestedArray);
-    return { data: Float32Array.from(f.flat), shape: f.shape };
-  }
-  throw new ValueError(`${op}: ${name} must be a Tensor, nested arrays or a typed array, got ${describe(x)}`);
-}
-
 /** Index of the first value that is not finite, or -1. */
 export function firstNonFinite(a: Float32Array): number {
   for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return i;
@@ -62,7 +39,7 @@ export function firstNonFinite(a: Float32Array): number {
  * `defer` (calls that change nothing and may stop half-way: predict,
  * evaluate) the NaN / Inf check is left to the wasm side, chunk by chunk.
  */
-export function toRows(op: string, name: string, raw: Raw, sample: readonly number[], defer: boolean): Rows {
+export function toRows(op: string, name: string, raw: Values, sample: readonly number[], defer: boolean): Rows {
   const { data, shape } = raw;
   const size = sizeOf(sample as number[]);
   let n: number;
@@ -98,7 +75,7 @@ export function checkFiniteRows(X: Rows, from: number, to: number, op: string, n
  * acting on the last axis (Keras): an output [T, C] has T rows of C classes
  * per sample; sparse labels then have shape [n, T] (or [n, T, 1]).
  */
-export function toTargets(op: string, name: string, raw: Raw, n: number, out: readonly number[], loss: CanonicalLoss): Targets {
+export function toTargets(op: string, name: string, raw: Values, n: number, out: readonly number[], loss: CanonicalLoss): Targets {
   const { data, shape } = raw;
   const bad = firstNonFinite(data);
   if (bad >= 0) throw new ValueError(`${op}: ${name} must be finite: value ${bad} is ${describe(data[bad])}`);

@@ -13,7 +13,8 @@ import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizer
 import { ModelRng, randomSeed } from './rng.js';
 import { Engine, identity, type Compiled, type MetricName } from './engine.js';
 import { Executor } from './executor.js';
-import { readRaw, toRows, toTargets, type ModelInput, type Raw, type Rows, type Targets } from './inputs.js';
+import { toRows, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
+import { readValues as readRaw, type Values as Raw } from '../util/rows.js';
 import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, type FitArgs, type FitData, type History } from './trainer.js';
 import type { Logs, TrainableModel } from './callbacks.js';
 

@@ -6,7 +6,7 @@ import { topology, type Topology } from '../graph/topology.js';
 import { SymbolicTensor } from '../graph/symbolic.js';
 import { Model, type ModelBaseConfig, type ModelInput, type ModelTopologyJSON } from './model.js';
 import { Optimizer } from '../optimizers/index.js';
-import type { Raw } from './inputs.js';
+import type { Values as Raw } from '../util/rows.js';
 
 export type { CompileArgs, FitArgs, History, ModelInput } from './model.js';
 
