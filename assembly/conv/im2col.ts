@@ -1,4 +1,6 @@
-// im2col / col2im for NHWC convolutions (2D; 1D is the h = 1 case).
+// Layout transforms for NHWC convolutions (2D; 1D is the h = 1 case):
+// im2col / col2im, the zero-bordered copy that the in-place kernels convolve,
+// and the flipped kernel of a stride-1 input gradient.
 //
 // im2col writes one row per output pixel (b, oy, ox), of length kh*kw*c,
 // ordered (ky, kx, ci): the same order as a Keras kernel [kh, kw, inC, outC]
