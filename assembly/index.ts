@@ -1,8 +1,8 @@
 // The whole ABI of the simdnn kernels, in one place. Every export takes sizes,
 // scalars and byte offsets into linear memory; none allocates.
 export { f32_gemm, f32_gemm_workspace } from "./gemm/gemm";
-export { f32_conv2d_direct_nhwc, f32_conv2d_direct_workspace } from "./conv/igemm";
-export { f32_conv2d_maxpool2_nhwc } from "./conv/igemm_maxpool";
+export { f32_conv2d_igemm_nhwc, f32_conv2d_igemm_workspace } from "./conv/igemm";
+export { f32_conv2d_igemm_maxpool2_nhwc } from "./conv/igemm_maxpool";
 export { f32_conv2d_filter_grad_nhwc, f32_conv2d_filter_grad_workspace } from "./conv/filter_grad";
 export {
   f32_act_forward, f32_act_forward_2d, f32_act_backward, f32_softmax, f32_softmax_backward, f32_exp,
@@ -29,7 +29,7 @@ export function build_kind(): i32 {
   if (ASC_FEATURE_SIMD) return 1;
   return 0;
 }
-export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv_kernel_flip } from "./conv/im2col";
+export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv2d_kernel_flip } from "./conv/im2col";
 export {
   f32_pool2d_nhwc, f32_pool2d_backward_nhwc, f32_maxpool_backward, f32_global_avgpool, f32_global_avgpool_backward,
 } from "./pool";

@@ -4,7 +4,7 @@ import { KC, MR, NC, NR, round_up } from "../gemm/params";
 import { f32_pack_b } from "../gemm/pack";
 import { f32_gemm_4x4_scalar } from "../gemm/microkernel";
 import { ROWS, cursor_next, cursor_start } from "./indirect";
-import { f32_conv_5x8_simd } from "./microkernel";
+import { f32_igemm_5x8_simd } from "./microkernel";
 
 /** Bytes of scratch f32_conv2d_filter_grad_nhwc needs for f filters. */
 export function f32_conv2d_filter_grad_workspace(f: i32): i32 {
@@ -71,7 +71,7 @@ export function f32_conv2d_filter_grad_nhwc(
           const bp = packB + ((<usize>jr * <usize>kc) << 2);
           const cp = dW + ((<usize>ir * <usize>f + <usize>(jc + jr)) << 2);
           if (ASC_FEATURE_SIMD) {
-            f32_conv_5x8_simd(kc, ROWS, table, bp, cp, f, mr, nr, 1, 0, first, last, false);
+            f32_igemm_5x8_simd(kc, ROWS, table, bp, cp, f, mr, nr, 1, 0, first, last, false);
           } else {
             f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, cp, f, mr, nr, 1, 1, 0, first, last, false, table);
           }

@@ -4,10 +4,10 @@ import { ACT_IDENTITY, ACT_RELU, f32_act_forward_2d } from "../activation";
 import { KC, MC, MR, NR, round_up } from "../gemm/params";
 import { f32_gemm_4x4_scalar } from "../gemm/microkernel";
 import { ROWS, conv_tables, cursorOx, cursorRow, cursor_next, cursor_start } from "./indirect";
-import { f32_conv_5x8_simd, f32_conv_5x8_simd_unit } from "./microkernel";
+import { f32_igemm_5x8_simd, f32_igemm_5x8_simd_unit } from "./microkernel";
 
-/** Bytes of scratch f32_conv2d_direct_nhwc needs for a kernel of k = kh*kw*c taps and f filters. */
-export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
+/** Bytes of scratch f32_conv2d_igemm_nhwc needs for a kernel of k = kh*kw*c taps and f filters. */
+export function f32_conv2d_igemm_workspace(k: i32, f: i32): i32 {
   return (round_up(f, NR) * k + round_up(k, 4)) << 2;
 }
 
@@ -23,13 +23,13 @@ export function f32_conv2d_direct_workspace(k: i32, f: i32): i32 {
  * packed into NR-wide panels once per call. y = act(conv(x) + bias), NHWC
  * [n, oh, ow, f]. The taps are summed in KC blocks in the same order as
  * im2col + f32_gemm, so both paths give the same bits.
- * work must hold f32_conv2d_direct_workspace bytes.
+ * work must hold f32_conv2d_igemm_workspace bytes.
  */
-export function f32_conv2d_direct_nhwc(
+export function f32_conv2d_igemm_nhwc(
   n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
   x: usize, kernel: usize, f: i32, bias: usize, act: i32, actAlpha: f32, y: usize, work: usize,
 ): void {
-  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_direct_nhwc: a window leaves the image; use im2col");
+  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_igemm_nhwc: a window leaves the image; use im2col");
   const K = kh * kw * c;
   const M = n * oh * ow;
   if (M <= 0 || f <= 0) return;
@@ -66,8 +66,8 @@ export function f32_conv2d_direct_nhwc(
           const first = pc == 0;
           const lastBlock = pc + kc == K;
           if (ASC_FEATURE_SIMD) {
-            if (unit) f32_conv_5x8_simd_unit(kc, a0, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
-            else f32_conv_5x8_simd(kc, ROWS, op, bp, cp, f, mr, nr, 0, biasp, first, lastBlock, relu);
+            if (unit) f32_igemm_5x8_simd_unit(kc, a0, op, bp, cp, f, mr, nr, biasp, first, lastBlock, relu);
+            else f32_igemm_5x8_simd(kc, ROWS, op, bp, cp, f, mr, nr, 0, biasp, first, lastBlock, relu);
           } else {
             f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, cp, f, mr, nr, 1, 0, biasp, first, lastBlock, relu, op);
           }

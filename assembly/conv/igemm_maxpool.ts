@@ -4,7 +4,7 @@ import { ACT_IDENTITY, ACT_RELU } from "../activation";
 import { KC, NR } from "../gemm/params";
 import { f32_gemm_4x4_scalar } from "../gemm/microkernel";
 import { ROWS, conv_tables } from "./indirect";
-import { f32_conv_4x8_simd } from "./microkernel";
+import { f32_igemm_4x8_simd } from "./microkernel";
 
 // One pooling window's conv outputs (4 rows x NR), between K blocks.
 const WINDOW: usize = memory.data(4 * 8 * 4, 16);
@@ -15,17 +15,17 @@ const WINDOW: usize = memory.data(4 * 8 * 4, 16);
  * act(conv(x) + bias), act identity or relu; y is n x (oh >> 1) x (ow >> 1) x f
  * (an odd last conv row or column is dropped, as the pooling layer drops it).
  * Each micro-tile is one pooling window's four conv pixels, read in place as
- * in f32_conv2d_direct_nhwc, so the conv output is never stored. The same bits
- * as f32_conv2d_direct_nhwc followed by f32_pool2d_nhwc: every conv value is
+ * in f32_conv2d_igemm_nhwc, so the conv output is never stored. The same bits
+ * as f32_conv2d_igemm_nhwc followed by f32_pool2d_nhwc: every conv value is
  * summed and rounded the same way, and the max takes the window in the same
- * order. Windows must lie inside x; work as for f32_conv2d_direct_nhwc.
+ * order. Windows must lie inside x; work as for f32_conv2d_igemm_nhwc.
  */
-export function f32_conv2d_maxpool2_nhwc(
+export function f32_conv2d_igemm_maxpool2_nhwc(
   n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
   x: usize, kernel: usize, f: i32, bias: usize, act: i32, y: usize, work: usize,
 ): void {
-  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_maxpool2_nhwc: a window leaves the image; use im2col");
-  assert(act == ACT_IDENTITY || act == ACT_RELU, "f32_conv2d_maxpool2_nhwc: only identity or relu is fused");
+  assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_igemm_maxpool2_nhwc: a window leaves the image; use im2col");
+  assert(act == ACT_IDENTITY || act == ACT_RELU, "f32_conv2d_igemm_maxpool2_nhwc: only identity or relu is fused");
   const K = kh * kw * c;
   const qh = oh >> 1;
   const qw = ow >> 1;
@@ -54,7 +54,7 @@ export function f32_conv2d_maxpool2_nhwc(
             const bp = packed + ((<usize>jr * <usize>K + <usize>pc * <usize>NR) << 2);
             const op = offs + (<usize>pc << 2);
             if (ASC_FEATURE_SIMD) {
-              f32_conv_4x8_simd(kc, ROWS, op, bp, WINDOW, NR, nr, biasp, pc == 0, pc + kc == K, relu);
+              f32_igemm_4x8_simd(kc, ROWS, op, bp, WINDOW, NR, nr, biasp, pc == 0, pc + kc == K, relu);
             } else {
               f32_gemm_4x4_scalar(kc, ROWS, 0, 0, bp, WINDOW, NR, 4, nr, 1, 0, biasp, pc == 0, pc + kc == K, relu, op);
             }

@@ -161,7 +161,7 @@ export function f32_pad_nhwc(n: i32, h: i32, w: i32, c: i32, top: i32, left: i32
  * swapped). Convolving dy, zero-bordered by the window's reach, with it gives
  * dx. w is [kh, kw, c, f]; out is [kh, kw, f, c].
  */
-export function f32_conv_kernel_flip(kh: i32, kw: i32, c: i32, f: i32, w: usize, out: usize): void {
+export function f32_conv2d_kernel_flip(kh: i32, kw: i32, c: i32, f: i32, w: usize, out: usize): void {
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       const src = w + ((<usize>((ky * kw + kx) * c * f)) << 2);

@@ -73,9 +73,9 @@ export function convolveInPlace(
   const [sh, sw] = g.strides;
   const [dh, dw] = g.dilation;
   const [src, hp, wp] = inPlaceSource(be, n, g, x);
-  const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * g.c, f), SCRATCH.gemm);
-  if (maxPool2) k.f32_conv2d_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
-  else k.f32_conv2d_direct_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
+  const work = be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * g.c, f), SCRATCH.gemm);
+  if (maxPool2) k.f32_conv2d_igemm_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
+  else k.f32_conv2d_igemm_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
 }
 
 /**
@@ -188,7 +188,7 @@ export class Conv extends Layer {
       be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
     } else {
       const [hp, wp] = reach(this.win);
-      be.scratch(k.f32_conv2d_direct_workspace(K, F), SCRATCH.gemm);
+      be.scratch(k.f32_conv2d_igemm_workspace(K, F), SCRATCH.gemm);
       if (padded(this.win)) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
     }
     if (!training) return;
@@ -201,7 +201,7 @@ export class Conv extends Layer {
       const [hq, wq] = [h + (kh - 1) * this.dilationRate[0], w + (kw - 1) * this.dilationRate[1]];
       be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
       be.scratch(K * F * 4, SCRATCH.col);
-      be.scratch(k.f32_conv2d_direct_workspace(kh * kw * F, c), SCRATCH.gemm);
+      be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
     } else {
       if (!this.pointwise()) be.scratch(rows * K * 4, SCRATCH.dcol);
       be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
@@ -282,9 +282,9 @@ export class Conv extends Layer {
       const dyPad = be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
       k.f32_pad_nhwc(batch, oh, ow, F, (kh - 1) * dh - ph, (kw - 1) * dw - pw, hq, wq, dy, dyPad);
       const flipped = be.scratch(K * F * 4, SCRATCH.col);
-      k.f32_conv_kernel_flip(kh, kw, c, F, w.value, flipped);
-      const work = be.scratch(k.f32_conv2d_direct_workspace(kh * kw * F, c), SCRATCH.gemm);
-      k.f32_conv2d_direct_nhwc(batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, width, dyPad, flipped, c, 0, ACT.linear, 0, dx, work);
+      k.f32_conv2d_kernel_flip(kh, kw, c, F, w.value, flipped);
+      const work = be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
+      k.f32_conv2d_igemm_nhwc(batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, width, dyPad, flipped, c, 0, ACT.linear, 0, dx, work);
       return;
     }
     const work = be.scratch(k.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);

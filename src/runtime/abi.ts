@@ -11,12 +11,12 @@ export interface KernelExports {
     alpha: number, a: number, lda: number, b: number, ldb: number,
     beta: number, c: number, ldc: number, bias: number, act: number, actAlpha: number, work: number,
   ): void;
-  f32_conv2d_direct_workspace(k: number, f: number): number;
-  f32_conv2d_direct_nhwc(
+  f32_conv2d_igemm_workspace(k: number, f: number): number;
+  f32_conv2d_igemm_nhwc(
     n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
     oh: number, ow: number, x: number, kernel: number, f: number, bias: number, act: number, actAlpha: number, y: number, work: number,
   ): void;
-  f32_conv2d_maxpool2_nhwc(
+  f32_conv2d_igemm_maxpool2_nhwc(
     n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
     oh: number, ow: number, x: number, kernel: number, f: number, bias: number, act: number, y: number, work: number,
   ): void;
@@ -76,7 +76,7 @@ export interface KernelExports {
     ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, dx: number,
   ): void;
   f32_pad_nhwc(n: number, h: number, w: number, c: number, top: number, left: number, hp: number, wp: number, x: number, out: number): void;
-  f32_conv_kernel_flip(kh: number, kw: number, c: number, f: number, w: number, out: number): void;
+  f32_conv2d_kernel_flip(kh: number, kw: number, c: number, f: number, w: number, out: number): void;
   f32_pool2d_nhwc(
     mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
     ph: number, pw: number, oh: number, ow: number, x: number, y: number, argmax: number,

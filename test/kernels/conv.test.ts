@@ -116,8 +116,8 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
         reference: ([rx, rk, rb]) => Array.from(conv2dRef(g, rx, rk, f), (v, i) => Math.tanh(v + rb[i % f])),
         subject: (be, [px, pk, pb]) => {
           const y = be.alloc(rows * f * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT.tanh, 0, y, work);
+          const work = be.scratch(be.kernels.f32_conv2d_igemm_workspace(K, f));
+          be.kernels.f32_conv2d_igemm_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT.tanh, 0, y, work);
           const out = get(be, y, rows * f);
           be.free(y);
           return out;
@@ -147,7 +147,7 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
       const K = 9;
       const k = put(be, randArray(K * f, 2));
       const y = be.alloc(g.oh * g.ow * f * 4);
-      const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
+      const work = be.scratch(be.kernels.f32_conv2d_igemm_workspace(K, f));
       const top = be.kernels.heap_base() + be.memoryStats().reservedBytes;
       const bytes = Math.ceil((g.h * g.w * 4) / 16) * 16;
       const end = Math.max(be.memory.buffer.byteLength, Math.ceil((top + bytes + 16) / 65536) * 65536);
@@ -155,7 +155,7 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
       const px = be.alloc(bytes) + bytes - g.h * g.w * 4;
       expect(px + g.h * g.w * 4).toBe(be.memory.buffer.byteLength);
       be.f32().set(randArray(g.h * g.w, 3), px >>> 2);
-      be.kernels.f32_conv2d_direct_nhwc(1, g.h, g.w, 1, 3, 3, 1, 1, 1, 1, g.oh, g.ow, px, k, f, 0, ACT.linear, 0, y, work);
+      be.kernels.f32_conv2d_igemm_nhwc(1, g.h, g.w, 1, 3, 3, 1, 1, 1, 1, g.oh, g.ow, px, k, f, 0, ACT.linear, 0, y, work);
       expect(Array.from(get(be, y, g.oh * g.ow * f)).every(Number.isFinite)).toBe(true);
     }
   });
@@ -179,8 +179,8 @@ describe('padded convolution as the Conv layer runs it: f32_pad_nhwc, then the d
           be.f32().fill(NaN, padded >>> 2, (padded >>> 2) + g.n * hp * wp * g.c);
           be.kernels.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
           const y = be.alloc(rows * f * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, work);
+          const work = be.scratch(be.kernels.f32_conv2d_igemm_workspace(K, f));
+          be.kernels.f32_conv2d_igemm_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, work);
           const out = get(be, y, rows * f);
           be.free(y);
           be.free(padded);
@@ -277,10 +277,10 @@ describe('stride-1 input gradient as a convolution of the zero-bordered dy with 
           const padded = be.alloc(g.n * hq * wq * f * 4);
           be.kernels.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, padded);
           const flipped = be.alloc(g.kh * g.kw * g.c * f * 4);
-          be.kernels.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+          be.kernels.f32_conv2d_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
           const dx = be.alloc(nx * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, padded, flipped, g.c, 0, ACT.linear, 0, dx, work);
+          const work = be.scratch(be.kernels.f32_conv2d_igemm_workspace(g.kh * g.kw * f, g.c));
+          be.kernels.f32_conv2d_igemm_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, padded, flipped, g.c, 0, ACT.linear, 0, dx, work);
           const out = get(be, dx, nx);
           for (const p of [padded, flipped, dx]) be.free(p);
           return out;
@@ -324,7 +324,7 @@ describe('conv kernels as the layer runs them, on random geometries (property)',
           const scratch: number[] = [];
           try {
             k.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
-            k.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, be.scratch(k.f32_conv2d_direct_workspace(K, f)));
+            k.f32_conv2d_igemm_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, be.scratch(k.f32_conv2d_igemm_workspace(K, f)));
             expectClose(get(be, y, rows * f), conv2dRef(g, x, kern, f), { atol: 1e-4, rtol: 1e-5 }, 'forward');
             k.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pdy, f, dW, be.scratch(k.f32_conv2d_filter_grad_workspace(f)));
             // References from the adjoint identities: <conv(x, W), dy> is linear in x and in W.
@@ -353,8 +353,8 @@ describe('conv kernels as the layer runs them, on random geometries (property)',
               const flipped = be.alloc(K * f * 4);
               scratch.push(dyPad, flipped);
               k.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, dyPad);
-              k.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
-              k.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, dyPad, flipped, g.c, 0, ACT.linear, 0, dx, be.scratch(k.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c)));
+              k.f32_conv2d_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+              k.f32_conv2d_igemm_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, dyPad, flipped, g.c, 0, ACT.linear, 0, dx, be.scratch(k.f32_conv2d_igemm_workspace(g.kh * g.kw * f, g.c)));
             } else {
               const dcol = be.alloc(rows * K * 4);
               scratch.push(dcol);
@@ -396,11 +396,11 @@ describe('convolution fused with 2x2 max pooling (inference)', () => {
         const conv = be.alloc(rows * f * 4);
         const pooled = be.alloc(nq * 4);
         const fused = be.alloc(nq * 4);
-        const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-        be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], 0, conv, work);
+        const work = be.scratch(be.kernels.f32_conv2d_igemm_workspace(K, f));
+        be.kernels.f32_conv2d_igemm_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], 0, conv, work);
         be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.oh, g.ow, f, 2, 2, 2, 2, 0, 0, qh, qw, conv, pooled, 0);
         be.f32().fill(NaN, fused >>> 2, (fused >>> 2) + nq);
-        be.kernels.f32_conv2d_maxpool2_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], fused, work);
+        be.kernels.f32_conv2d_igemm_maxpool2_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], fused, work);
         const got = get(be, fused, nq);
         expectBitIdentical(got, get(be, pooled, nq), `${build}: fused vs conv + pool`);
         outs.set(build, got);
