@@ -4,8 +4,9 @@ import { ValueError, describe } from '../errors.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
-import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
+import type { ConvWindow, WindowGeometry } from '../kernels/geometry.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
 export interface ConvConfig {
@@ -23,13 +24,6 @@ export interface ConvConfig {
   biasInitializer?: InitializerName;
   inputShape?: number[];
   name?: string;
-}
-
-/** A convolution's window geometry on NHWC input (WindowGeometry plus the window itself). */
-export interface ConvWindow extends WindowGeometry {
-  kernel: [number, number];
-  strides: [number, number];
-  dilation: [number, number];
 }
 
 /**

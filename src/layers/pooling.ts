@@ -3,7 +3,8 @@ import type { Backend } from '../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
-import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
+import type { WindowGeometry } from '../kernels/geometry.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
 export interface PoolingConfig {

@@ -2,7 +2,8 @@ import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { POOL, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { axisGeometry, checkPadding, pair, type Padding } from '../layers/geometry.js';
-import { convolveInPlace, type ConvWindow } from '../layers/conv.js';
+import { convolveInPlace } from '../layers/conv.js';
+import type { ConvWindow } from '../kernels/geometry.js';
 import { arg, release, type Arg } from './util.js';
 import { activationId, defaultAlpha } from './matmul.js';
 

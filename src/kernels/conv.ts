@@ -1,0 +1,194 @@
+import { ACT } from '../runtime/abi.js';
+import { SCRATCH, type Backend } from '../runtime/backend.js';
+import type { ConvWindow } from './geometry.js';
+
+// The convolution kernels read their input in place: a window that reaches
+// past the image reads a zero-bordered copy in the col scratch slot instead.
+// The input gradient's intermediates (a zero-bordered dy, the column
+// gradient) use the dcol slot, the flipped kernel the col slot, and every
+// kernel's workspace the gemm slot.
+
+/** Options of conv2dIgemm() and conv2dIgemmMaxPool2(): y = act(conv(x, kernel) + bias) over NHWC images. */
+export interface Conv2dIgemmOptions {
+  /** Images in x. */
+  batch: number;
+  /** Input and output sizes, padding and the window (kernel, strides, dilation). */
+  geometry: ConvWindow;
+  /** Input, batch x h x w x c. */
+  x: number;
+  /** Kernel [kh, kw, c, filters] (Keras layout). */
+  kernel: number;
+  /** Output channels. */
+  filters: number;
+  /** Output, batch x oh x ow x filters (pooled: batch x (oh >> 1) x (ow >> 1) x filters). */
+  y: number;
+  /** A length-filters vector, or 0 (the default). */
+  bias?: number;
+  /** Activation id (ACT); default linear. conv2dIgemmMaxPool2 takes linear or relu. */
+  act?: number;
+  /** Slope of leakyRelu, scale of elu. Default 0. */
+  actAlpha?: number;
+}
+
+/** Options of conv2dFilterGrad(): dW += colsᵀ · dy. */
+export interface Conv2dFilterGradOptions {
+  /** Images in x. */
+  batch: number;
+  /** The forward pass's geometry. */
+  geometry: ConvWindow;
+  /** The forward pass's input, batch x h x w x c. */
+  x: number;
+  /** Gradient of the output, batch x oh x ow x filters. */
+  dy: number;
+  /** Output channels. */
+  filters: number;
+  /** Kernel gradient [kh, kw, c, filters], accumulated into. */
+  dW: number;
+}
+
+/** Options of conv2dInputGradFlipped() and conv2dInputGradCol2im(): dx = the input gradient. */
+export interface Conv2dInputGradOptions {
+  /** Images. */
+  batch: number;
+  /** The forward pass's geometry. */
+  geometry: ConvWindow;
+  /** Gradient of the output, batch x oh x ow x filters. */
+  dy: number;
+  /** Kernel [kh, kw, c, filters]. */
+  kernel: number;
+  /** Output channels. */
+  filters: number;
+  /** Input gradient, batch x h x w x c (overwritten). */
+  dx: number;
+}
+
+/** The input extent the windows reach, [rows, cols] (an even 'same' window pads only after the image, and a stride may leave the last rows or columns unread). */
+function reach(g: ConvWindow): [number, number] {
+  return [
+    (g.oh - 1) * g.strides[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
+    (g.ow - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilation[1] + 1,
+  ];
+}
+
+/** True when some window reaches past the image, so the in-place kernels read a zero-bordered copy. */
+function padded(g: ConvWindow): boolean {
+  const [hp, wp] = reach(g);
+  return g.ph > 0 || g.pw > 0 || hp > g.h || wp > g.w;
+}
+
+/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
+function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number): [number, number, number] {
+  if (!padded(g)) return [x, g.h, g.w];
+  const [hp, wp] = reach(g);
+  const src = be.scratch(n * hp * wp * g.c * 4, SCRATCH.col);
+  be.abi.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, src);
+  return [src, hp, wp];
+}
+
+/** act(conv(x, kernel) + bias) by the implicit-GEMM kernel (no column matrix), through a zero-bordered copy when padded. */
+export function conv2dIgemm(be: Backend, o: Conv2dIgemmOptions): void {
+  const g = o.geometry;
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilation;
+  const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
+  const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
+  be.abi.f32_conv2d_igemm_nhwc(
+    o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, o.kernel, o.filters, o.bias ?? 0, o.act ?? ACT.linear, o.actAlpha ?? 0, o.y, work,
+  );
+}
+
+/** conv2dIgemm() fused with a 2x2, stride-2, 'valid' max pooling (act linear or relu): the same bits as the two apart. */
+export function conv2dIgemmMaxPool2(be: Backend, o: Conv2dIgemmOptions): void {
+  const g = o.geometry;
+  const [kh, kw] = g.kernel;
+  const [sh, sw] = g.strides;
+  const [dh, dw] = g.dilation;
+  const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
+  const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
+  be.abi.f32_conv2d_igemm_maxpool2_nhwc(
+    o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, o.kernel, o.filters, o.bias ?? 0, o.act ?? ACT.linear, o.y, work,
+  );
+}
+
+/** Grows the scratch conv2dIgemm() and conv2dIgemmMaxPool2() take (workspace, padded copy) for this batch, so they allocate nothing. */
+export function reserveConv2dIgemm(be: Backend, batch: number, g: ConvWindow, filters: number): void {
+  be.scratch(be.abi.f32_conv2d_igemm_workspace(g.kernel[0] * g.kernel[1] * g.c, filters), SCRATCH.gemm);
+  if (padded(g)) {
+    const [hp, wp] = reach(g);
+    be.scratch(batch * hp * wp * g.c * 4, SCRATCH.col);
+  }
+}
+
+/** dW += colsᵀ · dy with the input read in place (through a zero-bordered copy when padded): the kernel gradient without im2col. */
+export function conv2dFilterGrad(be: Backend, o: Conv2dFilterGradOptions): void {
+  const g = o.geometry;
+  const [kh, kw] = g.kernel;
+  const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
+  be.abi.f32_conv2d_filter_grad_nhwc(
+    o.batch, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, src, o.dy, o.filters, o.dW,
+    be.scratch(be.abi.f32_conv2d_filter_grad_workspace(o.filters), SCRATCH.gemm),
+  );
+}
+
+/** Grows the scratch conv2dFilterGrad() takes (workspace, padded copy) for this batch. */
+export function reserveConv2dFilterGrad(be: Backend, batch: number, g: ConvWindow, filters: number): void {
+  be.scratch(be.abi.f32_conv2d_filter_grad_workspace(filters), SCRATCH.gemm);
+  if (padded(g)) {
+    const [hp, wp] = reach(g);
+    be.scratch(batch * hp * wp * g.c * 4, SCRATCH.col);
+  }
+}
+
+/** The extent of dy zero-bordered by the window's reach, [rows, cols], for a stride-1 input gradient. */
+function flippedReach(g: ConvWindow): [number, number] {
+  return [g.h + (g.kernel[0] - 1) * g.dilation[0], g.w + (g.kernel[1] - 1) * g.dilation[1]];
+}
+
+/**
+ * dx as a convolution of dy, zero-bordered by the window's reach, with the
+ * kernel rotated by 180 degrees and its channels swapped. For stride-1 layers
+ * whose output is as large as the input ('same').
+ */
+export function conv2dInputGradFlipped(be: Backend, o: Conv2dInputGradOptions): void {
+  const g = o.geometry;
+  const F = o.filters;
+  const { h, w, c, ph, pw, oh, ow } = g;
+  const [kh, kw] = g.kernel;
+  const [dh, dw] = g.dilation;
+  const [hq, wq] = flippedReach(g);
+  const dyPad = be.scratch(o.batch * hq * wq * F * 4, SCRATCH.dcol);
+  be.abi.f32_pad_nhwc(o.batch, oh, ow, F, (kh - 1) * dh - ph, (kw - 1) * dw - pw, hq, wq, o.dy, dyPad);
+  const flipped = be.scratch(kh * kw * c * F * 4, SCRATCH.col);
+  be.abi.f32_conv2d_kernel_flip(kh, kw, c, F, o.kernel, flipped);
+  const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
+  be.abi.f32_conv2d_igemm_nhwc(o.batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, w, dyPad, flipped, c, 0, ACT.linear, 0, o.dx, work);
+}
+
+/** Grows the scratch conv2dInputGradFlipped() takes (bordered dy, flipped kernel, workspace) for this batch. */
+export function reserveConv2dInputGradFlipped(be: Backend, batch: number, g: ConvWindow, filters: number): void {
+  const [kh, kw] = g.kernel;
+  const [hq, wq] = flippedReach(g);
+  be.scratch(batch * hq * wq * filters * 4, SCRATCH.dcol);
+  be.scratch(kh * kw * g.c * filters * 4, SCRATCH.col);
+  be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * filters, g.c), SCRATCH.gemm);
+}
+
+/** dx = col2im(dy · kernelᵀ): the column gradient in scratch, then added back to the pixels it was read from. */
+export function conv2dInputGradCol2im(be: Backend, o: Conv2dInputGradOptions): void {
+  const g = o.geometry;
+  const F = o.filters;
+  const rows = o.batch * g.oh * g.ow;
+  const K = g.kernel[0] * g.kernel[1] * g.c;
+  const work = be.scratch(be.abi.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
+  const dcol = be.scratch(rows * K * 4, SCRATCH.dcol);
+  be.abi.f32_gemm(0, 1, rows, K, F, 1, o.dy, F, o.kernel, F, 0, dcol, K, 0, ACT.linear, 0, work);
+  be.abi.f32_col2im_nhwc(
+    o.batch, g.h, g.w, g.c, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.ph, g.pw, g.dilation[0], g.dilation[1], g.oh, g.ow, dcol, o.dx,
+  );
+}
+
+/** Grows the column-gradient scratch conv2dInputGradCol2im() takes for this batch (its GEMM workspace is reserved with reserveGemmWorkspace). */
+export function reserveConv2dColumns(be: Backend, batch: number, g: ConvWindow): void {
+  be.scratch(batch * g.oh * g.ow * g.kernel[0] * g.kernel[1] * g.c * 4, SCRATCH.dcol);
+}
