@@ -3,6 +3,8 @@ import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
+import { actBackward, actForward, softmax, softmaxBackward } from '../kernels/activation.js';
+import { scale } from '../kernels/elementwise.js';
 
 /** Options of an Activation layer. */
 export interface ActivationConfig {
@@ -45,19 +47,19 @@ export class Activation extends Layer {
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     this.input = x;
-    if (this.activation === 'softmax') k.f32_softmax(batch * (this.size / this.last), this.last, x, y);
-    else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], batch * this.size, x, y, this.alpha);
+    if (this.activation === 'softmax') softmax(be, { m: batch * (this.size / this.last), n: this.last, x, y });
+    else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: batch * this.size, x, y, alpha: this.alpha });
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number, fromLogits: boolean): void {
     if (!dx) return;
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const n = batch * this.size;
-    if (fromLogits) k.f32_scale(n, 1, 0, dy, dx);
-    else if (this.activation === 'softmax') k.f32_softmax_backward(batch * (this.size / this.last), this.last, y, dy, dx);
-    else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], n, x, y, dy, dx, this.alpha);
+    if (fromLogits) scale(be, { n, x: dy, y: dx });
+    else if (this.activation === 'softmax') softmaxBackward(be, { m: batch * (this.size / this.last), n: this.last, y, dy, dx });
+    else actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n, x, y, dy, dx, alpha: this.alpha });
   }
 
   getConfig(): Record<string, unknown> {

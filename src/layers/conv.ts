@@ -1,5 +1,5 @@
 import { ACT } from '../runtime/abi.js';
-import { SCRATCH, type Backend } from '../runtime/backend.js';
+import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
@@ -7,6 +7,13 @@ import { checkInitializer, type InitializerName } from './initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
 import type { ConvWindow, WindowGeometry } from '../kernels/geometry.js';
+import { actBackward, actForward } from '../kernels/activation.js';
+import { colsum } from '../kernels/elementwise.js';
+import { gemm, gemmWorkspaceBytes, reserveGemmWorkspace } from '../kernels/gemm.js';
+import {
+  conv2dFilterGrad, conv2dIgemm, conv2dIgemmMaxPool2, conv2dInputGradCol2im, conv2dInputGradFlipped,
+  reserveConv2dColumns, reserveConv2dFilterGrad, reserveConv2dIgemm, reserveConv2dInputGradFlipped,
+} from '../kernels/conv.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
 export interface ConvConfig {
@@ -24,52 +31,6 @@ export interface ConvConfig {
   biasInitializer?: InitializerName;
   inputShape?: number[];
   name?: string;
-}
-
-/**
- * The input extent the windows reach, [rows, cols]: the padded image the
- * in-place kernels convolve (an even 'same' window pads only after the image,
- * and a stride may leave the last rows or columns unread).
- */
-function reach(g: ConvWindow): [number, number] {
-  return [
-    (g.oh - 1) * g.strides[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
-    (g.ow - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilation[1] + 1,
-  ];
-}
-
-/** True when some window reaches past the image, so the in-place kernels read a zero-bordered copy. */
-function padded(g: ConvWindow): boolean {
-  const [hp, wp] = reach(g);
-  return g.ph > 0 || g.pw > 0 || hp > g.h || wp > g.w;
-}
-
-/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy (scratch) when padded. */
-function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number): [number, number, number] {
-  if (!padded(g)) return [x, g.h, g.w];
-  const [hp, wp] = reach(g);
-  const src = be.scratch(n * hp * wp * g.c * 4, SCRATCH.col);
-  be.kernels.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, src);
-  return [src, hp, wp];
-}
-
-/**
- * act(conv(x, kernel) + bias) for n NHWC images by the implicit-GEMM kernel,
- * through a zero-bordered copy when padded; with maxPool2, fused with a 2x2,
- * stride-2 max pooling (act identity or relu). What the Conv layer and the
- * conv2d op run.
- */
-export function convolveInPlace(
-  be: Backend, n: number, g: ConvWindow, x: number, kernel: number, f: number, bias: number, act: number, alpha: number, out: number, maxPool2: boolean,
-): void {
-  const k = be.kernels;
-  const [kh, kw] = g.kernel;
-  const [sh, sw] = g.strides;
-  const [dh, dw] = g.dilation;
-  const [src, hp, wp] = inPlaceSource(be, n, g, x);
-  const work = be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * g.c, f), SCRATCH.gemm);
-  if (maxPool2) k.f32_conv2d_igemm_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
-  else k.f32_conv2d_igemm_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
 }
 
 /**
@@ -176,29 +137,18 @@ export class Conv extends Layer {
     const rows = batch * this.g.oh * this.g.ow;
     const K = this.K;
     const F = this.filters;
-    const k = be.kernels;
     if (this.activation === 'gelu') this.z = be.alloc(rows * F * 4);
-    if (this.pointwise()) {
-      be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm);
-    } else {
-      const [hp, wp] = reach(this.win);
-      be.scratch(k.f32_conv2d_igemm_workspace(K, F), SCRATCH.gemm);
-      if (padded(this.win)) be.scratch(batch * hp * wp * this.g.c * 4, SCRATCH.col);
-    }
+    if (this.pointwise()) reserveGemmWorkspace(be, gemmWorkspaceBytes(be, rows, F, K));
+    else reserveConv2dIgemm(be, batch, this.win, F);
     if (!training) return;
     // Backward: the filter gradient reads the input in place; the input gradient is a convolution
     // of the zero-bordered dy with the flipped kernel (stride-1 'same' layers), else GEMM + col2im.
-    const { h, w, c } = this.g;
-    const [kh, kw] = this.kernelSize;
-    be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm);
+    reserveConv2dFilterGrad(be, batch, this.win, F);
     if (this.transposedDirect()) {
-      const [hq, wq] = [h + (kh - 1) * this.dilationRate[0], w + (kw - 1) * this.dilationRate[1]];
-      be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
-      be.scratch(K * F * 4, SCRATCH.col);
-      be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
+      reserveConv2dInputGradFlipped(be, batch, this.win, F);
     } else {
-      if (!this.pointwise()) be.scratch(rows * K * 4, SCRATCH.dcol);
-      be.scratch(Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F)), SCRATCH.gemm);
+      if (!this.pointwise()) reserveConv2dColumns(be, batch, this.win);
+      reserveGemmWorkspace(be, Math.max(gemmWorkspaceBytes(be, K, F, rows), gemmWorkspaceBytes(be, rows, K, F)));
     }
   }
 
@@ -209,7 +159,6 @@ export class Conv extends Layer {
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const rows = batch * this.g.oh * this.g.ow;
     const K = this.K;
     const F = this.filters;
@@ -217,12 +166,13 @@ export class Conv extends Layer {
     const act = ACT[this.activation as keyof typeof ACT];
     const out = this.z || y;
     const fused = this.z ? ACT.linear : act;
+    const bias = b ? b.value : 0;
     if (this.pointwise()) {
-      k.f32_gemm(0, 0, rows, F, K, 1, x, K, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, be.scratch(k.f32_gemm_workspace(rows, F, K), SCRATCH.gemm));
+      gemm(be, { m: rows, n: F, k: K, a: x, b: w.value, c: out, bias, act: fused, actAlpha: this.alpha });
     } else {
-      convolveInPlace(be, batch, this.win, x, w.value, F, b ? b.value : 0, fused, this.alpha, out, false);
+      conv2dIgemm(be, { batch, geometry: this.win, x, kernel: w.value, filters: F, y: out, bias, act: fused, actAlpha: this.alpha });
     }
-    if (this.z) k.f32_act_forward(act, rows * F, this.z, y, this.alpha);
+    if (this.z) actForward(be, { act, n: rows * F, x: this.z, y, alpha: this.alpha });
   }
 
   /**
@@ -244,53 +194,35 @@ export class Conv extends Layer {
    */
   forwardMaxPool2(ctx: StepContext, x: number, y: number, batch: number): void {
     const [w, b] = this.paramList;
-    convolveInPlace(ctx.backend, batch, this.win, x, w.value, this.filters, b ? b.value : 0, ACT[this.activation as 'relu' | 'linear'], 0, y, true);
+    conv2dIgemmMaxPool2(ctx.backend, {
+      batch, geometry: this.win, x, kernel: w.value, filters: this.filters, y, bias: b ? b.value : 0, act: ACT[this.activation as 'relu' | 'linear'],
+    });
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const rows = batch * this.g.oh * this.g.ow;
     const K = this.K;
     const F = this.filters;
     const [w, b] = this.paramList;
     if (this.activation !== 'linear') {
-      k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.z || y, y, dy, dy, this.alpha);
+      actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: rows * F, x: this.z || y, y, dy, dx: dy, alpha: this.alpha });
     }
     if (this.pointwise()) {
-      k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, be.scratch(k.f32_gemm_workspace(K, F, rows), SCRATCH.gemm));
+      gemm(be, { transA: true, m: K, n: F, k: rows, a: x, b: dy, c: w.grad, beta: 1 });
     } else {
-      const [src, hp, wp] = inPlaceSource(be, batch, this.win, x);
-      const { c, oh, ow } = this.g;
-      const [kh, kw] = this.kernelSize;
-      k.f32_conv2d_filter_grad_nhwc(batch, hp, wp, c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], oh, ow, src, dy, F, w.grad, be.scratch(k.f32_conv2d_filter_grad_workspace(F), SCRATCH.gemm));
+      conv2dFilterGrad(be, { batch, geometry: this.win, x, dy, filters: F, dW: w.grad });
     }
-    if (b) k.f32_colsum(rows, F, dy, F, 1, b.grad);
+    if (b) colsum(be, { m: rows, n: F, x: dy, out: b.grad, beta: 1 });
     if (!dx) return;
     if (this.transposedDirect()) {
       // dx = dy, zero-bordered by the window's reach, convolved with the flipped kernel.
-      const { h, w: width, c, ph, pw, oh, ow } = this.g;
-      const [kh, kw] = this.kernelSize;
-      const [dh, dw] = this.dilationRate;
-      const [hq, wq] = [h + (kh - 1) * dh, width + (kw - 1) * dw];
-      const dyPad = be.scratch(batch * hq * wq * F * 4, SCRATCH.dcol);
-      k.f32_pad_nhwc(batch, oh, ow, F, (kh - 1) * dh - ph, (kw - 1) * dw - pw, hq, wq, dy, dyPad);
-      const flipped = be.scratch(K * F * 4, SCRATCH.col);
-      k.f32_conv2d_kernel_flip(kh, kw, c, F, w.value, flipped);
-      const work = be.scratch(k.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
-      k.f32_conv2d_igemm_nhwc(batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, width, dyPad, flipped, c, 0, ACT.linear, 0, dx, work);
-      return;
+      conv2dInputGradFlipped(be, { batch, geometry: this.win, dy, kernel: w.value, filters: F, dx });
+    } else if (this.pointwise()) {
+      gemm(be, { transB: true, m: rows, n: K, k: F, a: dy, b: w.value, c: dx });
+    } else {
+      conv2dInputGradCol2im(be, { batch, geometry: this.win, dy, kernel: w.value, filters: F, dx });
     }
-    const work = be.scratch(k.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
-    if (this.pointwise()) {
-      k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dx, K, 0, ACT.linear, 0, work);
-      return;
-    }
-    const dcol = be.scratch(rows * K * 4, SCRATCH.dcol);
-    k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dcol, K, 0, ACT.linear, 0, work);
-    const { h, w: width, c, oh, ow, ph, pw } = this.g;
-    const [kh, kw] = this.kernelSize;
-    k.f32_col2im_nhwc(batch, h, width, c, kh, kw, this.strides[0], this.strides[1], ph, pw, this.dilationRate[0], this.dilationRate[1], oh, ow, dcol, dx);
   }
 
   getConfig(): Record<string, unknown> {

@@ -5,6 +5,9 @@ import { fmt } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
+import { actBackward, actForward, softmax, softmaxBackward } from '../kernels/activation.js';
+import { colsum } from '../kernels/elementwise.js';
+import { gemm, gemmWorkspaceBytes, reserveGemmWorkspace } from '../kernels/gemm.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
 export interface DenseConfig {
@@ -86,11 +89,10 @@ export class Dense extends Layer {
     this.capacity = batch;
     if (this.keepsZ()) this.z = be.alloc(batch * this.units * 4);
     // Size the shared GEMM scratch now so steps never allocate.
-    const k = be.kernels;
-    be.scratch(Math.max(
-      k.f32_gemm_workspace(batch, this.units, this.inSize),
-      training ? k.f32_gemm_workspace(this.inSize, this.units, batch) : 0,
-      training ? k.f32_gemm_workspace(batch, this.inSize, this.units) : 0,
+    reserveGemmWorkspace(be, Math.max(
+      gemmWorkspaceBytes(be, batch, this.units, this.inSize),
+      training ? gemmWorkspaceBytes(be, this.inSize, this.units, batch) : 0,
+      training ? gemmWorkspaceBytes(be, batch, this.inSize, this.units) : 0,
     ));
   }
 
@@ -107,35 +109,32 @@ export class Dense extends Layer {
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const [w, b] = this.paramList;
     const bias = b ? b.value : 0;
     const n = this.units;
-    const work = be.gemmWorkspace(batch, n, this.inSize);
     if (this.keepsZ()) {
-      k.f32_gemm(0, 0, batch, n, this.inSize, 1, x, this.inSize, w.value, n, 0, this.z, n, bias, ACT.linear, 0, work);
-      if (this.activation === 'softmax') k.f32_softmax(batch, n, this.z, y);
-      else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], batch * n, this.z, y, this.alpha);
+      gemm(be, { m: batch, n, k: this.inSize, a: x, b: w.value, c: this.z, bias });
+      if (this.activation === 'softmax') softmax(be, { m: batch, n, x: this.z, y });
+      else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: batch * n, x: this.z, y, alpha: this.alpha });
     } else {
       const act = ACT[this.activation as keyof typeof ACT];
-      k.f32_gemm(0, 0, batch, n, this.inSize, 1, x, this.inSize, w.value, n, 0, y, n, bias, act, this.alpha, work);
+      gemm(be, { m: batch, n, k: this.inSize, a: x, b: w.value, c: y, bias, act, actAlpha: this.alpha });
     }
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number, fromLogits: boolean): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const n = this.units;
     const [w, b] = this.paramList;
     // dz overwrites dy in place.
     if (!fromLogits && this.activation !== 'linear') {
-      if (this.activation === 'softmax') k.f32_softmax_backward(batch, n, y, dy, dy);
-      else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], batch * n, this.keepsZ() ? this.z : y, y, dy, dy, this.alpha);
+      if (this.activation === 'softmax') softmaxBackward(be, { m: batch, n, y, dy, dx: dy });
+      else actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: batch * n, x: this.keepsZ() ? this.z : y, y, dy, dx: dy, alpha: this.alpha });
     }
     // dW += x^T dz ; db += colsum(dz) ; dx = dz W^T
-    k.f32_gemm(1, 0, this.inSize, n, batch, 1, x, this.inSize, dy, n, 1, w.grad, n, 0, ACT.linear, 0, be.gemmWorkspace(this.inSize, n, batch));
-    if (b) k.f32_colsum(batch, n, dy, n, 1, b.grad);
-    if (dx) k.f32_gemm(0, 1, batch, this.inSize, n, 1, dy, n, w.value, n, 0, dx, this.inSize, 0, ACT.linear, 0, be.gemmWorkspace(batch, this.inSize, n));
+    gemm(be, { transA: true, m: this.inSize, n, k: batch, a: x, b: dy, c: w.grad, beta: 1 });
+    if (b) colsum(be, { m: batch, n, x: dy, out: b.grad, beta: 1 });
+    if (dx) gemm(be, { transB: true, m: batch, n: this.inSize, k: n, a: dy, b: w.value, c: dx });
   }
 
   getConfig(): Record<string, unknown> {

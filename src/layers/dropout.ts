@@ -2,6 +2,8 @@ import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
+import { mul, scale } from '../kernels/elementwise.js';
+import { dropoutMask } from '../kernels/random.js';
 
 /** Options of a Dropout layer. */
 export interface DropoutConfig {
@@ -53,14 +55,14 @@ export class Dropout extends Layer {
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number, training: boolean): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const n = batch * this.size;
     this.masked = training && this.rate > 0;
     if (this.masked) {
-      k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, this.mask);
-      k.f32_mul(n, x, this.mask, y);
+      dropoutMask(be, { state: ctx.rng, n, out: this.mask, keep: 1 - this.rate });
+      mul(be, { n, x, y: this.mask, z: y });
     } else {
-      k.f32_scale(n, 1, 0, x, y);
+      scale(be, { n, x, y });
     }
   }
 
@@ -68,8 +70,8 @@ export class Dropout extends Layer {
     if (!dx) return;
     const n = batch * this.size;
     // After a forward pass with dropout off (gradientsFlat without training) the layer is the identity.
-    if (this.masked) ctx.backend.kernels.f32_mul(n, dy, this.mask, dx);
-    else ctx.backend.kernels.f32_scale(n, 1, 0, dy, dx);
+    if (this.masked) mul(ctx.backend, { n, x: dy, y: this.mask, z: dx });
+    else scale(ctx.backend, { n, x: dy, y: dx });
   }
 
   getConfig(): Record<string, unknown> {

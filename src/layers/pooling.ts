@@ -5,6 +5,7 @@ import { fmt, sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import type { WindowGeometry } from '../kernels/geometry.js';
+import { globalAvgPool, globalAvgPoolBackward, maxPoolBackward, pool2d, pool2dBackward } from '../kernels/pool.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
 export interface PoolingConfig {
@@ -77,16 +78,16 @@ export class Pooling extends Layer {
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    const { h, w, c, oh, ow, ph, pw } = this.g;
-    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, ctx.backward ? this.argmax : 0);
+    pool2d(ctx.backend, {
+      mode: POOL[this.mode], batch, geometry: this.g, window: this.poolSize, strides: this.strides, x, y, argmax: ctx.backward ? this.argmax : 0,
+    });
   }
 
   backward(ctx: StepContext, x: number, y: number, dy: number, dx: number, batch: number): void {
     if (!dx) return;
-    const k = ctx.backend.kernels;
-    const { h, w, c, oh, ow, ph, pw } = this.g;
-    if (this.mode === 'max') k.f32_maxpool_backward(batch * oh * ow * c, dy, this.argmax, batch * h * w * c, dx);
-    else k.f32_pool2d_backward_nhwc(POOL[this.mode], batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, x, y, dy, dx);
+    const be = ctx.backend;
+    if (this.mode === 'max') maxPoolBackward(be, { batch, geometry: this.g, dy, argmax: this.argmax, dx });
+    else pool2dBackward(be, { mode: POOL[this.mode], batch, geometry: this.g, window: this.poolSize, strides: this.strides, x, y, dy, dx });
   }
 
   getConfig(): Record<string, unknown> {
@@ -127,11 +128,11 @@ export class GlobalAveragePooling extends Layer {
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    ctx.backend.kernels.f32_global_avgpool(batch, this.hw, this.c, x, y);
+    globalAvgPool(ctx.backend, { batch, hw: this.hw, c: this.c, x, y });
   }
 
   backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
-    if (dx) ctx.backend.kernels.f32_global_avgpool_backward(batch, this.hw, this.c, dy, dx);
+    if (dx) globalAvgPoolBackward(ctx.backend, { batch, hw: this.hw, c: this.c, dy, dx });
   }
 
   getConfig(): Record<string, unknown> {

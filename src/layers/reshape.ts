@@ -1,6 +1,7 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type StepContext } from './layer.js';
+import { scale } from '../kernels/elementwise.js';
 
 /**
  * Reshape without moving data: the row-major NHWC layout is the same for any
@@ -46,11 +47,11 @@ export class Reshape extends Layer {
   }
 
   forward(ctx: StepContext, x: number, y: number, batch: number): void {
-    ctx.backend.kernels.f32_scale(batch * this.size, 1, 0, x, y);
+    scale(ctx.backend, { n: batch * this.size, x, y });
   }
 
   backward(ctx: StepContext, _x: number, _y: number, dy: number, dx: number, batch: number): void {
-    if (dx) ctx.backend.kernels.f32_scale(batch * this.size, 1, 0, dy, dx);
+    if (dx) scale(ctx.backend, { n: batch * this.size, x: dy, y: dx });
   }
 
   getConfig(): Record<string, unknown> {
