@@ -11,6 +11,8 @@ import { checkLoss, computeLoss, type CanonicalLoss, type LossName } from '../lo
 import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizers/index.js';
 import { ModelRng, randomSeed } from './rng.js';
 import type { Callback, Logs, TrainableModel } from './callbacks.js';
+import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
+import { mse } from '../kernels/loss.js';
 
 /** Model inputs: a Tensor, nested arrays, or a flat Float32Array of whole samples. */
 export type ModelInput = Tensor | NestedArray | Float32Array | ArrayLike<number>;
@@ -203,8 +205,8 @@ export class Sequential implements TrainableModel {
     }
     this.paramArena = paramArena;
     this.rng = rng;
-    be.kernels.f32_fill(total, 0, this.paramArena);
-    be.kernels.f32_fill(total, 0, this.gradArena);
+    fill(be, { n: total, y: this.paramArena, value: 0 });
+    fill(be, { n: total, y: this.gradArena, value: 0 });
     for (const { layer, specs } of places) {
       const params: Param[] = specs.map((p) => ({
         name: p.name, shape: p.shape, size: p.size, value: this.paramArena + p.offset * 4, grad: this.gradArena + p.offset * 4,
@@ -828,7 +830,7 @@ export class Sequential implements TrainableModel {
     this.forward(rows, true, true);
     const { sum, fused } = this.loss(rows, true, 1 / rows);
     if (!Number.isFinite(sum)) return sum;
-    be.kernels.f32_fill(this.arenaSize, 0, this.gradArena);
+    fill(be, { n: this.arenaSize, y: this.gradArena, value: 0 });
     this.backward(rows, fused);
     const opt = (this.compiled as Compiled).optimizer;
     if (opt instanceof Optimizer) {
@@ -851,7 +853,7 @@ export class Sequential implements TrainableModel {
     if (snapshot) {
       this.setWeightsFlat(snapshot);
       what = `the weights were restored to the start of epoch ${epoch + 1}`;
-    } else if (be.kernels.f32_count_nonfinite(this.arenaSize, this.paramArena) > 0) {
+    } else if (countNonFinite(be, { n: this.arenaSize, x: this.paramArena }) > 0) {
       be.u8().copyWithin(this.paramArena, plan.backup, plan.backup + this.arenaSize * 4);
       what = 'the weights were restored to their values before the update that broke them';
     } else {
@@ -872,7 +874,7 @@ export class Sequential implements TrainableModel {
     const units = this.outputSize();
     const out = plan.outs[this.layers.length - 1];
     if (units > 1 && Y.labels) {
-      be.kernels.f32_argmax_rows(rows, units, out, plan.argmax);
+      argmaxRows(be, { m: rows, n: units, x: out, out: plan.argmax });
       const pred = be.i32();
       let c = 0;
       for (let r = 0; r < rows; r++) if (pred[(plan.argmax >>> 2) + r] === Y.labels[order[start + r]]) c++;
@@ -897,9 +899,8 @@ export class Sequential implements TrainableModel {
   private batchMse(rows: number): number {
     const plan = this.plan as Plan;
     const units = this.outputSize();
-    const k = (this.backend as Backend).kernels;
     if ((this.compiled as Compiled).loss === 'sparseCategoricalCrossentropy') return NaN;
-    return k.f32_mse(rows * units, plan.outs[this.layers.length - 1], plan.targets, 0, 0) / (rows * units);
+    return mse(this.backend as Backend, { n: rows * units, y: plan.outs[this.layers.length - 1], t: plan.targets }) / (rows * units);
   }
 
   /** Runs the forward pass over all rows in planned chunks, handing each chunk's output to `each`. */
@@ -913,7 +914,7 @@ export class Sequential implements TrainableModel {
     for (let start = 0; start < X.n; start += chunk) {
       const rows = Math.min(chunk, X.n - start);
       this.loadBatch(X, Y ?? null, order, start, rows);
-      if (X.deferred && (this.backend as Backend).kernels.f32_count_nonfinite(rows * this.inputSize(), (this.plan as Plan).x) > 0) {
+      if (X.deferred && countNonFinite(this.backend as Backend, { n: rows * this.inputSize(), x: (this.plan as Plan).x }) > 0) {
         checkFiniteRows(X, start, start + rows, ...X.deferred);
       }
       this.forward(rows, false, false);
@@ -964,7 +965,7 @@ export class Sequential implements TrainableModel {
   /** Zeroes the gradients, then sums them over all rows (chunked by the plan) with the loss scaled by 1/n. */
   private accumulateGradients(X: Rows, Y: Targets, training: boolean): { loss: number; gradients: Float32Array } {
     const be = this.backend as Backend;
-    be.kernels.f32_fill(this.arenaSize, 0, this.gradArena);
+    fill(be, { n: this.arenaSize, y: this.gradArena, value: 0 });
     const order = identity(X.n);
     const chunk = (this.plan as Plan).capacity;
     let sum = 0;

@@ -1,6 +1,8 @@
 import type { Backend } from '../runtime/backend.js';
 import { ValueError, checkFinite, describe } from '../errors.js';
 import { rateAt, scheduleFromConfig, type Schedule } from './schedules.js';
+import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
+import { adam, momentum, rmsprop, sgd } from '../kernels/optim.js';
 
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules.js';
 
@@ -52,7 +54,7 @@ export abstract class Optimizer {
     this.size = size;
     for (let i = 0; i < this.slots; i++) {
       const p = be.alloc(size * 4);
-      be.kernels.f32_fill(size, 0, p);
+      fill(be, { n: size, y: p, value: 0 });
       this.state.push(p);
     }
   }
@@ -65,7 +67,7 @@ export abstract class Optimizer {
   /** Zeroes the state and the step count. */
   reset(): void {
     this.iterations = 0;
-    if (this.backend) for (const p of this.state) this.backend.kernels.f32_fill(this.size, 0, p);
+    if (this.backend) for (const p of this.state) fill(this.backend, { n: this.size, y: p, value: 0 });
   }
 
   /** Learning rate of the next step. */
@@ -75,11 +77,10 @@ export abstract class Optimizer {
 
   /** Clips the gradient arena, then updates the parameter arena in place. */
   step(be: Backend, w: number, g: number, n: number): void {
-    const k = be.kernels;
-    if (this.clipValue !== undefined) k.f32_clip(n, -this.clipValue, this.clipValue, g, g);
+    if (this.clipValue !== undefined) clip(be, { n, x: g, y: g, lo: -this.clipValue, hi: this.clipValue });
     if (this.clipNorm !== undefined) {
-      const norm = Math.sqrt(k.f32_sumsq(n, g));
-      if (norm > this.clipNorm) k.f32_scale(n, this.clipNorm / norm, 0, g, g);
+      const norm = Math.sqrt(sumsq(be, { n, x: g }));
+      if (norm > this.clipNorm) scale(be, { n, x: g, y: g, alpha: this.clipNorm / norm });
     }
     const lr = this.currentLearningRate();
     this.update(be, w, g, n, lr);
@@ -115,7 +116,7 @@ export class SGD extends Optimizer {
     super('sgd', opts, 0.01);
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_sgd(n, w, g, lr, this.weightDecay);
+    sgd(be, { n, w, g, lr, wd: this.weightDecay });
   }
   protected extraConfig(): Record<string, unknown> {
     return {};
@@ -135,7 +136,7 @@ export class Momentum extends Optimizer {
     this.nesterov = opts.nesterov ?? false;
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_momentum(n, w, g, this.state[0], lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+    momentum(be, { n, w, g, v: this.state[0], lr, mu: this.momentum, wd: this.weightDecay, nesterov: this.nesterov });
   }
   protected extraConfig(): Record<string, unknown> {
     return { momentum: this.momentum, nesterov: this.nesterov };
@@ -157,7 +158,10 @@ export class Adam extends Optimizer {
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
     const t = this.iterations + 1;
-    be.kernels.f32_adam(n, w, g, this.state[0], this.state[1], lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, 1 - this.beta1 ** t, 1 - this.beta2 ** t);
+    adam(be, {
+      n, w, g, m: this.state[0], v: this.state[1], lr, b1: this.beta1, b2: this.beta2, eps: this.epsilon, wd: this.weightDecay,
+      bc1: 1 - this.beta1 ** t, bc2: 1 - this.beta2 ** t,
+    });
   }
   protected extraConfig(): Record<string, unknown> {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
@@ -176,7 +180,7 @@ export class RMSProp extends Optimizer {
     this.epsilon = checkFinite('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_rmsprop(n, w, g, this.state[0], lr, this.rho, this.epsilon, this.weightDecay);
+    rmsprop(be, { n, w, g, ms: this.state[0], lr, rho: this.rho, eps: this.epsilon, wd: this.weightDecay });
   }
   protected extraConfig(): Record<string, unknown> {
     return { rho: this.rho, epsilon: this.epsilon };
