@@ -509,7 +509,7 @@ function jsConvDW(s, data) {
 
 /** simdnn: the Conv layer's kernel calls on buffers already in wasm memory. */
 function simdnnConv(be, s, data) {
-  const k = be.kernels;
+  const k = be.abi;
   const { n, h, w, c, kh, kw, f, ph, pw, oh, ow } = s;
   const rows = n * oh * ow;
   const K = kh * kw * c;
@@ -549,29 +549,29 @@ function simdnnConv(be, s, data) {
   const run = {
     fwd() {
       if (pointwise) {
-        k.f32_gemm(0, 0, rows, f, K, 1, x, K, wk, f, 0, y, f, bias, ACT.relu, 0, work);
+        k.f32_gemm(0, 0, ACT.relu, rows, f, K, x, K, wk, f, bias, y, f, 1, 0, 0, work);
         return;
       }
       if (padded) k.f32_pad_nhwc(n, h, w, c, ph, pw, hp, wp, x, xpad);
-      k.f32_conv2d_igemm_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, xpad, wk, f, bias, ACT.relu, 0, y, work);
+      k.f32_conv2d_igemm_nhwc(ACT.relu, n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, f, xpad, wk, bias, y, 0, work);
     },
     dW() {
       if (pointwise) {
-        k.f32_gemm(1, 0, K, f, rows, 1, x, K, dy, f, 1, dW, f, 0, ACT.linear, 0, work);
+        k.f32_gemm(1, 0, ACT.linear, K, f, rows, x, K, dy, f, 0, dW, f, 1, 1, 0, work);
       } else {
         if (padded) k.f32_pad_nhwc(n, h, w, c, ph, pw, hp, wp, x, xpad);
-        k.f32_conv2d_filter_grad_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, xpad, dy, f, dW, work);
+        k.f32_conv2d_filter_grad_nhwc(n, padded ? hp : h, padded ? wp : w, c, kh, kw, 1, 1, 1, 1, oh, ow, f, xpad, dy, dW, work);
       }
-      k.f32_colsum(rows, f, dy, f, 1, db);
+      k.f32_colsum(rows, f, dy, f, db, 1);
     },
     dX() {
       if (transposed) {
         k.f32_pad_nhwc(n, oh, ow, f, kh - 1 - ph, kw - 1 - pw, hq, wq, dy, dyPad);
         k.f32_conv2d_kernel_flip(kh, kw, c, f, wk, flipped);
-        k.f32_conv2d_igemm_nhwc(n, hq, wq, f, kh, kw, 1, 1, 1, 1, h, w, dyPad, flipped, c, 0, ACT.linear, 0, dx, work);
+        k.f32_conv2d_igemm_nhwc(ACT.linear, n, hq, wq, f, kh, kw, 1, 1, 1, 1, h, w, c, dyPad, flipped, 0, dx, 0, work);
         return;
       }
-      k.f32_gemm(0, 1, rows, K, f, 1, dy, f, wk, f, 0, dcol, K, 0, ACT.linear, 0, work);
+      k.f32_gemm(0, 1, ACT.linear, rows, K, f, dy, f, wk, f, 0, dcol, K, 1, 0, 0, work);
       col2im();
     },
     col2im() {

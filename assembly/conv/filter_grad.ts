@@ -24,8 +24,8 @@ export function f32_conv2d_filter_grad_workspace(f: i32): i32 {
  * f32_conv2d_filter_grad_workspace bytes.
  */
 export function f32_conv2d_filter_grad_nhwc(
-  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
-  x: usize, dy: usize, f: i32, dW: usize, work: usize,
+  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32, f: i32,
+  x: usize, dy: usize, dW: usize, work: usize,
 ): void {
   assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_filter_grad_nhwc: a window leaves the image; use im2col");
   const K = kh * kw * c;

@@ -26,8 +26,8 @@ export function f32_conv2d_igemm_workspace(k: i32, f: i32): i32 {
  * work must hold f32_conv2d_igemm_workspace bytes.
  */
 export function f32_conv2d_igemm_nhwc(
-  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
-  x: usize, kernel: usize, f: i32, bias: usize, act: i32, actAlpha: f32, y: usize, work: usize,
+  act: i32, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32, f: i32,
+  x: usize, kernel: usize, bias: usize, y: usize, actAlpha: f32, work: usize,
 ): void {
   assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_igemm_nhwc: a window leaves the image; use im2col");
   const K = kh * kw * c;

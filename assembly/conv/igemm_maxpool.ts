@@ -21,8 +21,8 @@ const WINDOW: usize = memory.data(4 * 8 * 4, 16);
  * order. Windows must lie inside x; work as for f32_conv2d_igemm_nhwc.
  */
 export function f32_conv2d_igemm_maxpool2_nhwc(
-  n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32,
-  x: usize, kernel: usize, f: i32, bias: usize, act: i32, y: usize, work: usize,
+  act: i32, n: i32, h: i32, w: i32, c: i32, kh: i32, kw: i32, sh: i32, sw: i32, dh: i32, dw: i32, oh: i32, ow: i32, f: i32,
+  x: usize, kernel: usize, bias: usize, y: usize, work: usize,
 ): void {
   assert((oh - 1) * sh + (kh - 1) * dh < h && (ow - 1) * sw + (kw - 1) * dw < w, "f32_conv2d_igemm_maxpool2_nhwc: a window leaves the image; use im2col");
   assert(act == ACT_IDENTITY || act == ACT_RELU, "f32_conv2d_igemm_maxpool2_nhwc: only identity or relu is fused");

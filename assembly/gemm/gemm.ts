@@ -36,9 +36,9 @@ export function f32_gemm_workspace(m: i32, n: i32, k: i32): i32 {
  * 16-byte aligned. C must not alias A or B.
  */
 export function f32_gemm(
-  transA: i32, transB: i32, m: i32, n: i32, k: i32,
-  alpha: f32, a: usize, lda: i32, b: usize, ldb: i32,
-  beta: f32, c: usize, ldc: i32, bias: usize, act: i32, actAlpha: f32, work: usize,
+  transA: i32, transB: i32, act: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, bias: usize, c: usize, ldc: i32,
+  alpha: f32, beta: f32, actAlpha: f32, work: usize,
 ): void {
   // Preconditions, checked in the debug build (release builds use --noAssert).
   assert(lda >= (transA ? m : k) && ldb >= (transB ? k : n) && ldc >= n, "f32_gemm: leading dimension smaller than the row length");

@@ -94,7 +94,7 @@ export function conv2dIgemm(be: Backend, o: Conv2dIgemmOptions): void {
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
   const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
   be.abi.f32_conv2d_igemm_nhwc(
-    o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, o.kernel, o.filters, o.bias ?? 0, o.act ?? ACT.linear, o.actAlpha ?? 0, o.y, work,
+    o.act ?? ACT.linear, o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, src, o.kernel, o.bias ?? 0, o.y, o.actAlpha ?? 0, work,
   );
 }
 
@@ -107,7 +107,7 @@ export function conv2dIgemmMaxPool2(be: Backend, o: Conv2dIgemmOptions): void {
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
   const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
   be.abi.f32_conv2d_igemm_maxpool2_nhwc(
-    o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, o.kernel, o.filters, o.bias ?? 0, o.act ?? ACT.linear, o.y, work,
+    o.act ?? ACT.linear, o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, src, o.kernel, o.bias ?? 0, o.y, work,
   );
 }
 
@@ -126,7 +126,7 @@ export function conv2dFilterGrad(be: Backend, o: Conv2dFilterGradOptions): void 
   const [kh, kw] = g.kernel;
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x);
   be.abi.f32_conv2d_filter_grad_nhwc(
-    o.batch, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, src, o.dy, o.filters, o.dW,
+    o.batch, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, o.filters, src, o.dy, o.dW,
     be.scratch(be.abi.f32_conv2d_filter_grad_workspace(o.filters), SCRATCH.gemm),
   );
 }
@@ -162,7 +162,7 @@ export function conv2dInputGradFlipped(be: Backend, o: Conv2dInputGradOptions): 
   const flipped = be.scratch(kh * kw * c * F * 4, SCRATCH.col);
   be.abi.f32_conv2d_kernel_flip(kh, kw, c, F, o.kernel, flipped);
   const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(kh * kw * F, c), SCRATCH.gemm);
-  be.abi.f32_conv2d_igemm_nhwc(o.batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, w, dyPad, flipped, c, 0, ACT.linear, 0, o.dx, work);
+  be.abi.f32_conv2d_igemm_nhwc(ACT.linear, o.batch, hq, wq, F, kh, kw, 1, 1, dh, dw, h, w, c, dyPad, flipped, 0, o.dx, 0, work);
 }
 
 /** Grows the scratch conv2dInputGradFlipped() takes (bordered dy, flipped kernel, workspace) for this batch. */
@@ -182,7 +182,7 @@ export function conv2dInputGradCol2im(be: Backend, o: Conv2dInputGradOptions): v
   const K = g.kernel[0] * g.kernel[1] * g.c;
   const work = be.scratch(be.abi.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
   const dcol = be.scratch(rows * K * 4, SCRATCH.dcol);
-  be.abi.f32_gemm(0, 1, rows, K, F, 1, o.dy, F, o.kernel, F, 0, dcol, K, 0, ACT.linear, 0, work);
+  be.abi.f32_gemm(0, 1, ACT.linear, rows, K, F, o.dy, F, o.kernel, F, 0, dcol, K, 1, 0, 0, work);
   be.abi.f32_col2im_nhwc(
     o.batch, g.h, g.w, g.c, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.ph, g.pw, g.dilation[0], g.dilation[1], g.oh, g.ow, dcol, o.dx,
   );

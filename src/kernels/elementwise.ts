@@ -133,22 +133,22 @@ export function mul(be: Backend, o: BinaryOptions): void {
 
 /** y = alpha · x + y (BLAS axpy). */
 export function axpy(be: Backend, o: AxpyOptions): void {
-  be.abi.f32_axpy(o.n, o.alpha, o.x, o.y);
+  be.abi.f32_axpy(o.n, o.x, o.y, o.alpha);
 }
 
 /** y = alpha · x + beta; with the defaults a copy (that turns −0 into +0). */
 export function scale(be: Backend, o: ScaleOptions): void {
-  be.abi.f32_scale(o.n, o.alpha ?? 1, o.beta ?? 0, o.x, o.y);
+  be.abi.f32_scale(o.n, o.x, o.y, o.alpha ?? 1, o.beta ?? 0);
 }
 
 /** y = value. */
 export function fill(be: Backend, o: FillOptions): void {
-  be.abi.f32_fill(o.n, o.value, o.y);
+  be.abi.f32_fill(o.n, o.y, o.value);
 }
 
 /** y = min(max(x, lo), hi); NaN stays NaN. */
 export function clip(be: Backend, o: ClipOptions): void {
-  be.abi.f32_clip(o.n, o.lo, o.hi, o.x, o.y);
+  be.abi.f32_clip(o.n, o.x, o.y, o.lo, o.hi);
 }
 
 /** Adds a bias vector to every row. */
@@ -158,7 +158,7 @@ export function biasAdd(be: Backend, o: BiasAddOptions): void {
 
 /** Column sums (the bias gradient), scaled-accumulated into out. */
 export function colsum(be: Backend, o: ColsumOptions): void {
-  be.abi.f32_colsum(o.m, o.n, o.x, o.ldx ?? o.n, o.beta ?? 0, o.out);
+  be.abi.f32_colsum(o.m, o.n, o.x, o.ldx ?? o.n, o.out, o.beta ?? 0);
 }
 
 /** b = aᵀ. */

@@ -43,9 +43,9 @@ export interface GemmOptions {
 export function gemm(be: Backend, o: GemmOptions): void {
   const { m, n, k, transA = false, transB = false } = o;
   be.abi.f32_gemm(
-    transA ? 1 : 0, transB ? 1 : 0, m, n, k,
-    o.alpha ?? 1, o.a, o.lda ?? (transA ? m : k), o.b, o.ldb ?? (transB ? k : n),
-    o.beta ?? 0, o.c, o.ldc ?? n, o.bias ?? 0, o.act ?? ACT.linear, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+    transA ? 1 : 0, transB ? 1 : 0, o.act ?? ACT.linear, m, n, k,
+    o.a, o.lda ?? (transA ? m : k), o.b, o.ldb ?? (transB ? k : n), o.bias ?? 0, o.c, o.ldc ?? n,
+    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
   );
 }
 

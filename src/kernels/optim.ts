@@ -65,20 +65,20 @@ export interface RmspropOptions {
 
 /** Plain gradient descent. */
 export function sgd(be: Backend, o: SgdOptions): void {
-  be.abi.f32_sgd(o.n, o.w, o.g, o.lr, o.wd ?? 0);
+  be.abi.f32_sgd(o.n, o.g, o.w, o.lr, o.wd ?? 0);
 }
 
 /** Momentum (Keras form), optionally Nesterov. */
 export function momentum(be: Backend, o: MomentumOptions): void {
-  be.abi.f32_momentum(o.n, o.w, o.g, o.v, o.lr, o.mu, o.wd ?? 0, o.nesterov ? 1 : 0);
+  be.abi.f32_momentum(o.nesterov ? 1 : 0, o.n, o.g, o.w, o.v, o.lr, o.mu, o.wd ?? 0);
 }
 
 /** Adam (Kingma and Ba) with the caller's bias corrections. */
 export function adam(be: Backend, o: AdamOptions): void {
-  be.abi.f32_adam(o.n, o.w, o.g, o.m, o.v, o.lr, o.b1, o.b2, o.eps, o.wd ?? 0, o.bc1, o.bc2);
+  be.abi.f32_adam(o.n, o.g, o.w, o.m, o.v, o.lr, o.b1, o.b2, o.eps, o.wd ?? 0, o.bc1, o.bc2);
 }
 
 /** RMSProp. */
 export function rmsprop(be: Backend, o: RmspropOptions): void {
-  be.abi.f32_rmsprop(o.n, o.w, o.g, o.ms, o.lr, o.rho, o.eps, o.wd ?? 0);
+  be.abi.f32_rmsprop(o.n, o.g, o.w, o.ms, o.lr, o.rho, o.eps, o.wd ?? 0);
 }

@@ -104,7 +104,7 @@ export function pool2dBackward(be: Backend, o: PoolBackwardOptions): void {
 /** The input gradient of max pooling: zero, then each output's gradient added at its argmax. */
 export function maxPoolBackward(be: Backend, o: MaxPoolBackwardOptions): void {
   const g = o.geometry;
-  be.abi.f32_maxpool_backward(o.batch * g.oh * g.ow * g.c, o.dy, o.argmax, o.batch * g.h * g.w * g.c, o.dx);
+  be.abi.f32_maxpool_backward(o.batch * g.oh * g.ow * g.c, o.batch * g.h * g.w * g.c, o.dy, o.argmax, o.dx);
 }
 
 /** y[b, ch] = mean over the hw pixels of x[b, :, ch]. */

@@ -59,17 +59,17 @@ export interface NextU32Options {
 
 /** Uniform values on [lo, hi). */
 export function randUniform(be: Backend, o: RandUniformOptions): void {
-  be.abi.f32_rand_uniform(o.state ?? be.rngState, o.n, o.lo, o.hi, o.out);
+  be.abi.f32_rand_uniform(o.state ?? be.rngState, o.n, o.out, o.lo, o.hi);
 }
 
 /** Normal values (Marsaglia's polar method). */
 export function randNormal(be: Backend, o: RandNormalOptions): void {
-  be.abi.f32_rand_normal(o.state ?? be.rngState, o.n, o.mean, o.std, o.out);
+  be.abi.f32_rand_normal(o.state ?? be.rngState, o.n, o.out, o.mean, o.std);
 }
 
 /** 0/1 values, 1 with probability p. */
 export function randBernoulli(be: Backend, o: RandBernoulliOptions): void {
-  be.abi.f32_rand_bernoulli(o.state ?? be.rngState, o.n, o.p, o.out);
+  be.abi.f32_rand_bernoulli(o.state ?? be.rngState, o.n, o.out, o.p);
 }
 
 /** 0/1 values, each 1 with its own probability (Gibbs sampling). */
@@ -79,7 +79,7 @@ export function sampleBernoulli(be: Backend, o: SampleBernoulliOptions): void {
 
 /** An inverted-dropout mask. */
 export function dropoutMask(be: Backend, o: DropoutMaskOptions): void {
-  be.abi.f32_dropout_mask(o.state ?? be.rngState, o.n, o.keep, o.out);
+  be.abi.f32_dropout_mask(o.state ?? be.rngState, o.n, o.out, o.keep);
 }
 
 /** The generator's next raw 32-bit output, as an unsigned number. */

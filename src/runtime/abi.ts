@@ -7,30 +7,31 @@ export interface KernelSignature {
 /**
  * The kernel ABI exported by every wasm build (assembly/index.ts), one entry
  * per exported function. Pointers are byte offsets into the backend's linear
- * memory; sizes are element counts. test/runtime/abi.test.ts checks it against
+ * memory; sizes are element counts; the argument order is the rule written
+ * down in assembly/index.ts. test/runtime/abi.test.ts checks the table against
  * every build's exports and against the AssemblyScript sources; src/kernels/
- * is the only code that calls these by position.
+ * wraps these calls in named options.
  */
 export const KERNEL_SIGNATURES = {
   heap_base: { params: [], result: 'number' },
   build_kind: { params: [], result: 'number' },
   f32_gemm_workspace: { params: ['m', 'n', 'k'], result: 'number' },
   f32_gemm: {
-    params: ['transA', 'transB', 'm', 'n', 'k', 'alpha', 'a', 'lda', 'b', 'ldb', 'beta', 'c', 'ldc', 'bias', 'act', 'actAlpha', 'work'],
+    params: ['transA', 'transB', 'act', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'bias', 'c', 'ldc', 'alpha', 'beta', 'actAlpha', 'work'],
     result: 'void',
   },
   f32_conv2d_igemm_workspace: { params: ['k', 'f'], result: 'number' },
   f32_conv2d_igemm_nhwc: {
-    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'x', 'kernel', 'f', 'bias', 'act', 'actAlpha', 'y', 'work'],
+    params: ['act', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'kernel', 'bias', 'y', 'actAlpha', 'work'],
     result: 'void',
   },
   f32_conv2d_igemm_maxpool2_nhwc: {
-    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'x', 'kernel', 'f', 'bias', 'act', 'y', 'work'],
+    params: ['act', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'kernel', 'bias', 'y', 'work'],
     result: 'void',
   },
   f32_conv2d_filter_grad_workspace: { params: ['f'], result: 'number' },
   f32_conv2d_filter_grad_nhwc: {
-    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'x', 'dy', 'f', 'dW', 'work'],
+    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'dy', 'dW', 'work'],
     result: 'void',
   },
   f32_act_forward: { params: ['act', 'n', 'x', 'y', 'alpha'], result: 'void' },
@@ -42,12 +43,12 @@ export const KERNEL_SIGNATURES = {
   f32_add: { params: ['n', 'x', 'y', 'z'], result: 'void' },
   f32_sub: { params: ['n', 'x', 'y', 'z'], result: 'void' },
   f32_mul: { params: ['n', 'x', 'y', 'z'], result: 'void' },
-  f32_axpy: { params: ['n', 'alpha', 'x', 'y'], result: 'void' },
-  f32_scale: { params: ['n', 'alpha', 'beta', 'x', 'y'], result: 'void' },
-  f32_fill: { params: ['n', 'value', 'y'], result: 'void' },
-  f32_clip: { params: ['n', 'lo', 'hi', 'x', 'y'], result: 'void' },
+  f32_axpy: { params: ['n', 'x', 'y', 'alpha'], result: 'void' },
+  f32_scale: { params: ['n', 'x', 'y', 'alpha', 'beta'], result: 'void' },
+  f32_fill: { params: ['n', 'y', 'value'], result: 'void' },
+  f32_clip: { params: ['n', 'x', 'y', 'lo', 'hi'], result: 'void' },
   f32_bias_add: { params: ['m', 'n', 'x', 'bias', 'y'], result: 'void' },
-  f32_colsum: { params: ['m', 'n', 'x', 'ldx', 'beta', 'out'], result: 'void' },
+  f32_colsum: { params: ['m', 'n', 'x', 'ldx', 'out', 'beta'], result: 'void' },
   f32_transpose: { params: ['m', 'n', 'a', 'lda', 'b', 'ldb'], result: 'void' },
   f32_sum: { params: ['n', 'x'], result: 'number' },
   f32_sumsq: { params: ['n', 'x'], result: 'number' },
@@ -59,17 +60,17 @@ export const KERNEL_SIGNATURES = {
   f32_bce_logits: { params: ['n', 'z', 't', 'dz', 'gradScale'], result: 'number' },
   f32_softmax_ce: { params: ['m', 'n', 'z', 'targets', 'labels', 'probs', 'dz', 'gradScale'], result: 'number' },
   f32_log: { params: ['n', 'x', 'y'], result: 'void' },
-  f32_sgd: { params: ['n', 'w', 'g', 'lr', 'wd'], result: 'void' },
-  f32_momentum: { params: ['n', 'w', 'g', 'v', 'lr', 'mu', 'wd', 'nesterov'], result: 'void' },
-  f32_adam: { params: ['n', 'w', 'g', 'm', 'v', 'lr', 'b1', 'b2', 'eps', 'wd', 'bc1', 'bc2'], result: 'void' },
-  f32_rmsprop: { params: ['n', 'w', 'g', 'ms', 'lr', 'rho', 'eps', 'wd'], result: 'void' },
+  f32_sgd: { params: ['n', 'g', 'w', 'lr', 'wd'], result: 'void' },
+  f32_momentum: { params: ['nesterov', 'n', 'g', 'w', 'v', 'lr', 'mu', 'wd'], result: 'void' },
+  f32_adam: { params: ['n', 'g', 'w', 'm', 'v', 'lr', 'b1', 'b2', 'eps', 'wd', 'bc1', 'bc2'], result: 'void' },
+  f32_rmsprop: { params: ['n', 'g', 'w', 'ms', 'lr', 'rho', 'eps', 'wd'], result: 'void' },
   rng_seed: { params: ['state', 'lo', 'hi'], result: 'void' },
   rng_next_u32: { params: ['state'], result: 'number' },
-  f32_rand_uniform: { params: ['state', 'n', 'lo', 'hi', 'out'], result: 'void' },
-  f32_rand_normal: { params: ['state', 'n', 'mean', 'std', 'out'], result: 'void' },
-  f32_rand_bernoulli: { params: ['state', 'n', 'p', 'out'], result: 'void' },
+  f32_rand_uniform: { params: ['state', 'n', 'out', 'lo', 'hi'], result: 'void' },
+  f32_rand_normal: { params: ['state', 'n', 'out', 'mean', 'std'], result: 'void' },
+  f32_rand_bernoulli: { params: ['state', 'n', 'out', 'p'], result: 'void' },
   f32_sample_bernoulli: { params: ['state', 'n', 'probs', 'out'], result: 'void' },
-  f32_dropout_mask: { params: ['state', 'n', 'keep', 'out'], result: 'void' },
+  f32_dropout_mask: { params: ['state', 'n', 'out', 'keep'], result: 'void' },
   f32_im2col_nhwc: {
     params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'oh', 'ow', 'x', 'col'],
     result: 'void',
@@ -88,7 +89,7 @@ export const KERNEL_SIGNATURES = {
     params: ['mode', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow', 'x', 'y', 'dy', 'dx'],
     result: 'void',
   },
-  f32_maxpool_backward: { params: ['m', 'dy', 'argmax', 'nx', 'dx'], result: 'void' },
+  f32_maxpool_backward: { params: ['m', 'nx', 'dy', 'argmax', 'dx'], result: 'void' },
   f32_global_avgpool: { params: ['n', 'hw', 'c', 'x', 'y'], result: 'void' },
   f32_global_avgpool_backward: { params: ['n', 'hw', 'c', 'dy', 'dx'], result: 'void' },
 } as const satisfies Record<string, KernelSignature>;

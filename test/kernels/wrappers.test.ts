@@ -28,7 +28,7 @@ describe('gemm wrapper', () => {
         const [pa, pb, pbias] = [put(be, a), put(be, b), put(be, bias)];
         const [c1, c2] = [be.alloc(m * n * 4), be.alloc(m * n * 4)];
         gemm(be, { m, n, k, a: pa, b: pb, c: c1, transA, transB, bias: pbias, act: ACT.tanh });
-        be.abi.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, pa, transA ? m : k, pb, transB ? k : n, 0, c2, n, pbias, ACT.tanh, 0, be.gemmWorkspace(m, n, k));
+        be.abi.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, ACT.tanh, m, n, k, pa, transA ? m : k, pb, transB ? k : n, pbias, c2, n, 1, 0, 0, be.gemmWorkspace(m, n, k));
         expectBitIdentical(get(be, c1, m * n), get(be, c2, m * n), build);
         for (const p of [pa, pb, pbias, c1, c2]) be.free(p);
       }
@@ -42,7 +42,7 @@ describe('gemm wrapper', () => {
     const start = randArray(m * ldc, 6);
     const [c1, c2] = [put(be, start), put(be, start)];
     gemm(be, { m, n, k, a: pa, b: pb, c: c1, lda, ldb, ldc, alpha: 0.5, beta: 2 });
-    be.abi.f32_gemm(0, 0, m, n, k, 0.5, pa, lda, pb, ldb, 2, c2, ldc, 0, ACT.linear, 0, be.gemmWorkspace(m, n, k));
+    be.abi.f32_gemm(0, 0, ACT.linear, m, n, k, pa, lda, pb, ldb, 0, c2, ldc, 0.5, 2, 0, be.gemmWorkspace(m, n, k));
     expectBitIdentical(get(be, c1, m * ldc), get(be, c2, m * ldc));
     for (const p of [pa, pb, c1, c2]) be.free(p);
   });
@@ -196,7 +196,7 @@ describe('pool, elementwise and random wrappers: derived sizes and defaults', ()
     const b = await createBackend({ build: 'simd', seed: 5 });
     const [pa, pb] = [a.alloc(40), b.alloc(40)];
     randUniform(a, { n: 10, out: pa, lo: -1, hi: 1 });
-    b.abi.f32_rand_uniform(b.rngState, 10, -1, 1, pb);
+    b.abi.f32_rand_uniform(b.rngState, 10, pb, -1, 1);
     expectBitIdentical(get(a, pa, 10), get(b, pb, 10));
   });
 });
