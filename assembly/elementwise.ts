@@ -1,6 +1,6 @@
 // Bulk elementwise arithmetic and reductions over contiguous f32 arrays.
-// Outputs come first after sizes where an op writes; each says whether the
-// output may alias an input. Reductions accumulate in f64 in a fixed
+// Arguments follow the order written down in index.ts; each op says whether
+// its output may alias an input. Reductions accumulate in f64 in a fixed
 // sequential order, so every build returns the same value.
 
 // @ts-ignore: decorator
@@ -45,7 +45,7 @@ export function f32_mul(n: i32, x: usize, y: usize, z: usize): void {
 }
 
 /** y = alpha * x + y (BLAS axpy). */
-export function f32_axpy(n: i32, alpha: f32, x: usize, y: usize): void {
+export function f32_axpy(n: i32, x: usize, y: usize, alpha: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(alpha);
@@ -61,7 +61,7 @@ export function f32_axpy(n: i32, alpha: f32, x: usize, y: usize): void {
 }
 
 /** y = alpha * x + beta; y may alias x. */
-export function f32_scale(n: i32, alpha: f32, beta: f32, x: usize, y: usize): void {
+export function f32_scale(n: i32, x: usize, y: usize, alpha: f32, beta: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const va = f32x4.splat(alpha);
@@ -78,7 +78,7 @@ export function f32_scale(n: i32, alpha: f32, beta: f32, x: usize, y: usize): vo
 }
 
 /** y = value for n elements. */
-export function f32_fill(n: i32, value: f32, y: usize): void {
+export function f32_fill(n: i32, y: usize, value: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const v = f32x4.splat(value);
@@ -88,7 +88,7 @@ export function f32_fill(n: i32, value: f32, y: usize): void {
 }
 
 /** y = min(max(x, lo), hi); y may alias x. NaN stays NaN. */
-export function f32_clip(n: i32, lo: f32, hi: f32, x: usize, y: usize): void {
+export function f32_clip(n: i32, x: usize, y: usize, lo: f32, hi: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlo = f32x4.splat(lo);
@@ -116,7 +116,7 @@ export function f32_bias_add(m: i32, n: i32, x: usize, bias: usize, y: usize): v
  * out[j] = beta * out[j] + sum_i x[i, j] for an m x n matrix with row stride ldx:
  * the bias gradient (beta = 1 accumulates into an existing gradient).
  */
-export function f32_colsum(m: i32, n: i32, x: usize, ldx: i32, beta: f32, out: usize): void {
+export function f32_colsum(m: i32, n: i32, x: usize, ldx: i32, out: usize, beta: f32): void {
   let j = 0;
   if (ASC_FEATURE_SIMD) {
     const vbeta = f32x4.splat(beta);

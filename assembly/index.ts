@@ -1,9 +1,29 @@
 // The whole ABI of the simdnn kernels, in one place. Every export takes sizes,
 // scalars and byte offsets into linear memory; none allocates.
-export {
-  f32_gemm, f32_gemm_workspace, f32_conv2d_direct_nhwc, f32_conv2d_direct_workspace, f32_conv2d_maxpool2_nhwc,
-  f32_conv2d_filter_grad_nhwc, f32_conv2d_filter_grad_workspace,
-} from "./gemm";
+//
+// Every kernel takes its arguments in this order:
+//   1. modes and flags: transA, transB, the activation id act, the pooling
+//      mode, nesterov;
+//   2. sizes: the problem's dimensions (m, n, k), or an NHWC window op's
+//      geometry in the order input (n, h, w, c), window (kh, kw), strides
+//      (sh, sw), padding (ph, pw), dilation (dh, dw), output (oh, ow, and the
+//      filter count f last);
+//   3. input pointers, each followed by its leading dimension or stride;
+//   4. output pointers, each followed by its leading dimension; an array the
+//      kernel reads and updates (C with beta, axpy's y, parameters and
+//      optimizer state) is an output;
+//   5. scalars: alpha, beta, actAlpha, learning rates, probabilities, ...;
+//   6. the workspace pointer, last.
+// One exception: the random kernels take the generator's 16-byte state first,
+// as cuRAND and cuBLAS take their handle first. The state is neither an input
+// nor a result of the draw but the context every draw runs in, so all of them
+// read (state, the op's own arguments by the rule above).
+// src/runtime/abi.ts lists the same signatures for TypeScript (checked by
+// test/runtime/abi.test.ts), and src/kernels/ wraps each family in named options.
+export { f32_gemm, f32_gemm_workspace } from "./gemm/gemm";
+export { f32_conv2d_igemm_nhwc, f32_conv2d_igemm_workspace } from "./conv/igemm";
+export { f32_conv2d_igemm_maxpool2_nhwc } from "./conv/igemm_maxpool";
+export { f32_conv2d_filter_grad_nhwc, f32_conv2d_filter_grad_workspace } from "./conv/filter_grad";
 export {
   f32_act_forward, f32_act_forward_2d, f32_act_backward, f32_softmax, f32_softmax_backward, f32_exp,
 } from "./activation";
@@ -29,7 +49,7 @@ export function build_kind(): i32 {
   if (ASC_FEATURE_SIMD) return 1;
   return 0;
 }
-export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv_kernel_flip } from "./conv";
+export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv2d_kernel_flip } from "./conv/im2col";
 export {
   f32_pool2d_nhwc, f32_pool2d_backward_nhwc, f32_maxpool_backward, f32_global_avgpool, f32_global_avgpool_backward,
 } from "./pool";

@@ -3,7 +3,7 @@
 // (Adam's bias corrections, schedules) are computed on the TypeScript side.
 
 /** SGD: w -= lr * (g + wd * w). */
-export function f32_sgd(n: i32, w: usize, g: usize, lr: f32, wd: f32): void {
+export function f32_sgd(n: i32, g: usize, w: usize, lr: f32, wd: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlr = f32x4.splat(lr);
@@ -27,7 +27,7 @@ export function f32_sgd(n: i32, w: usize, g: usize, lr: f32, wd: f32): void {
  * Momentum (Keras form): v = mu * v - lr * g'; w += v, or with Nesterov
  * w += mu * v - lr * g'.
  */
-export function f32_momentum(n: i32, w: usize, g: usize, v: usize, lr: f32, mu: f32, wd: f32, nesterov: i32): void {
+export function f32_momentum(nesterov: i32, n: i32, g: usize, w: usize, v: usize, lr: f32, mu: f32, wd: f32): void {
   let i = 0;
   if (ASC_FEATURE_SIMD) {
     const vlr = f32x4.splat(lr);
@@ -58,7 +58,7 @@ export function f32_momentum(n: i32, w: usize, g: usize, v: usize, lr: f32, mu: 
  * bc2 = 1 - b2^t supplied by the caller.
  */
 export function f32_adam(
-  n: i32, w: usize, g: usize, m: usize, v: usize,
+  n: i32, g: usize, w: usize, m: usize, v: usize,
   lr: f32, b1: f32, b2: f32, eps: f32, wd: f32, bc1: f32, bc2: f32,
 ): void {
   const c1 = <f32>1.0 - b1;
@@ -95,7 +95,7 @@ export function f32_adam(
 }
 
 /** RMSProp: ms = rho ms + (1 - rho) g'^2; w -= lr * g' / (sqrt(ms) + eps). */
-export function f32_rmsprop(n: i32, w: usize, g: usize, ms: usize, lr: f32, rho: f32, eps: f32, wd: f32): void {
+export function f32_rmsprop(n: i32, g: usize, w: usize, ms: usize, lr: f32, rho: f32, eps: f32, wd: f32): void {
   const c = <f32>1.0 - rho;
   let i = 0;
   if (ASC_FEATURE_SIMD) {

@@ -135,7 +135,7 @@ export function f32_pool2d_nhwc(
 }
 
 /** Max-pooling backward: dx = 0, then dx[argmax[i]] += dy[i] for the m outputs. */
-export function f32_maxpool_backward(m: i32, dy: usize, argmax: usize, nx: i32, dx: usize): void {
+export function f32_maxpool_backward(m: i32, nx: i32, dy: usize, argmax: usize, dx: usize): void {
   memory.fill(dx, 0, <usize>nx << 2);
   for (let i = 0; i < m; i++) {
     const j = load<i32>(argmax + (<usize>i << 2));
@@ -206,9 +206,9 @@ export function f32_global_avgpool(n: i32, hw: i32, c: i32, x: usize, y: usize):
   const inv = <f32>1.0 / <f32>hw;
   for (let b = 0; b < n; b++) {
     const yb = y + ((<usize>b * <usize>c) << 2);
-    f32_fill(c, 0, yb);
+    f32_fill(c, yb, 0);
     for (let p = 0; p < hw; p++) f32_add(c, yb, x + ((<usize>(b * hw + p) * <usize>c) << 2), yb);
-    f32_scale(c, inv, 0, yb, yb);
+    f32_scale(c, yb, yb, inv, 0);
   }
 }
 
@@ -217,6 +217,6 @@ export function f32_global_avgpool_backward(n: i32, hw: i32, c: i32, dy: usize, 
   const inv = <f32>1.0 / <f32>hw;
   for (let b = 0; b < n; b++) {
     const g = dy + ((<usize>b * <usize>c) << 2);
-    for (let p = 0; p < hw; p++) f32_scale(c, inv, 0, g, dx + ((<usize>(b * hw + p) * <usize>c) << 2));
+    for (let p = 0; p < hw; p++) f32_scale(c, g, dx + ((<usize>(b * hw + p) * <usize>c) << 2), inv, 0);
   }
 }

@@ -59,13 +59,13 @@ export function rng_next_u32(state: usize): u32 {
 }
 
 /** out[i] = uniform on [lo, hi). */
-export function f32_rand_uniform(state: usize, n: i32, lo: f32, hi: f32, out: usize): void {
+export function f32_rand_uniform(state: usize, n: i32, out: usize, lo: f32, hi: f32): void {
   const w = hi - lo;
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), lo + w * next_unit(state));
 }
 
 /** out[i] = mean + std * N(0, 1), by Marsaglia's polar method. */
-export function f32_rand_normal(state: usize, n: i32, mean: f32, std: f32, out: usize): void {
+export function f32_rand_normal(state: usize, n: i32, out: usize, mean: f32, std: f32): void {
   let i = 0;
   while (i < n) {
     let u: f32, v: f32, s: f32;
@@ -85,7 +85,7 @@ export function f32_rand_normal(state: usize, n: i32, mean: f32, std: f32, out: 
 }
 
 /** out[i] = 1 with probability p, else 0. */
-export function f32_rand_bernoulli(state: usize, n: i32, p: f32, out: usize): void {
+export function f32_rand_bernoulli(state: usize, n: i32, out: usize, p: f32): void {
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), next_unit(state) < p ? <f32>1.0 : <f32>0.0);
 }
 
@@ -98,7 +98,7 @@ export function f32_sample_bernoulli(state: usize, n: i32, probs: usize, out: us
 }
 
 /** Inverted-dropout mask: out[i] = 1 / keep with probability keep, else 0. */
-export function f32_dropout_mask(state: usize, n: i32, keep: f32, out: usize): void {
+export function f32_dropout_mask(state: usize, n: i32, out: usize, keep: f32): void {
   const scale: f32 = <f32>1.0 / keep;
   for (let i = 0; i < n; i++) store<f32>(out + (<usize>i << 2), next_unit(state) < keep ? scale : <f32>0.0);
 }

@@ -92,14 +92,14 @@ function simdnnContender(build) {
       f.set(B, b >>> 2);
       const lda = tA ? m : k;
       const ldb = tB ? k : n;
-      const gemm = be.kernels.f32_gemm;
+      const gemm = be.abi.f32_gemm;
       return {
         run(iters) {
-          for (let i = 0; i < iters; i++) gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, n, 0, 0, 0, work);
+          for (let i = 0; i < iters; i++) gemm(tA, tB, 0, m, n, k, a, lda, b, ldb, 0, c, n, 1, 0, 0, work);
         },
         result() {
           be.f32().fill(NaN, c >>> 2, (c >>> 2) + m * n); // beta = 0 must not read C
-          gemm(tA, tB, m, n, k, 1, a, lda, b, ldb, 0, c, n, 0, 0, 0, work);
+          gemm(tA, tB, 0, m, n, k, a, lda, b, ldb, 0, c, n, 1, 0, 0, work);
           return be.f32().slice(c >>> 2, (c >>> 2) + m * n);
         },
         dispose() {
@@ -440,7 +440,7 @@ const run = runInfo(import.meta.url);
 
 const notes = [
   'GFLOPS = 2·m·n·k / median time per call; ratio columns are simdnn GFLOPS / tfjs-wasm GFLOPS (> 1 means simdnn is faster). simdnn-relaxed uses relaxed-SIMD fused multiply-add (not bit-reproducible across engines); simdnn-simd and simdnn-scalar are deterministic.',
-  'simdnn: the timed region is only the raw `kernels.f32_gemm` call (inputs already in wasm memory, workspace preallocated, alpha = 1, beta = 0, no bias, identity activation).',
+  'simdnn: the timed region is only the raw `abi.f32_gemm` call (inputs already in wasm memory, workspace preallocated, alpha = 1, beta = 0, no bias, identity activation).',
   `tfjs timings include the \`tf.matMul(a, b, transposeA, transposeB)\` dispatch, output allocation, \`dataSync()\` of the output (a copy out) and \`dispose()\`; inputs are created once per shape per backend, outside the timed region. tfjs runs in prod mode.`,
   `tfjs-wasm (SIMD: ${tfWasmSimd ? 'yes' : 'no'}, threads: ${tfWasmThreads ? 'yes' : 'no'}) runs XNNPACK's fully-connected operator only when neither operand is transposed, and caches that operator, with its packed copy of B, per B tensor: repeated calls on the same B skip the packing that simdnn does on every call. With transposeA or transposeB it falls back to a blocked scalar loop (\`slow_batch_matmul\` in tfjs-backend-wasm 4.22), which is what a tfjs user gets for those shapes.`,
   `tfjs-cpu only runs up to n = 512 and on the MLP shapes; plain JS (i-k-j triple loop on Float32Array, strided inner loop for transposed B) only up to n = 256 and on the MLP shapes.`,

@@ -1,6 +1,7 @@
 import type { Backend } from './runtime/backend.js';
 import { getBackend } from './runtime/init.js';
 import { DisposedError, ShapeError, ValueError, describe } from './errors.js';
+import { fill as fillKernel } from './kernels/elementwise.js';
 
 /** Element types a tensor can hold. Everything computes in float32; int32 holds labels and indices. */
 export type DType = 'float32' | 'int32';
@@ -261,7 +262,7 @@ export function empty(shape: readonly number[], backend?: Backend, dtype: DType 
 export function fill(shape: readonly number[], value: number, backend?: Backend): Tensor {
   if (typeof value !== 'number') throw new ValueError(`fill: value must be a number, got ${describe(value)}`);
   const t = empty(shape, backend);
-  t.backend.kernels.f32_fill(t.size, value, t.ptr);
+  fillKernel(t.backend, { n: t.size, y: t.ptr, value });
   return t;
 }
 

@@ -1,6 +1,8 @@
 import { ACT } from '../runtime/abi.js';
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
+import { actBackward, actForward, softmax, softmaxBackward } from '../kernels/activation.js';
+import { copy } from '../kernels/elementwise.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type LossLogits, type Port, type Shape } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 
@@ -34,25 +36,25 @@ export class Activation extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const s = xs[0].shape;
     const size = sizeOf(s);
     const last = s[s.length - 1];
-    if (this.activation === 'softmax') k.f32_softmax(ctx.batch * (size / last), last, xs[0].ptr, ys[0].ptr);
-    else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], ctx.batch * size, xs[0].ptr, ys[0].ptr, this.alpha);
+    if (this.activation === 'softmax') softmax(be, { m: ctx.batch * (size / last), n: last, x: xs[0].ptr, y: ys[0].ptr });
+    else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: ctx.batch * size, x: xs[0].ptr, y: ys[0].ptr, alpha: this.alpha });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const dx = dxs[0].ptr;
     if (!dx) return;
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const s = xs[0].shape;
     const size = sizeOf(s);
     const last = s[s.length - 1];
     const n = ctx.batch * size;
-    if (ctx.fromLogits) k.f32_scale(n, 1, 0, dys[0].ptr, dx);
-    else if (this.activation === 'softmax') k.f32_softmax_backward(ctx.batch * (size / last), last, ys[0].ptr, dys[0].ptr, dx);
-    else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], n, xs[0].ptr, ys[0].ptr, dys[0].ptr, dx, this.alpha);
+    if (ctx.fromLogits) copy(be, n, dys[0].ptr, dx);
+    else if (this.activation === 'softmax') softmaxBackward(be, { m: ctx.batch * (size / last), n: last, y: ys[0].ptr, dy: dys[0].ptr, dx });
+    else actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n, x: xs[0].ptr, y: ys[0].ptr, dy: dys[0].ptr, dx, alpha: this.alpha });
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,13 +1,20 @@
 import { ACT } from '../runtime/abi.js';
-import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import type { Variable } from '../params/variable.js';
+import { gemm, gemmWorkspaceBytes } from '../kernels/gemm.js';
 import {
-  Layer, registerLayer, scratchLayout, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
+  conv2dFilterGrad, conv2dFilterGradScratchBytes, conv2dIgemm, conv2dIgemmMaxPool2, conv2dIgemmScratchBytes,
+  conv2dInputGradCol2im, conv2dInputGradFlipped, conv2dInputGradScratchBytes,
+} from '../kernels/conv.js';
+import { actBackward, actForward } from '../kernels/activation.js';
+import { colsum } from '../kernels/elementwise.js';
+import type { ConvWindow } from '../kernels/geometry.js';
+import {
+  Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from './initializers.js';
-import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
@@ -24,71 +31,6 @@ export interface ConvConfig extends BaseLayerConfig {
   useBias?: boolean;
   kernelInitializer?: InitializerName;
   biasInitializer?: InitializerName;
-}
-
-/** A convolution's window geometry on NHWC input (WindowGeometry plus the window itself). */
-export interface ConvWindow extends WindowGeometry {
-  kernel: [number, number];
-  strides: [number, number];
-  dilation: [number, number];
-}
-
-/**
- * The input extent the windows reach, [rows, cols]: the padded image the
- * in-place kernels convolve (an even 'same' window pads only after the image,
- * and a stride may leave the last rows or columns unread).
- */
-function reach(g: ConvWindow): [number, number] {
-  return [
-    (g.oh - 1) * g.strides[0] + (g.kernel[0] - 1) * g.dilation[0] + 1,
-    (g.ow - 1) * g.strides[1] + (g.kernel[1] - 1) * g.dilation[1] + 1,
-  ];
-}
-
-/** True when some window reaches past the image, so the in-place kernels read a zero-bordered copy. */
-function padded(g: ConvWindow): boolean {
-  const [hp, wp] = reach(g);
-  return g.ph > 0 || g.pw > 0 || hp > g.h || wp > g.w;
-}
-
-/** Bytes of the zero-bordered copy of n images a padded convolution reads (0 when unpadded). */
-function paddedBytes(n: number, g: ConvWindow): number {
-  if (!padded(g)) return 0;
-  const [hp, wp] = reach(g);
-  return n * hp * wp * g.c * 4;
-}
-
-/** The input the in-place kernels read, with its height and width: x itself, or its zero-bordered copy at `col` when padded. */
-function inPlaceSource(be: Backend, n: number, g: ConvWindow, x: number, col: number): [number, number, number] {
-  if (!padded(g)) return [x, g.h, g.w];
-  const [hp, wp] = reach(g);
-  be.kernels.f32_pad_nhwc(n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, x, col);
-  return [col, hp, wp];
-}
-
-/** Scratch bytes convolveInPlace needs for n images: the kernel workspace, then the zero-bordered copy. */
-export function convolveScratch(be: Backend, n: number, g: ConvWindow, f: number): { work: number; col: number; total: number } {
-  return scratchLayout({ work: be.kernels.f32_conv2d_direct_workspace(g.kernel[0] * g.kernel[1] * g.c, f), col: paddedBytes(n, g) });
-}
-
-/**
- * act(conv(x, kernel) + bias) for n NHWC images by the implicit-GEMM kernel,
- * through a zero-bordered copy when padded; with maxPool2, fused with a 2x2,
- * stride-2 max pooling (act identity or relu). `scratch` holds
- * convolveScratch() bytes. What the Conv layer and the conv2d op run.
- */
-export function convolveInPlace(
-  be: Backend, n: number, g: ConvWindow, x: number, kernel: number, f: number, bias: number, act: number, alpha: number, out: number, maxPool2: boolean, scratch: number,
-): void {
-  const k = be.kernels;
-  const [kh, kw] = g.kernel;
-  const [sh, sw] = g.strides;
-  const [dh, dw] = g.dilation;
-  const at = convolveScratch(be, n, g, f);
-  const [src, hp, wp] = inPlaceSource(be, n, g, x, scratch + at.col);
-  const work = scratch + at.work;
-  if (maxPool2) k.f32_conv2d_maxpool2_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, out, work);
-  else k.f32_conv2d_direct_nhwc(n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, src, kernel, f, bias, act, alpha, out, work);
 }
 
 /** A convolution call site: its window geometry. */
@@ -200,63 +142,38 @@ export class Conv extends Layer {
     return this.activation === 'gelu' ? p.batch * g.oh * g.ow * this.filters * 4 : 0;
   }
 
-  /** Scratch of one forward call on n images. */
-  private forwardScratch(be: Backend, n: number, g: ConvWindow): { work: number; col: number; total: number } {
-    if (this.pointwise(g)) {
-      const rows = n * g.oh * g.ow;
-      return scratchLayout({ work: be.kernels.f32_gemm_workspace(rows, this.filters, g.c), col: 0 });
-    }
-    return convolveScratch(be, n, g, this.filters);
-  }
-
-  /** Scratch of one backward call on n images: kernel workspaces, the padded input or flipped kernel, the column gradient or padded dy. */
-  private backwardScratch(be: Backend, n: number, g: ConvWindow): { work: number; col: number; dcol: number; total: number } {
-    const k = be.kernels;
-    const F = this.filters;
-    const [kh, kw] = this.kernelSize;
-    const K = kh * kw * g.c;
-    const rows = n * g.oh * g.ow;
-    let work = k.f32_conv2d_filter_grad_workspace(F);
-    let col = paddedBytes(n, g);
-    let dcol = 0;
-    if (this.pointwise(g)) {
-      work = Math.max(k.f32_gemm_workspace(K, F, rows), k.f32_gemm_workspace(rows, K, F));
-    } else if (this.transposedDirect(g)) {
-      const [hq, wq] = [g.h + (kh - 1) * this.dilationRate[0], g.w + (kw - 1) * this.dilationRate[1]];
-      dcol = n * hq * wq * F * 4;
-      col = Math.max(col, K * F * 4);
-      work = Math.max(work, k.f32_conv2d_direct_workspace(kh * kw * F, g.c));
-    } else {
-      dcol = rows * K * 4;
-      work = Math.max(work, k.f32_gemm_workspace(rows, K, F));
-    }
-    return scratchLayout({ work, col, dcol });
-  }
-
   override scratchBytes(site: Site, p: PlanArgs): number {
     const g = (site as ConvSite).g;
-    const fwd = this.forwardScratch(p.backend, p.batch, g).total;
-    return p.backward ? Math.max(fwd, this.backwardScratch(p.backend, p.batch, g).total) : fwd;
+    const be = p.backend;
+    const n = p.batch;
+    const F = this.filters;
+    const rows = n * g.oh * g.ow;
+    if (this.pointwise(g)) {
+      const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(be, a, b, c);
+      return Math.max(ws(rows, F, g.c), p.backward ? Math.max(ws(g.c, F, rows), ws(rows, g.c, F)) : 0);
+    }
+    const fwd = conv2dIgemmScratchBytes(be, n, g, F);
+    if (!p.backward) return fwd;
+    return Math.max(fwd, conv2dFilterGradScratchBytes(be, n, g, F), conv2dInputGradScratchBytes(be, n, g, F, this.transposedDirect(g)));
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const g = (ctx.site as ConvSite).g;
     const rows = ctx.batch * g.oh * g.ow;
     const F = this.filters;
     const w = this.kernel as Variable;
-    const b = this.bias;
+    const bias = this.bias ? this.bias.value : 0;
     const act = ACT[this.activation as keyof typeof ACT];
     const z = this.activation === 'gelu' ? ctx.tape : 0;
     const out = z || ys[0].ptr;
     const fused = z ? ACT.linear : act;
     if (this.pointwise(g)) {
-      k.f32_gemm(0, 0, rows, F, g.c, 1, xs[0].ptr, g.c, w.value, F, 0, out, F, b ? b.value : 0, fused, this.alpha, ctx.scratch);
+      gemm(be, { m: rows, n: F, k: g.c, a: xs[0].ptr, b: w.value, c: out, bias, act: fused, actAlpha: this.alpha, work: ctx.scratch });
     } else {
-      convolveInPlace(be, ctx.batch, g, xs[0].ptr, w.value, F, b ? b.value : 0, fused, this.alpha, out, false, ctx.scratch);
+      conv2dIgemm(be, { batch: ctx.batch, geometry: g, x: xs[0].ptr, kernel: w.value, filters: F, y: out, bias, act: fused, actAlpha: this.alpha, scratch: ctx.scratch });
     }
-    if (z) k.f32_act_forward(act, rows * F, z, ys[0].ptr, this.alpha);
+    if (z) actForward(be, { act, n: rows * F, x: z, y: ys[0].ptr, alpha: this.alpha });
   }
 
   /**
@@ -277,58 +194,39 @@ export class Conv extends Layer {
    * two layers run one after the other.
    */
   override forwardFused(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const w = this.kernel as Variable;
-    const b = this.bias;
     const g = (ctx.site as ConvSite).g;
-    convolveInPlace(ctx.backend, ctx.batch, g, xs[0].ptr, w.value, this.filters, b ? b.value : 0, ACT[this.activation as 'relu' | 'linear'], 0, ys[0].ptr, true, ctx.scratch);
+    conv2dIgemmMaxPool2(ctx.backend, {
+      batch: ctx.batch, geometry: g, x: xs[0].ptr, kernel: (this.kernel as Variable).value, filters: this.filters, y: ys[0].ptr,
+      bias: this.bias ? this.bias.value : 0, act: ACT[this.activation as 'relu' | 'linear'], scratch: ctx.scratch,
+    });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const be = ctx.backend;
-    const k = be.kernels;
     const g = (ctx.site as ConvSite).g;
     const n = ctx.batch;
     const rows = n * g.oh * g.ow;
-    const [kh, kw] = this.kernelSize;
-    const K = kh * kw * g.c;
     const F = this.filters;
     const w = this.kernel as Variable;
     const b = this.bias;
     const x = xs[0].ptr;
     const dy = dys[0].ptr;
     const dx = dxs[0].ptr;
-    const at = this.backwardScratch(be, n, g);
-    const work = ctx.scratch + at.work;
-    const col = ctx.scratch + at.col;
-    const dcol = ctx.scratch + at.dcol;
+    const scratch = ctx.scratch;
     if (this.activation !== 'linear') {
-      k.f32_act_backward(ACT[this.activation as keyof typeof ACT], rows * F, this.activation === 'gelu' ? ctx.tape : ys[0].ptr, ys[0].ptr, dy, dy, this.alpha);
+      const y = ys[0].ptr;
+      actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: rows * F, x: this.activation === 'gelu' ? ctx.tape : y, y, dy, dx: dy, alpha: this.alpha });
     }
+    const pointwise = this.pointwise(g);
     if (ctx.paramGrads && w.trainable) {
-      if (this.pointwise(g)) {
-        k.f32_gemm(1, 0, K, F, rows, 1, x, K, dy, F, 1, w.grad, F, 0, ACT.linear, 0, work);
-      } else {
-        const [src, hp, wp] = inPlaceSource(be, n, g, x, col);
-        k.f32_conv2d_filter_grad_nhwc(n, hp, wp, g.c, kh, kw, this.strides[0], this.strides[1], this.dilationRate[0], this.dilationRate[1], g.oh, g.ow, src, dy, F, w.grad, work);
-      }
+      if (pointwise) gemm(be, { m: g.c, n: F, k: rows, a: x, b: dy, c: w.grad, transA: true, beta: 1, work: scratch });
+      else conv2dFilterGrad(be, { batch: n, geometry: g, x, dy, filters: F, dW: w.grad, scratch });
     }
-    if (b && ctx.paramGrads && b.trainable) k.f32_colsum(rows, F, dy, F, 1, b.grad);
+    if (b && ctx.paramGrads && b.trainable) colsum(be, { m: rows, n: F, x: dy, out: b.grad, beta: 1 });
     if (!dx) return;
-    const [dh, dw] = this.dilationRate;
-    if (this.transposedDirect(g)) {
-      // dx = dy, zero-bordered by the window's reach, convolved with the flipped kernel.
-      const [hq, wq] = [g.h + (kh - 1) * dh, g.w + (kw - 1) * dw];
-      k.f32_pad_nhwc(n, g.oh, g.ow, F, (kh - 1) * dh - g.ph, (kw - 1) * dw - g.pw, hq, wq, dy, dcol);
-      k.f32_conv_kernel_flip(kh, kw, g.c, F, w.value, col);
-      k.f32_conv2d_direct_nhwc(n, hq, wq, F, kh, kw, 1, 1, dh, dw, g.h, g.w, dcol, col, g.c, 0, ACT.linear, 0, dx, work);
-      return;
-    }
-    if (this.pointwise(g)) {
-      k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dx, K, 0, ACT.linear, 0, work);
-      return;
-    }
-    k.f32_gemm(0, 1, rows, K, F, 1, dy, F, w.value, F, 0, dcol, K, 0, ACT.linear, 0, work);
-    k.f32_col2im_nhwc(n, g.h, g.w, g.c, kh, kw, this.strides[0], this.strides[1], g.ph, g.pw, dh, dw, g.oh, g.ow, dcol, dx);
+    if (pointwise) gemm(be, { m: rows, n: g.c, k: F, a: dy, b: w.value, c: dx, transB: true, work: scratch });
+    else if (this.transposedDirect(g)) conv2dInputGradFlipped(be, { batch: n, geometry: g, dy, kernel: w.value, filters: F, dx, scratch });
+    else conv2dInputGradCol2im(be, { batch: n, geometry: g, dy, kernel: w.value, filters: F, dx, scratch });
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,4 +1,7 @@
 import { ACT } from '../runtime/abi.js';
+import { gemm, gemmWorkspaceBytes } from '../kernels/gemm.js';
+import { actBackward, actForward, softmax, softmaxBackward } from '../kernels/activation.js';
+import { colsum } from '../kernels/elementwise.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import type { Variable } from '../params/variable.js';
@@ -101,7 +104,7 @@ abstract class DenseBase extends Layer {
     const m = p.batch * (site as DenseSite).steps;
     const n = this.units;
     const k = this.inputUnits;
-    const ws = p.backend.kernels.f32_gemm_workspace;
+    const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(p.backend, a, b, c);
     const dw = this.transposed ? ws(n, k, m) : ws(k, n, m);
     return Math.max(ws(m, n, k), p.backward ? dw : 0, p.backward ? ws(m, k, n) : 0);
   }
@@ -112,28 +115,25 @@ abstract class DenseBase extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const w = this.weightKernel;
-    const bias = this.bias ? this.bias.value : 0;
     const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
     const f = this.inputUnits;
-    const t = this.transposed ? 1 : 0;
-    const ldw = this.transposed ? f : n;
-    const x = xs[0].ptr;
     const y = ys[0].ptr;
+    const product = { m, n, k: f, a: xs[0].ptr, b: w.value, transB: this.transposed, bias: this.bias ? this.bias.value : 0, work: ctx.scratch };
     if (this.keepsZ()) {
       const z = ctx.tape;
-      k.f32_gemm(0, t, m, n, f, 1, x, f, w.value, ldw, 0, z, n, bias, ACT.linear, 0, ctx.scratch);
-      if (this.activation === 'softmax') k.f32_softmax(m, n, z, y);
-      else k.f32_act_forward(ACT[this.activation as keyof typeof ACT], m * n, z, y, this.alpha);
+      gemm(be, { ...product, c: z });
+      if (this.activation === 'softmax') softmax(be, { m, n, x: z, y });
+      else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: m * n, x: z, y, alpha: this.alpha });
     } else {
-      k.f32_gemm(0, t, m, n, f, 1, x, f, w.value, ldw, 0, y, n, bias, ACT[this.activation as keyof typeof ACT], this.alpha, ctx.scratch);
+      gemm(be, { ...product, c: y, act: ACT[this.activation as keyof typeof ACT], actAlpha: this.alpha });
     }
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const w = this.weightKernel;
     const b = this.bias;
     const m = ctx.batch * (ctx.site as DenseSite).steps;
@@ -143,21 +143,19 @@ abstract class DenseBase extends Layer {
     const y = ys[0].ptr;
     const dy = dys[0].ptr;
     const dx = dxs[0].ptr;
+    const work = ctx.scratch;
     // dz overwrites dy in place.
     if (!ctx.fromLogits && this.activation !== 'linear') {
-      if (this.activation === 'softmax') k.f32_softmax_backward(m, n, y, dy, dy);
-      else k.f32_act_backward(ACT[this.activation as keyof typeof ACT], m * n, this.keepsZ() ? ctx.tape : y, y, dy, dy, this.alpha);
+      if (this.activation === 'softmax') softmaxBackward(be, { m, n, y, dy, dx: dy });
+      else actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: m * n, x: this.keepsZ() ? ctx.tape : y, y, dy, dx: dy, alpha: this.alpha });
     }
     // W [f, n]: dW += x^T dz, dx = dz W^T. Transposed W [n, f]: dW += dz^T x, dx = dz W. db += colsum(dz).
     if (ctx.paramGrads && w.trainable) {
-      if (this.transposed) k.f32_gemm(1, 0, n, f, m, 1, dy, n, x, f, 1, w.grad, f, 0, ACT.linear, 0, ctx.scratch);
-      else k.f32_gemm(1, 0, f, n, m, 1, x, f, dy, n, 1, w.grad, n, 0, ACT.linear, 0, ctx.scratch);
+      if (this.transposed) gemm(be, { m: n, n: f, k: m, a: dy, b: x, c: w.grad, transA: true, beta: 1, work });
+      else gemm(be, { m: f, n, k: m, a: x, b: dy, c: w.grad, transA: true, beta: 1, work });
     }
-    if (b && ctx.paramGrads && b.trainable) k.f32_colsum(m, n, dy, n, 1, b.grad);
-    if (dx) {
-      if (this.transposed) k.f32_gemm(0, 0, m, f, n, 1, dy, n, w.value, f, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
-      else k.f32_gemm(0, 1, m, f, n, 1, dy, n, w.value, n, 0, dx, f, 0, ACT.linear, 0, ctx.scratch);
-    }
+    if (b && ctx.paramGrads && b.trainable) colsum(be, { m, n, x: dy, out: b.grad, beta: 1 });
+    if (dx) gemm(be, { m, n: f, k: n, a: dy, b: w.value, c: dx, transB: !this.transposed, work });
   }
 
   protected denseConfig(): Record<string, unknown> {

@@ -1,5 +1,7 @@
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
+import { copy, mul } from '../kernels/elementwise.js';
+import { dropoutMask } from '../kernels/random.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
 
 /** Options of a Dropout layer. */
@@ -36,15 +38,15 @@ export class Dropout extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const n = ctx.batch * sizeOf(xs[0].shape);
     if (ctx.training && this.rate > 0) {
       // Without a tape (an executor that runs no backward) the mask goes straight into the output.
       const mask = ctx.tape || ys[0].ptr;
-      k.f32_dropout_mask(ctx.rng, n, 1 - this.rate, mask);
-      k.f32_mul(n, xs[0].ptr, mask, ys[0].ptr);
+      dropoutMask(be, { state: ctx.rng, n, out: mask, keep: 1 - this.rate });
+      mul(be, { n, x: xs[0].ptr, y: mask, z: ys[0].ptr });
     } else {
-      k.f32_scale(n, 1, 0, xs[0].ptr, ys[0].ptr);
+      copy(be, n, xs[0].ptr, ys[0].ptr);
     }
   }
 
@@ -53,8 +55,8 @@ export class Dropout extends Layer {
     if (!dx) return;
     const n = ctx.batch * sizeOf(dys[0].shape);
     // ctx.training is the forward pass's: after a forward pass with dropout off the layer is the identity.
-    if (ctx.training && this.rate > 0) ctx.backend.kernels.f32_mul(n, dys[0].ptr, ctx.tape, dx);
-    else ctx.backend.kernels.f32_scale(n, 1, 0, dys[0].ptr, dx);
+    if (ctx.training && this.rate > 0) mul(ctx.backend, { n, x: dys[0].ptr, y: ctx.tape, z: dx });
+    else copy(ctx.backend, n, dys[0].ptr, dx);
   }
 
   getConfig(): Record<string, unknown> {

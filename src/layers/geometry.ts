@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt } from '../tensor.js';
+import type { WindowGeometry } from '../kernels/geometry.js';
 
 /** Padding modes (Keras): 'valid' uses no padding, 'same' pads so out = ceil(in / stride). */
 export type Padding = 'valid' | 'same';
@@ -41,11 +42,6 @@ export function pair(op: string, name: string, v: unknown, rank: 1 | 2): [number
 export function checkPadding(op: string, v: unknown): Padding {
   if (v !== 'valid' && v !== 'same') throw new ValueError(`${op}: padding must be 'valid' or 'same', got ${describe(v)}`);
   return v;
-}
-
-/** Geometry of an NHWC window op: input h, w, c, output oh, ow, and the leading padding. */
-export interface WindowGeometry {
-  h: number; w: number; c: number; oh: number; ow: number; ph: number; pw: number;
 }
 
 /**

@@ -1,5 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
+import { fill } from '../kernels/elementwise.js';
+import { randNormal, randUniform } from '../kernels/random.js';
 
 /** Weight initializers (Keras names). Fan sizes are those of a Dense kernel [fanIn, fanOut]. */
 export type InitializerName =
@@ -29,14 +31,13 @@ const TRUNC_STD = 0.87962566103423978;
 export function initialize(
   be: Backend, name: InitializerName, ptr: number, n: number, fanIn: number, fanOut: number, rng: number,
 ): void {
-  const k = be.kernels;
   switch (name) {
-    case 'zeros': k.f32_fill(n, 0, ptr); return;
-    case 'ones': k.f32_fill(n, 1, ptr); return;
-    case 'randomUniform': k.f32_rand_uniform(rng, n, -0.05, 0.05, ptr); return;
-    case 'randomNormal': k.f32_rand_normal(rng, n, 0, 0.05, ptr); return;
-    case 'glorotUniform': { const l = Math.sqrt(6 / (fanIn + fanOut)); k.f32_rand_uniform(rng, n, -l, l, ptr); return; }
-    case 'heUniform': { const l = Math.sqrt(6 / fanIn); k.f32_rand_uniform(rng, n, -l, l, ptr); return; }
+    case 'zeros': fill(be, { n, y: ptr, value: 0 }); return;
+    case 'ones': fill(be, { n, y: ptr, value: 1 }); return;
+    case 'randomUniform': randUniform(be, { state: rng, n, out: ptr, lo: -0.05, hi: 0.05 }); return;
+    case 'randomNormal': randNormal(be, { state: rng, n, out: ptr, mean: 0, std: 0.05 }); return;
+    case 'glorotUniform': { const l = Math.sqrt(6 / (fanIn + fanOut)); randUniform(be, { state: rng, n, out: ptr, lo: -l, hi: l }); return; }
+    case 'heUniform': { const l = Math.sqrt(6 / fanIn); randUniform(be, { state: rng, n, out: ptr, lo: -l, hi: l }); return; }
     case 'glorotNormal': truncatedNormal(be, ptr, n, Math.sqrt(2 / (fanIn + fanOut)) / TRUNC_STD, rng); return;
     case 'heNormal': truncatedNormal(be, ptr, n, Math.sqrt(2 / fanIn) / TRUNC_STD, rng); return;
     case 'lecunNormal': truncatedNormal(be, ptr, n, Math.sqrt(1 / fanIn) / TRUNC_STD, rng); return;
@@ -45,13 +46,13 @@ export function initialize(
 
 /** Normal(0, std) values redrawn until they fall within two standard deviations. */
 function truncatedNormal(be: Backend, ptr: number, n: number, std: number, rng: number): void {
-  be.kernels.f32_rand_normal(rng, n, 0, std, ptr);
+  randNormal(be, { state: rng, n, out: ptr, mean: 0, std });
   const one = be.alloc(16);
   try {
     for (let i = 0; i < n; i++) {
       let v = be.f32()[(ptr >>> 2) + i];
       while (Math.abs(v) > 2 * std) {
-        be.kernels.f32_rand_normal(rng, 1, 0, std, one);
+        randNormal(be, { state: rng, n: 1, out: one, mean: 0, std });
         v = be.f32()[one >>> 2];
       }
       be.f32()[(ptr >>> 2) + i] = v;

@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
+import { add as addValues, copy } from '../kernels/elementwise.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape } from './layer.js';
 
 /** Elementwise sum of several inputs of one shape (Keras Add): residual and skip connections. */
@@ -23,17 +24,16 @@ export class Add extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const k = ctx.backend.kernels;
+    const be = ctx.backend;
     const n = ctx.batch * sizeOf(xs[0].shape);
     const y = ys[0].ptr;
-    k.f32_add(n, xs[0].ptr, xs[1].ptr, y);
-    for (let i = 2; i < xs.length; i++) k.f32_add(n, y, xs[i].ptr, y);
+    addValues(be, { n, x: xs[0].ptr, y: xs[1].ptr, z: y });
+    for (let i = 2; i < xs.length; i++) addValues(be, { n, x: y, y: xs[i].ptr, z: y });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
-    const k = ctx.backend.kernels;
     const n = ctx.batch * sizeOf(xs[0].shape);
-    for (const dx of dxs) if (dx.ptr) k.f32_scale(n, 1, 0, dys[0].ptr, dx.ptr);
+    for (const dx of dxs) if (dx.ptr) copy(ctx.backend, n, dys[0].ptr, dx.ptr);
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,8 +1,10 @@
 import { POOL } from '../runtime/abi.js';
+import { globalAvgPool, globalAvgPoolBackward, maxPoolBackward, pool2d, pool2dBackward } from '../kernels/pool.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
-import { checkPadding, pair, windowGeometry, type Padding, type WindowGeometry } from './geometry.js';
+import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
+import type { WindowGeometry } from '../kernels/geometry.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
 export interface PoolingConfig extends BaseLayerConfig {
@@ -70,18 +72,18 @@ export class Pooling extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    const { h, w, c, oh, ow, ph, pw } = (ctx.site as PoolSite).g;
-    ctx.backend.kernels.f32_pool2d_nhwc(POOL[this.mode], ctx.batch, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, xs[0].ptr, ys[0].ptr, ctx.backward ? ctx.tape : 0);
+    pool2d(ctx.backend, {
+      mode: POOL[this.mode], batch: ctx.batch, geometry: (ctx.site as PoolSite).g, window: this.poolSize, strides: this.strides,
+      x: xs[0].ptr, y: ys[0].ptr, argmax: ctx.backward ? ctx.tape : 0,
+    });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const dx = dxs[0].ptr;
     if (!dx) return;
-    const k = ctx.backend.kernels;
-    const n = ctx.batch;
-    const { h, w, c, oh, ow, ph, pw } = (ctx.site as PoolSite).g;
-    if (this.mode === 'max') k.f32_maxpool_backward(n * oh * ow * c, dys[0].ptr, ctx.tape, n * h * w * c, dx);
-    else k.f32_pool2d_backward_nhwc(POOL[this.mode], n, h, w, c, this.poolSize[0], this.poolSize[1], this.strides[0], this.strides[1], ph, pw, oh, ow, xs[0].ptr, ys[0].ptr, dys[0].ptr, dx);
+    const geometry = (ctx.site as PoolSite).g;
+    if (this.mode === 'max') maxPoolBackward(ctx.backend, { batch: ctx.batch, geometry, dy: dys[0].ptr, argmax: ctx.tape, dx });
+    else pool2dBackward(ctx.backend, { mode: POOL[this.mode], batch: ctx.batch, geometry, window: this.poolSize, strides: this.strides, x: xs[0].ptr, y: ys[0].ptr, dy: dys[0].ptr, dx });
   }
 
   getConfig(): Record<string, unknown> {
@@ -116,14 +118,14 @@ export class GlobalAveragePooling extends Layer {
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
     const s = xs[0].shape;
     const c = s[s.length - 1];
-    ctx.backend.kernels.f32_global_avgpool(ctx.batch, sizeOf(s) / c, c, xs[0].ptr, ys[0].ptr);
+    globalAvgPool(ctx.backend, { batch: ctx.batch, hw: sizeOf(s) / c, c, x: xs[0].ptr, y: ys[0].ptr });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     if (!dxs[0].ptr) return;
     const s = xs[0].shape;
     const c = s[s.length - 1];
-    ctx.backend.kernels.f32_global_avgpool_backward(ctx.batch, sizeOf(s) / c, c, dys[0].ptr, dxs[0].ptr);
+    globalAvgPoolBackward(ctx.backend, { batch: ctx.batch, hw: sizeOf(s) / c, c, dy: dys[0].ptr, dx: dxs[0].ptr });
   }
 
   getConfig(): Record<string, unknown> {

@@ -1,5 +1,6 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
+import { copy } from '../kernels/elementwise.js';
 import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape } from './layer.js';
 
 /**
@@ -40,11 +41,11 @@ export class Reshape extends Layer {
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
-    ctx.backend.kernels.f32_scale(ctx.batch * sizeOf(xs[0].shape), 1, 0, xs[0].ptr, ys[0].ptr);
+    copy(ctx.backend, ctx.batch * sizeOf(xs[0].shape), xs[0].ptr, ys[0].ptr);
   }
 
   backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
-    if (dxs[0].ptr) ctx.backend.kernels.f32_scale(ctx.batch * sizeOf(xs[0].shape), 1, 0, dys[0].ptr, dxs[0].ptr);
+    if (dxs[0].ptr) copy(ctx.backend, ctx.batch * sizeOf(xs[0].shape), dys[0].ptr, dxs[0].ptr);
   }
 
   getConfig(): Record<string, unknown> {

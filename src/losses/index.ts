@@ -1,5 +1,6 @@
 import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
+import { bce, bceLogits, mse, softmaxCrossEntropy } from '../kernels/loss.js';
 
 /** Loss names (Keras / TensorFlow.js), with the short aliases users type. */
 export type LossName =
@@ -48,21 +49,20 @@ export function computeLoss(
   be: Backend, loss: CanonicalLoss, inp: LossInput, targets: number, labels: number,
   rows: number, units: number, dy: number, gradScale: number,
 ): number {
-  const k = be.kernels;
   const n = rows * units;
   switch (loss) {
     case 'meanSquaredError':
-      return k.f32_mse(n, inp.y, targets, dy, gradScale / units) / units;
+      return mse(be, { n, y: inp.y, t: targets, dy, gradScale: gradScale / units }) / units;
     case 'binaryCrossentropy': {
       const z = inp.logits || (inp.yIsLogits ? inp.y : 0);
-      if (z) return k.f32_bce_logits(n, z, targets, dy, gradScale / units) / units;
-      return k.f32_bce(n, inp.y, targets, dy, gradScale / units, 1e-7) / units;
+      if (z) return bceLogits(be, { n, z, t: targets, dz: dy, gradScale: gradScale / units }) / units;
+      return bce(be, { n, p: inp.y, t: targets, dy, gradScale: gradScale / units, eps: 1e-7 }) / units;
     }
     case 'categoricalCrossentropy':
     case 'sparseCategoricalCrossentropy': {
       const z = inp.logits || inp.y;
       const sparse = loss === 'sparseCategoricalCrossentropy';
-      const s = k.f32_softmax_ce(rows, units, z, sparse ? 0 : targets, sparse ? labels : 0, 0, dy, gradScale);
+      const s = softmaxCrossEntropy(be, { m: rows, n: units, z, targets: sparse ? 0 : targets, labels: sparse ? labels : 0, dz: dy, gradScale });
       if (s < 0) throw new ValueError(`${loss}: a label is outside [0, ${units - 1}]`);
       return s;
     }

@@ -5,6 +5,8 @@ import { ParamStore, type Segment, type StateArena } from '../params/store.js';
 import type { Variable } from '../params/variable.js';
 import type { Topology } from '../graph/topology.js';
 import { computeLoss, type CanonicalLoss } from '../losses/index.js';
+import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
+import { mse } from '../kernels/loss.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
 import { Executor } from './executor.js';
 import { checkFiniteRows, type Rows, type Targets } from './inputs.js';
@@ -260,8 +262,7 @@ export class Engine {
 
   /** Zeroes the gradients of `segments`. */
   zeroGrads(segments: readonly Segment[]): void {
-    const k = this.backend.kernels;
-    for (const s of segments) k.f32_fill(s.size, 0, this.store.grads + s.offset * 4);
+    for (const s of segments) fill(this.backend, { n: s.size, y: this.store.grads + s.offset * 4, value: 0 });
   }
 
   /** Backpropagates the loss gradients written by loss() into the trainable weights' gradients. */
@@ -295,8 +296,7 @@ export class Engine {
 
   /** True when a trainable weight is NaN or infinite. */
   weightsNonFinite(): boolean {
-    const k = this.backend.kernels;
-    return this.trainableSegments().some((s) => k.f32_count_nonfinite(s.size, this.store.values + s.offset * 4) > 0);
+    return this.trainableSegments().some((s) => countNonFinite(this.backend, { n: s.size, x: this.store.values + s.offset * 4 }) > 0);
   }
 
   /** Puts back the parameters saved before the latest trainOnBatch update. */
@@ -318,7 +318,7 @@ export class Engine {
     const steps = this.outputSize(k) / units;
     const out = plan.exec.act[plan.exec.at(this.topo.outputs[k])];
     if (units > 1 && Y.labels) {
-      be.kernels.f32_argmax_rows(rows * steps, units, out, plan.argmax[k]);
+      argmaxRows(be, { m: rows * steps, n: units, x: out, out: plan.argmax[k] });
       const pred = be.i32();
       const base = plan.argmax[k] >>> 2;
       let c = 0;
@@ -351,7 +351,7 @@ export class Engine {
     const plan = this.plan as Plan;
     const n = rows * this.outputSize(k);
     const out = plan.exec.act[plan.exec.at(this.topo.outputs[k])];
-    return this.backend.kernels.f32_mse(n, out, plan.targets[k], 0, 0) / n;
+    return mse(this.backend, { n, y: out, t: plan.targets[k] }) / n;
   }
 
   /** Runs forward (inference) over all rows in planned chunks, calling `each(start, rows)` after each chunk. */
@@ -370,12 +370,11 @@ export class Engine {
   runChunks(exec: Executor, X: readonly Rows[], chunk: number, each: (start: number, rows: number) => void, Y?: readonly Targets[]): void {
     const n = X[0].n;
     const order = identity(n);
-    const k = this.backend.kernels;
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
       this.loadBatch(X, Y ?? null, order, start, rows, exec);
       X.forEach((x, i) => {
-        if (x.deferred && k.f32_count_nonfinite(rows * this.inputSize(i), exec.act[i]) > 0) {
+        if (x.deferred && countNonFinite(this.backend, { n: rows * this.inputSize(i), x: exec.act[i] }) > 0) {
           checkFiniteRows(x, start, start + rows, ...x.deferred);
         }
       });

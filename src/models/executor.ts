@@ -1,6 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { OutOfMemoryError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
+import { add, fill } from '../kernels/elementwise.js';
 import type { Layer, CallContext, Port, Site } from '../layers/layer.js';
 import type { Node, SymbolicTensor } from '../graph/symbolic.js';
 import type { Topology } from '../graph/topology.js';
@@ -126,7 +127,7 @@ export class Executor {
           tape: tape ? this.alloc(tape) : 0, scratch: 0, state: state ? this.alloc(state) : 0,
           site, paramGrads: false, fromLogits: false,
         };
-        if (ctx.state) backend.kernels.f32_fill(Math.ceil(state / 4), 0, ctx.state);
+        if (ctx.state) fill(backend, { n: Math.ceil(state / 4), y: ctx.state, value: 0 });
         this.steps.push({
           node, layer, ctx, ins, outs,
           xs: ins.map((i) => ({ ptr: this.act[i], shape: this.tensors[i].shape })),
@@ -245,7 +246,7 @@ export class Executor {
     for (const t of this.topo.outputs) written[this.at(t)] = 1;
     const be = this.backend;
     for (const i of this.dead) {
-      if (needs[i]) be.kernels.f32_fill(rows * sizeOf(this.tensors[i].shape), 0, this.grad[i]);
+      if (needs[i]) fill(be, { n: rows * sizeOf(this.tensors[i].shape), y: this.grad[i], value: 0 });
     }
     for (let k = this.steps.length - 1; k >= 0; k--) {
       const s = this.steps[k];
@@ -278,7 +279,7 @@ export class Executor {
           const i = s.ins[j];
           if (needs[i] && s.dxs[j].ptr === this.gradTmp[i] && this.gradTmp[i]) {
             const n = rows * sizeOf(this.tensors[i].shape);
-            be.kernels.f32_add(n, this.grad[i], this.gradTmp[i], this.grad[i]);
+            add(be, { n, x: this.grad[i], y: this.gradTmp[i], z: this.grad[i] });
           }
         }
       }

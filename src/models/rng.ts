@@ -1,5 +1,6 @@
 import type { Backend } from '../runtime/backend.js';
 import { seedState } from '../runtime/backend.js';
+import { nextU32 } from '../kernels/random.js';
 
 /** The one randomSeed (src/util/seed.ts), where the model code has always imported it from. */
 export { randomSeed } from '../util/seed.js';
@@ -28,7 +29,7 @@ export class ModelRng {
   int(n: number): number {
     const limit = Math.floor(2 ** 32 / n) * n;
     for (;;) {
-      const v = this.backend.kernels.rng_next_u32(this.ptr) >>> 0;
+      const v = nextU32(this.backend, { state: this.ptr });
       if (v < limit) return v % n;
     }
   }

@@ -2,8 +2,9 @@ import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { POOL, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { axisGeometry, checkPadding, pair, type Padding } from '../layers/geometry.js';
-import { convolveInPlace, convolveScratch, type ConvWindow } from '../layers/conv.js';
-import { SCRATCH } from '../runtime/backend.js';
+import type { ConvWindow } from '../kernels/geometry.js';
+import { conv2dIgemm } from '../kernels/conv.js';
+import { pool2d as poolKernel } from '../kernels/pool.js';
 import { arg, release, type Arg } from './util.js';
 import { activationId, defaultAlpha } from './matmul.js';
 
@@ -84,8 +85,7 @@ export function conv2d(x: Tensor | TensorLike, filter: Tensor | TensorLike, opts
     };
     const out = empty(batched ? [n, gy.out, gx.out, f] : [gy.out, gx.out, f], be);
     try {
-      const scratch = be.scratch(convolveScratch(be, n, window, f).total, SCRATCH.col);
-      convolveInPlace(be, n, window, X.t.ptr, F.t.ptr, f, B ? B.t.ptr : 0, act, alpha, out.ptr, false, scratch);
+      conv2dIgemm(be, { batch: n, geometry: window, x: X.t.ptr, kernel: F.t.ptr, filters: f, y: out.ptr, bias: B ? B.t.ptr : 0, act, actAlpha: alpha });
     } catch (err) {
       out.dispose(); // growing the scratch failed: leave nothing behind
       throw err;
@@ -107,7 +107,8 @@ function pool2d(op: string, mode: number, x: Tensor | TensorLike, opts: Pool2dOp
     const gy = axisGeometry(op, h, kh, sh, 1, padding);
     const gx = axisGeometry(op, w, kw, sw, 1, padding);
     const out = empty(batched ? [n, gy.out, gx.out, c] : [gy.out, gx.out, c], X.t.backend);
-    X.t.backend.kernels.f32_pool2d_nhwc(mode, n, h, w, c, kh, kw, sh, sw, gy.padBefore, gx.padBefore, gy.out, gx.out, X.t.ptr, out.ptr, 0);
+    const geometry = { h, w, c, oh: gy.out, ow: gx.out, ph: gy.padBefore, pw: gx.padBefore };
+    poolKernel(X.t.backend, { mode, batch: n, geometry, window: [kh, kw], strides: [sh, sw], x: X.t.ptr, y: out.ptr });
     return out;
   } finally {
     release(X);

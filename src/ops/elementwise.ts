@@ -3,6 +3,11 @@ import type { ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { arg, release, requireRank, requireSameShape } from './util.js';
 import { activationId, defaultAlpha } from './matmul.js';
+import { actForward, exp as expKernel, softmax as softmaxKernel } from '../kernels/activation.js';
+import {
+  add as addKernel, argmaxRows, biasAdd, clip, mul as mulKernel, scale, sub as subKernel, sum as sumKernel, transpose as transposeKernel,
+} from '../kernels/elementwise.js';
+import { log as logKernel } from '../kernels/loss.js';
 
 /** Applies an elementwise activation; returns a new tensor of the same shape. */
 export function activation(x: Tensor | TensorLike, name: ActivationName, alpha?: number): Tensor {
@@ -12,7 +17,7 @@ export function activation(x: Tensor | TensorLike, name: ActivationName, alpha?:
   const X = arg(name, 'x', x);
   try {
     const out = empty(X.t.shape, X.t.backend);
-    X.t.backend.kernels.f32_act_forward(id, X.t.size, X.t.ptr, out.ptr, a);
+    actForward(X.t.backend, { act: id, n: X.t.size, x: X.t.ptr, y: out.ptr, alpha: a });
     return out;
   } finally {
     release(X);
@@ -43,7 +48,7 @@ export function softmax(x: Tensor | TensorLike): Tensor {
     if (X.t.rank < 1) throw new ShapeError(`softmax: x must have rank >= 1, got shape ${fmt(X.t.shape)}`);
     const n = X.t.shape[X.t.rank - 1];
     const out = empty(X.t.shape, X.t.backend);
-    if (n > 0) X.t.backend.kernels.f32_softmax(X.t.size / n, n, X.t.ptr, out.ptr);
+    if (n > 0) softmaxKernel(X.t.backend, { m: X.t.size / n, n, x: X.t.ptr, y: out.ptr });
     return out;
   } finally {
     release(X);
@@ -55,7 +60,7 @@ export function exp(x: Tensor | TensorLike): Tensor {
   const X = arg('exp', 'x', x);
   try {
     const out = empty(X.t.shape, X.t.backend);
-    X.t.backend.kernels.f32_exp(X.t.size, X.t.ptr, out.ptr);
+    expKernel(X.t.backend, { n: X.t.size, x: X.t.ptr, y: out.ptr });
     return out;
   } finally {
     release(X);
@@ -67,7 +72,7 @@ export function log(x: Tensor | TensorLike): Tensor {
   const X = arg('log', 'x', x);
   try {
     const out = empty(X.t.shape, X.t.backend);
-    X.t.backend.kernels.f32_log(X.t.size, X.t.ptr, out.ptr);
+    logKernel(X.t.backend, { n: X.t.size, x: X.t.ptr, y: out.ptr });
     return out;
   } finally {
     release(X);
@@ -78,13 +83,13 @@ type Binary = 'add' | 'sub' | 'mul';
 
 function binary(op: Binary, a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor {
   const A = arg(op, 'a', a);
-  const k = A.t.backend.kernels;
+  const be = A.t.backend;
   try {
     if (typeof b === 'number') {
       if (Number.isNaN(b)) throw new ValueError(`${op}: b must be a number, got NaN`);
       const out = empty(A.t.shape, A.t.backend);
-      if (op === 'mul') k.f32_scale(A.t.size, b, 0, A.t.ptr, out.ptr);
-      else k.f32_scale(A.t.size, 1, op === 'add' ? b : -b, A.t.ptr, out.ptr);
+      if (op === 'mul') scale(be, { n: A.t.size, x: A.t.ptr, y: out.ptr, alpha: b });
+      else scale(be, { n: A.t.size, x: A.t.ptr, y: out.ptr, beta: op === 'add' ? b : -b });
       return out;
     }
     const B = arg(op, 'b', b, A.t.backend);
@@ -93,13 +98,13 @@ function binary(op: Binary, a: Tensor | TensorLike, b: Tensor | TensorLike | num
       if (op === 'add' && B.t.rank === 1 && A.t.rank >= 2 && B.t.shape[0] === last) {
         // Row broadcast of a bias vector over the last axis.
         const out = empty(A.t.shape, A.t.backend);
-        k.f32_bias_add(A.t.size / last, last, A.t.ptr, B.t.ptr, out.ptr);
+        biasAdd(be, { m: A.t.size / last, n: last, x: A.t.ptr, bias: B.t.ptr, y: out.ptr });
         return out;
       }
       requireSameShape(op, A.t, 'a', B.t, 'b');
       const out = empty(A.t.shape, A.t.backend);
-      const fn = op === 'add' ? k.f32_add : op === 'sub' ? k.f32_sub : k.f32_mul;
-      fn(A.t.size, A.t.ptr, B.t.ptr, out.ptr);
+      const fn = op === 'add' ? addKernel : op === 'sub' ? subKernel : mulKernel;
+      fn(be, { n: A.t.size, x: A.t.ptr, y: B.t.ptr, z: out.ptr });
       return out;
     } finally {
       release(B);
@@ -124,7 +129,7 @@ export function clipByValue(x: Tensor | TensorLike, lo: number, hi: number): Ten
   const X = arg('clipByValue', 'x', x);
   try {
     const out = empty(X.t.shape, X.t.backend);
-    X.t.backend.kernels.f32_clip(X.t.size, lo, hi, X.t.ptr, out.ptr);
+    clip(X.t.backend, { n: X.t.size, x: X.t.ptr, y: out.ptr, lo, hi });
     return out;
   } finally {
     release(X);
@@ -138,7 +143,7 @@ export function transpose(x: Tensor | TensorLike): Tensor {
     requireRank('transpose', 'x', X.t, 2);
     const [m, n] = X.t.shape;
     const out = empty([n, m], X.t.backend);
-    X.t.backend.kernels.f32_transpose(m, n, X.t.ptr, n, out.ptr, m);
+    transposeKernel(X.t.backend, { m, n, a: X.t.ptr, b: out.ptr });
     return out;
   } finally {
     release(X);
@@ -149,7 +154,7 @@ export function transpose(x: Tensor | TensorLike): Tensor {
 export function sum(x: Tensor | TensorLike): number {
   const X = arg('sum', 'x', x);
   try {
-    return X.t.backend.kernels.f32_sum(X.t.size, X.t.ptr);
+    return sumKernel(X.t.backend, { n: X.t.size, x: X.t.ptr });
   } finally {
     release(X);
   }
@@ -162,7 +167,7 @@ export function argMax(x: Tensor | TensorLike): Tensor {
     if (X.t.rank < 1 || X.t.shape[X.t.rank - 1] === 0) throw new ShapeError(`argMax: x must have a non-empty last axis, got shape ${fmt(X.t.shape)}`);
     const n = X.t.shape[X.t.rank - 1];
     const out = empty(X.t.shape.slice(0, -1), X.t.backend, 'int32');
-    X.t.backend.kernels.f32_argmax_rows(X.t.size / n, n, X.t.ptr, out.ptr);
+    argmaxRows(X.t.backend, { m: X.t.size / n, n, x: X.t.ptr, out: out.ptr });
     return out;
   } finally {
     release(X);

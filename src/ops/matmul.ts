@@ -2,6 +2,7 @@ import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { ACT, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { arg, release, requireRank } from './util.js';
+import { gemm } from '../kernels/gemm.js';
 
 /** Options of matmul(). */
 export interface MatmulOptions {
@@ -67,11 +68,10 @@ export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: 
     // Scratch first: if growing it fails, no output tensor is left behind.
     const work = be.gemmWorkspace(m, n, k);
     const out = empty([m, n], be);
-    be.kernels.f32_gemm(
-      transposeA ? 1 : 0, transposeB ? 1 : 0, m, n, k,
-      1, A.t.ptr, ac, B.t.ptr, bc,
-      0, out.ptr, n, bias ? bias.t.ptr : 0, act, alpha, work,
-    );
+    gemm(be, {
+      m, n, k, a: A.t.ptr, b: B.t.ptr, c: out.ptr, transA: transposeA, transB: transposeB,
+      bias: bias ? bias.t.ptr : 0, act, actAlpha: alpha, work,
+    });
     return out;
   } finally {
     release(A, B, bias);

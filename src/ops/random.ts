@@ -2,6 +2,7 @@ import { Tensor, empty } from '../tensor.js';
 import { getBackend } from '../runtime/init.js';
 import { seedState, type Backend } from '../runtime/backend.js';
 import { ValueError, checkFinite, describe } from '../errors.js';
+import { randBernoulli, randNormal, randUniform } from '../kernels/random.js';
 
 /**
  * Runs `fill(statePtr)` with the backend's generator, or, when `seed` is
@@ -29,7 +30,7 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, 
   if (!(minval <= maxval)) throw new ValueError(`randomUniform: minval must be <= maxval, got ${describe(minval)} > ${describe(maxval)}`);
   const be = backend ?? getBackend();
   const t = empty(shape, be);
-  withState(be, seed, (s) => be.kernels.f32_rand_uniform(s, t.size, minval, maxval, t.ptr));
+  withState(be, seed, (state) => randUniform(be, { state, n: t.size, out: t.ptr, lo: minval, hi: maxval }));
   return t;
 }
 
@@ -39,7 +40,7 @@ export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, see
   checkFinite('randomNormal', 'stdDev', stdDev, 0);
   const be = backend ?? getBackend();
   const t = empty(shape, be);
-  withState(be, seed, (s) => be.kernels.f32_rand_normal(s, t.size, mean, stdDev, t.ptr));
+  withState(be, seed, (state) => randNormal(be, { state, n: t.size, out: t.ptr, mean, std: stdDev }));
   return t;
 }
 
@@ -48,6 +49,6 @@ export function randomBernoulli(shape: readonly number[], p = 0.5, seed?: number
   checkFinite('randomBernoulli', 'p', p, 0, 1);
   const be = backend ?? getBackend();
   const t = empty(shape, be);
-  withState(be, seed, (s) => be.kernels.f32_rand_bernoulli(s, t.size, p, t.ptr));
+  withState(be, seed, (state) => randBernoulli(be, { state, n: t.size, out: t.ptr, p }));
   return t;
 }

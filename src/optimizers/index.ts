@@ -1,6 +1,8 @@
 import type { Backend } from '../runtime/backend.js';
 import { DisposedError, ValueError, checkFinite, describe } from '../errors.js';
 import type { ParamStore, Segment, StateArena } from '../params/store.js';
+import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
+import { adam, momentum, rmsprop, sgd } from '../kernels/optim.js';
 import { rateAt, scheduleFromConfig, type Schedule } from './schedules.js';
 
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules.js';
@@ -126,7 +128,7 @@ export abstract class Optimizer extends Owned {
   /** Zeroes the state and the step count. */
   reset(): void {
     this.iterations = 0;
-    if (this.store && this.arena && !this.store.isDisposed) for (const p of this.arena.slots) this.store.backend.kernels.f32_fill(this.store.size, 0, p);
+    if (this.store && this.arena && !this.store.isDisposed) for (const p of this.arena.slots) fill(this.store.backend, { n: this.store.size, y: p, value: 0 });
   }
 
   /** Learning rate of the next step. */
@@ -143,15 +145,15 @@ export abstract class Optimizer extends Owned {
     const store = this.store;
     if (!store || !this.arena) throw new ValueError(`${this.className}.step: the optimizer is not bound to a model's weights`);
     const be = store.backend;
-    const k = be.kernels;
+    const grad = (s: Segment) => store.grads + s.offset * 4;
     if (this.clipValue !== undefined) {
-      for (const s of segments) k.f32_clip(s.size, -this.clipValue, this.clipValue, store.grads + s.offset * 4, store.grads + s.offset * 4);
+      for (const s of segments) clip(be, { n: s.size, x: grad(s), y: grad(s), lo: -this.clipValue, hi: this.clipValue });
     }
     if (this.clipNorm !== undefined) {
       let sq = 0;
-      for (const s of segments) sq += k.f32_sumsq(s.size, store.grads + s.offset * 4);
+      for (const s of segments) sq += sumsq(be, { n: s.size, x: grad(s) });
       const norm = Math.sqrt(sq);
-      if (norm > this.clipNorm) for (const s of segments) k.f32_scale(s.size, this.clipNorm / norm, 0, store.grads + s.offset * 4, store.grads + s.offset * 4);
+      if (norm > this.clipNorm) for (const s of segments) scale(be, { n: s.size, x: grad(s), y: grad(s), alpha: this.clipNorm / norm });
     }
     const lr = this.currentLearningRate();
     const slots = this.arena.slots;
@@ -192,7 +194,7 @@ export class SGD extends Optimizer {
     super('sgd', opts, 0.01);
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
-    be.kernels.f32_sgd(n, w, g, lr, this.weightDecay);
+    sgd(be, { n, w, g, lr, wd: this.weightDecay });
   }
   protected extraConfig(): Record<string, unknown> {
     return {};
@@ -212,7 +214,7 @@ export class Momentum extends Optimizer {
     this.nesterov = opts.nesterov ?? false;
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
-    be.kernels.f32_momentum(n, w, g, state[0], lr, this.momentum, this.weightDecay, this.nesterov ? 1 : 0);
+    momentum(be, { n, w, g, v: state[0], lr, mu: this.momentum, wd: this.weightDecay, nesterov: this.nesterov });
   }
   protected extraConfig(): Record<string, unknown> {
     return { momentum: this.momentum, nesterov: this.nesterov };
@@ -234,7 +236,7 @@ export class Adam extends Optimizer {
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
     const t = this.iterations + 1;
-    be.kernels.f32_adam(n, w, g, state[0], state[1], lr, this.beta1, this.beta2, this.epsilon, this.weightDecay, 1 - this.beta1 ** t, 1 - this.beta2 ** t);
+    adam(be, { n, w, g, m: state[0], v: state[1], lr, b1: this.beta1, b2: this.beta2, eps: this.epsilon, wd: this.weightDecay, bc1: 1 - this.beta1 ** t, bc2: 1 - this.beta2 ** t });
   }
   protected extraConfig(): Record<string, unknown> {
     return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
@@ -253,7 +255,7 @@ export class RMSProp extends Optimizer {
     this.epsilon = checkFinite('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
-    be.kernels.f32_rmsprop(n, w, g, state[0], lr, this.rho, this.epsilon, this.weightDecay);
+    rmsprop(be, { n, w, g, ms: state[0], lr, rho: this.rho, eps: this.epsilon, wd: this.weightDecay });
   }
   protected extraConfig(): Record<string, unknown> {
     return { rho: this.rho, epsilon: this.epsilon };

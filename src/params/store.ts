@@ -1,6 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { DisposedError, OutOfMemoryError, ValueError } from '../errors.js';
 import { initialize } from '../layers/initializers.js';
+import { fill } from '../kernels/elementwise.js';
 import type { Variable } from './variable.js';
 
 /** A contiguous run of the arenas, in floats: what one optimizer kernel call updates. */
@@ -142,7 +143,7 @@ export class ParamStore {
     // Nothing below can fail: move the old contents, zero the rest.
     const move = (from: number, to: number) => {
       if (from && old.size) be.u8().copyWithin(to, from, from + old.size * 4);
-      be.kernels.f32_fill(size - old.size, 0, to + old.size * 4);
+      fill(be, { n: size - old.size, y: to + old.size * 4, value: 0 });
       if (from) be.free(from);
     };
     move(old.values, values);
@@ -173,7 +174,7 @@ export class ParamStore {
       for (const p of ptrs) be.free(p);
       throw err;
     }
-    for (const p of ptrs) be.kernels.f32_fill(this.size, 0, p);
+    for (const p of ptrs) fill(be, { n: this.size, y: p, value: 0 });
     const arena = new StateArena(ptrs);
     this.attached.add(arena);
     return arena;

@@ -1,94 +1,109 @@
-/**
- * The kernel ABI exported by every wasm build (assembly/index.ts). Pointers are
- * byte offsets into the backend's linear memory; sizes are element counts.
- */
-export interface KernelExports {
-  heap_base(): number;
-  build_kind(): number;
-  f32_gemm_workspace(m: number, n: number, k: number): number;
-  f32_gemm(
-    transA: number, transB: number, m: number, n: number, k: number,
-    alpha: number, a: number, lda: number, b: number, ldb: number,
-    beta: number, c: number, ldc: number, bias: number, act: number, actAlpha: number, work: number,
-  ): void;
-  f32_conv2d_direct_workspace(k: number, f: number): number;
-  f32_conv2d_direct_nhwc(
-    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
-    oh: number, ow: number, x: number, kernel: number, f: number, bias: number, act: number, actAlpha: number, y: number, work: number,
-  ): void;
-  f32_conv2d_maxpool2_nhwc(
-    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
-    oh: number, ow: number, x: number, kernel: number, f: number, bias: number, act: number, y: number, work: number,
-  ): void;
-  f32_conv2d_filter_grad_workspace(f: number): number;
-  f32_conv2d_filter_grad_nhwc(
-    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, dh: number, dw: number,
-    oh: number, ow: number, x: number, dy: number, f: number, dW: number, work: number,
-  ): void;
-  f32_act_forward(act: number, n: number, x: number, y: number, alpha: number): void;
-  f32_act_forward_2d(act: number, m: number, n: number, y: number, ld: number, alpha: number): void;
-  f32_act_backward(act: number, n: number, x: number, y: number, dy: number, dx: number, alpha: number): void;
-  f32_softmax(m: number, n: number, x: number, y: number): void;
-  f32_softmax_backward(m: number, n: number, y: number, dy: number, dx: number): void;
-  f32_exp(n: number, x: number, y: number): void;
-  f32_log(n: number, x: number, y: number): void;
-  f32_add(n: number, x: number, y: number, z: number): void;
-  f32_sub(n: number, x: number, y: number, z: number): void;
-  f32_mul(n: number, x: number, y: number, z: number): void;
-  f32_axpy(n: number, alpha: number, x: number, y: number): void;
-  f32_scale(n: number, alpha: number, beta: number, x: number, y: number): void;
-  f32_fill(n: number, value: number, y: number): void;
-  f32_clip(n: number, lo: number, hi: number, x: number, y: number): void;
-  f32_bias_add(m: number, n: number, x: number, bias: number, y: number): void;
-  f32_colsum(m: number, n: number, x: number, ldx: number, beta: number, out: number): void;
-  f32_transpose(m: number, n: number, a: number, lda: number, b: number, ldb: number): void;
-  f32_sum(n: number, x: number): number;
-  f32_sumsq(n: number, x: number): number;
-  f32_dot(n: number, x: number, y: number): number;
-  f32_count_nonfinite(n: number, x: number): number;
-  f32_argmax_rows(m: number, n: number, x: number, out: number): void;
-  f32_mse(n: number, y: number, t: number, dy: number, gradScale: number): number;
-  f32_bce(n: number, p: number, t: number, dy: number, gradScale: number, eps: number): number;
-  f32_bce_logits(n: number, z: number, t: number, dz: number, gradScale: number): number;
-  f32_softmax_ce(
-    m: number, n: number, z: number, targets: number, labels: number, probs: number, dz: number, gradScale: number,
-  ): number;
-  f32_sgd(n: number, w: number, g: number, lr: number, wd: number): void;
-  f32_momentum(n: number, w: number, g: number, v: number, lr: number, mu: number, wd: number, nesterov: number): void;
-  f32_adam(
-    n: number, w: number, g: number, m: number, v: number,
-    lr: number, b1: number, b2: number, eps: number, wd: number, bc1: number, bc2: number,
-  ): void;
-  f32_rmsprop(n: number, w: number, g: number, ms: number, lr: number, rho: number, eps: number, wd: number): void;
-  rng_seed(state: number, lo: number, hi: number): void;
-  rng_next_u32(state: number): number;
-  f32_rand_uniform(state: number, n: number, lo: number, hi: number, out: number): void;
-  f32_rand_normal(state: number, n: number, mean: number, std: number, out: number): void;
-  f32_rand_bernoulli(state: number, n: number, p: number, out: number): void;
-  f32_sample_bernoulli(state: number, n: number, probs: number, out: number): void;
-  f32_dropout_mask(state: number, n: number, keep: number, out: number): void;
-  f32_im2col_nhwc(
-    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, x: number, col: number,
-  ): void;
-  f32_col2im_nhwc(
-    n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, dh: number, dw: number, oh: number, ow: number, col: number, dx: number,
-  ): void;
-  f32_pad_nhwc(n: number, h: number, w: number, c: number, top: number, left: number, hp: number, wp: number, x: number, out: number): void;
-  f32_conv_kernel_flip(kh: number, kw: number, c: number, f: number, w: number, out: number): void;
-  f32_pool2d_nhwc(
-    mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, oh: number, ow: number, x: number, y: number, argmax: number,
-  ): void;
-  f32_pool2d_backward_nhwc(
-    mode: number, n: number, h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number,
-    ph: number, pw: number, oh: number, ow: number, x: number, y: number, dy: number, dx: number,
-  ): void;
-  f32_maxpool_backward(m: number, dy: number, argmax: number, nx: number, dx: number): void;
-  f32_global_avgpool(n: number, hw: number, c: number, x: number, y: number): void;
-  f32_global_avgpool_backward(n: number, hw: number, c: number, dy: number, dx: number): void;
+/** How one kernel is called: its parameters in order (as named in assembly/) and whether it returns a number. */
+export interface KernelSignature {
+  readonly params: readonly string[];
+  readonly result: 'void' | 'number';
 }
+
+/**
+ * The kernel ABI exported by every wasm build (assembly/index.ts), one entry
+ * per exported function. Pointers are byte offsets into the backend's linear
+ * memory; sizes are element counts; the argument order is the rule written
+ * down in assembly/index.ts. test/runtime/abi.test.ts checks the table against
+ * every build's exports and against the AssemblyScript sources; src/kernels/
+ * wraps these calls in named options.
+ */
+export const KERNEL_SIGNATURES = {
+  heap_base: { params: [], result: 'number' },
+  build_kind: { params: [], result: 'number' },
+  f32_gemm_workspace: { params: ['m', 'n', 'k'], result: 'number' },
+  f32_gemm: {
+    params: ['transA', 'transB', 'act', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'bias', 'c', 'ldc', 'alpha', 'beta', 'actAlpha', 'work'],
+    result: 'void',
+  },
+  f32_conv2d_igemm_workspace: { params: ['k', 'f'], result: 'number' },
+  f32_conv2d_igemm_nhwc: {
+    params: ['act', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'kernel', 'bias', 'y', 'actAlpha', 'work'],
+    result: 'void',
+  },
+  f32_conv2d_igemm_maxpool2_nhwc: {
+    params: ['act', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'kernel', 'bias', 'y', 'work'],
+    result: 'void',
+  },
+  f32_conv2d_filter_grad_workspace: { params: ['f'], result: 'number' },
+  f32_conv2d_filter_grad_nhwc: {
+    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'dy', 'dW', 'work'],
+    result: 'void',
+  },
+  f32_act_forward: { params: ['act', 'n', 'x', 'y', 'alpha'], result: 'void' },
+  f32_act_forward_2d: { params: ['act', 'm', 'n', 'y', 'ld', 'alpha'], result: 'void' },
+  f32_act_backward: { params: ['act', 'n', 'x', 'y', 'dy', 'dx', 'alpha'], result: 'void' },
+  f32_softmax: { params: ['m', 'n', 'x', 'y'], result: 'void' },
+  f32_softmax_backward: { params: ['m', 'n', 'y', 'dy', 'dx'], result: 'void' },
+  f32_exp: { params: ['n', 'x', 'y'], result: 'void' },
+  f32_add: { params: ['n', 'x', 'y', 'z'], result: 'void' },
+  f32_sub: { params: ['n', 'x', 'y', 'z'], result: 'void' },
+  f32_mul: { params: ['n', 'x', 'y', 'z'], result: 'void' },
+  f32_axpy: { params: ['n', 'x', 'y', 'alpha'], result: 'void' },
+  f32_scale: { params: ['n', 'x', 'y', 'alpha', 'beta'], result: 'void' },
+  f32_fill: { params: ['n', 'y', 'value'], result: 'void' },
+  f32_clip: { params: ['n', 'x', 'y', 'lo', 'hi'], result: 'void' },
+  f32_bias_add: { params: ['m', 'n', 'x', 'bias', 'y'], result: 'void' },
+  f32_colsum: { params: ['m', 'n', 'x', 'ldx', 'out', 'beta'], result: 'void' },
+  f32_transpose: { params: ['m', 'n', 'a', 'lda', 'b', 'ldb'], result: 'void' },
+  f32_sum: { params: ['n', 'x'], result: 'number' },
+  f32_sumsq: { params: ['n', 'x'], result: 'number' },
+  f32_dot: { params: ['n', 'x', 'y'], result: 'number' },
+  f32_count_nonfinite: { params: ['n', 'x'], result: 'number' },
+  f32_argmax_rows: { params: ['m', 'n', 'x', 'out'], result: 'void' },
+  f32_mse: { params: ['n', 'y', 't', 'dy', 'gradScale'], result: 'number' },
+  f32_bce: { params: ['n', 'p', 't', 'dy', 'gradScale', 'eps'], result: 'number' },
+  f32_bce_logits: { params: ['n', 'z', 't', 'dz', 'gradScale'], result: 'number' },
+  f32_softmax_ce: { params: ['m', 'n', 'z', 'targets', 'labels', 'probs', 'dz', 'gradScale'], result: 'number' },
+  f32_log: { params: ['n', 'x', 'y'], result: 'void' },
+  f32_sgd: { params: ['n', 'g', 'w', 'lr', 'wd'], result: 'void' },
+  f32_momentum: { params: ['nesterov', 'n', 'g', 'w', 'v', 'lr', 'mu', 'wd'], result: 'void' },
+  f32_adam: { params: ['n', 'g', 'w', 'm', 'v', 'lr', 'b1', 'b2', 'eps', 'wd', 'bc1', 'bc2'], result: 'void' },
+  f32_rmsprop: { params: ['n', 'g', 'w', 'ms', 'lr', 'rho', 'eps', 'wd'], result: 'void' },
+  rng_seed: { params: ['state', 'lo', 'hi'], result: 'void' },
+  rng_next_u32: { params: ['state'], result: 'number' },
+  f32_rand_uniform: { params: ['state', 'n', 'out', 'lo', 'hi'], result: 'void' },
+  f32_rand_normal: { params: ['state', 'n', 'out', 'mean', 'std'], result: 'void' },
+  f32_rand_bernoulli: { params: ['state', 'n', 'out', 'p'], result: 'void' },
+  f32_sample_bernoulli: { params: ['state', 'n', 'probs', 'out'], result: 'void' },
+  f32_dropout_mask: { params: ['state', 'n', 'out', 'keep'], result: 'void' },
+  f32_im2col_nhwc: {
+    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'oh', 'ow', 'x', 'col'],
+    result: 'void',
+  },
+  f32_col2im_nhwc: {
+    params: ['n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'dh', 'dw', 'oh', 'ow', 'col', 'dx'],
+    result: 'void',
+  },
+  f32_pad_nhwc: { params: ['n', 'h', 'w', 'c', 'top', 'left', 'hp', 'wp', 'x', 'out'], result: 'void' },
+  f32_conv2d_kernel_flip: { params: ['kh', 'kw', 'c', 'f', 'w', 'out'], result: 'void' },
+  f32_pool2d_nhwc: {
+    params: ['mode', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow', 'x', 'y', 'argmax'],
+    result: 'void',
+  },
+  f32_pool2d_backward_nhwc: {
+    params: ['mode', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'ph', 'pw', 'oh', 'ow', 'x', 'y', 'dy', 'dx'],
+    result: 'void',
+  },
+  f32_maxpool_backward: { params: ['m', 'nx', 'dy', 'argmax', 'dx'], result: 'void' },
+  f32_global_avgpool: { params: ['n', 'hw', 'c', 'x', 'y'], result: 'void' },
+  f32_global_avgpool_backward: { params: ['n', 'hw', 'c', 'dy', 'dx'], result: 'void' },
+} as const satisfies Record<string, KernelSignature>;
+
+/** One number per name of a parameter list. */
+type Numbers<P extends readonly string[]> = { -readonly [I in keyof P]: number };
+
+/** A kernel's JavaScript type: one number per parameter; void or a number back. */
+export type KernelFunction<S extends KernelSignature> = (...args: Numbers<S['params']>) => S['result'] extends 'void' ? void : number;
+
+/** The exports of a kernel build, typed from KERNEL_SIGNATURES. */
+export type KernelExports = {
+  readonly [K in keyof typeof KERNEL_SIGNATURES]: KernelFunction<(typeof KERNEL_SIGNATURES)[K]>;
+};
 
 /** Pooling modes, matching assembly/pool.ts. */
 export const POOL = { max: 0, avg: 1, l2: 2 } as const;

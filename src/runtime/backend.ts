@@ -1,5 +1,6 @@
 import { Allocator, type MemoryStats } from './allocator.js';
 import { BUILD_KINDS, type BuildName, type KernelExports } from './abi.js';
+import { legacyKernels, type LegacyKernelExports } from './legacy-abi.js';
 import { DisposedError, OutOfMemoryError, ValueError, describe } from '../errors.js';
 
 const PAGE = 65536;
@@ -55,8 +56,18 @@ export interface Instantiated {
  * the whole memory at once.
  */
 export class Backend {
-  /** The raw kernel exports (pointers are byte offsets into this backend's memory). */
-  readonly kernels: KernelExports;
+  /**
+   * The kernel exports as KERNEL_SIGNATURES types them (pointers are byte
+   * offsets into this backend's memory); the wrappers in src/kernels/ call them.
+   */
+  readonly abi: KernelExports;
+  /**
+   * The same exports, with the kernels that assembly/index.ts's argument order
+   * rearranged taking their earlier order (LEGACY_SIGNATURES), for code that
+   * still calls kernels by position.
+   * @deprecated Call the wrappers in src/kernels/.
+   */
+  readonly kernels: LegacyKernelExports;
   /** The wasm memory the kernels compute in. */
   readonly memory: WebAssembly.Memory;
   /** Which build these kernels are. */
@@ -77,13 +88,14 @@ export class Backend {
   readonly rngState: number;
 
   constructor(inst: Instantiated, seed?: number) {
-    this.kernels = inst.instance.exports as unknown as KernelExports;
+    this.abi = inst.instance.exports as unknown as KernelExports;
+    this.kernels = legacyKernels(this.abi);
     this.memory = inst.memory;
-    this.build = BUILD_KINDS[this.kernels.build_kind()];
+    this.build = BUILD_KINDS[this.abi.build_kind()];
     this.simd = inst.simd;
     this.relaxedSimd = inst.relaxedSimd;
     this.deterministic = inst.deterministic;
-    this.allocator = new Allocator(this.memory, this.kernels.heap_base());
+    this.allocator = new Allocator(this.memory, this.abi.heap_base());
     this.f32View = new Float32Array(this.memory.buffer);
     this.i32View = new Int32Array(this.memory.buffer);
     this.u8View = new Uint8Array(this.memory.buffer);
@@ -165,7 +177,7 @@ export class Backend {
 
   /** Scratch big enough for f32_gemm on these sizes. */
   gemmWorkspace(m: number, n: number, k: number): number {
-    return this.scratch(this.kernels.f32_gemm_workspace(m, n, k));
+    return this.scratch(this.abi.f32_gemm_workspace(m, n, k));
   }
 
   /** Copies `data` into memory at `ptr` as f32. */
@@ -248,7 +260,7 @@ export function seedState(backend: Backend, ptr: number, seed: number): void {
     hi = dv.getUint32(0);
     lo = dv.getUint32(4);
   }
-  backend.kernels.rng_seed(ptr, lo, hi);
+  backend.abi.rng_seed(ptr, lo, hi);
 }
 
 /** Creates the memory for a backend, honouring maxMemoryBytes. */

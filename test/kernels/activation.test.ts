@@ -25,7 +25,7 @@ describe('activations, forward', () => {
           reference: ([rx]) => Array.from(rx, (v) => actRef(act, v, ALPHA[act] ?? 0)),
           subject: (be, [px]) => {
             const py = be.alloc(n * 4);
-            be.kernels.f32_act_forward(ACT[act], n, px, py, ALPHA[act] ?? 0);
+            be.abi.f32_act_forward(ACT[act], n, px, py, ALPHA[act] ?? 0);
             const y = get(be, py, n);
             be.free(py);
             return y;
@@ -44,9 +44,9 @@ describe('activations, forward', () => {
       const be = await backendFor(build);
       const x = put(be, [NaN, Infinity, -Infinity, 0]);
       const y = be.alloc(16);
-      be.kernels.f32_act_forward(ACT.sigmoid, 4, x, y, 0);
+      be.abi.f32_act_forward(ACT.sigmoid, 4, x, y, 0);
       expect(Array.from(get(be, y, 4))).toEqual([NaN, 1, 0, 0.5]);
-      be.kernels.f32_act_forward(ACT.tanh, 4, x, y, 0);
+      be.abi.f32_act_forward(ACT.tanh, 4, x, y, 0);
       expect(Array.from(get(be, y, 4))).toEqual([NaN, 1, -1, 0]);
       be.free(x);
       be.free(y);
@@ -68,8 +68,8 @@ describe('activations, derivative times upstream gradient', () => {
         subject: (be, [px, pdy]) => {
           const py = be.alloc(n * 4);
           const pdx = be.alloc(n * 4);
-          be.kernels.f32_act_forward(ACT[act], n, px, py, alpha);
-          be.kernels.f32_act_backward(ACT[act], n, px, py, pdy, pdx, alpha);
+          be.abi.f32_act_forward(ACT[act], n, px, py, alpha);
+          be.abi.f32_act_backward(ACT[act], n, px, py, pdy, pdx, alpha);
           const dx = get(be, pdx, n);
           be.free(py);
           be.free(pdx);
@@ -99,7 +99,7 @@ describe('softmax', () => {
         reference: ([rx]) => softmaxRef(m, n, rx),
         subject: (be, [px]) => {
           const py = be.alloc(m * n * 4);
-          be.kernels.f32_softmax(m, n, px, py);
+          be.abi.f32_softmax(m, n, px, py);
           const y = get(be, py, m * n);
           be.free(py);
           return y;
@@ -132,8 +132,8 @@ describe('softmax', () => {
       },
       subject: (be, [px, pdy]) => {
         const py = be.alloc(m * n * 4);
-        be.kernels.f32_softmax(m, n, px, py);
-        be.kernels.f32_softmax_backward(m, n, py, pdy, pdy);
+        be.abi.f32_softmax(m, n, px, py);
+        be.abi.f32_softmax_backward(m, n, py, pdy, pdy);
         be.free(py);
         return get(be, pdy, m * n);
       },
@@ -151,7 +151,7 @@ describe('exp and log computed in wasm', () => {
       reference: ([rx]) => Array.from(rx, Math.exp),
       subject: (be, [px]) => {
         const py = be.alloc(x.length * 4);
-        be.kernels.f32_exp(x.length, px, py);
+        be.abi.f32_exp(x.length, px, py);
         const y = get(be, py, x.length);
         be.free(py);
         return y;
@@ -168,7 +168,7 @@ describe('exp and log computed in wasm', () => {
       reference: ([rx]) => Array.from(rx, Math.log),
       subject: (be, [px]) => {
         const py = be.alloc(x.length * 4);
-        be.kernels.f32_log(x.length, px, py);
+        be.abi.f32_log(x.length, px, py);
         const y = get(be, py, x.length);
         be.free(py);
         return y;
@@ -178,7 +178,7 @@ describe('exp and log computed in wasm', () => {
     });
     const be = await backendFor('simd');
     const p = put(be, [0, -1, Infinity, NaN]);
-    be.kernels.f32_log(4, p, p);
+    be.abi.f32_log(4, p, p);
     expect(Array.from(get(be, p, 4))).toEqual([-Infinity, NaN, Infinity, NaN]);
     be.free(p);
   });

@@ -23,8 +23,8 @@ function convViaIm2col(be: Backend, g: Geo, px: number, pk: number, f: number): 
   const K = g.kh * g.kw * g.c;
   const col = be.alloc(rows * K * 4);
   const y = be.alloc(rows * f * 4);
-  be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
-  be.kernels.f32_gemm(0, 0, rows, f, K, 1, col, K, pk, f, 0, y, f, 0, ACT.linear, 0, be.gemmWorkspace(rows, f, K));
+  be.abi.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+  be.abi.f32_gemm(0, 0, ACT.linear, rows, f, K, col, K, pk, f, 0, y, f, 1, 0, 0, be.gemmWorkspace(rows, f, K));
   const out = get(be, y, rows * f);
   be.free(col);
   be.free(y);
@@ -80,10 +80,10 @@ describe('convolution by im2col + GEMM against direct convolution', () => {
           const pc = put(be, cv);
           const col = be.alloc(rows * K * 4);
           const dx = be.alloc(x.length * 4);
-          be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
-          be.kernels.f32_col2im_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, pc, dx);
-          const lhs = be.kernels.f32_dot(rows * K, col, pc);
-          const rhs = be.kernels.f32_dot(x.length, px, dx);
+          be.abi.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+          be.abi.f32_col2im_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, pc, dx);
+          const lhs = be.abi.f32_dot(rows * K, col, pc);
+          const rhs = be.abi.f32_dot(x.length, px, dx);
           for (const p of [px, pc, col, dx]) be.free(p);
           expect(Math.abs(lhs - rhs)).toBeLessThan(1e-4 * (1 + Math.abs(lhs)));
         },
@@ -116,8 +116,8 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
         reference: ([rx, rk, rb]) => Array.from(conv2dRef(g, rx, rk, f), (v, i) => Math.tanh(v + rb[i % f])),
         subject: (be, [px, pk, pb]) => {
           const y = be.alloc(rows * f * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT.tanh, 0, y, work);
+          const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(K, f));
+          be.abi.f32_conv2d_igemm_nhwc(ACT.tanh, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, px, pk, pb, y, 0, work);
           const out = get(be, y, rows * f);
           be.free(y);
           return out;
@@ -132,8 +132,8 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
       const pb = put(be, bias);
       const col = be.alloc(rows * K * 4);
       const y = be.alloc(rows * f * 4);
-      be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
-      be.kernels.f32_gemm(0, 0, rows, f, K, 1, col, K, pk, f, 0, y, f, pb, ACT.tanh, 0, be.gemmWorkspace(rows, f, K));
+      be.abi.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+      be.abi.f32_gemm(0, 0, ACT.tanh, rows, f, K, col, K, pk, f, pb, y, f, 1, 0, 0, be.gemmWorkspace(rows, f, K));
       expectBitIdentical(outs.get('simd')!, get(be, y, rows * f), 'direct vs im2col');
       for (const p of [px, pk, pb, col, y]) be.free(p);
     });
@@ -147,15 +147,15 @@ describe('direct convolution (implicit im2col) for windows inside the image', ()
       const K = 9;
       const k = put(be, randArray(K * f, 2));
       const y = be.alloc(g.oh * g.ow * f * 4);
-      const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-      const top = be.kernels.heap_base() + be.memoryStats().reservedBytes;
+      const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(K, f));
+      const top = be.abi.heap_base() + be.memoryStats().reservedBytes;
       const bytes = Math.ceil((g.h * g.w * 4) / 16) * 16;
       const end = Math.max(be.memory.buffer.byteLength, Math.ceil((top + bytes + 16) / 65536) * 65536);
       be.alloc(end - top - bytes);
       const px = be.alloc(bytes) + bytes - g.h * g.w * 4;
       expect(px + g.h * g.w * 4).toBe(be.memory.buffer.byteLength);
       be.f32().set(randArray(g.h * g.w, 3), px >>> 2);
-      be.kernels.f32_conv2d_direct_nhwc(1, g.h, g.w, 1, 3, 3, 1, 1, 1, 1, g.oh, g.ow, px, k, f, 0, ACT.linear, 0, y, work);
+      be.abi.f32_conv2d_igemm_nhwc(ACT.linear, 1, g.h, g.w, 1, 3, 3, 1, 1, 1, 1, g.oh, g.ow, f, px, k, 0, y, 0, work);
       expect(Array.from(get(be, y, g.oh * g.ow * f)).every(Number.isFinite)).toBe(true);
     }
   });
@@ -177,10 +177,10 @@ describe('padded convolution as the Conv layer runs it: f32_pad_nhwc, then the d
           const padded = be.alloc(g.n * hp * wp * g.c * 4);
           // Garbage first: every element must be written.
           be.f32().fill(NaN, padded >>> 2, (padded >>> 2) + g.n * hp * wp * g.c);
-          be.kernels.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
+          be.abi.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
           const y = be.alloc(rows * f * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, work);
+          const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(K, f));
+          be.abi.f32_conv2d_igemm_nhwc(ACT.linear, g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, padded, pk, 0, y, 0, work);
           const out = get(be, y, rows * f);
           be.free(y);
           be.free(padded);
@@ -215,12 +215,12 @@ describe('filter gradient without columns (f32_conv2d_filter_grad_nhwc)', () => 
         const viaCols = put(be, start);
         const direct = put(be, start);
         const col = be.alloc(rows * K * 4);
-        be.kernels.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
-        be.kernels.f32_gemm(1, 0, K, f, rows, 1, col, K, pdy, f, 1, viaCols, f, 0, ACT.linear, 0, be.gemmWorkspace(K, f, rows));
+        be.abi.f32_im2col_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, px, col);
+        be.abi.f32_gemm(1, 0, ACT.linear, K, f, rows, col, K, pdy, f, 0, viaCols, f, 1, 1, 0, be.gemmWorkspace(K, f, rows));
         const padded = be.alloc(g.n * hp * wp * g.c * 4);
-        be.kernels.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
-        const work = be.scratch(be.kernels.f32_conv2d_filter_grad_workspace(f));
-        be.kernels.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pdy, f, direct, work);
+        be.abi.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
+        const work = be.scratch(be.abi.f32_conv2d_filter_grad_workspace(f));
+        be.abi.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, padded, pdy, direct, work);
         const got = get(be, direct, K * f);
         expectBitIdentical(got, get(be, viaCols, K * f), `${build}: direct vs im2col + GEMM`);
         outs.set(build, got);
@@ -275,12 +275,12 @@ describe('stride-1 input gradient as a convolution of the zero-bordered dy with 
         },
         subject: (be, [pdy, pk]) => {
           const padded = be.alloc(g.n * hq * wq * f * 4);
-          be.kernels.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, padded);
+          be.abi.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, padded);
           const flipped = be.alloc(g.kh * g.kw * g.c * f * 4);
-          be.kernels.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+          be.abi.f32_conv2d_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
           const dx = be.alloc(nx * 4);
-          const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c));
-          be.kernels.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, padded, flipped, g.c, 0, ACT.linear, 0, dx, work);
+          const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(g.kh * g.kw * f, g.c));
+          be.abi.f32_conv2d_igemm_nhwc(ACT.linear, g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.c, padded, flipped, 0, dx, 0, work);
           const out = get(be, dx, nx);
           for (const p of [padded, flipped, dx]) be.free(p);
           return out;
@@ -295,7 +295,7 @@ describe('stride-1 input gradient as a convolution of the zero-bordered dy with 
 describe('conv kernels as the layer runs them, on random geometries (property)', () => {
   it('forward, filter gradient and input gradient agree with float64 sums', async () => {
     const be = await backendFor('simd');
-    const k = be.kernels;
+    const k = be.abi;
     fc.assert(
       fc.property(
         fc.record({
@@ -324,9 +324,9 @@ describe('conv kernels as the layer runs them, on random geometries (property)',
           const scratch: number[] = [];
           try {
             k.f32_pad_nhwc(g.n, g.h, g.w, g.c, g.ph, g.pw, hp, wp, px, padded);
-            k.f32_conv2d_direct_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pk, f, 0, ACT.linear, 0, y, be.scratch(k.f32_conv2d_direct_workspace(K, f)));
+            k.f32_conv2d_igemm_nhwc(ACT.linear, g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, padded, pk, 0, y, 0, be.scratch(k.f32_conv2d_igemm_workspace(K, f)));
             expectClose(get(be, y, rows * f), conv2dRef(g, x, kern, f), { atol: 1e-4, rtol: 1e-5 }, 'forward');
-            k.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, padded, pdy, f, dW, be.scratch(k.f32_conv2d_filter_grad_workspace(f)));
+            k.f32_conv2d_filter_grad_nhwc(g.n, hp, wp, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, padded, pdy, dW, be.scratch(k.f32_conv2d_filter_grad_workspace(f)));
             // References from the adjoint identities: <conv(x, W), dy> is linear in x and in W.
             const dWRef = new Float64Array(K * f);
             const dxRef = new Float64Array(g.n * g.h * g.w * g.c);
@@ -353,12 +353,12 @@ describe('conv kernels as the layer runs them, on random geometries (property)',
               const flipped = be.alloc(K * f * 4);
               scratch.push(dyPad, flipped);
               k.f32_pad_nhwc(g.n, g.oh, g.ow, f, (g.kh - 1) * g.dh - g.ph, (g.kw - 1) * g.dw - g.pw, hq, wq, pdy, dyPad);
-              k.f32_conv_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
-              k.f32_conv2d_direct_nhwc(g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, dyPad, flipped, g.c, 0, ACT.linear, 0, dx, be.scratch(k.f32_conv2d_direct_workspace(g.kh * g.kw * f, g.c)));
+              k.f32_conv2d_kernel_flip(g.kh, g.kw, g.c, f, pk, flipped);
+              k.f32_conv2d_igemm_nhwc(ACT.linear, g.n, hq, wq, f, g.kh, g.kw, 1, 1, g.dh, g.dw, g.h, g.w, g.c, dyPad, flipped, 0, dx, 0, be.scratch(k.f32_conv2d_igemm_workspace(g.kh * g.kw * f, g.c)));
             } else {
               const dcol = be.alloc(rows * K * 4);
               scratch.push(dcol);
-              k.f32_gemm(0, 1, rows, K, f, 1, pdy, f, pk, f, 0, dcol, K, 0, ACT.linear, 0, be.gemmWorkspace(rows, K, f));
+              k.f32_gemm(0, 1, ACT.linear, rows, K, f, pdy, f, pk, f, 0, dcol, K, 1, 0, 0, be.gemmWorkspace(rows, K, f));
               k.f32_col2im_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.dh, g.dw, g.oh, g.ow, dcol, dx);
             }
             expectClose(get(be, dx, dxRef.length), dxRef, { atol: 1e-4, rtol: 1e-5 }, 'input gradient');
@@ -396,11 +396,11 @@ describe('convolution fused with 2x2 max pooling (inference)', () => {
         const conv = be.alloc(rows * f * 4);
         const pooled = be.alloc(nq * 4);
         const fused = be.alloc(nq * 4);
-        const work = be.scratch(be.kernels.f32_conv2d_direct_workspace(K, f));
-        be.kernels.f32_conv2d_direct_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], 0, conv, work);
-        be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.oh, g.ow, f, 2, 2, 2, 2, 0, 0, qh, qw, conv, pooled, 0);
+        const work = be.scratch(be.abi.f32_conv2d_igemm_workspace(K, f));
+        be.abi.f32_conv2d_igemm_nhwc(ACT[act], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, px, pk, pb, conv, 0, work);
+        be.abi.f32_pool2d_nhwc(POOL.max, g.n, g.oh, g.ow, f, 2, 2, 2, 2, 0, 0, qh, qw, conv, pooled, 0);
         be.f32().fill(NaN, fused >>> 2, (fused >>> 2) + nq);
-        be.kernels.f32_conv2d_maxpool2_nhwc(g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, px, pk, f, pb, ACT[act], fused, work);
+        be.abi.f32_conv2d_igemm_maxpool2_nhwc(ACT[act], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.dh, g.dw, g.oh, g.ow, f, px, pk, pb, fused, work);
         const got = get(be, fused, nq);
         expectBitIdentical(got, get(be, pooled, nq), `${build}: fused vs conv + pool`);
         outs.set(build, got);
@@ -444,7 +444,7 @@ describe('pooling against float64 references', () => {
           subject: (be, [px]) => {
             const y = be.alloc(ny * 4);
             const am = be.alloc(ny * 4);
-            be.kernels.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
+            be.abi.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
             const out = get(be, y, ny);
             be.free(y);
             be.free(am);
@@ -461,8 +461,8 @@ describe('pooling against float64 references', () => {
             const a = be.alloc(ny * 4);
             const b = be.alloc(ny * 4);
             const am = be.alloc(ny * 4);
-            be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, a, am);
-            be.kernels.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, b, 0);
+            be.abi.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, a, am);
+            be.abi.f32_pool2d_nhwc(POOL.max, g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, b, 0);
             expectBitIdentical(get(be, b, ny), get(be, a, ny), `${build}: max pool without argmax`);
             const amv = be.i32().slice(am >>> 2, (am >>> 2) + ny);
             const av = get(be, a, ny);
@@ -477,9 +477,9 @@ describe('pooling against float64 references', () => {
             const y = be.alloc(ny * 4);
             const am = be.alloc(ny * 4);
             const dx = be.alloc(nx * 4);
-            be.kernels.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
-            if (mode === 'max') be.kernels.f32_maxpool_backward(ny, pdy, am, nx, dx);
-            else be.kernels.f32_pool2d_backward_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, pdy, dx);
+            be.abi.f32_pool2d_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, am);
+            if (mode === 'max') be.abi.f32_maxpool_backward(ny, nx, pdy, am, dx);
+            else be.abi.f32_pool2d_backward_nhwc(POOL[mode], g.n, g.h, g.w, g.c, g.kh, g.kw, g.sh, g.sw, g.ph, g.pw, g.oh, g.ow, px, y, pdy, dx);
             const out = get(be, dx, nx);
             for (const p of [y, am, dx]) be.free(p);
             return out;
@@ -506,8 +506,8 @@ describe('pooling against float64 references', () => {
       subject: (be, [px, pdy]) => {
         const y = be.alloc(n * c * 4);
         const dx = be.alloc(n * hw * c * 4);
-        be.kernels.f32_global_avgpool(n, hw, c, px, y);
-        be.kernels.f32_global_avgpool_backward(n, hw, c, pdy, dx);
+        be.abi.f32_global_avgpool(n, hw, c, px, y);
+        be.abi.f32_global_avgpool_backward(n, hw, c, pdy, dx);
         const out = Float32Array.from([...get(be, y, n * c), ...get(be, dx, n * hw * c)]);
         be.free(y);
         be.free(dx);

@@ -19,9 +19,9 @@ describe('elementwise kernels', () => {
     for (const n of SIZES) {
       const x = randArray(n, 1);
       const y = randArray(n, 2);
-      await checkOp(`add ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v + b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_add(n, a, b, z)), ...TOL });
-      await checkOp(`sub ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v - b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_sub(n, a, b, z)), ...TOL });
-      await checkOp(`mul ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v * b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.kernels.f32_mul(n, a, b, z)), ...TOL });
+      await checkOp(`add ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v + b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.abi.f32_add(n, a, b, z)), ...TOL });
+      await checkOp(`sub ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v - b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.abi.f32_sub(n, a, b, z)), ...TOL });
+      await checkOp(`mul ${n}`, { inputs: [x, y], reference: ([a, b]) => a.map((v, i) => v * b[i]), subject: (be, [a, b]) => out(be, n, (z) => be.abi.f32_mul(n, a, b, z)), ...TOL });
     }
   });
 
@@ -32,20 +32,20 @@ describe('elementwise kernels', () => {
       await checkOp(`axpy ${n}`, {
         inputs: [x, y],
         reference: ([a, b]) => a.map((v, i) => -0.75 * v + b[i]),
-        subject: (be, [a, b]) => { be.kernels.f32_axpy(n, -0.75, a, b); return get(be, b, n); },
+        subject: (be, [a, b]) => { be.abi.f32_axpy(n, a, b, -0.75); return get(be, b, n); },
         ...TOL,
       });
       await checkOp(`scale ${n}`, {
         inputs: [x],
         reference: ([a]) => a.map((v) => 1.5 * v - 2),
-        subject: (be, [a]) => { be.kernels.f32_scale(n, 1.5, -2, a, a); return get(be, a, n); },
+        subject: (be, [a]) => { be.abi.f32_scale(n, a, a, 1.5, -2); return get(be, a, n); },
         ...TOL,
       });
-      await checkOp(`fill ${n}`, { inputs: [], reference: () => new Float64Array(n).fill(0.1 as number), subject: (be) => out(be, n, (p) => be.kernels.f32_fill(n, 0.1, p)), atol: 1e-8, rtol: 1e-7 });
+      await checkOp(`fill ${n}`, { inputs: [], reference: () => new Float64Array(n).fill(0.1 as number), subject: (be) => out(be, n, (p) => be.abi.f32_fill(n, p, 0.1)), atol: 1e-8, rtol: 1e-7 });
       await checkOp(`clip ${n}`, {
         inputs: [x],
         reference: ([a]) => a.map((v) => Math.min(Math.max(v, -1), 2)),
-        subject: (be, [a]) => out(be, n, (p) => be.kernels.f32_clip(n, -1, 2, a, p)),
+        subject: (be, [a]) => out(be, n, (p) => be.abi.f32_clip(n, a, p, -1, 2)),
         ...TOL,
       });
     }
@@ -58,19 +58,19 @@ describe('elementwise kernels', () => {
       await checkOp(`bias_add ${m}x${n}`, {
         inputs: [x, b],
         reference: ([rx, rb]) => rx.map((v, i) => v + rb[i % n]),
-        subject: (be, [px, pb]) => out(be, m * n, (p) => be.kernels.f32_bias_add(m, n, px, pb, p)),
+        subject: (be, [px, pb]) => out(be, m * n, (p) => be.abi.f32_bias_add(m, n, px, pb, p)),
         ...TOL,
       });
       await checkOp(`colsum ${m}x${n} beta=1`, {
         inputs: [x, b],
         reference: ([rx, rb]) => rb.map((v, j) => { let s = v; for (let i = 0; i < m; i++) s += rx[i * n + j]; return s; }),
-        subject: (be, [px, pb]) => { be.kernels.f32_colsum(m, n, px, n, 1, pb); return get(be, pb, n); },
+        subject: (be, [px, pb]) => { be.abi.f32_colsum(m, n, px, n, pb, 1); return get(be, pb, n); },
         atol: 1e-6, rtol: 1e-6,
       });
       await checkOp(`colsum ${m}x${n} beta=0 ignores NaN in out`, {
         inputs: [x, new Float32Array(n).fill(NaN)],
         reference: ([rx]) => Array.from({ length: n }, (_, j) => { let s = 0; for (let i = 0; i < m; i++) s += rx[i * n + j]; return s; }),
-        subject: (be, [px, pb]) => { be.kernels.f32_colsum(m, n, px, n, 0, pb); return get(be, pb, n); },
+        subject: (be, [px, pb]) => { be.abi.f32_colsum(m, n, px, n, pb, 0); return get(be, pb, n); },
         atol: 1e-6, rtol: 1e-6,
       });
     }
@@ -82,7 +82,7 @@ describe('elementwise kernels', () => {
       await checkOp(`transpose ${m}x${n}`, {
         inputs: [x],
         reference: ([rx]) => Array.from({ length: m * n }, (_, k) => rx[(k % m) * n + Math.floor(k / m)]),
-        subject: (be, [px]) => out(be, m * n, (p) => be.kernels.f32_transpose(m, n, px, n, p, m)),
+        subject: (be, [px]) => out(be, m * n, (p) => be.abi.f32_transpose(m, n, px, n, p, m)),
         atol: 0, rtol: 0,
       });
     }
@@ -97,21 +97,21 @@ describe('elementwise kernels', () => {
       const py = put(be, y);
       let s = 0, ss = 0, d = 0;
       for (let i = 0; i < x.length; i++) { s += x[i]; ss += x[i] * x[i]; d += x[i] * y[i]; }
-      expect(be.kernels.f32_sum(1001, px)).toBeCloseTo(s, 10);
-      expect(be.kernels.f32_sumsq(1001, px)).toBeCloseTo(ss, 10);
-      expect(be.kernels.f32_dot(1001, px, py)).toBeCloseTo(d, 10);
+      expect(be.abi.f32_sum(1001, px)).toBeCloseTo(s, 10);
+      expect(be.abi.f32_sumsq(1001, px)).toBeCloseTo(ss, 10);
+      expect(be.abi.f32_dot(1001, px, py)).toBeCloseTo(d, 10);
       const bad = put(be, [1, NaN, Infinity, -Infinity, 3.4e38, 0]);
-      expect(be.kernels.f32_count_nonfinite(6, bad)).toBe(3);
+      expect(be.abi.f32_count_nonfinite(6, bad)).toBe(3);
       // Vector body and scalar tail: 1,003 values with non-finite ones at both ends and in between.
       const long = randArray(1003, 9);
       for (const i of [0, 4, 501, 998, 1002]) long[i] = i % 2 ? NaN : -Infinity;
       const pl = put(be, long);
-      expect(be.kernels.f32_count_nonfinite(1003, pl)).toBe(5);
-      expect(be.kernels.f32_count_nonfinite(1000, pl + 12)).toBe(4);
+      expect(be.abi.f32_count_nonfinite(1003, pl)).toBe(5);
+      expect(be.abi.f32_count_nonfinite(1000, pl + 12)).toBe(4);
       be.free(pl);
       const m = put(be, [1, 5, 5, 2, /* row 2 */ -1, -2, -3, -0.5, /* row 3 */ 0, 0, 0, 0]);
       const idx = be.alloc(12);
-      be.kernels.f32_argmax_rows(3, 4, m, idx);
+      be.abi.f32_argmax_rows(3, 4, m, idx);
       expect(Array.from(be.i32().subarray(idx >>> 2, (idx >>> 2) + 3))).toEqual([1, 3, 0]);
       for (const p of [px, py, bad, m, idx]) be.free(p);
     }

@@ -25,7 +25,7 @@ function runGemm(be: Backend, c: Case, a: Float32Array, b: Float32Array, c0: Flo
   const pc = put(be, c0);
   const pbias = bias ? put(be, bias) : 0;
   const work = be.gemmWorkspace(m, n, k);
-  be.kernels.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, alpha, pa, lda, pb, ldb, beta, pc, ldc, pbias, ACT[act], actAlpha, work);
+  be.abi.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, ACT[act], m, n, k, pa, lda, pb, ldb, pbias, pc, ldc, alpha, beta, actAlpha, work);
   const out = get(be, pc, c0.length);
   for (const p of [pa, pb, pc]) be.free(p);
   if (pbias) be.free(pbias);
@@ -141,7 +141,7 @@ describe('f32_gemm against a float64 reference', () => {
         const pb = put(be, b);
         // Place A so that its last byte is the last byte of linear memory.
         const s = be.memoryStats();
-        const top = be.kernels.heap_base() + s.reservedBytes;
+        const top = be.abi.heap_base() + s.reservedBytes;
         const aBytes = Math.ceil((m * k * 4) / 16) * 16;
         // End A on the first page boundary past top (the filler's allocation grows memory to exactly there).
         const end = Math.max(be.memory.buffer.byteLength, Math.ceil((top + aBytes + 16) / 65536) * 65536);
@@ -151,7 +151,7 @@ describe('f32_gemm against a float64 reference', () => {
         // Left-align A's values to its end so the final element is the final float of memory.
         const start = pa + aBytes - m * k * 4;
         be.f32().set(a, start >>> 2);
-        be.kernels.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, m, n, k, 1, start, transA ? m : k, pb, transB ? k : n, 0, pc, n, 0, 0, 0, work);
+        be.abi.f32_gemm(transA ? 1 : 0, transB ? 1 : 0, 0, m, n, k, start, transA ? m : k, pb, transB ? k : n, 0, pc, n, 1, 0, 0, work);
         const ref = gemmRef(transA, transB, m, n, k, 1, a, transA ? m : k, b, transB ? k : n, 0, new Float64Array(m * n), n, null);
         const got = get(be, pc, m * n);
         for (let i = 0; i < m * n; i++) expect(Math.abs(got[i] - ref[i])).toBeLessThan(1e-5);

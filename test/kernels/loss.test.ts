@@ -31,7 +31,7 @@ describe('loss kernels: value and gradient', () => {
         reference: ([ry, rt]) => refWithValue(mseRef(ry, rt, 1 / n)),
         subject: (be, [py, pt]) => {
           const dy = be.alloc(n * 4);
-          const v = be.kernels.f32_mse(n, py, pt, dy, 1 / n);
+          const v = be.abi.f32_mse(n, py, pt, dy, 1 / n);
           const g = get(be, dy, n);
           be.free(dy);
           return withValue(v, g);
@@ -53,7 +53,7 @@ describe('loss kernels: value and gradient', () => {
       reference: ([rp, rt]) => refWithValue(bceRef(rp, rt, 1 / n, 1e-7)),
       subject: (be, [pp, pt]) => {
         const dy = be.alloc(n * 4);
-        const v = be.kernels.f32_bce(n, pp, pt, dy, 1 / n, 1e-7);
+        const v = be.abi.f32_bce(n, pp, pt, dy, 1 / n, 1e-7);
         const g = get(be, dy, n);
         be.free(dy);
         return withValue(v, g);
@@ -74,7 +74,7 @@ describe('loss kernels: value and gradient', () => {
       reference: ([rz, rt]) => refWithValue(bceLogitsRef(rz, rt, 0.5)),
       subject: (be, [pz, pt]) => {
         const dz = be.alloc(n * 4);
-        const v = be.kernels.f32_bce_logits(n, pz, pt, dz, 0.5);
+        const v = be.abi.f32_bce_logits(n, pz, pt, dz, 0.5);
         const g = get(be, dz, n);
         be.free(dz);
         return withValue(v, g);
@@ -99,7 +99,7 @@ describe('loss kernels: value and gradient', () => {
       const run = (be: import('../../src/index.js').Backend, pz: number, pt: number, pl: number) => {
         const dz = be.alloc(m * n * 4);
         const probs = be.alloc(m * n * 4);
-        const v = be.kernels.f32_softmax_ce(m, n, pz, pt, pl, probs, dz, 1 / m);
+        const v = be.abi.f32_softmax_ce(m, n, pz, pt, pl, probs, dz, 1 / m);
         const r = Float32Array.from([v, ...get(be, dz, m * n), ...get(be, probs, m * n)]);
         be.free(dz);
         be.free(probs);
@@ -129,7 +129,7 @@ describe('loss kernels: value and gradient', () => {
       const z = put(be, [0, 1, 2, 3]);
       const l = be.alloc(8);
       be.i32().set([1, 2], l >>> 2);
-      expect(be.kernels.f32_softmax_ce(2, 2, z, 0, l, 0, 0, 1)).toBe(-1);
+      expect(be.abi.f32_softmax_ce(2, 2, z, 0, l, 0, 0, 1)).toBe(-1);
       be.free(z);
       be.free(l);
     }

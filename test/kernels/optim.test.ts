@@ -13,7 +13,7 @@ describe('optimizer kernels over several steps', () => {
       await checkOp('sgd', {
         inputs: [randArray(N, 1), ...grads],
         reference: ([w, ...gs]) => { const r = Float64Array.from(w); for (const g of gs) sgdRef(r, g, 0.1, wd); return r; },
-        subject: (be, [w, ...gs]) => { for (const g of gs) be.kernels.f32_sgd(N, w, g, 0.1, wd); return get(be, w, N); },
+        subject: (be, [w, ...gs]) => { for (const g of gs) be.abi.f32_sgd(N, g, w, 0.1, wd); return get(be, w, N); },
         ...TOL,
       });
     });
@@ -22,7 +22,7 @@ describe('optimizer kernels over several steps', () => {
         await checkOp('momentum', {
           inputs: [randArray(N, 1), new Float32Array(N), ...grads],
           reference: ([w, v, ...gs]) => { const r = Float64Array.from(w); const rv = Float64Array.from(v); for (const g of gs) momentumRef(r, g, rv, 0.1, 0.9, wd, nesterov); return r; },
-          subject: (be, [w, v, ...gs]) => { for (const g of gs) be.kernels.f32_momentum(N, w, g, v, 0.1, 0.9, wd, nesterov ? 1 : 0); return get(be, w, N); },
+          subject: (be, [w, v, ...gs]) => { for (const g of gs) be.abi.f32_momentum(nesterov ? 1 : 0, N, g, w, v, 0.1, 0.9, wd); return get(be, w, N); },
           ...TOL,
         });
       });
@@ -36,7 +36,7 @@ describe('optimizer kernels over several steps', () => {
           return r;
         },
         subject: (be, [w, m, v, ...gs]) => {
-          gs.forEach((g, t) => be.kernels.f32_adam(N, w, g, m, v, 0.01, 0.9, 0.999, 1e-7, wd, 1 - 0.9 ** (t + 1), 1 - 0.999 ** (t + 1)));
+          gs.forEach((g, t) => be.abi.f32_adam(N, g, w, m, v, 0.01, 0.9, 0.999, 1e-7, wd, 1 - 0.9 ** (t + 1), 1 - 0.999 ** (t + 1)));
           return get(be, w, N);
         },
         ...TOL,
@@ -46,7 +46,7 @@ describe('optimizer kernels over several steps', () => {
       await checkOp('rmsprop', {
         inputs: [randArray(N, 1), new Float32Array(N), ...grads],
         reference: ([w, ms, ...gs]) => { const r = Float64Array.from(w); const rms = Float64Array.from(ms); for (const g of gs) rmspropRef(r, g, rms, 0.01, 0.9, 1e-7, wd); return r; },
-        subject: (be, [w, ms, ...gs]) => { for (const g of gs) be.kernels.f32_rmsprop(N, w, g, ms, 0.01, 0.9, 1e-7, wd); return get(be, w, N); },
+        subject: (be, [w, ms, ...gs]) => { for (const g of gs) be.abi.f32_rmsprop(N, g, w, ms, 0.01, 0.9, 1e-7, wd); return get(be, w, N); },
         ...TOL,
       });
     });

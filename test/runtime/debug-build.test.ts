@@ -51,10 +51,10 @@ describe('debug build', () => {
     const c = be.alloc(64);
     const work = be.gemmWorkspace(4, 4, 4);
     // lda = 2 is shorter than a row of 4.
-    expect(() => be.kernels.f32_gemm(0, 0, 4, 4, 4, 1, a, 2, a, 4, 0, c, 4, 0, 0, 0, work)).toThrow(KernelAssertionError);
-    expect(() => be.kernels.f32_gemm(0, 0, 4, 4, 4, 1, a, 2, a, 4, 0, c, 4, 0, 0, 0, work)).toThrow(/f32_gemm: leading dimension smaller than the row length \(assembly\/gemm\.ts:\d+:\d+\)/);
-    expect(() => be.kernels.f32_gemm(0, 0, 4, 4, 4, 1, a, 4, a, 4, 0, c, 4, 0, 0, 0, work + 4)).toThrow(/workspace not 16-byte aligned/);
+    expect(() => be.abi.f32_gemm(0, 0, 0, 4, 4, 4, a, 2, a, 4, 0, c, 4, 1, 0, 0, work)).toThrow(KernelAssertionError);
+    expect(() => be.abi.f32_gemm(0, 0, 0, 4, 4, 4, a, 2, a, 4, 0, c, 4, 1, 0, 0, work)).toThrow(/f32_gemm: leading dimension smaller than the row length \(assembly\/gemm\/gemm\.ts:\d+:\d+\)/);
+    expect(() => be.abi.f32_gemm(0, 0, 0, 4, 4, 4, a, 4, a, 4, 0, c, 4, 1, 0, 0, work + 4)).toThrow(/workspace not 16-byte aligned/);
     // The instance is still usable after a failed assertion.
-    be.kernels.f32_gemm(0, 0, 4, 4, 4, 1, a, 4, a, 4, 0, c, 4, 0, 0, 0, work);
+    be.abi.f32_gemm(0, 0, 0, 4, 4, 4, a, 4, a, 4, 0, c, 4, 1, 0, 0, work);
   });
 });

@@ -1,4 +1,6 @@
-// im2col / col2im for NHWC convolutions (2D; 1D is the h = 1 case).
+// Layout transforms for NHWC convolutions (2D; 1D is the h = 1 case):
+// im2col / col2im, the zero-bordered copy that the in-place kernels convolve,
+// and the flipped kernel of a stride-1 input gradient.
 //
 // im2col writes one row per output pixel (b, oy, ox), of length kh*kw*c,
 // ordered (ky, kx, ci): the same order as a Keras kernel [kh, kw, inC, outC]
@@ -159,7 +161,7 @@ export function f32_pad_nhwc(n: i32, h: i32, w: i32, c: i32, top: i32, left: i32
  * swapped). Convolving dy, zero-bordered by the window's reach, with it gives
  * dx. w is [kh, kw, c, f]; out is [kh, kw, f, c].
  */
-export function f32_conv_kernel_flip(kh: i32, kw: i32, c: i32, f: i32, w: usize, out: usize): void {
+export function f32_conv2d_kernel_flip(kh: i32, kw: i32, c: i32, f: i32, w: usize, out: usize): void {
   for (let ky = 0; ky < kh; ky++) {
     for (let kx = 0; kx < kw; kx++) {
       const src = w + ((<usize>((ky * kw + kx) * c * f)) << 2);
