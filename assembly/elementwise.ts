@@ -159,6 +159,16 @@ export function f32_transpose(m: i32, n: i32, a: usize, lda: i32, b: usize, ldb:
   }
 }
 
+/**
+ * Copies an m x n block of floats from rows ldx apart to rows ldy apart, bit
+ * for bit: concatenation and splitting along an inner axis (the blocks must
+ * not overlap).
+ */
+export function f32_copy_2d(m: i32, n: i32, x: usize, ldx: i32, y: usize, ldy: i32): void {
+  const bytes = <usize>n << 2;
+  for (let i = 0; i < m; i++) memory.copy(y + ((<usize>i * <usize>ldy) << 2), x + ((<usize>i * <usize>ldx) << 2), bytes);
+}
+
 /** Sum of x, accumulated in f64 in index order. */
 export function f32_sum(n: i32, x: usize): f64 {
   let s: f64 = 0;

@@ -24,7 +24,7 @@ export {
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
 export { NonFiniteLossError } from './errors.js';
 export {
-  layers, Layer, Dense, DenseTied, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, layerFromJSON, registerLayer, LAYER_REGISTRY,
+  layers, Layer, Dense, DenseTied, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, Concatenate, layerFromJSON, registerLayer, LAYER_REGISTRY,
   type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';

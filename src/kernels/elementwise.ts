@@ -92,6 +92,19 @@ export interface TransposeOptions {
   ldb?: number;
 }
 
+/** Options of copy2d(): an m x n block from rows ldx apart to rows ldy apart. */
+export interface Copy2dOptions {
+  m: number;
+  n: number;
+  x: number;
+  /** Row stride of x; default n. */
+  ldx?: number;
+  /** Must not overlap x. */
+  y: number;
+  /** Row stride of y; default n. */
+  ldy?: number;
+}
+
 /** Options of a reduction over n values (sum, sumsq, countNonFinite). */
 export interface ReduceOptions {
   n: number;
@@ -194,4 +207,9 @@ export function argmaxRows(be: Backend, o: ArgmaxRowsOptions): void {
 /** y = x for n floats, bit for bit (a memory copy; the regions may overlap). */
 export function copy(be: Backend, n: number, x: number, y: number): void {
   if (x !== y) be.u8().copyWithin(y, x, x + n * 4);
+}
+
+/** Copies an m x n block between row strides, bit for bit (concatenating or splitting along an inner axis). */
+export function copy2d(be: Backend, o: Copy2dOptions): void {
+  be.abi.f32_copy_2d(o.m, o.n, o.x, o.ldx ?? o.n, o.y, o.ldy ?? o.n);
 }

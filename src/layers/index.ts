@@ -4,7 +4,7 @@ import { dropout } from './dropout.js';
 import { conv1d, conv2d } from './conv.js';
 import { poolingLayers } from './pooling.js';
 import { flatten, reshape } from './reshape.js';
-import { add } from './merge.js';
+import { add, concatenate } from './merge.js';
 
 export {
   Layer, layerFromJSON, registerLayer, scratchLayout, LAYER_REGISTRY,
@@ -16,10 +16,10 @@ export { Dropout, type DropoutConfig } from './dropout.js';
 export { Conv, type ConvConfig } from './conv.js';
 export { Pooling, GlobalAveragePooling, type PoolingConfig } from './pooling.js';
 export { Reshape } from './reshape.js';
-export { Add } from './merge.js';
+export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
 export { type InitializerName } from './initializers.js';
 
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
-export const layers = { dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, ...poolingLayers };
+export const layers = { dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers };

@@ -50,6 +50,7 @@ export const KERNEL_SIGNATURES = {
   f32_bias_add: { params: ['m', 'n', 'x', 'bias', 'y'], result: 'void' },
   f32_colsum: { params: ['m', 'n', 'x', 'ldx', 'out', 'beta'], result: 'void' },
   f32_transpose: { params: ['m', 'n', 'a', 'lda', 'b', 'ldb'], result: 'void' },
+  f32_copy_2d: { params: ['m', 'n', 'x', 'ldx', 'y', 'ldy'], result: 'void' },
   f32_sum: { params: ['n', 'x'], result: 'number' },
   f32_sumsq: { params: ['n', 'x'], result: 'number' },
   f32_dot: { params: ['n', 'x', 'y'], result: 'number' },

@@ -88,6 +88,26 @@ describe('elementwise kernels', () => {
     }
   });
 
+  it('copy_2d moves a block between row strides bit for bit (-0 and NaN payloads included)', async () => {
+    for (const [m, n, ldx, ldy] of [[1, 1, 1, 1], [3, 5, 5, 9], [7, 4, 11, 4], [2, 13, 13, 13], [5, 1, 3, 2]]) {
+      const x = randArray(m * ldx, 8);
+      x[0] = -0;
+      await checkOp(`copy_2d ${m}x${n} ldx ${ldx} ldy ${ldy}`, {
+        inputs: [x, new Float32Array(m * ldy).fill(7)],
+        reference: ([rx, ry]) => ry.map((v, k) => (k % ldy < n ? rx[Math.floor(k / ldy) * ldx + (k % ldy)] : v)),
+        subject: (be, [px, py]) => { be.abi.f32_copy_2d(m, n, px, ldx, py, ldy); return get(be, py, m * ldy); },
+        atol: 0, rtol: 0,
+      });
+    }
+    const be = await backendFor(BUILDS[0]);
+    const px = put(be, [-0]);
+    const py = put(be, [1]);
+    be.abi.f32_copy_2d(1, 1, px, 1, py, 1);
+    expect(Object.is(be.f32()[py >>> 2], -0)).toBe(true);
+    be.free(px);
+    be.free(py);
+  });
+
   it('reductions: sum, sum of squares, dot, non-finite count, row argmax', async () => {
     for (const build of BUILDS) {
       const be = await backendFor(build);

@@ -115,6 +115,20 @@ function poolCase(mode: 'max' | 'avg' | 'l2', inShape: number[], cfg: { poolSize
   };
 }
 
+/** Joins per-sample blocks: each sample has `outer` rows, input i contributing `inner[i]` values to each. */
+function concatRef(xs: Float64Array[], n: number, outer: number, inner: number[]): Float64Array {
+  const total = inner.reduce((a, b) => a + b, 0);
+  const y = new Float64Array(n * outer * total);
+  for (let r = 0; r < n * outer; r++) {
+    let at = 0;
+    xs.forEach((x, i) => {
+      for (let j = 0; j < inner[i]; j++) y[r * total + at + j] = x[r * inner[i] + j];
+      at += inner[i];
+    });
+  }
+  return y;
+}
+
 const ACTIVATIONS: LayerActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'softmax'];
 
 const CASES: Record<string, LayerCase[]> = {
@@ -192,6 +206,15 @@ const CASES: Record<string, LayerCase[]> = {
   Add: [
     { label: 'add of two', make: () => ({ layer: layers.add() }), inputs: [[4], [4]], reference: ([a, b]) => [a.map((v, i) => v + b[i])] },
     { label: 'add of three', make: () => ({ layer: layers.add() }), inputs: [[2, 3], [2, 3], [2, 3]], reference: ([a, b, c]) => [a.map((v, i) => v + b[i] + c[i])] },
+  ],
+  Concatenate: [
+    { label: 'concatenate on the last axis', make: () => ({ layer: layers.concatenate() }), inputs: [[3], [5]], reference: ([a, b], _w, n) => [concatRef([a, b], n, 1, [3, 5])] },
+    {
+      label: 'concatenate three [2, k, 2] inputs on axis 2',
+      make: () => ({ layer: layers.concatenate({ axis: 2 }) }),
+      inputs: [[2, 1, 2], [2, 3, 2], [2, 2, 2]],
+      reference: (xs, _w, n) => [concatRef(xs, n, 2, [2, 6, 4])],
+    },
   ],
 };
 
