@@ -5,6 +5,7 @@ import { add, fill } from '../kernels/elementwise.js';
 import type { Layer, CallContext, Port, Site } from '../layers/layer.js';
 import type { Node, SymbolicTensor } from '../graph/symbolic.js';
 import type { Topology } from '../graph/topology.js';
+import { fusePairs } from '../graph/fusion.js';
 
 /** One node as the executor runs it: its layer, its site, and its ports into the executor's buffers. */
 interface Step {
@@ -138,19 +139,13 @@ export class Executor {
       }
       const scratchPtr = scratch ? this.alloc(scratch) : 0;
       for (const s of this.steps) s.ctx.scratch = scratchPtr;
-      // Inference schedule: fuse a node with its successor when the successor is
-      // the only reader of its single output and nothing else needs that output.
-      const keep = new Set(opts.keep ?? []);
-      for (const t of topo.outputs) keep.add(t);
-      const skipped = new Set<Step>();
+      // Inference schedule: a node fused with the next one runs both; the next one is then skipped.
+      const keep = new Set([...(opts.keep ?? []), ...topo.outputs]);
+      const pairs = fusePairs(topo.nodes, sites, keep);
+      const skipped = new Set(pairs.filter((p): p is Node => p !== null));
       this.steps.forEach((s, i) => {
-        if (skipped.has(s)) return;
-        const next = this.steps[i + 1];
-        const fuses = next && s.outs.length === 1 && readers[s.outs[0]] === 1 && !keep.has(this.tensors[s.outs[0]]) &&
-          next.ins.length === 1 && next.ins[0] === s.outs[0] &&
-          s.layer.fusesWith(sites.get(s.node) as Site, next.layer, sites.get(next.node) as Site);
-        if (fuses) skipped.add(next);
-        this.inference.push({ step: s, fused: fuses ? next : null });
+        if (skipped.has(s.node)) return;
+        this.inference.push({ step: s, fused: pairs[i] ? this.steps[i + 1] : null });
       });
     } catch (err) {
       this.dispose();
