@@ -274,7 +274,7 @@ export class Model implements TrainableModel {
     });
     const owns = typeof args.optimizer === 'string';
     const optimizer = getOptimizer('compile', args.optimizer);
-    const previous = this.engine?.compiled ?? null;
+    const previous = this.compiled;
     if (optimizer !== previous?.optimizer) optimizer.claim('compile', this);
     const engine = this.engine;
     if (engine && optimizer instanceof Optimizer && optimizer !== previous?.optimizer) {
@@ -292,15 +292,15 @@ export class Model implements TrainableModel {
       else previous.optimizer.release();
     }
     const compiled: Compiled = { losses, optimizer, ownsOptimizer: owns, metrics, fromLogits };
-    this.pendingCompiled = compiled;
+    this.compiled = compiled;
     if (engine) {
       engine.compiled = compiled;
       engine.updateFusedLogits();
     }
   }
 
-  /** compile() arguments waiting for a Sequential model to be built. */
-  protected pendingCompiled: Compiled | null = null;
+  /** What compile() fixed (the engine holds the same once the model is built). */
+  protected compiled: Compiled | null = null;
 
   /** The layers producing the outputs (before build, Sequential's last layer). */
   protected outputLayers(): Layer[] {
@@ -690,14 +690,14 @@ export class Model implements TrainableModel {
 
   /** The arguments compile() was given, in serialisable form (optimizer as its config), or null. */
   compileConfig(): { loss: string | string[]; metrics: string[]; fromLogits: boolean; optimizer: Record<string, unknown> } | null {
-    const c = this.engine?.compiled ?? this.pendingCompiled;
+    const c = this.compiled;
     if (!c) return null;
     return { loss: c.losses.length === 1 ? c.losses[0] : c.losses.slice(), metrics: c.metrics.slice(), fromLogits: c.fromLogits, optimizer: c.optimizer.getConfig() };
   }
 
   /** The compiled optimizer, if any. */
   get optimizer(): Optimizer | LBFGS | null {
-    return (this.engine?.compiled ?? this.pendingCompiled)?.optimizer ?? null;
+    return this.compiled?.optimizer ?? null;
   }
 
   /**
@@ -709,7 +709,7 @@ export class Model implements TrainableModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const compiled = this.engine?.compiled ?? this.pendingCompiled;
+    const compiled = this.compiled;
     if (compiled) {
       if (compiled.ownsOptimizer) compiled.optimizer.dispose();
       else compiled.optimizer.release();
@@ -741,7 +741,7 @@ export class Model implements TrainableModel {
   }
 
   protected requireCompiled(op: string): Compiled {
-    const c = this.engine?.compiled ?? this.pendingCompiled;
+    const c = this.compiled;
     if (!c) throw new ValueError(`${op}: call compile({ optimizer, loss }) first`);
     return c;
   }

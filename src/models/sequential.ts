@@ -62,7 +62,7 @@ export class Sequential extends Model {
     this.checkLive();
     if (this.built) return;
     this.buildGraph(this.connect(inputShape));
-    const compiled = this.pendingCompiled;
+    const compiled = this.compiled;
     if (compiled && this.engine) {
       if (compiled.optimizer instanceof Optimizer) compiled.optimizer.bind(this.engine.store);
       this.engine.compiled = compiled;

@@ -93,6 +93,20 @@ describe('an optimizer trains one model at a time', () => {
     c.t.dispose();
   });
 
+  it('compiling again releases the optimizer compiled before, built or not', () => {
+    const first = optimizers.adam();
+    const unbuilt = sequential({ layers: [layers.dense({ units: 1 })] });
+    unbuilt.compile({ optimizer: first, loss: 'mse' });
+    expect(first.owner).toBe(unbuilt);
+    unbuilt.compile({ optimizer: 'sgd', loss: 'mse' });
+    expect(first.owner).toBeNull();
+    const other = net(15, ['aa', 'bb']);
+    other.compile({ optimizer: first, loss: 'mse' });
+    other.trainOnBatch(X, Y);
+    other.dispose();
+    unbuilt.dispose();
+  });
+
   it('an optimizer created from a name is disposed with its model; an instance passed in is released for reuse', () => {
     const sgd = optimizers.sgd();
     const a = net(6, ['m', 'n']);
