@@ -20,6 +20,9 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
+import { fill } from '../kernels/elementwise.js';
+import { gemm } from '../kernels/gemm.js';
+import { randBernoulli, randUniform, sampleBernoulli } from '../kernels/random.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { ModelRng } from '../models/rng.js';
 import { checkFiniteF32 } from '../util/finite.js';
@@ -181,7 +184,7 @@ export class BoltzmannMachine {
     // Upper triangle drawn in row order, mirrored; θ = 0.
     const w = new Float32Array(n * (n + 1));
     const draws = be.alloc(Math.max(1, (n * (n - 1)) / 2) * 4);
-    be.kernels.f32_rand_uniform(this.rng.ptr, (n * (n - 1)) / 2, -initScale, initScale, draws);
+    randUniform(be, { state: this.rng.ptr, n: (n * (n - 1)) / 2, out: draws, lo: -initScale, hi: initScale });
     const f = be.f32();
     let t = draws >>> 2;
     for (let i = 0; i < n; i++) {
@@ -374,7 +377,6 @@ export class BoltzmannMachine {
     if (options.seed !== undefined) this.rng.reseed(checkSeed(op, options.seed));
     if (chains !== this.nChains) this.setChains(chains);
     const be = this.backend;
-    const k = be.kernels;
     const rPos = m * perRow;
     if (rPos > 1 << 22) throw new ValueError(`${op}: data rows x clampedChains must be at most ${1 << 22}, got ${rPos}`);
     const posPtr = be.alloc((n + 1) * rPos * 4);
@@ -388,8 +390,8 @@ export class BoltzmannMachine {
         const row = Math.floor(r / perRow);
         for (let i = 0; i < v; i++) f[pos + i * rPos + r] = rows[row * v + i];
       }
-      if (this.hidden > 0) k.f32_rand_bernoulli(this.rng.ptr, this.hidden * rPos, 0.5, posPtr + v * rPos * 4);
-      k.f32_fill(rPos, 1, posPtr + n * rPos * 4);
+      if (this.hidden > 0) randBernoulli(be, { state: this.rng.ptr, n: this.hidden * rPos, out: posPtr + v * rPos * 4, p: 0.5 });
+      fill(be, { n: rPos, y: posPtr + n * rPos * 4, value: 1 });
       const probs = probPtr || this.pPtr;
       const before = new Float32Array(n * (n + 1));
       for (let epoch = 0; epoch < epochs; epoch++) {
@@ -402,8 +404,8 @@ export class BoltzmannMachine {
           for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) w[base + i * (n + 1) + j] *= 1 - lr * wd;
         }
         // W̃ += (η/R+) S+ S̃+ᵀ − (η/R−) S− S̃−ᵀ: rows 0..n−1 against all n + 1 rows.
-        this.gemm(0, 1, n, n + 1, rPos, lr / rPos, posPtr, rPos, posPtr, rPos, 1, this.wPtr, n + 1);
-        this.gemm(0, 1, n, n + 1, this.nChains, -lr / this.nChains, this.sPtr, this.nChains, this.sPtr, this.nChains, 1, this.wPtr, n + 1);
+        gemm(be, { m: n, n: n + 1, k: rPos, a: posPtr, b: posPtr, c: this.wPtr, transB: true, alpha: lr / rPos, beta: 1 });
+        gemm(be, { m: n, n: n + 1, k: this.nChains, a: this.sPtr, b: this.sPtr, c: this.wPtr, transB: true, alpha: -lr / this.nChains, beta: 1 });
         const w = be.f32();
         const base = this.wPtr >>> 2;
         symmetrizeUpper(w, base, n, n + 1);
@@ -453,12 +455,11 @@ export class BoltzmannMachine {
   private sweep(sPtr: number, r: number, first: number, t: number, probs = this.pPtr): void {
     const n = this.units;
     const be = this.backend;
-    const k = be.kernels;
     const work = be.gemmWorkspace(1, r, n + 1);
     const state = this.rng.ptr;
     for (let i = first; i < n; i++) {
-      k.f32_gemm(0, 0, 1, r, n + 1, 1 / t, this.wPtr + i * (n + 1) * 4, n + 1, sPtr, r, 0, probs, r, 0, ACT.sigmoid, 0, work);
-      k.f32_sample_bernoulli(state, r, probs, sPtr + i * r * 4);
+      gemm(be, { m: 1, n: r, k: n + 1, a: this.wPtr + i * (n + 1) * 4, b: sPtr, c: probs, alpha: 1 / t, act: ACT.sigmoid, work });
+      sampleBernoulli(be, { state, n: r, probs, out: sPtr + i * r * 4 });
     }
   }
 
@@ -522,11 +523,11 @@ export class BoltzmannMachine {
   }
 
   private randomizeChains(): void {
-    const k = this.backend.kernels;
+    const be = this.backend;
     const n = this.units;
     const r = this.nChains;
-    k.f32_rand_bernoulli(this.rng.ptr, n * r, 0.5, this.sPtr);
-    k.f32_fill(r, 1, this.sPtr + n * r * 4);
+    randBernoulli(be, { state: this.rng.ptr, n: n * r, out: this.sPtr, p: 0.5 });
+    fill(be, { n: r, y: this.sPtr + n * r * 4, value: 1 });
   }
 
   private readChains(): Float32Array[] {
@@ -556,14 +557,6 @@ export class BoltzmannMachine {
       e -= a;
     }
     return e + 0;
-  }
-
-  private gemm(
-    tA: number, tB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
-  ): void {
-    const work = this.backend.gemmWorkspace(m, n, k);
-    this.backend.kernels.f32_gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, 0, 0, 0, work);
   }
 
   private check(op: string): void {

@@ -21,6 +21,8 @@
 // recomputed by a GEMV once N flips have accumulated.
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
+import { axpy, dot, fill, scale } from '../kernels/elementwise.js';
+import { gemm } from '../kernels/gemm.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { ModelRng } from '../models/rng.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
@@ -163,8 +165,8 @@ export class Hopfield {
       throw err;
     }
     [this.wPtr, this.negTPtr, this.sPtr, this.dPtr] = ptrs;
-    be.kernels.f32_fill(n * n, 0, this.wPtr);
-    be.kernels.f32_fill(n, 0, this.negTPtr);
+    fill(be, { n: n * n, y: this.wPtr, value: 0 });
+    fill(be, { n, y: this.negTPtr, value: 0 });
     this.rowScale = new Float64Array(n);
     this.order = Int32Array.from({ length: n }, (_, i) => i);
   }
@@ -229,7 +231,6 @@ export class Hopfield {
     const x = this.patternRows(op, patterns);
     const p = x.length / n;
     const be = this.backend;
-    const k = be.kernels;
     // Bipolar patterns, p x N, in wasm memory for the GEMMs.
     const xs = Float32Array.from(x, (v) => (v === this.lo ? -1 : 1));
     let xPtr = 0;
@@ -239,7 +240,7 @@ export class Hopfield {
         xPtr = be.alloc(p * n * 4);
         be.writeF32(xPtr, xs);
         // W = (1/N) Xᵀ X: m = n = N, k = p.
-        this.gemm(1, 0, n, n, p, 1 / n, xPtr, n, xPtr, n, 0, this.wPtr, n);
+        gemm(be, { m: n, n, k: p, a: xPtr, b: xPtr, c: this.wPtr, transA: true, alpha: 1 / n });
       } else {
         // Projection onto the span of the patterns: W = Q Qᵀ with Q an
         // orthonormal basis from modified Gram-Schmidt in float64 (patterns in
@@ -249,9 +250,9 @@ export class Hopfield {
         if (r > 0) {
           qPtr = be.alloc(r * n * 4);
           be.writeF32(qPtr, Float32Array.from(basis));
-          this.gemm(1, 0, n, n, r, 1, qPtr, n, qPtr, n, 0, this.wPtr, n);
+          gemm(be, { m: n, n, k: r, a: qPtr, b: qPtr, c: this.wPtr, transA: true });
         } else {
-          k.f32_fill(n * n, 0, this.wPtr);
+          fill(be, { n: n * n, y: this.wPtr, value: 0 });
         }
       }
     } finally {
@@ -268,7 +269,7 @@ export class Hopfield {
         for (let j = 0; j < n; j++) s += w[base + i * n + j];
         negT[i] = -s;
       }
-      k.f32_scale(n * n, 2, 0, this.wPtr, this.wPtr);
+      scale(be, { n: n * n, x: this.wPtr, y: this.wPtr, alpha: 2 });
     }
     be.writeF32(this.negTPtr, negT);
     this.updateScale();
@@ -393,7 +394,6 @@ export class Hopfield {
   private runSync(maxSweeps: number, energies?: number[]): { sweeps: number; period: 0 | 1 | 2 } {
     const n = this.size;
     const be = this.backend;
-    const k = be.kernels;
     const prev = new Float32Array(n);
     const next = new Float32Array(n);
     let havePrev = false;
@@ -415,7 +415,7 @@ export class Hopfield {
         prev[i] = old;
         if (v === old) continue;
         f[s + i] = v;
-        k.f32_axpy(n, v - old, this.wPtr + i * n * 4, this.dPtr);
+        axpy(be, { n, x: this.wPtr + i * n * 4, y: this.dPtr, alpha: v - old });
         changed++;
         flips++;
       }
@@ -435,7 +435,6 @@ export class Hopfield {
   private runAsync(maxSweeps: number, random: boolean, energies?: number[]): { sweeps: number; period: 0 | 1 } {
     const n = this.size;
     const be = this.backend;
-    const k = be.kernels;
     const order = this.order;
     for (let i = 0; i < n; i++) order[i] = i;
     this.field();
@@ -452,7 +451,7 @@ export class Hopfield {
         const old = f[s + i];
         if (v === old) continue;
         f[s + i] = v;
-        k.f32_axpy(n, v - old, this.wPtr + i * n * 4, this.dPtr);
+        axpy(be, { n, x: this.wPtr + i * n * 4, y: this.dPtr, alpha: v - old });
         changed++;
         if (++flips > n) {
           this.field();
@@ -468,8 +467,9 @@ export class Hopfield {
   // d = W s − θ as one GEMV: W (N x N) times the state column, accumulated onto d = −θ.
   private field(): void {
     const n = this.size;
-    this.backend.kernels.f32_scale(n, 1, 0, this.negTPtr, this.dPtr);
-    this.gemm(0, 0, n, 1, n, 1, this.wPtr, n, this.sPtr, 1, 1, this.dPtr, 1);
+    const be = this.backend;
+    scale(be, { n, x: this.negTPtr, y: this.dPtr });
+    gemm(be, { m: n, n: 1, k: n, a: this.wPtr, b: this.sPtr, c: this.dPtr, beta: 1 });
   }
 
   // The new state of unit i from its float32 field value di: trusted when far
@@ -479,8 +479,7 @@ export class Hopfield {
     const guard = GUARD_EPS * (this.size + flips + 2) * this.rowScale[i];
     if (di > guard) return 1;
     if (di < -guard) return this.lo;
-    const k = this.backend.kernels;
-    const exact = k.f32_dot(this.size, this.wPtr + i * this.size * 4, this.sPtr) + f[(this.negTPtr >>> 2) + i];
+    const exact = dot(this.backend, { n: this.size, x: this.wPtr + i * this.size * 4, y: this.sPtr }) + f[(this.negTPtr >>> 2) + i];
     return exact >= 0 ? 1 : this.lo;
   }
 
@@ -513,14 +512,6 @@ export class Hopfield {
       for (let j = 0; j < n; j++) a += Math.abs(w[base + i * n + j]);
       this.rowScale[i] = a;
     }
-  }
-
-  private gemm(
-    tA: number, tB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, bias = 0,
-  ): void {
-    const work = this.backend.gemmWorkspace(m, n, k);
-    this.backend.kernels.f32_gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, 0, 0, work);
   }
 
   private check(op: string): void {

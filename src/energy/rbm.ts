@@ -17,6 +17,11 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
+import { add, axpy, colsum, fill, scale } from '../kernels/elementwise.js';
+import { gemm } from '../kernels/gemm.js';
+import { mse } from '../kernels/loss.js';
+import { momentum as momentumStep } from '../kernels/optim.js';
+import { randBernoulli, randNormal, sampleBernoulli } from '../kernels/random.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { ModelRng } from '../models/rng.js';
@@ -212,10 +217,9 @@ export class RBM implements TrainableModel {
       throw err;
     }
     [this.wPtr, this.bPtr, this.cPtr] = ptrs;
-    const k = be.kernels;
-    k.f32_rand_normal(this.rng.ptr, this.visible * this.hidden, 0, initStd, this.wPtr);
-    k.f32_fill(this.visible, 0, this.bPtr);
-    k.f32_fill(this.hidden, 0, this.cPtr);
+    randNormal(be, { state: this.rng.ptr, n: this.visible * this.hidden, out: this.wPtr, mean: 0, std: initStd });
+    fill(be, { n: this.visible, y: this.bPtr, value: 0 });
+    fill(be, { n: this.hidden, y: this.cPtr, value: 0 });
   }
 
   /** Rebuilds an RBM from toJSON() output; throws ModelFormatError on anything malformed. */
@@ -458,7 +462,7 @@ export class RBM implements TrainableModel {
         be.writeF32(tp, x.subarray(start * this.visible, (start + m) * this.visible));
         this.hiddenProbs(vp, hp, m, 1, 0);
         this.visibleMeans(hp, vp, m, 1, 0);
-        sum += be.kernels.f32_mse(m * this.visible, vp, tp, 0, 0);
+        sum += mse(be, { n: m * this.visible, y: vp, t: tp });
       });
     } finally {
       be.free(tp);
@@ -535,18 +539,17 @@ export class RBM implements TrainableModel {
       // v (sample), vp (means), h (sample), hp (probabilities), b/T, c/T.
       for (const size of [chains * V, chains * V, chains * H, chains * H, V, H]) ptrs.push(be.alloc(size * 4));
       const [v, vp, h, hp, bT, cT] = ptrs;
-      const kx = be.kernels;
-      kx.f32_scale(V, 1 / t, 0, this.bPtr, bT);
-      kx.f32_scale(H, 1 / t, 0, this.cPtr, cT);
+      scale(be, { n: V, x: this.bPtr, y: bT, alpha: 1 / t });
+      scale(be, { n: H, x: this.cPtr, y: cT, alpha: 1 / t });
       if (start) be.writeF32(v, start);
-      else if (this.visibleType === 'bernoulli') kx.f32_rand_bernoulli(this.rng.ptr, chains * V, 0.5, v);
+      else if (this.visibleType === 'bernoulli') randBernoulli(be, { state: this.rng.ptr, n: chains * V, out: v, p: 0.5 });
       else {
-        kx.f32_rand_normal(this.rng.ptr, chains * V, 0, 1, v);
-        for (let r = 0; r < chains; r++) kx.f32_add(V, v + r * V * 4, this.bPtr, v + r * V * 4);
+        randNormal(be, { state: this.rng.ptr, n: chains * V, out: v, mean: 0, std: 1 });
+        for (let r = 0; r < chains; r++) add(be, { n: V, x: v + r * V * 4, y: this.bPtr, z: v + r * V * 4 });
       }
       for (let s = 0; s < steps; s++) {
         this.hiddenProbs(v, hp, chains, t, cT);
-        kx.f32_sample_bernoulli(this.rng.ptr, chains * H, hp, h);
+        sampleBernoulli(be, { state: this.rng.ptr, n: chains * H, probs: hp, out: h });
         this.visibleMeans(h, vp, chains, t, bT);
         this.sampleVisible(vp, v, chains * V, t);
       }
@@ -598,47 +601,46 @@ export class RBM implements TrainableModel {
   // One CD-k / PCD update on the m rows at plan.x0; returns the summed squared reconstruction error.
   private trainStep(p: Plan, m: number, k: number, lr: number, momentum: number, wd: number): number {
     const be = this.backend;
-    const kx = be.kernels;
     const V = this.visible;
     const H = this.hidden;
     const rng = this.rng.ptr;
     // Positive phase: h0 = p(h | x0), hs ~ h0.
     this.hiddenProbs(p.x0, p.h0, m, 1, 0);
-    kx.f32_sample_bernoulli(rng, m * H, p.h0, p.hs);
+    sampleBernoulli(be, { state: rng, n: m * H, probs: p.h0, out: p.hs });
     let err: number;
     if (p.persistent) {
       // Monitor only: the one-step reconstruction of the data, from hs.
       this.visibleMeans(p.hs, p.rec, m, 1, 0);
-      err = kx.f32_mse(m * V, p.rec, p.x0, 0, 0);
+      err = mse(be, { n: m * V, y: p.rec, t: p.x0 });
       // The fantasy chains continue from their own state: hs ~ p(h | vk).
       this.hiddenProbs(p.vk, p.hk, m, 1, 0);
-      kx.f32_sample_bernoulli(rng, m * H, p.hk, p.hs);
+      sampleBernoulli(be, { state: rng, n: m * H, probs: p.hk, out: p.hs });
     } else {
       err = 0;
     }
     for (let step = 1; step <= k; step++) {
       this.visibleMeans(p.hs, p.vk, m, 1, 0);
-      if (step === 1 && !p.persistent) err = kx.f32_mse(m * V, p.vk, p.x0, 0, 0);
+      if (step === 1 && !p.persistent) err = mse(be, { n: m * V, y: p.vk, t: p.x0 });
       // Intermediate visible states, and every state of a persistent chain, are samples;
       // the last CD state stays a mean (Hinton's practical guide: less sampling noise).
       if (step < k || p.persistent) this.sampleVisible(p.vk, p.vk, m * V, 1);
       this.hiddenProbs(p.vk, p.hk, m, 1, 0);
-      if (step < k) kx.f32_sample_bernoulli(rng, m * H, p.hk, p.hs);
+      if (step < k) sampleBernoulli(be, { state: rng, n: m * H, probs: p.hk, out: p.hs });
     }
     // Gradient of the negative log-likelihood: (<v h>model − <v h>data) / m.
-    this.gemm(1, 0, V, H, m, 1 / m, p.vk, V, p.hk, H, 0, p.gW, H, 0, ACT.linear);
-    this.gemm(1, 0, V, H, m, -1 / m, p.x0, V, p.h0, H, 1, p.gW, H, 0, ACT.linear);
-    kx.f32_colsum(m, V, p.vk, V, 0, p.gb);
-    kx.f32_colsum(m, V, p.x0, V, 0, p.tV);
-    kx.f32_axpy(V, -1, p.tV, p.gb);
-    kx.f32_scale(V, 1 / m, 0, p.gb, p.gb);
-    kx.f32_colsum(m, H, p.hk, H, 0, p.gc);
-    kx.f32_colsum(m, H, p.h0, H, 0, p.tH);
-    kx.f32_axpy(H, -1, p.tH, p.gc);
-    kx.f32_scale(H, 1 / m, 0, p.gc, p.gc);
-    kx.f32_momentum(V * H, this.wPtr, p.gW, p.mW, lr, momentum, wd, 0);
-    kx.f32_momentum(V, this.bPtr, p.gb, p.mb, lr, momentum, 0, 0);
-    kx.f32_momentum(H, this.cPtr, p.gc, p.mc, lr, momentum, 0, 0);
+    gemm(be, { m: V, n: H, k: m, a: p.vk, b: p.hk, c: p.gW, transA: true, alpha: 1 / m });
+    gemm(be, { m: V, n: H, k: m, a: p.x0, b: p.h0, c: p.gW, transA: true, alpha: -1 / m, beta: 1 });
+    colsum(be, { m, n: V, x: p.vk, out: p.gb });
+    colsum(be, { m, n: V, x: p.x0, out: p.tV });
+    axpy(be, { n: V, x: p.tV, y: p.gb, alpha: -1 });
+    scale(be, { n: V, x: p.gb, y: p.gb, alpha: 1 / m });
+    colsum(be, { m, n: H, x: p.hk, out: p.gc });
+    colsum(be, { m, n: H, x: p.h0, out: p.tH });
+    axpy(be, { n: H, x: p.tH, y: p.gc, alpha: -1 });
+    scale(be, { n: H, x: p.gc, y: p.gc, alpha: 1 / m });
+    momentumStep(be, { n: V * H, w: this.wPtr, g: p.gW, v: p.mW, lr, mu: momentum, wd });
+    momentumStep(be, { n: V, w: this.bPtr, g: p.gb, v: p.mb, lr, mu: momentum });
+    momentumStep(be, { n: H, w: this.cPtr, g: p.gc, v: p.mc, lr, mu: momentum });
     return err;
   }
 
@@ -666,10 +668,9 @@ export class RBM implements TrainableModel {
       for (const ptr of got) be.free(ptr);
       throw err;
     }
-    const k = be.kernels;
-    k.f32_fill(V * H, 0, p.mW);
-    k.f32_fill(V, 0, p.mb);
-    k.f32_fill(H, 0, p.mc);
+    fill(be, { n: V * H, y: p.mW, value: 0 });
+    fill(be, { n: V, y: p.mb, value: 0 });
+    fill(be, { n: H, y: p.mc, value: 0 });
     return p;
   }
 
@@ -689,7 +690,7 @@ export class RBM implements TrainableModel {
       const src = this.rng.int(n);
       f.set(x.subarray(src * V, (src + 1) * V), (p.vk >>> 2) + r * V);
     }
-    if (this.visibleType === 'bernoulli') this.backend.kernels.f32_sample_bernoulli(this.rng.ptr, p.rows * V, p.vk, p.vk);
+    if (this.visibleType === 'bernoulli') sampleBernoulli(this.backend, { state: this.rng.ptr, n: p.rows * V, probs: p.vk, out: p.vk });
   }
 
   private initVisibleBias(x: Float32Array, n: number): void {
@@ -765,42 +766,42 @@ export class RBM implements TrainableModel {
 
   // hp (m x H) = sigmoid((v W + c) / T); cT holds c / T when T != 1.
   private hiddenProbs(v: number, hp: number, m: number, t: number, cT: number): void {
-    this.gemm(0, 0, m, this.hidden, this.visible, 1 / t, v, this.visible, this.wPtr, this.hidden, 0, hp, this.hidden, t === 1 ? this.cPtr : cT, ACT.sigmoid);
+    gemm(this.backend, { m, n: this.hidden, k: this.visible, a: v, b: this.wPtr, c: hp, alpha: 1 / t, bias: t === 1 ? this.cPtr : cT, act: ACT.sigmoid });
   }
 
   // vp (m x V) = sigmoid((h Wᵀ + b) / T) (bT holds b / T when T != 1); for Gaussian units the mean b + h Wᵀ does not depend on T.
   private visibleMeans(h: number, vp: number, m: number, t: number, bT: number): void {
     if (this.visibleType === 'bernoulli') {
-      this.gemm(0, 1, m, this.visible, this.hidden, 1 / t, h, this.hidden, this.wPtr, this.hidden, 0, vp, this.visible, t === 1 ? this.bPtr : bT, ACT.sigmoid);
+      gemm(this.backend, { m, n: this.visible, k: this.hidden, a: h, b: this.wPtr, c: vp, transB: true, alpha: 1 / t, bias: t === 1 ? this.bPtr : bT, act: ACT.sigmoid });
     } else {
-      this.gemm(0, 1, m, this.visible, this.hidden, 1, h, this.hidden, this.wPtr, this.hidden, 0, vp, this.visible, this.bPtr, ACT.linear);
+      gemm(this.backend, { m, n: this.visible, k: this.hidden, a: h, b: this.wPtr, c: vp, transB: true, bias: this.bPtr });
     }
   }
 
   // v = a sample of the visible units given their means vp (may alias): Bernoulli draws, or vp + N(0, T).
   private sampleVisible(vp: number, v: number, count: number, t: number): void {
-    const kx = this.backend.kernels;
+    const be = this.backend;
     if (this.visibleType === 'bernoulli') {
-      kx.f32_sample_bernoulli(this.rng.ptr, count, vp, v);
+      sampleBernoulli(be, { state: this.rng.ptr, n: count, probs: vp, out: v });
     } else {
       // The noise goes to v first (v may alias vp only when the caller wants the sample in place).
       if (v === vp) {
         for (let o = 0; o < count; o += CHUNK * 4) {
           const c = Math.min(CHUNK * 4, count - o);
-          const noise = this.backend.scratch(c * 4);
-          kx.f32_rand_normal(this.rng.ptr, c, 0, Math.sqrt(t), noise);
-          kx.f32_add(c, vp + o * 4, noise, v + o * 4);
+          const noise = be.scratch(c * 4);
+          randNormal(be, { state: this.rng.ptr, n: c, out: noise, mean: 0, std: Math.sqrt(t) });
+          add(be, { n: c, x: vp + o * 4, y: noise, z: v + o * 4 });
         }
       } else {
-        kx.f32_rand_normal(this.rng.ptr, count, 0, Math.sqrt(t), v);
-        kx.f32_add(count, v, vp, v);
+        randNormal(be, { state: this.rng.ptr, n: count, out: v, mean: 0, std: Math.sqrt(t) });
+        add(be, { n: count, x: v, y: vp, z: v });
       }
     }
   }
 
   // hp (m x H) = v W + c.
   private preActivation(v: number, hp: number, m: number): void {
-    this.gemm(0, 0, m, this.hidden, this.visible, 1, v, this.visible, this.wPtr, this.hidden, 0, hp, this.hidden, this.cPtr, ACT.linear);
+    gemm(this.backend, { m, n: this.hidden, k: this.visible, a: v, b: this.wPtr, c: hp, bias: this.cPtr });
   }
 
   private freeEnergyRow(f: Float32Array, vr: number, hr: number): number {
@@ -833,14 +834,6 @@ export class RBM implements TrainableModel {
       be.free(vp);
       if (hp) be.free(hp);
     }
-  }
-
-  private gemm(
-    tA: number, tB: number, m: number, n: number, k: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number, bias: number, act: number,
-  ): void {
-    const work = this.backend.gemmWorkspace(m, n, k);
-    this.backend.kernels.f32_gemm(tA, tB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, bias, act, 0, work);
   }
 
   private rows(op: string, name: string, x: RBMInput): Float32Array {

@@ -1,6 +1,5 @@
 import { Allocator, type MemoryStats } from './allocator.js';
 import { BUILD_KINDS, type BuildName, type KernelExports } from './abi.js';
-import { legacyKernels, type LegacyKernelExports } from './legacy-abi.js';
 import { DisposedError, OutOfMemoryError, ValueError, describe } from '../errors.js';
 
 const PAGE = 65536;
@@ -61,13 +60,6 @@ export class Backend {
    * offsets into this backend's memory); the wrappers in src/kernels/ call them.
    */
   readonly abi: KernelExports;
-  /**
-   * The same exports, with the kernels that assembly/index.ts's argument order
-   * rearranged taking their earlier order (LEGACY_SIGNATURES), for code that
-   * still calls kernels by position.
-   * @deprecated Call the wrappers in src/kernels/.
-   */
-  readonly kernels: LegacyKernelExports;
   /** The wasm memory the kernels compute in. */
   readonly memory: WebAssembly.Memory;
   /** Which build these kernels are. */
@@ -89,7 +81,6 @@ export class Backend {
 
   constructor(inst: Instantiated, seed?: number) {
     this.abi = inst.instance.exports as unknown as KernelExports;
-    this.kernels = legacyKernels(this.abi);
     this.memory = inst.memory;
     this.build = BUILD_KINDS[this.abi.build_kind()];
     this.simd = inst.simd;

@@ -100,7 +100,7 @@ expectAllDisposed('DBN', 'DBN', () => new DBN({ layers: [4, 3, 2], seed: 1 }), {
 function countKernelCalls(be: Backend): { calls: number } {
   const counter = { calls: 0 };
   const wrapped: Record<string, unknown> = {};
-  for (const [name, fn] of Object.entries(be.kernels as unknown as Record<string, unknown>)) {
+  for (const [name, fn] of Object.entries(be.abi as unknown as Record<string, unknown>)) {
     wrapped[name] = typeof fn === 'function'
       ? (...args: unknown[]) => {
         counter.calls++;
@@ -108,7 +108,7 @@ function countKernelCalls(be: Backend): { calls: number } {
       }
       : fn;
   }
-  Object.defineProperty(be, 'kernels', { value: wrapped });
+  Object.defineProperty(be, 'abi', { value: wrapped });
   return counter;
 }
 

@@ -3,8 +3,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createBackend, type Backend } from '../../src/index.js';
-import { KERNEL_SIGNATURES, type KernelExports } from '../../src/runtime/abi.js';
-import { LEGACY_SIGNATURES, legacyKernels } from '../../src/runtime/legacy-abi.js';
+import { KERNEL_SIGNATURES } from '../../src/runtime/abi.js';
 import { BUILDS, backendFor } from '../helpers.js';
 
 // KERNEL_SIGNATURES is the TypeScript side's only statement of the ABI: these
@@ -60,26 +59,6 @@ describe('the kernel ABI table', () => {
     const source = sourceSignatures();
     for (const [f, s] of Object.entries(KERNEL_SIGNATURES)) {
       expect(source.get(f), f).toEqual({ params: [...s.params], result: s.result });
-    }
-  });
-
-  it('Backend.kernels hands each argument of the earlier order to the parameter of the same name; other kernels are the exports themselves', () => {
-    // Fake exports that record what each parameter received.
-    const received = new Map<string, Record<string, number>>();
-    const fake = Object.fromEntries(Object.entries(KERNEL_SIGNATURES).map(([f, s]) => [f, (...args: number[]) => {
-      received.set(f, Object.fromEntries(s.params.map((p, i) => [p, args[i]])));
-      return 0;
-    }])) as unknown as KernelExports;
-    const legacy = legacyKernels(fake) as unknown as Record<string, (...args: number[]) => unknown>;
-    for (const [f, s] of Object.entries(LEGACY_SIGNATURES)) {
-      expect([...s.params].sort(), `${f}: the same parameters`).toEqual([...KERNEL_SIGNATURES[f as keyof typeof KERNEL_SIGNATURES].params].sort());
-      expect(s.params, `${f}: a different order`).not.toEqual(KERNEL_SIGNATURES[f as keyof typeof KERNEL_SIGNATURES].params);
-      expect(legacy[f].length, f).toBe(s.params.length);
-      legacy[f](...s.params.map((_, i) => 100 + i));
-      expect(received.get(f), f).toEqual(Object.fromEntries(s.params.map((p, i) => [p, 100 + i])));
-    }
-    for (const f of Object.keys(KERNEL_SIGNATURES)) {
-      if (!(f in LEGACY_SIGNATURES)) expect(legacy[f], f).toBe((fake as unknown as Record<string, unknown>)[f]);
     }
   });
 });
