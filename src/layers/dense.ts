@@ -120,16 +120,16 @@ abstract class DenseBase extends Layer {
     const m = ctx.batch * (ctx.site as DenseSite).steps;
     const n = this.units;
     const f = this.inputUnits;
+    const x = xs[0].ptr;
     const y = ys[0].ptr;
-    const product = { m, n, k: f, a: xs[0].ptr, b: w.value, transB: this.transposed, bias: this.bias ? this.bias.value : 0, work: ctx.scratch };
-    if (this.keepsZ()) {
-      const z = ctx.tape;
-      gemm(be, { ...product, c: z });
-      if (this.activation === 'softmax') softmax(be, { m, n, x: z, y });
-      else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: m * n, x: z, y, alpha: this.alpha });
-    } else {
-      gemm(be, { ...product, c: y, act: ACT[this.activation as keyof typeof ACT], actAlpha: this.alpha });
-    }
+    const bias = this.bias ? this.bias.value : 0;
+    const keepsZ = this.keepsZ();
+    // With z kept, the GEMM writes z and the activation runs apart; else it is fused into the GEMM's epilogue.
+    const act = keepsZ ? ACT.linear : ACT[this.activation as keyof typeof ACT];
+    gemm(be, { m, n, k: f, a: x, b: w.value, c: keepsZ ? ctx.tape : y, transB: this.transposed, bias, act, actAlpha: this.alpha, work: ctx.scratch });
+    if (!keepsZ) return;
+    if (this.activation === 'softmax') softmax(be, { m, n, x: ctx.tape, y });
+    else actForward(be, { act: ACT[this.activation as keyof typeof ACT], n: m * n, x: ctx.tape, y, alpha: this.alpha });
   }
 
   backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {

@@ -54,12 +54,20 @@ export class Engine {
   readonly weights: Variable[];
   compiled: Compiled | null = null;
   private plan: Plan | null = null;
+  private readonly inSizes: number[];
+  private readonly outSizes: number[];
+  private readonly outUnits: number[];
+  /** The trainable segments, and the trainable flag of each weight they were computed for. */
+  private segmentCache: { flags: boolean[]; segments: Segment[] } | null = null;
 
   constructor(topo: Topology, store: ParamStore, rng: ModelRng) {
     this.topo = topo;
     this.store = store;
     this.backend = store.backend;
     this.rng = rng;
+    this.inSizes = topo.inputs.map((t) => sizeOf(t.shape));
+    this.outSizes = topo.outputs.map((t) => sizeOf(t.shape));
+    this.outUnits = topo.outputs.map((t) => t.shape[t.shape.length - 1]);
     const seen = new Set<Variable>();
     this.weights = [];
     for (const l of topo.layers) {
@@ -82,20 +90,19 @@ export class Engine {
     return this.plan?.exec.capacity ?? 0;
   }
 
-  /** Values per sample of each input. */
+  /** Values per sample of input i. */
   inputSize(i: number): number {
-    return sizeOf(this.topo.inputs[i].shape);
+    return this.inSizes[i];
   }
 
-  /** Values per sample of each output. */
+  /** Values per sample of output k. */
   outputSize(k: number): number {
-    return sizeOf(this.topo.outputs[k].shape);
+    return this.outSizes[k];
   }
 
-  /** Size of the last axis of an output (classes or units). */
+  /** Size of the last axis of output k (classes or units). */
   outputUnits(k: number): number {
-    const s = this.topo.outputs[k].shape;
-    return s[s.length - 1];
+    return this.outUnits[k];
   }
 
   /**
@@ -184,32 +191,27 @@ export class Engine {
   /** Copies rows order[start .. start + rows) of every input (and target) into the planned buffers (or another executor's inputs). */
   loadBatch(X: readonly Rows[], Y: readonly Targets[] | null, order: Int32Array, start: number, rows: number, exec: Executor = this.exec): void {
     const be = this.backend;
-    const plan = this.plan as Plan;
     const f32 = be.f32();
     let inOrder = true;
     for (let r = 0; r < rows && inOrder; r++) inOrder = order[start + r] === start + r;
-    X.forEach((x, i) => {
-      const size = this.inputSize(i);
-      const xb = exec.act[i] >>> 2;
+    // In order (predict, evaluate, fit without shuffling) a batch is one copy per input; shuffled, one per row.
+    const rowsOf = (data: Float32Array, size: number, to: number) => {
       if (inOrder) {
-        // In order (predict, evaluate, fit without shuffling): one copy.
-        f32.set(x.data.subarray(start * size, (start + rows) * size), xb);
-      } else {
-        for (let r = 0; r < rows; r++) {
-          const s = order[start + r];
-          f32.set(x.data.subarray(s * size, (s + 1) * size), xb + r * size);
-        }
+        f32.set(data.subarray(start * size, (start + rows) * size), to);
+        return;
       }
-    });
+      for (let r = 0; r < rows; r++) {
+        const s = order[start + r];
+        f32.set(data.subarray(s * size, (s + 1) * size), to + r * size);
+      }
+    };
+    for (let i = 0; i < X.length; i++) rowsOf(X[i].data, this.inSizes[i], exec.act[i] >>> 2);
     if (!Y) return;
-    Y.forEach((y, k) => {
+    const plan = this.plan as Plan;
+    for (let k = 0; k < Y.length; k++) {
+      const y = Y[k];
       if (y.rows) {
-        const units = this.outputSize(k);
-        const tb = plan.targets[k] >>> 2;
-        for (let r = 0; r < rows; r++) {
-          const s = order[start + r];
-          f32.set(y.rows.subarray(s * units, (s + 1) * units), tb + r * units);
-        }
+        rowsOf(y.rows, this.outSizes[k], plan.targets[k] >>> 2);
       } else if (y.labels) {
         const i32 = be.i32();
         const lb = plan.labels[k] >>> 2;
@@ -219,7 +221,7 @@ export class Engine {
           for (let t = 0; t < steps; t++) i32[lb + r * steps + t] = y.labels[s * steps + t];
         }
       }
-    });
+    }
   }
 
   /** Runs every node on the loaded batch. */
@@ -237,16 +239,18 @@ export class Engine {
   loss(rows: number, withGrad: boolean, gradScale: number): number {
     const compiled = this.compiled as Compiled;
     const plan = this.plan as Plan;
+    const outs = this.topo.outputs;
     let sum = 0;
-    this.topo.outputs.forEach((t, k) => {
-      const units = this.outputUnits(k);
-      const steps = this.outputSize(k) / units;
+    for (let k = 0; k < outs.length; k++) {
+      const units = this.outUnits[k];
+      const steps = this.outSizes[k] / units;
+      const at = plan.exec.at(outs[k]);
       sum += computeLoss(
         this.backend, compiled.losses[k],
-        { y: plan.exec.act[plan.exec.at(t)], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
-        plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[plan.exec.at(t)] : 0, gradScale / steps,
+        { y: plan.exec.act[at], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
+        plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[at] : 0, gradScale / steps,
       ) / steps;
-    });
+    }
     return sum;
   }
 
@@ -255,9 +259,17 @@ export class Engine {
     return (this.plan as Plan).logits.map((p) => p !== 0);
   }
 
-  /** The contiguous runs of the arenas holding the trainable weights. */
+  /** The contiguous runs of the arenas holding the trainable weights (recomputed only when a layer's trainable flag changed). */
   trainableSegments(): Segment[] {
-    return ParamStore.segments(this.weights.filter((v) => v.trainable));
+    const w = this.weights;
+    const cache = this.segmentCache;
+    let same = cache !== null;
+    for (let i = 0; same && i < w.length; i++) same = (cache as { flags: boolean[] }).flags[i] === w[i].trainable;
+    if (same) return (cache as { segments: Segment[] }).segments;
+    const flags = w.map((v) => v.trainable);
+    const segments = ParamStore.segments(w.filter((_, i) => flags[i]));
+    this.segmentCache = { flags, segments };
+    return segments;
   }
 
   /** Zeroes the gradients of `segments`. */
@@ -373,11 +385,12 @@ export class Engine {
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
       this.loadBatch(X, Y ?? null, order, start, rows, exec);
-      X.forEach((x, i) => {
-        if (x.deferred && countNonFinite(this.backend, { n: rows * this.inputSize(i), x: exec.act[i] }) > 0) {
+      for (let i = 0; i < X.length; i++) {
+        const x = X[i];
+        if (x.deferred && countNonFinite(this.backend, { n: rows * this.inSizes[i], x: exec.act[i] }) > 0) {
           checkFiniteRows(x, start, start + rows, ...x.deferred);
         }
-      });
+      }
       exec.forward(rows, false, false);
       each(start, rows);
     }

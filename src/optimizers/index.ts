@@ -89,6 +89,8 @@ export abstract class Optimizer extends Owned {
   iterations = 0;
   private arena: StateArena | null = null;
   private store: ParamStore | null = null;
+  /** The state slots' pointers at the segment being updated (reused by every step). */
+  private readonly stateAt: number[] = [];
 
   constructor(op: string, opts: OptimizerOptions, defaultRate: number) {
     super();
@@ -157,9 +159,12 @@ export abstract class Optimizer extends Owned {
     }
     const lr = this.currentLearningRate();
     const slots = this.arena.slots;
+    const state = this.stateAt;
+    state.length = slots.length;
     for (const s of segments) {
       const at = s.offset * 4;
-      this.update(be, store.values + at, store.grads + at, s.size, lr, slots.map((p) => p + at));
+      for (let i = 0; i < slots.length; i++) state[i] = slots[i] + at;
+      this.update(be, store.values + at, store.grads + at, s.size, lr, state);
     }
     this.iterations++;
   }
