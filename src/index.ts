@@ -28,6 +28,7 @@ export {
   type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
+export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { ParamStore, type Segment } from './params/store.js';
 export { SymbolicTensor, Node } from './graph/symbolic.js';

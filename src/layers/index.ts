@@ -7,7 +7,7 @@ import { flatten, reshape } from './reshape.js';
 import { add, concatenate } from './merge.js';
 
 export {
-  Layer, layerFromJSON, registerLayer, scratchLayout, LAYER_REGISTRY,
+  Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
   type LayerJSON, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site, type LossLogits, type LayerResolver,
 } from './layer.js';
 export { Dense, DenseTied, type DenseConfig, type DenseTiedConfig } from './dense.js';

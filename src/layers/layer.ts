@@ -419,18 +419,6 @@ export abstract class Layer {
   }
 }
 
-/** Sizes in bytes of a layer's scratch parts, each on a 16-byte boundary; `total` is what scratchBytes returns. */
-export function scratchLayout<K extends string>(parts: Record<K, number>): Record<K, number> & { total: number } {
-  const out = {} as Record<K, number> & { total: number };
-  let at = 0;
-  for (const k of Object.keys(parts) as K[]) {
-    (out as Record<string, number>)[k] = at;
-    at += Math.ceil(parts[k] / 16) * 16;
-  }
-  out.total = at;
-  return out;
-}
-
 /** Constructors by class name, for fromJSON. */
 export const LAYER_REGISTRY = new Map<string, (config: Record<string, unknown>, resolve: LayerResolver) => Layer>();
 
