@@ -13,7 +13,7 @@ import {
   Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
-import { checkInitializer, type InitializerName } from './initializers.js';
+import { checkInitializer, type InitializerName } from '../params/initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
 

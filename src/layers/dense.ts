@@ -9,7 +9,7 @@ import {
   Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
-import { checkInitializer, type InitializerName } from './initializers.js';
+import { checkInitializer, type InitializerName } from '../params/initializers.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
 export interface DenseConfig extends BaseLayerConfig {

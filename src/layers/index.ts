@@ -19,7 +19,7 @@ export { Reshape } from './reshape.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
-export { type InitializerName } from './initializers.js';
+export { type InitializerName } from '../params/initializers.js';
 
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = { dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers };

@@ -1,6 +1,6 @@
 import type { Backend } from '../runtime/backend.js';
 import { DisposedError, OutOfMemoryError, ValueError } from '../errors.js';
-import { initialize } from '../layers/initializers.js';
+import { initialize } from './initializers.js';
 import { fill } from '../kernels/elementwise.js';
 import type { Variable } from './variable.js';
 

@@ -1,5 +1,5 @@
 import { ValueError, describe } from '../errors.js';
-import type { InitializerName } from '../layers/initializers.js';
+import type { InitializerName } from './initializers.js';
 import type { ParamStore } from './store.js';
 
 /** What a layer declares when it adds a weight at build time. */
