@@ -8,7 +8,7 @@ import { fmt, sizeOf } from '../tensor.js';
 import { LAYER_REGISTRY } from '../layers/layer.js';
 import type { Variable } from '../params/variable.js';
 import { topology, type Topology } from '../graph/topology.js';
-import { graphFromJSON } from '../models/model.js';
+import { graphFromJSON } from '../graph/serialize.js';
 import { formatError, isRecord, show } from './json.js';
 import { MAX_DIM, MAX_LAYERS, MAX_PARAMS, MAX_RANK, MAX_SAMPLE_SIZE } from './limits.js';
 import type { ExpectedWeight } from './weights.js';

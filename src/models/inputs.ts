@@ -1,6 +1,6 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf, type NestedArray, type Tensor } from '../tensor.js';
-import type { Values } from '../util/rows.js';
+import { readValues, type Values } from '../util/rows.js';
 import type { CanonicalLoss } from '../losses/index.js';
 
 /** Model inputs: a Tensor, nested arrays, or a flat Float32Array of whole samples. */
@@ -26,6 +26,27 @@ export interface Targets {
   n: number;
   /** Rows of the last axis per sample (1 unless the output has leading axes, e.g. one per time step). */
   steps: number;
+}
+
+/**
+ * Reads the values given for `count` inputs (or outputs): one value when
+ * count is 1, else an array with one entry each (`what` names the entries in
+ * the message, `owner` the model).
+ */
+export function readEach(op: string, name: string, x: unknown, count: number, owner: string, what: string): Values[] {
+  if (count === 1) return [readValues(op, name, x)];
+  if (!Array.isArray(x) || x.length !== count) throw new ValueError(`${op}: ${owner} has ${count} ${what === 'inputs' ? 'inputs' : 'outputs'}, so ${name} must be an array of ${count} ${what}, got ${describe(x)}`);
+  return x.map((xi, i) => readValues(op, `${name}[${i}]`, xi));
+}
+
+/** Rows of each input (samples of the matching shape), all with the same number of samples. */
+export function inputRows(op: string, name: string, raws: readonly Values[], shapes: readonly (readonly number[])[], defer: boolean): Rows[] {
+  const rows = raws.map((r, i) => toRows(op, raws.length === 1 ? name : `${name}[${i}]`, r, shapes[i], defer));
+  const n = rows[0].n;
+  rows.forEach((r, i) => {
+    if (r.n !== n) throw new ShapeError(`${op}: ${name}[${i}] has ${r.n} samples but ${name}[0] has ${n}`);
+  });
+  return rows;
 }
 
 /** Index of the first value that is not finite, or -1. */

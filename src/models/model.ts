@@ -1,25 +1,29 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { DisposedError, ShapeError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
-import { Tensor, fmt, sizeOf } from '../tensor.js';
-import { Layer, layerFromJSON, type LayerJSON } from '../layers/layer.js';
+import { Tensor, fmt } from '../tensor.js';
+import { Layer } from '../layers/layer.js';
 import { ParamStore } from '../params/store.js';
 import type { Variable } from '../params/variable.js';
 import { SymbolicTensor } from '../graph/symbolic.js';
-import { InputLayer, input } from '../graph/input.js';
+import { InputLayer } from '../graph/input.js';
+import { graphFromJSON, graphToJSON, type ModelTopologyJSON } from '../graph/serialize.js';
 import { topology, type Topology } from '../graph/topology.js';
-import { checkLoss, type CanonicalLoss, type LossName } from '../losses/index.js';
+import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizers/index.js';
 import { ModelRng, randomSeed } from './rng.js';
 import { Engine, identity, type Compiled, type MetricName } from './engine.js';
-import { Executor } from './executor.js';
-import { toRows, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
-import { readValues as readRaw, type Values as Raw } from '../util/rows.js';
+import { backpropagate, copyOut, innerActivations, type Gradients } from './gradients.js';
+import { summaryLines } from './summary.js';
+import { inputRows, readEach, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
+import type { Values as Raw } from '../util/rows.js';
 import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, type FitArgs, type FitData, type History } from './trainer.js';
 import type { Logs, TrainableModel } from './callbacks.js';
 
 export type { ModelInput } from './inputs.js';
 export type { FitArgs, History } from './trainer.js';
+export type { Gradients } from './gradients.js';
+export type { ModelTopologyJSON, TensorRef } from '../graph/serialize.js';
 
 /** Options shared by every model. */
 export interface ModelBaseConfig {
@@ -64,30 +68,6 @@ export interface GradientsArgs {
   rngSeed?: number;
   /** Rows per chunk. Default min(n, 1024). */
   batchSize?: number;
-}
-
-/** What gradients() returns. */
-export interface Gradients {
-  /** The mean loss (with y), else null. */
-  loss: number | null;
-  /** d/d input, shaped like x (one tensor per model input for several), when asked. */
-  input: Tensor | Tensor[] | null;
-  /** d/d weight for each of model.trainableWeights, in order, when asked. */
-  params: Tensor[] | null;
-}
-
-/** A reference to one tensor of a graph: [layer name, node index (within the model), output index]. */
-export type TensorRef = [string, number, number];
-
-/** What Model.toJSON() writes (Sequential writes the same without nodes: `{ className: 'Sequential', config: { name, layers } }`). */
-export interface ModelTopologyJSON {
-  className: string;
-  config: {
-    name: string;
-    layers: (LayerJSON & { inboundNodes?: TensorRef[][] })[];
-    inputLayers?: TensorRef[];
-    outputLayers?: TensorRef[];
-  };
 }
 
 const METRIC_NAMES: Record<string, MetricName> = { accuracy: 'accuracy', acc: 'accuracy', mse: 'mse', meanSquaredError: 'mse' };
@@ -449,50 +429,7 @@ export class Model implements TrainableModel {
     }
     const batch = args.batchSize === undefined ? Math.min(n, 1024) : checkInt(op, 'batchSize', args.batchSize, 1, 1 << 20);
     if (args.rngSeed !== undefined) engine.rng.reseed(checkFinite(op, 'rngSeed', args.rngSeed));
-    engine.ensurePlan(Math.min(n, batch), true);
-    const be = engine.backend;
-    const exec = engine.exec;
-    const chunk = Math.min(batch, exec.capacity);
-    const trainable = engine.weights.filter((v) => v.trainable);
-    if (wantParams) engine.zeroGrads(ParamStore.segments(trainable));
-    const inGrads = wantInput ? engine.topo.inputs.map((t) => be.alloc(Math.max(1, n * sizeOf(t.shape)) * 4)) : [];
-    let lossSum = 0;
-    try {
-      const order = identity(n);
-      const f32 = be.f32.bind(be);
-      for (let start = 0; start < n; start += chunk) {
-        const rows = Math.min(chunk, n - start);
-        engine.loadBatch(X, Y, order, start, rows);
-        engine.forward(rows, args.training ?? false, true);
-        let fromLogits: boolean[] = engine.topo.outputs.map(() => false);
-        if (Y) {
-          lossSum += engine.loss(rows, true, 1 / n);
-          fromLogits = engine.fusedOutputs();
-        } else {
-          engine.topo.outputs.forEach((t, k) => {
-            const size = sizeOf(t.shape);
-            f32().set((seeds as Rows[])[k].data.subarray(start * size, (start + rows) * size), exec.gradOf(t) >>> 2);
-          });
-        }
-        exec.backwardPass(rows, { params: wantParams, inputs: wantInput, fromLogits });
-        engine.topo.inputs.forEach((t, i) => {
-          if (!wantInput) return;
-          const size = sizeOf(t.shape) * 4;
-          const g = exec.gradOf(t);
-          be.u8().copyWithin(inGrads[i] + start * size, g, g + rows * size);
-        });
-      }
-    } catch (err) {
-      for (const p of inGrads) be.free(p);
-      throw err;
-    }
-    const inputs = inGrads.map((p, i) => new Tensor(be, [n, ...engine.topo.inputs[i].shape], p));
-    const params = wantParams ? trainable.map((v) => new Tensor(be, v.shape, copyOut(be, v.grad, v.size))) : null;
-    return {
-      loss: Y ? lossSum / n : null,
-      input: wantInput ? (inputs.length === 1 ? inputs[0] : inputs) : null,
-      params,
-    };
+    return backpropagate(engine, X, Y ? { targets: Y } : { seeds: seeds as Rows[] }, { batch, training: args.training ?? false, input: wantInput, params: wantParams });
   }
 
   /**
@@ -532,27 +469,7 @@ export class Model implements TrainableModel {
       }
       return nodes[0].outputs[0];
     });
-    const be = engine.backend;
-    const n = X[0].n;
-    const cap = Math.min(n, batch ?? 256);
-    const exec = new Executor(be, engine.topo, { capacity: cap, backward: false, rng: engine.rng.ptr, keep: wanted });
-    const ptrs: number[] = [];
-    try {
-      for (const t of wanted) ptrs.push(be.alloc(Math.max(1, n * sizeOf(t.shape)) * 4));
-      engine.runChunks(exec, X, cap, (start, rows) => {
-        wanted.forEach((t, j) => {
-          const size = sizeOf(t.shape) * 4;
-          const a = exec.actOf(t);
-          be.u8().copyWithin(ptrs[j] + start * size, a, a + rows * size);
-        });
-      });
-    } catch (err) {
-      for (const p of ptrs) be.free(p);
-      throw err;
-    } finally {
-      exec.dispose();
-    }
-    return ptrs.map((p, j) => new Tensor(be, [n, ...wanted[j].shape], p));
+    return innerActivations(engine, X, wanted, Math.min(X[0].n, batch ?? 256));
   }
 
   // ---- weights ----
@@ -616,24 +533,13 @@ export class Model implements TrainableModel {
     return this.weights.reduce((s, v) => s + v.size, 0);
   }
 
-  /** A Keras-style table of layers, output shapes and parameter counts. */
+  /** A Keras-style table of layers, output shapes and parameter counts (printed line by line, and returned). */
   summary(print: (line: string) => void = console.log): string {
     this.checkLive();
     if (typeof print !== 'function') throw new ValueError(`summary: print must be a function, got ${describe(print)}`);
-    const graph = this.engine !== null && !this.isChain();
-    const rows = this.summaryRows(graph);
-    const head = ['Layer (type)', 'Output shape', 'Param #', ...(graph ? ['Connected to'] : [])];
-    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)) + 2);
-    const line = (r: string[]) => r.map((c, i) => c.padEnd(w[i])).join('').trimEnd();
-    const rule = '_'.repeat(w.reduce((a, b) => a + b, 0));
-    const trainable = this.trainableWeights.reduce((s, v) => s + v.size, 0);
-    const total = this.countParams();
-    const out = [rule, line(head), '='.repeat(rule.length), ...rows.map(line), '='.repeat(rule.length), `Total params: ${total}`];
-    if (trainable !== total) out.push(`Trainable params: ${trainable}`, `Non-trainable params: ${total - trainable}`);
-    out.push(rule);
-    const text = out.join('\n');
+    const out = summaryLines(this.layers, this.engine?.topo ?? null, this.isChain(), this.weights);
     for (const l of out) print(l);
-    return text;
+    return out.join('\n');
   }
 
   /** True for a plain stack of layers (Sequential), whose summary needs no "Connected to" column. */
@@ -641,38 +547,11 @@ export class Model implements TrainableModel {
     return false;
   }
 
-  /** One row per layer (per node for graphs): name (class), output shape, own parameters, inputs. */
-  protected summaryRows(graph: boolean): string[][] {
-    const engine = this.engine as Engine;
-    const own = (l: Layer) => String(l.weights.filter((v) => v.owner === l).reduce((s, v) => s + v.size, 0));
-    const shape = (s: readonly number[]) => `[null,${s.join(',')}]`;
-    if (!graph) return this.layers.map((l) => [`${l.name} (${l.className})`, shape(l.outputShape ?? []), own(l)]);
-    const rows: string[][] = engine.topo.inputs.map((t) => [`${t.name} (InputLayer)`, shape(t.shape), '0', '']);
-    for (const n of engine.topo.nodes) {
-      rows.push([`${n.layer.name} (${n.layer.className})`, n.outputs.map((t) => shape(t.shape)).join(' '), own(n.layer), n.inputs.map((t) => t.name).join(', ')]);
-    }
-    return rows;
-  }
-
   // ---- serialisation ----
 
   /** The architecture as JSON (no weights): layers with the nodes that connect them (Keras functional config). */
   toJSON(): ModelTopologyJSON {
-    const engine = this.requireEngine('toJSON');
-    const topo = engine.topo;
-    const nodeIndex = new Map(topo.nodes.map((n) => [n, topo.nodes.filter((m) => m.layer === n.layer).indexOf(n)]));
-    const ref = (t: SymbolicTensor): TensorRef => [t.node.layer.name, t.node.isInput ? 0 : (nodeIndex.get(t.node) as number), t.index];
-    const layers = [
-      ...topo.inputs.map((t) => ({ className: 'InputLayer', config: t.node.layer.getConfig(), inboundNodes: [] as TensorRef[][] })),
-      ...topo.layers.map((l) => ({
-        ...l.toJSON(),
-        inboundNodes: topo.nodes.filter((nd) => nd.layer === l).map((nd) => nd.inputs.map(ref)),
-      })),
-    ];
-    return {
-      className: 'Model',
-      config: { name: this.name, layers, inputLayers: topo.inputs.map(ref), outputLayers: topo.outputs.map(ref) },
-    };
+    return graphToJSON(this.requireEngine('toJSON').topo, this.name);
   }
 
   /** Recreates a built graph model from toJSON() output (weights freshly initialised). */
@@ -766,147 +645,27 @@ export class Model implements TrainableModel {
    * `defer` the NaN / Inf check runs in wasm on each chunk as it is loaded.
    */
   protected prepareInputs(op: string, x: ModelInput | ModelInput[], defer: boolean, name = 'x'): Rows[] {
-    const nIn = this.engine ? this.engine.topo.inputs.length : 1;
-    let raws: Raw[];
-    if (nIn === 1) {
-      raws = [readRaw(op, name, x, false)];
-    } else {
-      if (!Array.isArray(x) || x.length !== nIn) throw new ValueError(`${op}: model ${this.name} has ${nIn} inputs, so ${name} must be an array of ${nIn} inputs, got ${describe(x)}`);
-      raws = (x as ModelInput[]).map((xi, i) => readRaw(op, `${name}[${i}]`, xi, false));
-    }
+    const raws = readEach(op, name, x, this.engine ? this.engine.topo.inputs.length : 1, `model ${this.name}`, 'inputs');
     if (!this.engine) this.buildFromData(op, raws[0]);
-    const engine = this.engine as Engine;
-    const rows = raws.map((r, i) => toRows(op, nIn === 1 ? name : `${name}[${i}]`, r, engine.topo.inputs[i].shape, defer));
-    const n = rows[0].n;
-    rows.forEach((r, i) => {
-      if (r.n !== n) throw new ShapeError(`${op}: ${name}[${i}] has ${r.n} samples but ${name}[0] has ${n}`);
-    });
-    return rows;
+    return inputRows(op, name, raws, (this.engine as Engine).topo.inputs.map((t) => t.shape), defer);
   }
 
   /** Normalises targets for the compiled losses (one per output; several outputs come as an array). */
   protected prepareTargets(op: string, name: string, y: ModelInput | ModelInput[], n: number, compiled: Compiled): Targets[] {
-    const engine = this.engine as Engine;
-    const outs = engine.topo.outputs;
-    let raws: Raw[];
-    if (outs.length === 1) {
-      raws = [readRaw(op, name, y, false)];
-    } else {
-      if (!Array.isArray(y) || y.length !== outs.length) throw new ValueError(`${op}: model ${this.name} has ${outs.length} outputs, so ${name} must be an array of ${outs.length} targets, got ${describe(y)}`);
-      raws = (y as ModelInput[]).map((yi, k) => readRaw(op, `${name}[${k}]`, yi, false));
-    }
-    return raws.map((r, k) => toTargets(op, outs.length === 1 ? name : `${name}[${k}]`, r, n, outs[k].shape, compiled.losses[k] as CanonicalLoss));
+    const outs = (this.engine as Engine).topo.outputs;
+    const raws = readEach(op, name, y, outs.length, `model ${this.name}`, 'targets');
+    return raws.map((r, k) => toTargets(op, outs.length === 1 ? name : `${name}[${k}]`, r, n, outs[k].shape, compiled.losses[k]));
   }
 
-  /** Seeds for gradients(): float rows shaped like each output. */
+  /** Seeds for gradients(): float rows shaped like each output, one per sample of x. */
   private prepareSeeds(op: string, seed: ModelInput | ModelInput[], n: number): Rows[] {
-    const engine = this.engine as Engine;
-    const outs = engine.topo.outputs;
-    let raws: Raw[];
-    if (outs.length === 1) raws = [readRaw(op, 'seed', seed, false)];
-    else {
-      if (!Array.isArray(seed) || seed.length !== outs.length) throw new ValueError(`${op}: model ${this.name} has ${outs.length} outputs, so seed must be an array of ${outs.length} arrays, got ${describe(seed)}`);
-      raws = (seed as ModelInput[]).map((s, k) => readRaw(op, `seed[${k}]`, s, false));
-    }
-    return raws.map((r, k) => {
-      const rows = toRows(op, outs.length === 1 ? 'seed' : `seed[${k}]`, r, outs[k].shape, false);
-      if (rows.n !== n) throw new ShapeError(`${op}: seed has ${rows.n} samples but x has ${n}`);
-      return rows;
-    });
+    const outs = (this.engine as Engine).topo.outputs;
+    const rows = inputRows(op, 'seed', readEach(op, 'seed', seed, outs.length, `model ${this.name}`, 'arrays'), outs.map((t) => t.shape), false);
+    if (rows[0].n !== n) throw new ShapeError(`${op}: seed has ${rows[0].n} samples but x has ${n}`);
+    return rows;
   }
 }
 
-/** Copies `size` floats at `ptr` into a new region of the backend. */
-function copyOut(be: Backend, ptr: number, size: number): number {
-  const p = be.alloc(Math.max(1, size) * 4);
-  be.u8().copyWithin(p, ptr, ptr + size * 4);
-  return p;
-}
-
-/**
- * A graph from a Model toJSON() config: the layers (built, weights not
- * allocated) and the input / output tensors. `locate(i, err)` turns an error
- * of layer i (its constructor, or applying it) into the error thrown.
- */
-export function graphFromJSON(json: unknown, locate: (layerIndex: number, err: unknown) => Error = (_i, e) => e as Error): { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; name: string | undefined } {
-  const j = json as { className?: unknown; config?: Record<string, unknown> };
-  if (!j || typeof j !== 'object' || j.className !== 'Model' || !j.config || typeof j.config !== 'object') {
-    throw new ValueError(`Model.fromJSON: expected { className: 'Model', config: { layers, inputLayers, outputLayers } }`);
-  }
-  const c = j.config;
-  const specs = c.layers as (LayerJSON & { inboundNodes?: unknown })[];
-  if (!Array.isArray(specs)) throw new ValueError(`Model.fromJSON: config.layers must be an array`);
-  const byName = new Map<string, Layer>();
-  const produced = new Map<string, SymbolicTensor[][]>();
-  const pending: { layer: Layer; index: number; nodes: unknown[]; next: number }[] = [];
-  specs.forEach((s, i) => {
-    try {
-      if (!s || typeof s !== 'object') throw new ValueError(`Model.fromJSON: config.layers[${i}] must be an object`);
-      if (s.className === 'InputLayer') {
-        const t = input(s.config as never);
-        if (byName.has(t.node.layer.name)) throw new ValueError(`Model.fromJSON: two layers are named ${describe(t.node.layer.name)}`);
-        byName.set(t.node.layer.name, t.node.layer);
-        produced.set(t.node.layer.name, [[t]]);
-        return;
-      }
-      const layer = layerFromJSON({ className: s.className, config: s.config }, (name) => byName.get(name));
-      if (byName.has(layer.name)) throw new ValueError(`Model.fromJSON: two layers are named ${describe(layer.name)}`);
-      byName.set(layer.name, layer);
-      produced.set(layer.name, []);
-      const nodes = s.inboundNodes;
-      if (!Array.isArray(nodes) || nodes.length === 0) throw new ValueError(`Model.fromJSON: layer ${describe(layer.name)} must list its inbound nodes`);
-      pending.push({ layer, index: i, nodes, next: 0 });
-    } catch (err) {
-      throw locate(i, err);
-    }
-  });
-  const resolve = (r: unknown, where: string): SymbolicTensor | null => {
-    if (!Array.isArray(r) || r.length !== 3 || typeof r[0] !== 'string' || !Number.isInteger(r[1]) || !Number.isInteger(r[2])) {
-      throw new ValueError(`Model.fromJSON: ${where} must be [layerName, nodeIndex, tensorIndex], got ${describe(r)}`);
-    }
-    const list = produced.get(r[0]);
-    if (!list) throw new ValueError(`Model.fromJSON: ${where} names an unknown layer ${describe(r[0])}`);
-    const node = list[r[1] as number];
-    if (!node) return null;
-    const t = node[r[2] as number];
-    if (!t) throw new ValueError(`Model.fromJSON: ${where}: layer ${describe(r[0])} has no output ${r[2]}`);
-    return t;
-  };
-  // Apply nodes as soon as the tensors they read exist (a shared layer's later node may wait for another layer).
-  let progress = true;
-  while (progress) {
-    progress = false;
-    for (const p of pending) {
-      while (p.next < p.nodes.length) {
-        const refs = p.nodes[p.next];
-        const where = `layer ${describe(p.layer.name)} node ${p.next}`;
-        let ins: (SymbolicTensor | null)[];
-        try {
-          if (!Array.isArray(refs) || refs.length === 0) throw new ValueError(`Model.fromJSON: ${where} must list its inputs`);
-          ins = refs.map((r, i) => resolve(r, `${where} input ${i}`));
-          if (ins.some((t) => t === null)) break;
-          const out = p.layer.apply(ins as SymbolicTensor[]);
-          (produced.get(p.layer.name) as SymbolicTensor[][]).push(Array.isArray(out) ? out : [out]);
-        } catch (err) {
-          throw locate(p.index, err);
-        }
-        p.next++;
-        progress = true;
-      }
-    }
-  }
-  const stuck = pending.find((p) => p.next < p.nodes.length);
-  if (stuck) throw locate(stuck.index, new ValueError(`Model.fromJSON: node ${stuck.next} of layer ${describe(stuck.layer.name)} reads a tensor no node produces (a cycle or a missing node)`));
-  const refs = (v: unknown, what: string) => {
-    if (!Array.isArray(v) || v.length === 0) throw new ValueError(`Model.fromJSON: config.${what} must be a non-empty array`);
-    return v.map((r, i) => {
-      const t = resolve(r, `${what}[${i}]`);
-      if (!t) throw new ValueError(`Model.fromJSON: ${what}[${i}] names a node that does not exist`);
-      return t;
-    });
-  };
-  return { inputs: refs(c.inputLayers, 'inputLayers'), outputs: refs(c.outputLayers, 'outputLayers'), name: typeof c.name === 'string' ? c.name : undefined };
-}
 
 /** Creates a graph model from symbolic inputs and outputs (TensorFlow.js tf.model). */
 export function model(config: ModelConfig): Model {
