@@ -51,7 +51,7 @@ import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import { Model, type ModelTopologyJSON } from '../models/model.js';
-import { checkGraphStructure, connectGraph, MAX_PORTS } from './graph.js';
+import { checkGraphStructure, checkTopologyConfig, connectGraph, MAX_PORTS } from './graph.js';
 import { readWeights, writeF32LE, type ExpectedWeight } from './weights.js';
 import { checkPlainJSON, formatError, isRecord, parseJSONText, show } from './json.js';
 
@@ -60,7 +60,7 @@ export const MODEL_FORMAT = 'simdnn-model';
 /** The format version this build writes and reads. */
 export const MODEL_FORMAT_VERSION = 1;
 
-import { MAX_DIM, MAX_PARAMS, MAX_RANK, MAX_SAMPLE_SIZE, MAX_LAYERS } from './limits.js';
+import { MAX_DIM, MAX_PARAMS, MAX_RANK, MAX_SAMPLE_SIZE } from './limits.js';
 
 export { MAX_PARAMS, MAX_DIM, MAX_SAMPLE_SIZE, MAX_RANK, MAX_LAYERS } from './limits.js';
 /** Most metrics in a training config. */
@@ -325,16 +325,8 @@ function checkInputShape(op: string, value: unknown): number[] {
 function topologyToModel(op: string, topology: unknown, inputShape: number[], backend: Backend, seed: number | undefined): Sequential {
   const where = 'modelTopology';
   if (!isRecord(topology)) throw formatError(op, where, `must be an object, got ${show(topology)}`);
-  if (topology.className !== 'Sequential') throw formatError(op, `${where}.className`, `expected "Sequential", got ${show(topology.className)}`);
-  const config = topology.config;
-  if (!isRecord(config)) throw formatError(op, `${where}.config`, `must be an object, got ${show(config)}`);
-  if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
-    throw formatError(op, `${where}.config.name`, `must be a non-empty string, got ${show(config.name)}`);
-  }
-  const layers = config.layers;
-  if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_LAYERS) {
-    throw formatError(op, `${where}.config.layers`, `must be an array of 1 to ${MAX_LAYERS} layers, got ${show(layers)}`);
-  }
+  if (topology.className !== 'Sequential') throw formatError(op, `${where}.className`, `expected "Sequential", got ${show(topology.className)} (a graph model's className is "Model")`);
+  const { layers } = checkTopologyConfig(op, topology);
   const names = new Set<string>();
   layers.forEach((l: unknown, i) => {
     const at = `${where}.config.layers[${i}]`;

@@ -26,8 +26,8 @@ function checkRef(op: string, where: string, r: unknown): void {
   }
 }
 
-/** Checks the topology's structure: every field a graph needs, with bounded sizes, before any layer is created. */
-export function checkGraphStructure(op: string, topo: Record<string, unknown>): void {
+/** The part every topology shares: a config object with an optional non-empty name and 1 to MAX_LAYERS layers. */
+export function checkTopologyConfig(op: string, topo: Record<string, unknown>): { config: Record<string, unknown>; layers: unknown[] } {
   const where = 'modelTopology';
   const config = topo.config;
   if (!isRecord(config)) throw formatError(op, `${where}.config`, `must be an object, got ${show(config)}`);
@@ -38,6 +38,13 @@ export function checkGraphStructure(op: string, topo: Record<string, unknown>): 
   if (!Array.isArray(layers) || layers.length === 0 || layers.length > MAX_LAYERS) {
     throw formatError(op, `${where}.config.layers`, `must be an array of 1 to ${MAX_LAYERS} layers, got ${show(layers)}`);
   }
+  return { config, layers };
+}
+
+/** Checks the topology's structure: every field a graph needs, with bounded sizes, before any layer is created. */
+export function checkGraphStructure(op: string, topo: Record<string, unknown>): void {
+  const where = 'modelTopology';
+  const { config, layers } = checkTopologyConfig(op, topo);
   const names = new Set<string>();
   let nodeCount = 0;
   layers.forEach((l: unknown, i) => {
