@@ -14,6 +14,7 @@ export const ACT_ELU: i32 = 5;
 export const ACT_GELU: i32 = 6;
 export const ACT_STEP: i32 = 7;
 export const ACT_SIGN: i32 = 8;
+export const ACT_HARD_SIGMOID: i32 = 9;
 
 // @ts-ignore: decorator
 @inline const GELU_C: f32 = 0.7978845608028654; // sqrt(2 / pi)
@@ -36,6 +37,8 @@ export const ACT_SIGN: i32 = 8;
   }
   if (act == ACT_STEP) return x >= 0 ? <f32>1.0 : <f32>0.0;
   if (act == ACT_SIGN) return x >= 0 ? <f32>1.0 : <f32>-1.0;
+  // The piecewise-linear sigmoid of Keras 2 and TensorFlow.js: clip(0.2 x + 0.5, 0, 1).
+  if (act == ACT_HARD_SIGMOID) return min<f32>(max<f32>(x * <f32>0.2 + <f32>0.5, 0), 1);
   return x;
 }
 
@@ -63,6 +66,9 @@ export const ACT_SIGN: i32 = 8;
   if (act == ACT_SIGN) {
     return v128.bitselect(f32x4.splat(1.0), f32x4.splat(-1.0), f32x4.ge(x, f32x4.splat(0)));
   }
+  if (act == ACT_HARD_SIGMOID) {
+    return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5)), f32x4.splat(0)), f32x4.splat(1.0));
+  }
   return x;
 }
 
@@ -85,6 +91,8 @@ export const ACT_SIGN: i32 = 8;
     return g * (s + x * ((s * (<f32>1.0 - s)) * du2));
   }
   if (act == ACT_STEP || act == ACT_SIGN) return 0;
+  // Slope 0.2 strictly inside the linear part (0 < y < 1), 0 on the clipped parts.
+  if (act == ACT_HARD_SIGMOID) return y > 0 && y < <f32>1.0 ? g * <f32>0.2 : <f32>0.0;
   return g;
 }
 
@@ -112,6 +120,10 @@ export const ACT_SIGN: i32 = 8;
     return f32x4.mul(g, d);
   }
   if (act == ACT_STEP || act == ACT_SIGN) return zero;
+  if (act == ACT_HARD_SIGMOID) {
+    const inside = v128.and(f32x4.gt(y, zero), f32x4.lt(y, one));
+    return v128.and(f32x4.mul(g, f32x4.splat(0.2)), inside);
+  }
   return g;
 }
 
@@ -141,6 +153,7 @@ export function f32_act_forward(act: i32, n: i32, x: usize, y: usize, alpha: f32
     case ACT_GELU: act_forward_loop(n, x, y, ACT_GELU, alpha); break;
     case ACT_STEP: act_forward_loop(n, x, y, ACT_STEP, alpha); break;
     case ACT_SIGN: act_forward_loop(n, x, y, ACT_SIGN, alpha); break;
+    case ACT_HARD_SIGMOID: act_forward_loop(n, x, y, ACT_HARD_SIGMOID, alpha); break;
     default: if (x != y) memory.copy(y, x, <usize>n << 2);
   }
 }
@@ -183,6 +196,7 @@ export function f32_act_backward(act: i32, n: i32, x: usize, y: usize, dy: usize
     case ACT_GELU: act_backward_loop(n, x, y, dy, dx, ACT_GELU, alpha); break;
     case ACT_STEP: act_backward_loop(n, x, y, dy, dx, ACT_STEP, alpha); break;
     case ACT_SIGN: act_backward_loop(n, x, y, dy, dx, ACT_SIGN, alpha); break;
+    case ACT_HARD_SIGMOID: act_backward_loop(n, x, y, dy, dx, ACT_HARD_SIGMOID, alpha); break;
     default: if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
   }
 }

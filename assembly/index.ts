@@ -31,6 +31,11 @@ export {
   f32_add, f32_sub, f32_mul, f32_axpy, f32_scale, f32_fill, f32_clip, f32_bias_add, f32_colsum,
   f32_transpose, f32_copy_2d, f32_sum, f32_sumsq, f32_dot, f32_count_nonfinite, f32_argmax_rows,
 } from "./elementwise";
+export {
+  f32_lstm_cell, f32_lstm_cell_backward, f32_gru_cell, f32_gru_cell_backward, f32_gru_gates, f32_gru_gates_backward,
+  f32_gru_output, f32_gru_output_backward, f32_rnn_cell_backward,
+} from "./recurrent";
+export { f32_gather_rows, f32_scatter_add_rows } from "./embedding";
 export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log } from "./loss";
 export { f32_sgd, f32_momentum, f32_adam, f32_rmsprop } from "./optim";
 export {

@@ -9,5 +9,6 @@ export * from './elementwise.js';
 export * from './loss.js';
 export * from './optim.js';
 export * from './random.js';
+export * from './recurrent.js';
 export { scratchLayout } from './scratch.js';
 export type { WindowGeometry, ConvWindow } from './geometry.js';

@@ -56,6 +56,29 @@ export const KERNEL_SIGNATURES = {
   f32_dot: { params: ['n', 'x', 'y'], result: 'number' },
   f32_count_nonfinite: { params: ['n', 'x'], result: 'number' },
   f32_argmax_rows: { params: ['m', 'n', 'x', 'out'], result: 'void' },
+  f32_lstm_cell: { params: ['act', 'ract', 'n', 'u', 'cp', 'ldcp', 'z', 'ldz', 'c', 'ldc', 'h', 'ldh', 'alpha'], result: 'void' },
+  f32_lstm_cell_backward: {
+    params: ['act', 'ract', 'n', 'u', 'gates', 'ldg', 'cp', 'ldcp', 'c', 'ldc', 'dh', 'lddh', 'dc', 'lddc', 'dz', 'lddz', 'alpha'],
+    result: 'void',
+  },
+  f32_gru_cell: { params: ['act', 'ract', 'n', 'u', 'hp', 'ldhp', 'rec', 'ldrec', 'z', 'ldz', 'h', 'ldh', 'alpha'], result: 'void' },
+  f32_gru_cell_backward: {
+    params: ['act', 'ract', 'n', 'u', 'gates', 'ldg', 'hp', 'ldhp', 'rec', 'ldrec', 'dh', 'lddh', 'dz', 'lddz', 'drec', 'lddrec', 'dhp', 'lddhp', 'alpha'],
+    result: 'void',
+  },
+  f32_gru_gates: { params: ['ract', 'n', 'u', 'hp', 'ldhp', 'z', 'ldz', 'rh', 'ldrh'], result: 'void' },
+  f32_gru_output: { params: ['act', 'n', 'u', 'hp', 'ldhp', 'z', 'ldz', 'h', 'ldh', 'alpha'], result: 'void' },
+  f32_gru_output_backward: {
+    params: ['act', 'ract', 'n', 'u', 'gates', 'ldg', 'hp', 'ldhp', 'dh', 'lddh', 'dz', 'lddz', 'dhp', 'lddhp', 'alpha'],
+    result: 'void',
+  },
+  f32_gru_gates_backward: {
+    params: ['ract', 'n', 'u', 'gates', 'ldg', 'hp', 'ldhp', 'drh', 'lddrh', 'dz', 'lddz', 'dhp', 'lddhp'],
+    result: 'void',
+  },
+  f32_rnn_cell_backward: { params: ['act', 'n', 'u', 'h', 'ldh', 'dh', 'lddh', 'dz', 'lddz', 'alpha'], result: 'void' },
+  f32_gather_rows: { params: ['n', 'd', 'vocab', 'ids', 'table', 'ldt', 'y', 'ldy'], result: 'number' },
+  f32_scatter_add_rows: { params: ['n', 'd', 'vocab', 'ids', 'dy', 'lddy', 'dtable', 'ldt'], result: 'number' },
   f32_mse: { params: ['n', 'y', 't', 'dy', 'gradScale'], result: 'number' },
   f32_bce: { params: ['n', 'p', 't', 'dy', 'gradScale', 'eps'], result: 'number' },
   f32_bce_logits: { params: ['n', 'z', 't', 'dz', 'gradScale'], result: 'number' },
@@ -120,6 +143,7 @@ export const ACT = {
   gelu: 6,
   step: 7,
   sign: 8,
+  hardSigmoid: 9,
 } as const;
 
 /** Names of the elementwise activations the kernels implement. */

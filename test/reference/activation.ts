@@ -1,6 +1,6 @@
 // Float64 activations and their derivatives, straight from the definitions.
 
-export type Act = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'gelu' | 'step' | 'sign';
+export type Act = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'gelu' | 'step' | 'sign' | 'hardSigmoid';
 
 const C = Math.sqrt(2 / Math.PI);
 
@@ -15,6 +15,7 @@ export function actRef(name: Act, x: number, alpha = 0): number {
     case 'gelu': return 0.5 * x * (1 + Math.tanh(C * (x + 0.044715 * x ** 3)));
     case 'step': return x >= 0 ? 1 : 0;
     case 'sign': return x >= 0 ? 1 : -1;
+    case 'hardSigmoid': return Math.min(Math.max(0.2 * x + 0.5, 0), 1);
     default: return x;
   }
 }
@@ -33,6 +34,7 @@ export function actGradRef(name: Act, x: number, alpha = 0): number {
       return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * C * (1 + 3 * 0.044715 * x * x);
     }
     case 'step': case 'sign': return 0;
+    case 'hardSigmoid': return x > -2.5 && x < 2.5 ? 0.2 : 0;
     default: return 1;
   }
 }
