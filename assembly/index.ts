@@ -33,7 +33,7 @@ export {
 } from "./elementwise";
 export {
   f32_lstm_cell, f32_lstm_cell_backward, f32_gru_cell, f32_gru_cell_backward, f32_gru_gates, f32_gru_gates_backward,
-  f32_gru_output, f32_gru_output_backward, f32_rnn_cell_backward,
+  f32_gru_output, f32_gru_output_backward, f32_rnn_cell_backward, f32_mask_rows, f32_step_mask,
 } from "./recurrent";
 export { f32_gather_rows, f32_scatter_add_rows } from "./embedding";
 export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log } from "./loss";

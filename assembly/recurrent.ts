@@ -445,3 +445,55 @@ export function f32_rnn_cell_backward(act: i32, n: i32, u: i32, h: usize, ldh: i
     }
   }
 }
+
+/**
+ * Rows of y at masked steps: for each of n rows whose mask value (mask[b *
+ * ldm]) is 0, y's row of w floats becomes x's (mode 0; x = 0 writes zeros)
+ * or gains x's (mode 1). Rows whose mask is not 0 are left alone. How a
+ * recurrent layer carries its state over padded steps (Keras masking).
+ */
+export function f32_mask_rows(mode: i32, n: i32, w: i32, mask: usize, ldm: i32, x: usize, ldx: i32, y: usize, ldy: i32): void {
+  for (let b = 0; b < n; b++) {
+    if (load<f32>(row(mask, b, ldm)) != 0) continue;
+    const yr = row(y, b, ldy);
+    if (x == 0) {
+      if (mode == 0) memory.fill(yr, 0, <usize>w << 2);
+      continue;
+    }
+    const xr = row(x, b, ldx);
+    if (mode == 0) {
+      memory.copy(yr, xr, <usize>w << 2);
+      continue;
+    }
+    let j = 0;
+    if (ASC_FEATURE_SIMD) {
+      for (; j + 4 <= w; j += 4) {
+        const o = <usize>j << 2;
+        v128.store(yr + o, f32x4.add(v128.load(yr + o), v128.load(xr + o)));
+      }
+    }
+    for (; j < w; j++) {
+      const o = <usize>j << 2;
+      store<f32>(yr + o, load<f32>(yr + o) + load<f32>(xr + o));
+    }
+  }
+}
+
+/**
+ * The mask of n steps of w features: out[i] = 0 when every feature of step i
+ * equals value (a padded step), else 1 (a NaN feature counts as unequal, as
+ * in Keras).
+ */
+export function f32_step_mask(n: i32, w: i32, x: usize, out: usize, value: f32): void {
+  for (let i = 0; i < n; i++) {
+    const xr = row(x, i, w);
+    let keep: f32 = 0;
+    for (let j = 0; j < w; j++) {
+      if (load<f32>(xr + (<usize>j << 2)) != value) {
+        keep = 1;
+        break;
+      }
+    }
+    store<f32>(out + (<usize>i << 2), keep);
+  }
+}

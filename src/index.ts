@@ -28,10 +28,14 @@ export {
   type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
+export {
+  SimpleRNN, LSTM, GRU, Recurrent, type SimpleRNNConfig, type LSTMConfig, type GRUConfig, type RecurrentConfig, type RecurrentActivation,
+  type RecurrentSite,
+} from './layers/index.js';
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { ParamStore, type Segment } from './params/store.js';
-export { SymbolicTensor, Node } from './graph/symbolic.js';
+export { SymbolicTensor, Node, type MaskSource } from './graph/symbolic.js';
 export { input, InputLayer, type InputConfig } from './graph/input.js';
 export {
   Model, model, type ModelConfig, type ModelBaseConfig, type CompileArgs, type FitArgs, type History, type ModelInput, type GradientsArgs, type Gradients,

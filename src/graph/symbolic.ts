@@ -1,6 +1,17 @@
 import type { Layer } from '../layers/layer.js';
 
 let tensorCounter = 0;
+
+/**
+ * Where the padding mask of a sequence tensor comes from (Keras masking):
+ * step t is padding when every value of `tensor` at step t equals `value`.
+ * Set by Embedding({ maskZero }) and Masking, passed on by the layers that
+ * keep the time axis, read by recurrent layers.
+ */
+export interface MaskSource {
+  tensor: SymbolicTensor;
+  value: number;
+}
 let nodeCounter = 0;
 
 /**
@@ -17,6 +28,8 @@ export class SymbolicTensor {
   readonly index: number;
   /** Unique, for error messages and ordering. */
   readonly id: number;
+  /** The padding mask this sequence carries, or null. */
+  mask: MaskSource | null = null;
 
   constructor(shape: readonly number[], node: Node, index: number) {
     this.shape = Object.freeze(shape.slice());

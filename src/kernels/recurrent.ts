@@ -261,3 +261,41 @@ export function gatherRows(be: Backend, o: GatherRowsOptions): number {
 export function scatterAddRows(be: Backend, o: ScatterAddRowsOptions): number {
   return be.abi.f32_scatter_add_rows(o.n, o.d, o.vocab, o.ids, o.dy, o.lddy ?? o.d, o.dtable, o.ldt ?? o.d);
 }
+
+/** Options of maskRows(). */
+export interface MaskRowsOptions {
+  /** 'set': y = x on masked rows (x = 0: zeros); 'add': y += x. */
+  mode: 'set' | 'add';
+  n: number;
+  /** Floats per row. */
+  w: number;
+  /** Mask values, mask[b * ldm] for row b; 0 marks a masked row. */
+  mask: number;
+  ldm?: number;
+  x: number;
+  ldx?: number;
+  y: number;
+  ldy?: number;
+}
+
+/** Options of stepMask(). */
+export interface StepMaskOptions {
+  /** Steps. */
+  n: number;
+  /** Features per step. */
+  w: number;
+  x: number;
+  /** n values: 0 where every feature equals value, else 1. */
+  out: number;
+  value: number;
+}
+
+/** Sets or adds x's rows into y's where the mask is 0 (padded steps). */
+export function maskRows(be: Backend, o: MaskRowsOptions): void {
+  be.abi.f32_mask_rows(o.mode === 'add' ? 1 : 0, o.n, o.w, o.mask, o.ldm ?? 1, o.x, o.ldx ?? o.w, o.y, o.ldy ?? o.w);
+}
+
+/** The per-step mask of padded steps (Keras Masking: a step is padding when every feature equals value). */
+export function stepMask(be: Backend, o: StepMaskOptions): void {
+  be.abi.f32_step_mask(o.n, o.w, o.x, o.out, o.value);
+}

@@ -25,6 +25,10 @@ export class Activation extends Layer {
     this.alpha = checkAlpha('activation', this.activation, config.alpha);
   }
 
+  protected override get supportsMasking(): boolean {
+    return true;
+  }
+
   override computeOutputShape(inputShape: Shape): number[] {
     return inputShape.slice();
   }

@@ -71,6 +71,10 @@ abstract class DenseBase extends Layer {
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
   }
 
+  protected override get supportsMasking(): boolean {
+    return true;
+  }
+
   /** Output units. */
   abstract get units(): number;
 

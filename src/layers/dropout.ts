@@ -29,6 +29,10 @@ export class Dropout extends Layer {
     this.rate = config.rate;
   }
 
+  protected override get supportsMasking(): boolean {
+    return true;
+  }
+
   override computeOutputShape(inputShape: Shape): number[] {
     return inputShape.slice();
   }

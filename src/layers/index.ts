@@ -5,6 +5,7 @@ import { conv1d, conv2d } from './conv.js';
 import { poolingLayers } from './pooling.js';
 import { flatten, reshape } from './reshape.js';
 import { add, concatenate } from './merge.js';
+import { gru, lstm, simpleRNN } from './recurrent/cells.js';
 
 export {
   Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
@@ -17,9 +18,13 @@ export { Conv, type ConvConfig } from './conv.js';
 export { Pooling, GlobalAveragePooling, type PoolingConfig } from './pooling.js';
 export { Reshape } from './reshape.js';
 export { Add, Concatenate, type ConcatenateConfig } from './merge.js';
+export { SimpleRNN, LSTM, GRU, type SimpleRNNConfig, type LSTMConfig, type GRUConfig } from './recurrent/cells.js';
+export { Recurrent, type RecurrentConfig, type RecurrentActivation, type RecurrentSite } from './recurrent/base.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
 export { type InitializerName } from '../params/initializers.js';
 
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
-export const layers = { dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers };
+export const layers = {
+  dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers, simpleRNN, lstm, gru,
+};

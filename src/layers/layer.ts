@@ -2,7 +2,7 @@ import type { Backend } from '../runtime/backend.js';
 import { Tensor, tensor, fmt, sizeOf, type TensorLike } from '../tensor.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { Variable, type VariableSpec } from '../params/variable.js';
-import { Node, SymbolicTensor } from '../graph/symbolic.js';
+import { Node, SymbolicTensor, type MaskSource } from '../graph/symbolic.js';
 
 /** A per-sample shape (no batch axis). */
 export type Shape = readonly number[];
@@ -149,8 +149,13 @@ export abstract class Layer {
   /** Declares the weights for the first call's input shapes (nothing is allocated: a model places them later). */
   protected build(_inputs: readonly Shape[], _ctx: BuildContext): void {}
 
-  /** Per-call-site facts computed once when a model plans (geometry); the executor hands them back in ctx.site. */
-  plan(inputs: readonly Shape[], outputs: readonly Shape[]): Site {
+  /**
+   * Per-call-site facts computed once when a model plans (geometry); the
+   * executor hands them back in ctx.site. `node` is the application planned
+   * (for layers whose calls differ by more than shapes, such as a recurrent
+   * layer given a padding mask).
+   */
+  plan(inputs: readonly Shape[], outputs: readonly Shape[], _node?: Node): Site {
     return { inputs, outputs };
   }
 
@@ -178,6 +183,26 @@ export abstract class Layer {
    * trainable) and writes each wanted input gradient (ports with ptr 0 are not wanted).
    */
   abstract backward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void;
+
+  /**
+   * True when the layer keeps the time axis of a sequence and may pass its
+   * padding mask on (Keras supports_masking): Dense on the last axis,
+   * activations, dropout. Layers that do not forget the mask.
+   */
+  protected get supportsMasking(): boolean {
+    return false;
+  }
+
+  /**
+   * The padding mask of each output (Keras compute_mask): by default the
+   * input's, for a single-input layer that supports masking and keeps the
+   * leading (time) axis; none otherwise.
+   */
+  protected outputMasks(inputs: readonly SymbolicTensor[], outputs: readonly SymbolicTensor[]): (MaskSource | null)[] {
+    const m = inputs.length === 1 ? inputs[0].mask : null;
+    if (!m || !this.supportsMasking) return outputs.map(() => null);
+    return outputs.map((t) => (t.shape.length >= 2 && t.shape[0] === inputs[0].shape[0] ? m : null));
+  }
 
   /** Where a softmax / sigmoid output's pre-activation is kept, when a loss may fuse with it. */
   lossLogits(_site: Site): LossLogits | null {
@@ -279,6 +304,8 @@ export abstract class Layer {
     });
     const outs = this.applyShapes(list.map((t) => t.shape));
     const node = new Node(this, list, outs);
+    const masks = this.outputMasks(list, node.outputs);
+    node.outputs.forEach((t, i) => { t.mask = masks[i] ?? null; });
     this.inboundNodes.push(node);
     return node.outputs.length === 1 ? node.outputs[0] : node.outputs.slice();
   }

@@ -115,7 +115,7 @@ export class Executor {
       const sites = new Map<Node, Site>();
       for (const node of topo.nodes) {
         const layer = node.layer;
-        const site = layer.plan(node.inputs.map((t) => t.shape), node.outputs.map((t) => t.shape));
+        const site = layer.plan(node.inputs.map((t) => t.shape), node.outputs.map((t) => t.shape), node);
         sites.set(node, site);
         const p = { backend, batch: cap, backward: opts.backward };
         const tape = layer.tapeBytes(site, p);

@@ -3,13 +3,16 @@ import { ValueError, describe } from '../errors.js';
 import { fill } from '../kernels/elementwise.js';
 import { randNormal, randUniform } from '../kernels/random.js';
 
-/** Weight initializers (Keras names). Fan sizes are those of a Dense kernel [fanIn, fanOut]. */
+/**
+ * Weight initializers (Keras names). Fan sizes are those of a Dense kernel
+ * [fanIn, fanOut]; 'orthogonal' reads the weight as a matrix of fanOut columns.
+ */
 export type InitializerName =
   | 'glorotUniform' | 'glorotNormal' | 'heUniform' | 'heNormal' | 'lecunNormal' | 'zeros' | 'ones'
-  | 'randomNormal' | 'randomUniform';
+  | 'randomNormal' | 'randomUniform' | 'orthogonal';
 
 export const INITIALIZERS: readonly InitializerName[] = [
-  'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'lecunNormal', 'zeros', 'ones', 'randomNormal', 'randomUniform',
+  'glorotUniform', 'glorotNormal', 'heUniform', 'heNormal', 'lecunNormal', 'zeros', 'ones', 'randomNormal', 'randomUniform', 'orthogonal',
 ];
 
 /** Throws a ValueError unless `name` is a known initializer. */
@@ -41,7 +44,43 @@ export function initialize(
     case 'glorotNormal': truncatedNormal(be, ptr, n, Math.sqrt(2 / (fanIn + fanOut)) / TRUNC_STD, rng); return;
     case 'heNormal': truncatedNormal(be, ptr, n, Math.sqrt(2 / fanIn) / TRUNC_STD, rng); return;
     case 'lecunNormal': truncatedNormal(be, ptr, n, Math.sqrt(1 / fanIn) / TRUNC_STD, rng); return;
+    case 'orthogonal': orthogonal(be, ptr, n / fanOut, fanOut, rng); return;
   }
+}
+
+/**
+ * A random orthogonal matrix (Saxe et al. 2014), as Keras draws it: the Q of
+ * the QR factorisation of a standard normal matrix with the signs of R's
+ * diagonal taken out, transposed when there are fewer rows than columns (so
+ * the rows, or else the columns, are orthonormal). Gram-Schmidt in float64
+ * (run twice per column for stability) gives the Q whose R has a positive
+ * diagonal, which is that matrix.
+ */
+function orthogonal(be: Backend, ptr: number, rows: number, cols: number, rng: number): void {
+  const big = Math.max(rows, cols);
+  const small = Math.min(rows, cols);
+  randNormal(be, { state: rng, n: rows * cols, out: ptr, mean: 0, std: 1 });
+  const a = Float64Array.from(be.readF32(ptr, rows * cols));
+  // a is big x small, row-major; orthonormalise its columns.
+  const col = new Float64Array(big);
+  for (let j = 0; j < small; j++) {
+    for (let i = 0; i < big; i++) col[i] = a[i * small + j];
+    for (let pass = 0; pass < 2; pass++) {
+      for (let k = 0; k < j; k++) {
+        let d = 0;
+        for (let i = 0; i < big; i++) d += a[i * small + k] * col[i];
+        for (let i = 0; i < big; i++) col[i] -= d * a[i * small + k];
+      }
+    }
+    let norm = 0;
+    for (let i = 0; i < big; i++) norm += col[i] * col[i];
+    norm = Math.sqrt(norm) || 1;
+    for (let i = 0; i < big; i++) a[i * small + j] = col[i] / norm;
+  }
+  const out = new Float32Array(rows * cols);
+  if (rows >= cols) out.set(a);
+  else for (let i = 0; i < big; i++) for (let j = 0; j < small; j++) out[j * big + i] = a[i * small + j];
+  be.writeF32(ptr, out);
 }
 
 /** Normal(0, std) values redrawn until they fall within two standard deviations. */

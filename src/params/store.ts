@@ -160,6 +160,7 @@ export class ParamStore {
       v.offset = offsets[i];
       this.variables.push(v);
       initialize(be, v.initializer, v.value, v.size, v.fanIn, v.fanOut, rng);
+      if (v.onesRange) fill(be, { n: v.onesRange[1] - v.onesRange[0], y: v.value + v.onesRange[0] * 4, value: 1 });
     });
   }
 

@@ -11,6 +11,8 @@ export interface VariableSpec {
   /** Fan sizes for the scaled initializers (those of a Dense kernel [fanIn, fanOut]). */
   fanIn: number;
   fanOut: number;
+  /** Values [start, end) set to 1 after the initializer (an LSTM's forget-gate bias, Jozefowicz et al. 2015). */
+  onesRange?: readonly [number, number];
 }
 
 /** Whatever decides whether a variable is trained: the layer that declared it. */
@@ -38,6 +40,8 @@ export class Variable {
   readonly initializer: InitializerName;
   readonly fanIn: number;
   readonly fanOut: number;
+  /** Values set to 1 after the initializer, or null. */
+  readonly onesRange: readonly [number, number] | null;
   /** The store holding the values, once placed. */
   store: ParamStore | null = null;
   /** Position in the store's arenas, in floats (set when placed). */
@@ -54,6 +58,7 @@ export class Variable {
     this.initializer = spec.initializer;
     this.fanIn = spec.fanIn;
     this.fanOut = spec.fanOut;
+    this.onesRange = spec.onesRange ? [spec.onesRange[0], spec.onesRange[1]] : null;
   }
 
   /** '<layer name>/<variable name>': the name weights are saved under. */

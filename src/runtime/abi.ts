@@ -77,6 +77,8 @@ export const KERNEL_SIGNATURES = {
     result: 'void',
   },
   f32_rnn_cell_backward: { params: ['act', 'n', 'u', 'h', 'ldh', 'dh', 'lddh', 'dz', 'lddz', 'alpha'], result: 'void' },
+  f32_mask_rows: { params: ['mode', 'n', 'w', 'mask', 'ldm', 'x', 'ldx', 'y', 'ldy'], result: 'void' },
+  f32_step_mask: { params: ['n', 'w', 'x', 'out', 'value'], result: 'void' },
   f32_gather_rows: { params: ['n', 'd', 'vocab', 'ids', 'table', 'ldt', 'y', 'ldy'], result: 'number' },
   f32_scatter_add_rows: { params: ['n', 'd', 'vocab', 'ids', 'dy', 'lddy', 'dtable', 'ldt'], result: 'number' },
   f32_mse: { params: ['n', 'y', 't', 'dy', 'gradScale'], result: 'number' },

@@ -247,3 +247,52 @@ describe('embedding gather and scatter-add', () => {
     }
   });
 });
+
+describe('masking kernels', () => {
+  it('maskRows sets, zeroes or adds only the rows whose mask is 0', async () => {
+    const n = 5, w = 6, ld = 9;
+    const mask = [1, 0, 1, 0, 0];
+    const x = randArray(n * ld, 5), y = randArray(n * ld, 6);
+    for (const mode of ['set', 'add', 'zero'] as const) {
+      const expected = Float32Array.from(y);
+      for (let b = 0; b < n; b++) {
+        if (mask[b]) continue;
+        for (let j = 0; j < w; j++) {
+          const k = b * ld + j;
+          expected[k] = mode === 'set' ? x[k] : mode === 'zero' ? 0 : Math.fround(y[k] + x[k]);
+        }
+      }
+      const outs = await onBuilds((be) => {
+        const pm = be.alloc(4 * n * 3), px = be.alloc(4 * n * ld), py = be.alloc(4 * n * ld);
+        mask.forEach((m, b) => { be.f32()[(pm >>> 2) + 3 * b] = m; });
+        be.f32().set(x, px >>> 2);
+        be.f32().set(y, py >>> 2);
+        kernels.maskRows(be, { mode: mode === 'add' ? 'add' : 'set', n, w, mask: pm, ldm: 3, x: mode === 'zero' ? 0 : px, ldx: ld, y: py, ldy: ld });
+        const out = be.readF32(py, n * ld);
+        for (const p of [pm, px, py]) be.free(p);
+        return [out];
+      });
+      for (const [, [out]] of outs) expect(Array.from(out)).toEqual(Array.from(expected));
+    }
+  });
+
+  it('stepMask marks steps whose features all equal the mask value', async () => {
+    const w = 3;
+    const x = [0, 0, 0, 0, 1, 0, -0, 0, 0, NaN, 0, 0, 2, 2, 2];
+    const outs = await onBuilds((be) => {
+      const px = be.alloc(4 * x.length), po = be.alloc(4 * 5);
+      be.f32().set(x, px >>> 2);
+      kernels.stepMask(be, { n: 5, w, x: px, out: po, value: 0 });
+      const a = be.readF32(po, 5);
+      kernels.stepMask(be, { n: 5, w, x: px, out: po, value: 2 });
+      const b = be.readF32(po, 5);
+      be.free(px);
+      be.free(po);
+      return [a, b];
+    });
+    for (const [, [a, b]] of outs) {
+      expect(Array.from(a)).toEqual([0, 1, 0, 1, 1]);
+      expect(Array.from(b)).toEqual([1, 1, 1, 1, 0]);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import { init, layers, LAYER_REGISTRY, type Layer, type LayerActivation } from '
 import { testLayer, type LayerCase } from '../layer-tester.js';
 import { actRef, softmaxRef, type Act } from '../reference/activation.js';
 import { conv2dRef, poolRef, type Geo } from '../reference/conv.js';
+import { RECURRENT_CASES } from './recurrent-cases.js';
 
 beforeAll(async () => {
   await init({ deterministic: true });
@@ -217,6 +218,8 @@ const CASES: Record<string, LayerCase[]> = {
     },
   ],
 };
+
+Object.assign(CASES, RECURRENT_CASES);
 
 describe('every registered layer through the layer tester', () => {
   it('has cases for every class in the registry', () => {
