@@ -74,21 +74,22 @@ export interface RecurrentSite extends Site {
 
 /** Byte offsets of one call's tape, for `rows` rows. */
 export interface RecurrentTape {
-  /** Gate pre-activations, then the activated gates: [rows, steps, gates · units]. */
+  /** Gate pre-activations, then the activated gates: [steps, rows, gates · units] (time-major). */
   z: number;
-  /** The state each step starts from: [rows, steps, units], by time. */
+  /** The state each step starts from, by time: [steps, rows, units]. */
   hp: number;
   /** The final state: [rows, units]. */
   hl: number;
   /** LSTM: the cell state each step starts from, and the final one. */
   cp: number;
   cl: number;
-  /** Per-cell extra: GRU's recurrent products [rows, steps, 3 units], or r · h [rows, steps, units]. */
+  /** Per-cell extra: GRU's recurrent products [steps, rows, 3 units], or r · h [steps, rows, units]. */
   extra: number;
-  /** [rows, steps] of 0 (padding) and 1. */
+  /** [rows, steps] of 0 (padding) and 1 (batch-major, as the mask's source). */
   mask: number;
-  /** The inputs after dropout, and the dropout mask: [rows, steps, features]. */
-  xd: number;
+  /** The inputs (after dropout), time-major: [steps, rows, features]. */
+  xt: number;
+  /** The dropout mask, [steps, rows, features]. */
   dm: number;
   total: number;
 }
@@ -106,7 +107,8 @@ export interface RecurrentScratch {
   drh: number;
   /** One zero float: a mask that selects every row. */
   zero: number;
-  dmRow: number;
+  /** The inputs' gradient, time-major. */
+  dxt: number;
   total: number;
 }
 
@@ -115,7 +117,7 @@ export interface StepPointers {
   be: Backend;
   n: number;
   u: number;
-  /** Row strides of the [rows, steps, ...] tapes. */
+  /** Row strides of a step's blocks of the tapes. */
   ldz: number;
   ldh: number;
   ldx: number;
@@ -183,6 +185,8 @@ export abstract class Recurrent extends Layer {
     this.units = config.units;
     this.activation = checkRecurrentActivation(op, 'activation', config.activation ?? 'tanh');
     this.alpha = checkAlpha(op, this.activation, config.alpha);
+    this.act = actId(this.activation);
+    this.recurrentAct = this.act;
     this.useBias = checkBool(op, 'useBias', config.useBias, true);
     this.kernelInitializer = checkInitializer(op, 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
     this.recurrentInitializer = checkInitializer(op, 'recurrentInitializer', config.recurrentInitializer ?? 'orthogonal');
@@ -201,8 +205,10 @@ export abstract class Recurrent extends Layer {
 
   // ---- what a cell implements ----
 
-  /** Activation ids of the cell (act) and its gates (recurrentAct). */
-  protected abstract get actIds(): { act: number; recurrentAct: number };
+  /** Activation id of the cell. */
+  protected readonly act: number;
+  /** Activation id of the gates (the cell's for a simple RNN). */
+  protected recurrentAct: number;
 
   /** Floats per row and step of the cell's extra tape (0 when none). */
   protected extraTapeWidth(): number {
@@ -346,7 +352,7 @@ export abstract class Recurrent extends Layer {
       cl: lstm ? rows * u * 4 : 0,
       extra: nt * this.extraTapeWidth() * 4,
       mask: site.masked ? nt * 4 : 0,
-      xd: this.dropout > 0 ? nt * site.features * 4 : 0,
+      xt: nt * site.features * 4,
       dm: this.dropout > 0 ? nt * site.features * 4 : 0,
     });
   }
@@ -372,7 +378,7 @@ export abstract class Recurrent extends Layer {
       dcs: b && this.stateCount === 2 && site.masked ? rows * u * 4 : 0,
       drh: b ? rows * u * 4 : 0,
       zero: 16,
-      dmRow: this.dropout > 0 ? rows * f * 4 : 0,
+      dxt: b ? nt * f * 4 : 0,
     });
   }
 
@@ -398,58 +404,57 @@ export abstract class Recurrent extends Layer {
     const F = site.features;
     const u = this.units;
     const G = this.gates * u;
+    const nu = n * u * 4;
     const tape = this.tapeLayoutAt(ctx.tape, site, n);
     const s = this.scratchAt(ctx.scratch, be, site, n, false);
     const W = this.kernel as Variable;
-    const zero = s.zero;
-    be.f32()[zero >>> 2] = 0;
     if (site.masked) stepMask(be, { n: n * T, w: site.maskWidth, x: xs[xs.length - 1].ptr, out: tape.mask, value: site.maskValue });
-    // Inputs, after dropout: one mask per sequence and feature, the same at every step.
-    let x = xs[0].ptr;
+    // The steps time-major ([steps, rows, ...]): each step's rows are one contiguous block.
+    const x = xs[0].ptr;
+    for (let t = 0; t < T; t++) copy2d(be, { m: n, n: F, x: x + t * F * 4, ldx: T * F, y: tape.xt + t * n * F * 4, ldy: F });
     if (ctx.training && this.dropout > 0) {
-      dropoutMask(be, { state: ctx.rng, n: n * F, out: s.dmRow, keep: 1 - this.dropout });
-      for (let t = 0; t < T; t++) copy2d(be, { m: n, n: F, x: s.dmRow, ldx: F, y: tape.dm + t * F * 4, ldy: T * F });
-      mul(be, { n: n * T * F, x, y: tape.dm, z: tape.xd });
-      x = tape.xd;
+      // One dropout mask per sequence and feature, the same at every step.
+      dropoutMask(be, { state: ctx.rng, n: n * F, out: tape.dm, keep: 1 - this.dropout });
+      for (let t = 1; t < T; t++) copy(be, n * F, tape.dm, tape.dm + t * n * F * 4);
+      mul(be, { n: n * T * F, x: tape.xt, y: tape.dm, z: tape.xt });
     }
-    gemm(be, { m: n * T, n: G, k: F, a: x, b: W.value, c: tape.z, bias: this.inputBias(), work: s.work });
+    gemm(be, { m: T * n, n: G, k: F, a: tape.xt, b: W.value, c: tape.z, bias: this.inputBias(), work: s.work });
     // The first step's state: the initial-state inputs, the carried state (stateful), or zeros.
     const t0 = this.goBackwards ? T - 1 : 0;
     const lstm = this.stateCount === 2;
-    const ldh = T * u;
     const stateLd = this.stateCount * u;
+    const h0 = tape.hp + t0 * nu;
+    const c0 = tape.cp + t0 * nu;
     if (site.states) {
-      copy2d(be, { m: n, n: u, x: xs[1].ptr, ldx: u, y: tape.hp + t0 * u * 4, ldy: ldh });
-      if (lstm) copy2d(be, { m: n, n: u, x: xs[2].ptr, ldx: u, y: tape.cp + t0 * u * 4, ldy: ldh });
+      copy(be, n * u, xs[1].ptr, h0);
+      if (lstm) copy(be, n * u, xs[2].ptr, c0);
     } else if (this.stateful && ctx.state) {
-      copy2d(be, { m: n, n: u, x: ctx.state, ldx: stateLd, y: tape.hp + t0 * u * 4, ldy: ldh });
-      if (lstm) copy2d(be, { m: n, n: u, x: ctx.state + u * 4, ldx: stateLd, y: tape.cp + t0 * u * 4, ldy: ldh });
+      copy2d(be, { m: n, n: u, x: ctx.state, ldx: stateLd, y: h0, ldy: u });
+      if (lstm) copy2d(be, { m: n, n: u, x: ctx.state + u * 4, ldx: stateLd, y: c0, ldy: u });
     } else {
-      fill(be, { n: n * u, y: tape.hl, value: 0 });
-      copy2d(be, { m: n, n: u, x: tape.hl, ldx: u, y: tape.hp + t0 * u * 4, ldy: ldh });
-      if (lstm) copy2d(be, { m: n, n: u, x: tape.hl, ldx: u, y: tape.cp + t0 * u * 4, ldy: ldh });
+      fill(be, { n: n * u, y: h0, value: 0 });
+      if (lstm) fill(be, { n: n * u, y: c0, value: 0 });
     }
-    const p = this.pointers(be, n, site, s.work);
+    const p = this.pointers(be, n, s.work);
     const xw = this.extraTapeWidth();
     const y = ys[0].ptr;
     for (let k = 0; k < T; k++) {
       const t = this.goBackwards ? T - 1 - k : k;
       const last = k === T - 1;
       const tn = this.goBackwards ? t - 1 : t + 1;
-      p.z = tape.z + t * G * 4;
-      p.hp = tape.hp + t * u * 4;
-      p.cp = tape.cp + t * u * 4;
-      p.extra = tape.extra + t * xw * 4;
-      p.h = last ? tape.hl : tape.hp + tn * u * 4;
-      p.c = last ? tape.cl : tape.cp + tn * u * 4;
-      p.ldNext = last ? u : ldh;
+      p.z = tape.z + t * n * G * 4;
+      p.hp = tape.hp + t * nu;
+      p.cp = tape.cp + t * nu;
+      p.extra = tape.extra + t * n * xw * 4;
+      p.h = last ? tape.hl : tape.hp + tn * nu;
+      p.c = last ? tape.cl : tape.cp + tn * nu;
       this.stepForward(p);
       if (site.masked) {
         const m = tape.mask + t * 4;
-        maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: p.hp, ldx: ldh, y: p.h, ldy: p.ldNext });
-        if (lstm) maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: p.cp, ldx: ldh, y: p.c, ldy: p.ldNext });
+        maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: p.hp, y: p.h });
+        if (lstm) maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: p.cp, y: p.c });
       }
-      if (this.returnSequences) copy2d(be, { m: n, n: u, x: p.h, ldx: p.ldNext, y: y + k * u * 4, ldy: T * u });
+      if (this.returnSequences) copy2d(be, { m: n, n: u, x: p.h, ldx: u, y: y + k * u * 4, ldy: T * u });
     }
     if (!this.returnSequences) copy(be, n * u, tape.hl, y);
     if (this.returnState) {
@@ -464,7 +469,7 @@ export abstract class Recurrent extends Layer {
 
   // ---- backward through time ----
 
-  backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
+  backward(ctx: CallContext, _xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {
     const be = ctx.backend;
     const site = ctx.site as RecurrentSite;
     const n = ctx.batch;
@@ -472,62 +477,62 @@ export abstract class Recurrent extends Layer {
     const F = site.features;
     const u = this.units;
     const G = this.gates * u;
+    const nu = n * u * 4;
     const tape = this.tapeLayoutAt(ctx.tape, site, n);
     const s = this.scratchAt(ctx.scratch, be, site, n, true);
     const lstm = this.stateCount === 2;
-    const ldh = T * u;
     const dy = dys[0].ptr;
     be.f32()[s.zero >>> 2] = 0;
     // dh of the last step processed: its output's gradient and the final states'.
-    const kLast = T - 1;
-    if (this.returnSequences) copy2d(be, { m: n, n: u, x: dy + kLast * u * 4, ldx: T * u, y: s.dh, ldy: u });
+    if (this.returnSequences) copy2d(be, { m: n, n: u, x: dy + (T - 1) * u * 4, ldx: T * u, y: s.dh, ldy: u });
     else copy(be, n * u, dy, s.dh);
     if (this.returnState) add(be, { n: n * u, x: s.dh, y: dys[1].ptr, z: s.dh });
     if (lstm) {
       if (this.returnState) copy(be, n * u, dys[2].ptr, s.dc);
       else fill(be, { n: n * u, y: s.dc, value: 0 });
     }
-    const p = this.pointers(be, n, site, s.work);
+    const p = this.pointers(be, n, s.work);
     p.dc = s.dc;
     p.drh = s.drh;
     const xw = this.extraTapeWidth();
     const gw = this.extraGradWidth();
+    let dh = s.dh;
+    let dh2 = s.dh2;
     for (let k = T - 1; k >= 0; k--) {
       const t = this.goBackwards ? T - 1 - k : k;
       const last = k === T - 1;
       const tn = this.goBackwards ? t - 1 : t + 1;
-      p.z = tape.z + t * G * 4;
-      p.dz = s.dz + t * G * 4;
-      p.hp = tape.hp + t * u * 4;
-      p.cp = tape.cp + t * u * 4;
-      p.h = last ? tape.hl : tape.hp + tn * u * 4;
-      p.c = last ? tape.cl : tape.cp + tn * u * 4;
-      p.ldNext = last ? u : ldh;
-      p.extra = tape.extra + t * xw * 4;
-      p.dextra = s.drec + t * gw * 4;
-      p.dh = s.dh;
-      p.dhPrev = s.dh2;
+      p.z = tape.z + t * n * G * 4;
+      p.dz = s.dz + t * n * G * 4;
+      p.hp = tape.hp + t * nu;
+      p.cp = tape.cp + t * nu;
+      p.h = last ? tape.hl : tape.hp + tn * nu;
+      p.c = last ? tape.cl : tape.cp + tn * nu;
+      p.extra = tape.extra + t * n * xw * 4;
+      p.dextra = s.drec + t * n * gw * 4;
+      p.dh = dh;
+      p.dhPrev = dh2;
       const m = tape.mask + t * 4;
       if (site.masked && lstm) copy(be, n * u, s.dc, s.dcs);
       this.stepBackward(p);
       if (site.masked) {
-        // A padded step passes its state (and the gradients) through unchanged.
-        maskRows(be, { mode: 'set', n, w: G, mask: m, ldm: T, x: 0, y: p.dz, ldy: T * G });
-        if (gw) maskRows(be, { mode: 'set', n, w: gw, mask: m, ldm: T, x: 0, y: p.dextra, ldy: T * gw });
-        if (lstm) copy2dMasked(be, n, u, m, T, s.dcs, s.dc);
-        maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: s.dh, ldx: u, y: s.dh2, ldy: u });
+        // A padded step passes its state, and so the gradients, through unchanged.
+        maskRows(be, { mode: 'set', n, w: G, mask: m, ldm: T, x: 0, y: p.dz });
+        if (gw) maskRows(be, { mode: 'set', n, w: gw, mask: m, ldm: T, x: 0, y: p.dextra });
+        if (lstm) maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: s.dcs, y: s.dc });
+        maskRows(be, { mode: 'set', n, w: u, mask: m, ldm: T, x: dh, y: dh2 });
       }
       if (this.returnSequences && k > 0) {
-        // Every row: the mask pointer reads one zero for all of them.
-        maskRows(be, { mode: 'add', n, w: u, mask: s.zero, ldm: 0, x: dy + (k - 1) * u * 4, ldx: T * u, y: s.dh2, ldy: u });
+        // Every row: a mask stride of 0 reads the one zero for all of them.
+        maskRows(be, { mode: 'add', n, w: u, mask: s.zero, ldm: 0, x: dy + (k - 1) * u * 4, ldx: T * u, y: dh2 });
       }
-      const tmp = s.dh;
-      s.dh = s.dh2;
-      s.dh2 = tmp;
+      const tmp = dh;
+      dh = dh2;
+      dh2 = tmp;
     }
-    // s.dh (and s.dc) now hold the gradients of the initial states.
+    // dh (and s.dc) now hold the gradients of the initial states.
     if (site.states) {
-      if (dxs[1].ptr) copy(be, n * u, s.dh, dxs[1].ptr);
+      if (dxs[1].ptr) copy(be, n * u, dh, dxs[1].ptr);
       if (lstm && dxs[2].ptr) copy(be, n * u, s.dc, dxs[2].ptr);
     }
     if (site.masked) {
@@ -535,16 +540,16 @@ export abstract class Recurrent extends Layer {
       if (dm.ptr) fill(be, { n: n * sizeOfShape(dm.shape), y: dm.ptr, value: 0 });
     }
     const W = this.kernel as Variable;
-    const x = ctx.training && this.dropout > 0 ? tape.xd : xs[0].ptr;
     const nt = n * T;
     if (ctx.paramGrads) {
-      if (W.trainable) gemm(be, { m: F, n: G, k: nt, a: x, b: s.dz, c: W.grad, transA: true, beta: 1, work: s.work });
+      if (W.trainable) gemm(be, { m: F, n: G, k: nt, a: tape.xt, b: s.dz, c: W.grad, transA: true, beta: 1, work: s.work });
       this.recurrentGrads(be, nt, tape, s, s.work);
     }
     const dx = dxs[0].ptr;
     if (dx) {
-      gemm(be, { m: nt, n: F, k: G, a: s.dz, b: W.value, c: dx, transB: true, work: s.work });
-      if (ctx.training && this.dropout > 0) mul(be, { n: nt * F, x: dx, y: tape.dm, z: dx });
+      gemm(be, { m: nt, n: F, k: G, a: s.dz, b: W.value, c: s.dxt, transB: true, work: s.work });
+      if (ctx.training && this.dropout > 0) mul(be, { n: nt * F, x: s.dxt, y: tape.dm, z: s.dxt });
+      for (let t = 0; t < T; t++) copy2d(be, { m: n, n: F, x: s.dxt + t * n * F * 4, ldx: F, y: dx + t * F * 4, ldy: T * F });
     }
   }
 
@@ -560,11 +565,10 @@ export abstract class Recurrent extends Layer {
     return l;
   }
 
-  private pointers(be: Backend, n: number, site: RecurrentSite, work: number): StepPointers {
-    const T = site.steps;
+  private pointers(be: Backend, n: number, work: number): StepPointers {
     return {
-      be, n, u: this.units, ldz: T * this.gates * this.units, ldh: T * this.units, ldx: T * this.extraTapeWidth(),
-      z: 0, dz: 0, hp: 0, h: 0, ldNext: 0, cp: 0, c: 0, extra: 0, dextra: 0, dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
+      be, n, u: this.units, ldz: this.gates * this.units, ldh: this.units, ldx: this.extraTapeWidth(),
+      z: 0, dz: 0, hp: 0, h: 0, ldNext: this.units, cp: 0, c: 0, extra: 0, dextra: 0, dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
     };
   }
 
@@ -578,11 +582,6 @@ export abstract class Recurrent extends Layer {
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
     return c;
   }
-}
-
-/** Restores rows of dc from dcs where the mask is 0 (a padded step keeps the cell state's gradient). */
-function copy2dMasked(be: Backend, n: number, u: number, mask: number, ldm: number, from: number, to: number): void {
-  maskRows(be, { mode: 'set', n, w: u, mask, ldm, x: from, ldx: u, y: to, ldy: u });
 }
 
 function sizeOfShape(s: readonly number[]): number {

@@ -50,22 +50,19 @@ export class SimpleRNN extends Recurrent {
     super(config, 'simpleRNN', RECURRENT_KEYS);
   }
 
-  protected get actIds() {
-    return { act: actId(this.activation), recurrentAct: actId(this.activation) };
-  }
 
   protected stepForward(p: StepPointers): void {
     const U = this.recurrentKernel as Variable;
     gemm(p.be, {
       m: p.n, n: p.u, k: p.u, a: p.hp, lda: p.ldh, b: U.value, c: p.z, ldc: p.ldz, beta: 1,
-      act: this.actIds.act, actAlpha: this.alpha, work: p.work,
+      act: this.act, actAlpha: this.alpha, work: p.work,
     });
     copy2d(p.be, { m: p.n, n: p.u, x: p.z, ldx: p.ldz, y: p.h, ldy: p.ldNext });
   }
 
   protected stepBackward(p: StepPointers): void {
     const U = this.recurrentKernel as Variable;
-    rnnCellBackward(p.be, { act: this.actIds.act, alpha: this.alpha, n: p.n, u: p.u, h: p.z, ldh: p.ldz, dh: p.dh, dz: p.dz, lddz: p.ldz });
+    rnnCellBackward(p.be, { act: this.act, alpha: this.alpha, n: p.n, u: p.u, h: p.z, ldh: p.ldz, dh: p.dh, dz: p.dz, lddz: p.ldz });
     gemm(p.be, { m: p.n, n: p.u, k: p.u, a: p.dz, lda: p.ldz, b: U.value, transB: true, c: p.dhPrev, work: p.work });
   }
 
@@ -90,11 +87,9 @@ export class LSTM extends Recurrent {
     super(config, 'lstm', [...RECURRENT_KEYS, 'recurrentActivation', 'unitForgetBias']);
     this.recurrentActivation = checkRecurrentActivation('lstm', 'recurrentActivation', config.recurrentActivation ?? 'sigmoid');
     this.unitForgetBias = checkBool('lstm', 'unitForgetBias', config.unitForgetBias, true);
+    this.recurrentAct = actId(this.recurrentActivation);
   }
 
-  protected get actIds() {
-    return { act: actId(this.activation), recurrentAct: actId(this.recurrentActivation) };
-  }
 
   protected override biasOnes(): [number, number] | undefined {
     return this.unitForgetBias ? [this.units, 2 * this.units] : undefined;
@@ -104,14 +99,14 @@ export class LSTM extends Recurrent {
     const U = this.recurrentKernel as Variable;
     gemm(p.be, { m: p.n, n: 4 * p.u, k: p.u, a: p.hp, lda: p.ldh, b: U.value, c: p.z, ldc: p.ldz, beta: 1, work: p.work });
     lstmCell(p.be, {
-      ...this.actIds, alpha: this.alpha, n: p.n, u: p.u, cPrev: p.cp, ldcPrev: p.ldh, z: p.z, ldz: p.ldz, c: p.c, ldc: p.ldNext, h: p.h, ldh: p.ldNext,
+      act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u: p.u, cPrev: p.cp, ldcPrev: p.ldh, z: p.z, ldz: p.ldz, c: p.c, ldc: p.ldNext, h: p.h, ldh: p.ldNext,
     });
   }
 
   protected stepBackward(p: StepPointers): void {
     const U = this.recurrentKernel as Variable;
     lstmCellBackward(p.be, {
-      ...this.actIds, alpha: this.alpha, n: p.n, u: p.u, gates: p.z, ldg: p.ldz, cPrev: p.cp, ldcPrev: p.ldh, c: p.c, ldc: p.ldNext,
+      act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u: p.u, gates: p.z, ldg: p.ldz, cPrev: p.cp, ldcPrev: p.ldh, c: p.c, ldc: p.ldNext,
       dh: p.dh, dc: p.dc, dz: p.dz, lddz: p.ldz,
     });
     gemm(p.be, { m: p.n, n: p.u, k: 4 * p.u, a: p.dz, lda: p.ldz, b: U.value, transB: true, c: p.dhPrev, work: p.work });
@@ -138,11 +133,9 @@ export class GRU extends Recurrent {
     super(config, 'gru', [...RECURRENT_KEYS, 'recurrentActivation', 'resetAfter']);
     this.recurrentActivation = checkRecurrentActivation('gru', 'recurrentActivation', config.recurrentActivation ?? 'sigmoid');
     this.resetAfter = checkBool('gru', 'resetAfter', config.resetAfter, true);
+    this.recurrentAct = actId(this.recurrentActivation);
   }
 
-  protected get actIds() {
-    return { act: actId(this.activation), recurrentAct: actId(this.recurrentActivation) };
-  }
 
   protected override extraTapeWidth(): number {
     return this.resetAfter ? 3 * this.units : this.units;
@@ -165,35 +158,33 @@ export class GRU extends Recurrent {
   protected stepForward(p: StepPointers): void {
     const U = (this.recurrentKernel as Variable).value;
     const u = p.u;
-    const acts = { ...this.actIds, alpha: this.alpha };
     if (this.resetAfter) {
       const bh = this.bias ? this.bias.value + 3 * u * 4 : 0;
       gemm(p.be, { m: p.n, n: 3 * u, k: u, a: p.hp, lda: p.ldh, b: U, c: p.extra, ldc: p.ldx, bias: bh, work: p.work });
-      gruCell(p.be, { ...acts, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
+      gruCell(p.be, { act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
       return;
     }
     gemm(p.be, { m: p.n, n: 2 * u, k: u, a: p.hp, lda: p.ldh, b: U, ldb: 3 * u, c: p.z, ldc: p.ldz, beta: 1, work: p.work });
-    gruGates(p.be, { recurrentAct: acts.recurrentAct, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, rh: p.extra, ldrh: p.ldx });
+    gruGates(p.be, { recurrentAct: this.recurrentAct, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, rh: p.extra, ldrh: p.ldx });
     gemm(p.be, { m: p.n, n: u, k: u, a: p.extra, lda: p.ldx, b: U + 2 * u * 4, ldb: 3 * u, c: p.z + 2 * u * 4, ldc: p.ldz, beta: 1, work: p.work });
-    gruOutput(p.be, { act: acts.act, alpha: acts.alpha, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
+    gruOutput(p.be, { act: this.act, alpha: this.alpha, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
   }
 
   protected stepBackward(p: StepPointers): void {
     const U = (this.recurrentKernel as Variable).value;
     const u = p.u;
-    const acts = { ...this.actIds, alpha: this.alpha };
     if (this.resetAfter) {
       gruCellBackward(p.be, {
-        ...acts, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, dh: p.dh,
+        act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, dh: p.dh,
         dz: p.dz, lddz: p.ldz, drec: p.dextra, lddrec: p.ldx, dhPrev: p.dhPrev,
       });
       gemm(p.be, { m: p.n, n: u, k: 3 * u, a: p.dextra, lda: p.ldx, b: U, transB: true, c: p.dhPrev, beta: 1, work: p.work });
       return;
     }
-    gruOutputBackward(p.be, { ...acts, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, dh: p.dh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev });
+    gruOutputBackward(p.be, { act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, dh: p.dh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev });
     gemm(p.be, { m: p.n, n: u, k: u, a: p.dz + 2 * u * 4, lda: p.ldz, b: U + 2 * u * 4, ldb: 3 * u, transB: true, c: p.drh, work: p.work });
     gruGatesBackward(p.be, {
-      recurrentAct: acts.recurrentAct, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, drh: p.drh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev,
+      recurrentAct: this.recurrentAct, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, drh: p.drh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev,
     });
     gemm(p.be, { m: p.n, n: u, k: 2 * u, a: p.dz, lda: p.ldz, b: U, ldb: 3 * u, transB: true, c: p.dhPrev, beta: 1, work: p.work });
   }
