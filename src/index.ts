@@ -29,8 +29,9 @@ export {
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
 export {
-  SimpleRNN, LSTM, GRU, Recurrent, type SimpleRNNConfig, type LSTMConfig, type GRUConfig, type RecurrentConfig, type RecurrentActivation,
-  type RecurrentSite,
+  SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
+  type RecurrentConfig, type RecurrentActivation, type RecurrentSite, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode,
+  type EmbeddingConfig, type MaskingConfig,
 } from './layers/index.js';
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';

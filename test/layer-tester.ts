@@ -38,6 +38,10 @@ export interface LayerCase {
   training?: boolean;
   /** Finite-difference step. Default 1e-2. */
   step?: number;
+  /** Inputs holding integer ids: not perturbed; their gradient must be zero. */
+  discrete?: number[];
+  /** Input components not perturbed (where the output jumps, e.g. a padded step that a perturbation would unpad). */
+  fdSkip?: (input: number, index: number, x: Float32Array) => boolean;
 }
 
 const MAX_CHECKED = 48;
@@ -121,7 +125,12 @@ export function testLayer(c: LayerCase): void {
     const g = mm.gradients(xArg, { y: tArg, wrt: ['input', 'params'], ...opts });
     const dxs = (Array.isArray(g.input) ? g.input : [g.input as Tensor]).map((d) => d.toFloat32Array());
     x.forEach((xi, i) => {
+      if (c.discrete?.includes(i % c.inputs.length)) {
+        if (dxs[i].some((v) => v !== 0)) throw new Error(`${c.label}${what}: the gradient of integer input ${i} must be zero`);
+        return;
+      }
       for (const j of sample(xi.length)) {
+        if (c.fdSkip?.(i % c.inputs.length, j, xi)) continue;
         const xp = x.map((v) => v.slice());
         xp[i][j] += h;
         const xm = x.map((v) => v.slice());

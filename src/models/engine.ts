@@ -117,6 +117,8 @@ export class Engine {
       capacity = Math.max(capacity, old.exec.capacity);
       backward ||= old.exec.backward;
     }
+    // Recurrent state carried across calls survives planning for more rows.
+    const states = old ? old.exec.saveStates() : null;
     this.unplan();
     const be = this.backend;
     const allocated: number[] = [];
@@ -129,6 +131,7 @@ export class Engine {
     let backup: StateArena | null = null;
     try {
       exec = new Executor(be, this.topo, { capacity, backward, rng: this.rng.ptr });
+      if (states) exec.restoreStates(states);
       const outs = this.topo.outputs;
       const plan: Plan = {
         exec,
@@ -490,6 +493,11 @@ export class Engine {
       this.backward(rows);
     }
     return { loss: sum / n, gradients: this.readGradsFlat() };
+  }
+
+  /** Zeroes the state of every stateful layer (Keras model.resetStates()). */
+  resetStates(): void {
+    this.plan?.exec.resetStates();
   }
 
   /** Frees the plan (the store, rng and optimizer belong to the model). */

@@ -19,6 +19,8 @@ interface Step {
   /** Indices of the node's input and output tensors. */
   ins: number[];
   outs: number[];
+  /** Bytes of ctx.state (0 when none). */
+  stateBytes: number;
 }
 
 /** An inference step: a node, or a node fused with the one after it (which is then skipped). */
@@ -130,7 +132,7 @@ export class Executor {
         };
         if (ctx.state) fill(backend, { n: Math.ceil(state / 4), y: ctx.state, value: 0 });
         this.steps.push({
-          node, layer, ctx, ins, outs,
+          node, layer, ctx, ins, outs, stateBytes: ctx.state ? Math.ceil(state / 4) * 4 : 0,
           xs: ins.map((i) => ({ ptr: this.act[i], shape: this.tensors[i].shape })),
           ys: outs.map((i) => ({ ptr: this.act[i], shape: this.tensors[i].shape })),
           dys: outs.map((i) => ({ ptr: this.grad[i], shape: this.tensors[i].shape })),
@@ -280,6 +282,30 @@ export class Executor {
       }
       for (const i of s.ins) if (needs[i]) written[i] = 1;
     }
+  }
+
+  /** Zeroes the state every stateful call site keeps across calls (Keras model.resetStates()). */
+  resetStates(): void {
+    for (const s of this.steps) {
+      if (s.ctx.state) fill(this.backend, { n: s.stateBytes / 4, y: s.ctx.state, value: 0 });
+    }
+  }
+
+  /** Copies of every site's state (null where a site keeps none), to carry over to an executor planned again. */
+  saveStates(): (Uint8Array | null)[] {
+    return this.steps.map((s) => (s.ctx.state ? this.backend.u8().slice(s.ctx.state, s.ctx.state + s.stateBytes) : null));
+  }
+
+  /**
+   * Restores states saved from an executor over the same graph (planned for
+   * fewer or more rows): a site's state is rows of equal size, so the rows
+   * both hold are copied and the others stay zero.
+   */
+  restoreStates(saved: readonly (Uint8Array | null)[]): void {
+    this.steps.forEach((s, i) => {
+      const v = saved[i];
+      if (s.ctx.state && v) this.backend.u8().set(v.subarray(0, Math.min(v.length, s.stateBytes)), s.ctx.state);
+    });
   }
 
   /** Frees every buffer. */

@@ -472,6 +472,17 @@ export class Model implements TrainableModel {
     return innerActivations(engine, X, wanted, Math.min(X[0].n, batch ?? 256));
   }
 
+  /**
+   * Zeroes the state that stateful recurrent layers carry from one batch to
+   * the next (Keras model.resetStates()): call it between independent
+   * sequences. The state also starts at zero.
+   */
+  resetStates(): void {
+    this.checkLive();
+    this.checkIdle('resetStates');
+    this.engine?.resetStates();
+  }
+
   // ---- weights ----
 
   /** Every weight, in `weights` order (copies). */
