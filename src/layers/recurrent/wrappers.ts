@@ -57,6 +57,11 @@ export class TimeDistributed extends Layer {
     return true;
   }
 
+  /** The wrapped layer's activation (what a loss checks an output layer for), if it has one. */
+  get activation(): string | undefined {
+    return (this.layer as Layer & { activation?: string }).activation;
+  }
+
   override computeOutputShape(inputShape: Shape): number[] {
     if (inputShape.length < 2) throw new ShapeError(`${this.name}: timeDistributed needs sequences [steps, ...], got ${fmt(inputShape)}`);
     const inner = this.layer.outputShapesFor([inputShape.slice(1)]);

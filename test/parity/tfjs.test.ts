@@ -1,0 +1,167 @@
+// Parity with TensorFlow.js on identical weights: predictions, and the
+// weights after one SGD step, for every layer TensorFlow.js also has
+// (tfjs-layers 4.22 on its cpu backend, float32 like ours).
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+// tfjs-layers' orthogonal initializer calls chained ops, which the full tfjs bundle registers.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { init, sequential, layers, optimizers, type Layer, type Model, type Tensor } from '../../src/index.js';
+import { randArray } from '../helpers.js';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  await init({ deterministic: true });
+});
+
+const TOL = 1e-5;
+
+interface ParityCase {
+  label: string;
+  ours: () => Layer[];
+  theirs: () => tfl.layers.Layer[];
+  /** Per-sample input shape. */
+  input: number[];
+  /** Per-sample output shape. */
+  output: number[];
+  loss: 'mse' | 'sparseCategoricalCrossentropy';
+  /** Input values: default uniform in [-1, 1). */
+  data?: (n: number) => Float32Array;
+  batch?: number;
+}
+
+function close(label: string, a: ArrayLike<number>, b: ArrayLike<number>): void {
+  expect(a.length, label).toBe(b.length);
+  let worst = 0;
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]) / Math.max(1, Math.abs(b[i])));
+  expect(worst, `${label}: largest difference ${worst}`).toBeLessThanOrEqual(TOL);
+}
+
+async function parity(c: ParityCase): Promise<void> {
+  const n = c.batch ?? 4;
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const x = c.data ? c.data(n * size(c.input)) : randArray(n * size(c.input), 3);
+  const classes = c.output[c.output.length - 1];
+  const y = c.loss === 'mse'
+    ? randArray(n * size(c.output), 4)
+    : Float32Array.from({ length: (n * size(c.output)) / classes }, (_, i) => (i * 7) % classes);
+  const ours: Model = sequential({ seed: 2, layers: c.ours() });
+  ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: c.loss });
+  const theirs = tfl.sequential({ layers: c.theirs() });
+  theirs.compile({ optimizer: tf.train.sgd(0.1), loss: c.loss === 'mse' ? 'meanSquaredError' : 'sparseCategoricalCrossentropy' });
+  const ws = ours.getWeights();
+  theirs.setWeights(ws.map((t) => tf.tensor(t.toFloat32Array(), t.shape as number[])));
+  for (const t of ws) t.dispose();
+  const xt = tf.tensor(x, [n, ...c.input]);
+  const yt = c.loss === 'mse' ? tf.tensor(y, [n, ...c.output]) : tf.tensor(y, [n, ...c.output.slice(0, -1), 1]);
+  const pOurs = ours.predict(x) as Tensor;
+  const pTheirs = theirs.predict(xt) as tf.Tensor;
+  close(`${c.label}: predict`, pOurs.toFloat32Array(), pTheirs.dataSync());
+  pOurs.dispose();
+  pTheirs.dispose();
+  const lOurs = ours.trainOnBatch(x, y) as number;
+  const lTheirs = (await theirs.trainOnBatch(xt, yt)) as number;
+  expect(Math.abs(lOurs - lTheirs), `${c.label}: loss`).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(lTheirs)));
+  const after = ours.getWeights();
+  const afterTheirs = theirs.getWeights();
+  after.forEach((w, i) => close(`${c.label}: weight ${i} after one SGD step`, w.toFloat32Array(), afterTheirs[i].dataSync()));
+  for (const t of after) t.dispose();
+  tf.dispose([xt, yt]);
+  theirs.dispose();
+  ours.dispose();
+}
+
+const T = 6;
+const F = 5;
+const ids = (n: number) => Float32Array.from({ length: n }, (_, i) => (i * 5 + (i % 3)) % 9);
+
+const CASES: ParityCase[] = [
+  {
+    label: 'Dense relu -> Dense softmax',
+    ours: () => [layers.dense({ units: 7, activation: 'relu', inputShape: [F] }), layers.dense({ units: 3, activation: 'softmax' })],
+    theirs: () => [tfl.layers.dense({ units: 7, activation: 'relu', inputShape: [F] }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
+    input: [F], output: [3], loss: 'sparseCategoricalCrossentropy',
+  },
+  {
+    label: 'Conv2D 3x3 same relu -> MaxPooling2D -> Flatten -> Dense',
+    ours: () => [
+      layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 2] }), layers.maxPooling2d({ poolSize: 2 }),
+      layers.flatten(), layers.dense({ units: 3 }),
+    ],
+    theirs: () => [
+      tfl.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', inputShape: [6, 6, 2] }), tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(), tfl.layers.dense({ units: 3 }),
+    ],
+    input: [6, 6, 2], output: [3], loss: 'mse',
+  },
+  {
+    label: 'SimpleRNN tanh, sequence to one',
+    ours: () => [layers.simpleRNN({ units: 8, inputShape: [T, F] }), layers.dense({ units: 3 })],
+    theirs: () => [tfl.layers.simpleRNN({ units: 8, inputShape: [T, F] }), tfl.layers.dense({ units: 3 })],
+    input: [T, F], output: [3], loss: 'mse',
+  },
+  {
+    label: 'SimpleRNN relu, goBackwards, returnSequences',
+    ours: () => [layers.simpleRNN({ units: 6, activation: 'relu', goBackwards: true, returnSequences: true, inputShape: [T, F] })],
+    theirs: () => [tfl.layers.simpleRNN({ units: 6, activation: 'relu', goBackwards: true, returnSequences: true, inputShape: [T, F] })],
+    input: [T, F], output: [T, 6], loss: 'mse',
+  },
+  {
+    label: 'LSTM sigmoid gates, sequence to one, softmax head',
+    ours: () => [layers.lstm({ units: 8, inputShape: [T, F] }), layers.dense({ units: 4, activation: 'softmax' })],
+    theirs: () => [tfl.layers.lstm({ units: 8, recurrentActivation: 'sigmoid', inputShape: [T, F] }), tfl.layers.dense({ units: 4, activation: 'softmax' })],
+    input: [T, F], output: [4], loss: 'sparseCategoricalCrossentropy',
+  },
+  {
+    label: 'LSTM hardSigmoid gates (TensorFlow.js default), goBackwards',
+    ours: () => [layers.lstm({ units: 5, recurrentActivation: 'hardSigmoid', goBackwards: true, inputShape: [T, F] })],
+    theirs: () => [tfl.layers.lstm({ units: 5, goBackwards: true, inputShape: [T, F] })],
+    input: [T, F], output: [5], loss: 'mse',
+  },
+  {
+    label: 'GRU with the reset gate before the product (TensorFlow.js), returnSequences',
+    ours: () => [layers.gru({ units: 7, resetAfter: false, returnSequences: true, inputShape: [T, F] })],
+    theirs: () => [tfl.layers.gru({ units: 7, recurrentActivation: 'sigmoid', returnSequences: true, inputShape: [T, F] })],
+    input: [T, F], output: [T, 7], loss: 'mse',
+  },
+  {
+    label: 'stacked LSTM -> GRU with per-step softmax outputs (TimeDistributed dense), per-step cross-entropy',
+    ours: () => [
+      layers.lstm({ units: 6, returnSequences: true, inputShape: [T, F] }),
+      layers.gru({ units: 5, resetAfter: false, returnSequences: true, recurrentActivation: 'hardSigmoid' }),
+      layers.timeDistributed({ layer: layers.dense({ units: 4, activation: 'softmax' }) }),
+    ],
+    theirs: () => [
+      tfl.layers.lstm({ units: 6, recurrentActivation: 'sigmoid', returnSequences: true, inputShape: [T, F] }),
+      tfl.layers.gru({ units: 5, returnSequences: true }),
+      tfl.layers.timeDistributed({ layer: tfl.layers.dense({ units: 4, activation: 'softmax' }) }),
+    ],
+    input: [T, F], output: [T, 4], loss: 'sparseCategoricalCrossentropy',
+  },
+  {
+    label: 'Bidirectional LSTM (concat) with returnSequences -> Dense on the last axis',
+    ours: () => [
+      layers.bidirectional({ layer: layers.lstm({ units: 4, returnSequences: true }), inputShape: [T, F] }),
+      layers.dense({ units: 2 }),
+    ],
+    theirs: () => [
+      tfl.layers.bidirectional({ layer: tfl.layers.lstm({ units: 4, recurrentActivation: 'sigmoid', returnSequences: true }) as tfl.RNN, inputShape: [T, F] }),
+      tfl.layers.dense({ units: 2 }),
+    ],
+    input: [T, F], output: [T, 2], loss: 'mse',
+  },
+  {
+    label: 'Embedding -> LSTM -> Dense (ids in, trained embeddings)',
+    ours: () => [layers.embedding({ inputDim: 9, outputDim: 4, inputShape: [T] }), layers.lstm({ units: 5 }), layers.dense({ units: 3, activation: 'softmax' })],
+    theirs: () => [
+      tfl.layers.embedding({ inputDim: 9, outputDim: 4, inputLength: T }), tfl.layers.lstm({ units: 5, recurrentActivation: 'sigmoid' }),
+      tfl.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+    input: [T], output: [3], loss: 'sparseCategoricalCrossentropy', data: ids,
+  },
+];
+
+describe('parity with TensorFlow.js on identical weights: predict and one SGD step', () => {
+  for (const c of CASES) it(c.label, () => parity(c));
+});
