@@ -33,6 +33,8 @@ export {
   type RecurrentConfig, type RecurrentActivation, type RecurrentSite, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode,
   type EmbeddingConfig, type MaskingConfig,
 } from './layers/index.js';
+export { JordanNetwork, jordanNetwork, type JordanConfig, type JordanGenerateOptions } from './recurrent/jordan.js';
+export { type SampleOptions } from './recurrent/sampling.js';
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { ParamStore, type Segment } from './params/store.js';
