@@ -35,6 +35,7 @@ export {
 } from './layers/index.js';
 export { JordanNetwork, jordanNetwork, type JordanConfig, type JordanGenerateOptions } from './recurrent/jordan.js';
 export { type SampleOptions } from './recurrent/sampling.js';
+export { CharVocabulary, nextStepWindows, sampleText, type SampleTextOptions } from './recurrent/text.js';
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { ParamStore, type Segment } from './params/store.js';
