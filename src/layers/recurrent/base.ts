@@ -3,7 +3,7 @@ import type { Backend } from '../../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../../errors.js';
 import { fmt } from '../../tensor.js';
 import { gemm, gemmWorkspaceBytes } from '../../kernels/gemm.js';
-import { colsum, copy, copy2d, fill, mul, add } from '../../kernels/elementwise.js';
+import { colsum, copy, copy2d, fill, mul, add, transpose } from '../../kernels/elementwise.js';
 import { dropoutMask } from '../../kernels/random.js';
 import { maskRows, stepMask } from '../../kernels/recurrent.js';
 import { scratchLayout } from '../../kernels/scratch.js';
@@ -109,6 +109,8 @@ export interface RecurrentScratch {
   zero: number;
   /** The inputs' gradient, time-major. */
   dxt: number;
+  /** The recurrent kernel transposed, [gates · units, units]: the per-step GEMMs of the backward pass read it in order. */
+  ut: number;
   total: number;
 }
 
@@ -133,6 +135,8 @@ export interface StepPointers {
   /** Per-cell extra tape at this step (row stride ldx) and, backward, its gradient. */
   extra: number;
   dextra: number;
+  /** Backward: the recurrent kernel transposed, [gates · units, units]. */
+  ut: number;
   /** Backward: dh of the step (in), the gradient of the state it started from (out), dc in and out (LSTM), drh (GRU). */
   dh: number;
   dhPrev: number;
@@ -379,6 +383,7 @@ export abstract class Recurrent extends Layer {
       drh: b ? rows * u * 4 : 0,
       zero: 16,
       dxt: b ? nt * f * 4 : 0,
+      ut: b ? u * g * 4 : 0,
     });
   }
 
@@ -494,6 +499,8 @@ export abstract class Recurrent extends Layer {
     const p = this.pointers(be, n, s.work);
     p.dc = s.dc;
     p.drh = s.drh;
+    p.ut = s.ut;
+    transpose(be, { m: u, n: G, a: (this.recurrentKernel as Variable).value, b: s.ut });
     const xw = this.extraTapeWidth();
     const gw = this.extraGradWidth();
     let dh = s.dh;
@@ -568,7 +575,7 @@ export abstract class Recurrent extends Layer {
   private pointers(be: Backend, n: number, work: number): StepPointers {
     return {
       be, n, u: this.units, ldz: this.gates * this.units, ldh: this.units, ldx: this.extraTapeWidth(),
-      z: 0, dz: 0, hp: 0, h: 0, ldNext: this.units, cp: 0, c: 0, extra: 0, dextra: 0, dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
+      z: 0, dz: 0, hp: 0, h: 0, ldNext: this.units, cp: 0, c: 0, extra: 0, dextra: 0, ut: 0, dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
     };
   }
 

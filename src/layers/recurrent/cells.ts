@@ -61,9 +61,8 @@ export class SimpleRNN extends Recurrent {
   }
 
   protected stepBackward(p: StepPointers): void {
-    const U = this.recurrentKernel as Variable;
     rnnCellBackward(p.be, { act: this.act, alpha: this.alpha, n: p.n, u: p.u, h: p.z, ldh: p.ldz, dh: p.dh, dz: p.dz, lddz: p.ldz });
-    gemm(p.be, { m: p.n, n: p.u, k: p.u, a: p.dz, lda: p.ldz, b: U.value, transB: true, c: p.dhPrev, work: p.work });
+    gemm(p.be, { m: p.n, n: p.u, k: p.u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, work: p.work });
   }
 
   protected cellConfig(): Record<string, unknown> {
@@ -104,12 +103,11 @@ export class LSTM extends Recurrent {
   }
 
   protected stepBackward(p: StepPointers): void {
-    const U = this.recurrentKernel as Variable;
     lstmCellBackward(p.be, {
       act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u: p.u, gates: p.z, ldg: p.ldz, cPrev: p.cp, ldcPrev: p.ldh, c: p.c, ldc: p.ldNext,
       dh: p.dh, dc: p.dc, dz: p.dz, lddz: p.ldz,
     });
-    gemm(p.be, { m: p.n, n: p.u, k: 4 * p.u, a: p.dz, lda: p.ldz, b: U.value, transB: true, c: p.dhPrev, work: p.work });
+    gemm(p.be, { m: p.n, n: p.u, k: 4 * p.u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, work: p.work });
   }
 
   protected cellConfig(): Record<string, unknown> {
@@ -171,22 +169,21 @@ export class GRU extends Recurrent {
   }
 
   protected stepBackward(p: StepPointers): void {
-    const U = (this.recurrentKernel as Variable).value;
     const u = p.u;
     if (this.resetAfter) {
       gruCellBackward(p.be, {
         act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, dh: p.dh,
         dz: p.dz, lddz: p.ldz, drec: p.dextra, lddrec: p.ldx, dhPrev: p.dhPrev,
       });
-      gemm(p.be, { m: p.n, n: u, k: 3 * u, a: p.dextra, lda: p.ldx, b: U, transB: true, c: p.dhPrev, beta: 1, work: p.work });
+      gemm(p.be, { m: p.n, n: u, k: 3 * u, a: p.dextra, lda: p.ldx, b: p.ut, c: p.dhPrev, beta: 1, work: p.work });
       return;
     }
     gruOutputBackward(p.be, { act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, dh: p.dh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev });
-    gemm(p.be, { m: p.n, n: u, k: u, a: p.dz + 2 * u * 4, lda: p.ldz, b: U + 2 * u * 4, ldb: 3 * u, transB: true, c: p.drh, work: p.work });
+    gemm(p.be, { m: p.n, n: u, k: u, a: p.dz + 2 * u * 4, lda: p.ldz, b: p.ut + 2 * u * u * 4, c: p.drh, work: p.work });
     gruGatesBackward(p.be, {
       recurrentAct: this.recurrentAct, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, drh: p.drh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev,
     });
-    gemm(p.be, { m: p.n, n: u, k: 2 * u, a: p.dz, lda: p.ldz, b: U, ldb: 3 * u, transB: true, c: p.dhPrev, beta: 1, work: p.work });
+    gemm(p.be, { m: p.n, n: u, k: 2 * u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, beta: 1, work: p.work });
   }
 
   protected override recurrentGrads(be: Backend, m: number, tape: RecurrentTape, s: RecurrentScratch, work: number): void {
