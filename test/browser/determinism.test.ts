@@ -102,6 +102,26 @@ async function pipeline(nn: Simdnn, build: BuildName, seed: number): Promise<Pip
     record('cnn weights after 4 Adam steps', nn.tensor(weights, [weights.length], 'float32', be));
     record('cnn predict (conv fused with max pooling)', cnn.predict(images));
     cnn.dispose();
+    // A recurrent network trained a few steps (embedding with a padding mask, a bidirectional LSTM,
+    // a GRU, the gate kernels forward and backward through time), then predict.
+    const rnn = nn.sequential({
+      seed,
+      backend: be,
+      layers: [
+        layers.embedding({ inputDim: 9, outputDim: 5, maskZero: true, inputShape: [7] }),
+        layers.bidirectional({ layer: layers.lstm({ units: 6, returnSequences: true }) }),
+        layers.gru({ units: 5, resetAfter: false, dropout: 0.2 }),
+        layers.dense({ units: 3, activation: 'softmax' }),
+      ],
+    });
+    rnn.compile({ optimizer: nn.optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    const ids = Float32Array.from({ length: 10 * 7 }, (_, i) => (i % 7 > 4 + (i % 3) ? 0 : 1 + ((i * 5) % 8)));
+    const seqLabels = Int32Array.from({ length: 10 }, (_, i) => i % 3);
+    for (let step = 0; step < 4; step++) rnn.trainOnBatch(ids, seqLabels);
+    const rw = rnn.getWeightsFlat();
+    record('rnn weights after 4 Adam steps', nn.tensor(rw, [rw.length], 'float32', be));
+    record('rnn predict', rnn.predict(ids));
+    rnn.dispose();
     return { info: be.info() as PipelineResult['info'], stages };
   } finally {
     be.dispose();
