@@ -53,6 +53,9 @@ export async function evaluate(opts: EvaluateOptions, out: Output): Promise<void
 
 /** Classification or regression: from the labels file, else from the output layer (softmax = classifier). */
 export function modelTask(model: Model, labels: ModelLabels | null): 'classification' | 'regression' {
+  if (labels?.task === 'next-character') {
+    throw new UsageError(`the model is a next-character text model: generate text with simdnn sample --model <path>`);
+  }
   if (labels) return labels.task;
   const last = model.layers[model.layers.length - 1] as { activation?: string };
   return last.activation === 'softmax' ? 'classification' : 'regression';

@@ -14,6 +14,7 @@ import { floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
 import { packageVersion, type Output } from './output.js';
 import { predict } from './predict.js';
 import { OPTIMIZERS, train } from './train.js';
+import { sample } from './sequence.js';
 
 const out: Output = { log: (line) => process.stdout.write(`${line}\n`), progress: process.stderr };
 
@@ -37,6 +38,9 @@ Examples:
   simdnn train --data mnist --augment                 97-98% on 2,000 held-out digits in seconds
   simdnn train --data mnist --model cnn               LeNet-style CNN, about 97.7% in 12 epochs (5 s)
   simdnn train --data houses.csv --label-column price  regression when the labels are not integers
+  simdnn train --data names.txt --model lstm          a next-character model of a text file
+  simdnn sample --model simdnn-names.simdnn --temperature 0.8
+  simdnn train --data mnist --model gru               MNIST read row by row (28 steps of 28 pixels)
   simdnn evaluate --model simdnn-mnist.simdnn --data mnist
   simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv`);
 
@@ -44,12 +48,14 @@ const labelOption = () => new Option('--label-column <name|index>', 'CSV label c
 
 program
   .command('train')
-  .description('train an MLP on mnist, iris or a CSV file, show progress, report test scores and save the model')
-  .requiredOption('--data <mnist|iris|file.csv>', 'the bundled MNIST digits (8,000 train / 2,000 test), Iris, or a CSV file with a header row (80 / 20 split)', parseDataSpec)
+  .description('train a network on mnist, iris, a CSV file or (recurrent models) a text file, show progress, report test scores and save the model')
+  .requiredOption('--data <mnist|iris|file.csv|file.txt>', 'the bundled MNIST digits (8,000 train / 2,000 test), Iris, a CSV file with a header row (80 / 20 split), or with --model lstm|gru|rnn a text file (a next-character model)', parseDataSpec)
   .addOption(labelOption())
   .addOption(new Option('--task <type>', 'auto: integer or text labels are classes, other numbers are values to regress').choices(['auto', 'classification', 'regression']).default('auto'))
-  .addOption(new Option('--model <type>', 'network type: mlp, or cnn (LeNet-style, image data)').choices(['mlp', 'cnn']).default('mlp'))
-  .option('--hidden <units>', 'hidden layer widths, e.g. 256 or 256,128 (default: 256 for mnist, 32 for tables)', widths)
+  .addOption(new Option('--model <type>', 'network type: mlp, cnn (LeNet-style, image data), or a recurrent network: lstm, gru, rnn (sequences: CSV rows, MNIST rows, or the characters of a text file)').choices(['mlp', 'cnn', 'lstm', 'gru', 'rnn']).default('mlp'))
+  .option('--hidden <units>', 'hidden layer widths, e.g. 256 or 256,128 (default: 256 for mnist, 32 for tables; recurrent: 128 for text and mnist, 64 for CSV sequences)', widths)
+  .option('--steps <n>', 'recurrent models on a CSV file: steps per row, the feature columns being steps x features (default: one feature per step)', intIn(1, 1 << 20))
+  .option('--window <n>', 'next-character models: characters per training window (default 48)', intIn(2, 4096))
   .option('--dropout <rate>', 'dropout rate after each hidden layer', floatIn(0, 1, { maxOpen: true }), 0.25)
   .option('--epochs <n>', 'passes over the training data (default: 6 for mnist, 100 for tables)', intIn(1, 100000))
   .option('--batch-size <n>', 'rows per gradient step (default: 64 for mnist, 16 for tables)', intIn(1, 65536))
@@ -65,6 +71,19 @@ program
   .action(async (opts) => {
     await init();
     await train(opts, out);
+  });
+
+program
+  .command('sample')
+  .description('generate text from a next-character model (trained with --model lstm|gru|rnn on a text file)')
+  .requiredOption('--model <path>', 'a saved next-character model (.simdnn file or directory)', existingPath)
+  .option('--length <n>', 'characters to generate', intIn(1, 1_000_000), 200)
+  .option('--temperature <t>', 'below 1 sharpens the distribution, above 1 flattens it; 0 takes the most likely character', floatIn(0, 100), 0.8)
+  .option('--prime <text>', 'text to continue (default: a line break)')
+  .option('--seed <n>', 'seed of the draws', intIn(0, 4294967295), 1)
+  .action(async (opts) => {
+    await init();
+    await sample(opts, out);
   });
 
 program

