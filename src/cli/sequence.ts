@@ -6,17 +6,17 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import {
-  CharVocabulary, cosineDecay, layers, nextStepWindows, optimizers, sampleText, sequential, trainTestSplit,
+  CharVocabulary, cosineDecay, layers, nextStepWindows, optimizers, sampleText, sequential,
   type Layer, type Model, type Recurrent, type Sequential,
 } from '../node.js';
-import { loadTrainingData, type Table } from './data.js';
-import { fixed, int, pairs, percent, seconds } from './format.js';
+import { loadTrainingData } from './data.js';
+import { fixed, int, percent } from './format.js';
 import { loadWithLabels, saveWithLabels } from './model-file.js';
 import { UsageError } from './options.js';
 import { EpochProgress } from './progress.js';
 import { banner, type Output } from './output.js';
 import { foldOutputScaling } from './fold.js';
-import { epochTable, targetScaling, type TrainOptions } from './train.js';
+import { printReport, runLines, scaleTargets, testLines, validationSplit, type TrainOptions } from './train.js';
 
 /** The recurrent model types of `--model`. */
 export const RECURRENT = ['lstm', 'gru', 'rnn'] as const;
@@ -108,15 +108,11 @@ async function trainText(opts: TrainOptions & { model: RecurrentModel }, path: s
   const outPath = opts.out ?? `simdnn-${slug(path)}.simdnn`;
   const labelsFile = await saveWithLabels(model, outPath, { data: slug(path), task: 'next-character', vocabulary: vocab.toJSON() });
   const totalMs = performance.now() - started;
-  out.log('');
-  for (const line of epochTable(progress, true, 1)) out.log(line);
-  out.log('');
-  for (const line of pairs([
+  printReport(out, progress, true, 1, [
     ['perplexity', `${fixed(perplexity)} on the held-out text (a unigram model: ${fixed(unigram)})`],
-    ['throughput', `${int((progress.trainRows / progress.trainMs) * 1000)} windows/s training (${int(progress.trainRows)} windows in ${seconds(progress.trainMs)})`],
-    ['time', `${seconds(loadMs)} data · ${seconds(progress.records.reduce((s, r) => s + r.ms, 0))} training + validation · ${seconds(totalMs)} total`],
+    ...runLines(progress, loadMs, totalMs, 'windows'),
     ['saved', `${outPath} (vocabulary: ${labelsFile})`],
-  ])) out.log(line);
+  ]);
   out.log('');
   out.log(`sample (temperature 0.8; more with simdnn sample --model ${outPath}):`);
   out.log(sample);
@@ -154,13 +150,7 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
   const classification = data.task === 'classification';
   const outputs = classification ? (data.classNames as string[]).length : 1;
 
-  let fit: Table = data.train;
-  let val: Table | null = null;
-  if (opts.validationSplit > 0) {
-    const parts = trainTestSplit({ ...data.train, features: data.features }, { testFraction: opts.validationSplit, seed: opts.seed, stratify: classification });
-    fit = parts.train;
-    val = parts.test;
-  }
+  let { fit, val } = validationSplit(data, opts);
   // Tables train on standardized features (one mean and deviation per feature, over every step), folded into the first layer afterwards.
   let scaling: { mean: Float32Array; std: Float32Array } | null = null;
   if (!data.image) {
@@ -169,12 +159,7 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
     if (val) val = { ...val, x: standardized(val.x, scaling) };
   }
   let target: { mean: number; std: number } | null = null;
-  if (!classification) {
-    const t = targetScaling(fit.y as Float32Array);
-    target = t;
-    fit = { ...fit, y: fit.y.map((v) => (v - t.mean) / t.std) };
-    if (val) val = { ...val, y: val.y.map((v) => (v - t.mean) / t.std) };
-  }
+  if (!classification) ({ fit, val, target } = scaleTargets(fit, val));
   const stack: Layer[] = [];
   hidden.forEach((units, i) => {
     stack.push(recurrentLayer(opts.model, units, i < hidden.length - 1, i === 0 ? [steps, features] : undefined));
@@ -211,18 +196,11 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
     data: data.slug, task: data.task, classNames: data.classNames, featureNames: data.featureNames, labelName: data.labelName, steps,
   });
   const totalMs = performance.now() - started;
-  out.log('');
-  for (const line of epochTable(progress, classification, lossScale)) out.log(line);
-  out.log('');
-  const testLines: [string, string][] = classification
-    ? [['test accuracy', `${percent(test.accuracy)} (${int(Math.round(test.accuracy * data.test.n))} / ${int(data.test.n)} ${data.title} test rows)`], ['test loss', fixed(test.loss)]]
-    : [['test mse', `${fixed(test.loss)} (rmse ${fixed(Math.sqrt(test.loss))}, ${int(data.test.n)} ${data.title} test rows)`]];
-  for (const line of pairs([
-    ...testLines,
-    ['throughput', `${int((progress.trainRows / progress.trainMs) * 1000)} sequences/s training (${int(progress.trainRows)} sequences in ${seconds(progress.trainMs)})`],
-    ['time', `${seconds(loadMs)} data · ${seconds(progress.records.reduce((s, r) => s + r.ms, 0))} training + validation · ${seconds(totalMs)} total`],
+  printReport(out, progress, classification, lossScale, [
+    ...testLines(test, data, classification),
+    ...runLines(progress, loadMs, totalMs, 'sequences'),
     ['saved', `${outPath} (labels: ${labelsFile})`],
-  ])) out.log(line);
+  ]);
   model.dispose();
 }
 

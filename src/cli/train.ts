@@ -2,7 +2,7 @@
 // `simdnn train`: data -> MLP -> fit with a progress bar -> test score -> saved model.
 import {
   applyStandardize, cosineDecay, layerFiltersToPng, layers, optimizers, sequential, shiftAugment, standardize, trainTestSplit,
-  type Layer, type Sequential,
+  type Layer, type Logs, type Sequential,
 } from '../node.js';
 import { loadTrainingData, type DataInfo, type DataSpec, type TaskChoice, type Table } from './data.js';
 import { foldInputScaling, foldOutputScaling } from './fold.js';
@@ -129,19 +129,12 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   }
   const totalMs = performance.now() - started;
 
-  out.log('');
-  for (const line of epochTable(progress, classification, lossScale)) out.log(line);
-  out.log('');
-  const testLines: [string, string][] = classification
-    ? [['test accuracy', `${percent(test.accuracy)} (${int(Math.round(test.accuracy * data.test.n))} / ${int(data.test.n)} ${data.title} test rows)`], ['test loss', fixed(test.loss)]]
-    : [['test mse', `${fixed(test.loss)} (rmse ${fixed(Math.sqrt(test.loss))}, ${int(data.test.n)} ${data.title} test rows)`]];
-  for (const line of pairs([
-    ...testLines,
-    ['throughput', `${int((progress.trainRows / progress.trainMs) * 1000)} samples/s training (${int(progress.trainRows)} samples in ${seconds(progress.trainMs)})`],
-    ['time', `${seconds(loadMs)} data · ${seconds(progress.records.reduce((s, r) => s + r.ms, 0))} training + validation · ${seconds(totalMs)} total`],
+  printReport(out, progress, classification, lossScale, [
+    ...testLines(test, data, classification),
+    ...runLines(progress, loadMs, totalMs, 'samples'),
     ['saved', `${outPath} (labels: ${labelsFile})`],
     ...(opts.filters ? [['filters', `${opts.filters} (first-layer filters as a PNG grid)`] as [string, string]] : []),
-  ])) out.log(line);
+  ]);
   model.dispose();
 }
 
@@ -162,13 +155,7 @@ function prepare(data: DataInfo & { train: Table }, opts: TrainOptions): Prepare
   // Validation rows come out of the training split before augmentation, so no
   // shifted copy of a validation image is trained on; the test split is only
   // scored once, after training.
-  let fit: Table = data.train;
-  let val: Table | null = null;
-  if (opts.validationSplit > 0) {
-    const parts = trainTestSplit({ ...data.train, features: data.features }, { testFraction: opts.validationSplit, seed: opts.seed, stratify: classification });
-    fit = parts.train;
-    val = parts.test;
-  }
+  let { fit, val } = validationSplit(data, opts);
   let scaling: Prepared['scaling'] = null;
   if (!data.image) {
     const s = standardize(fit.x, data.features);
@@ -177,12 +164,7 @@ function prepare(data: DataInfo & { train: Table }, opts: TrainOptions): Prepare
     if (val) val = { ...val, x: applyStandardize(val.x, data.features, s.mean, s.std) };
   }
   let target: Prepared['target'] = null;
-  if (!classification) {
-    const t = targetScaling(fit.y as Float32Array);
-    target = t;
-    fit = { ...fit, y: fit.y.map((v) => (v - t.mean) / t.std) };
-    if (val) val = { ...val, y: val.y.map((v) => (v - t.mean) / t.std) };
-  }
+  if (!classification) ({ fit, val, target } = scaleTargets(fit, val));
   const originals = fit.n;
   if (opts.augment && data.image) {
     const a = shiftAugment(fit.x, fit.y, data.image);
@@ -216,6 +198,44 @@ function buildCnn(image: { width: number; height: number; channels: number }, hi
   }
   stack.push(layers.dense({ units: outputs, activation: 'softmax' }));
   return sequential({ seed, layers: stack });
+}
+
+/** Splits the validation rows off the training split (stratified for classes); none when --validation-split is 0. */
+export function validationSplit(data: DataInfo & { train: Table }, opts: TrainOptions): { fit: Table; val: Table | null } {
+  if (!(opts.validationSplit > 0)) return { fit: data.train, val: null };
+  const parts = trainTestSplit({ ...data.train, features: data.features }, { testFraction: opts.validationSplit, seed: opts.seed, stratify: data.task === 'classification' });
+  return { fit: parts.train, val: parts.test };
+}
+
+/** Regression targets standardized with the training rows' mean and deviation (unfolded into the last layer after training). */
+export function scaleTargets(fit: Table, val: Table | null): { fit: Table; val: Table | null; target: { mean: number; std: number } } {
+  const t = targetScaling(fit.y as Float32Array);
+  const scale = (tb: Table): Table => ({ ...tb, y: tb.y.map((v) => (v - t.mean) / t.std) });
+  return { fit: scale(fit), val: val ? scale(val) : null, target: t };
+}
+
+/** The report's test-score lines: accuracy and loss, or mse and rmse. */
+export function testLines(test: Logs, data: DataInfo & { test: Table }, classification: boolean): [string, string][] {
+  const n = data.test.n;
+  return classification
+    ? [['test accuracy', `${percent(test.accuracy as number)} (${int(Math.round((test.accuracy as number) * n))} / ${int(n)} ${data.title} test rows)`], ['test loss', fixed(test.loss)]]
+    : [['test mse', `${fixed(test.loss)} (rmse ${fixed(Math.sqrt(test.loss))}, ${int(n)} ${data.title} test rows)`]];
+}
+
+/** The throughput and time lines of a training report; `unit` names what a training row is. */
+export function runLines(progress: EpochProgress, loadMs: number, totalMs: number, unit: string): [string, string][] {
+  return [
+    ['throughput', `${int((progress.trainRows / progress.trainMs) * 1000)} ${unit}/s training (${int(progress.trainRows)} ${unit} in ${seconds(progress.trainMs)})`],
+    ['time', `${seconds(loadMs)} data · ${seconds(progress.records.reduce((sum, r) => sum + r.ms, 0))} training + validation · ${seconds(totalMs)} total`],
+  ];
+}
+
+/** Prints the per-epoch table, then the report's lines. */
+export function printReport(out: Output, progress: EpochProgress, classification: boolean, lossScale: number, lines: [string, string][]): void {
+  out.log('');
+  for (const line of epochTable(progress, classification, lossScale)) out.log(line);
+  out.log('');
+  for (const line of pairs(lines)) out.log(line);
 }
 
 export function targetScaling(y: Float32Array): { mean: number; std: number } {

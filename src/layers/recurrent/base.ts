@@ -316,18 +316,9 @@ export abstract class Recurrent extends Layer {
       if (lstm) fill(be, { n: n * u, y: c0, value: 0 });
     }
     const p = this.pointers(be, n, s.work);
-    const xw = this.extraTapeWidth();
     const y = ys[0].ptr;
     for (let k = 0; k < T; k++) {
-      const t = this.goBackwards ? T - 1 - k : k;
-      const last = k === T - 1;
-      const tn = this.goBackwards ? t - 1 : t + 1;
-      p.z = tape.z + t * n * G * 4;
-      p.hp = tape.hp + t * nu;
-      p.cp = tape.cp + t * nu;
-      p.extra = tape.extra + t * n * xw * 4;
-      p.h = last ? tape.hl : tape.hp + tn * nu;
-      p.c = last ? tape.cl : tape.cp + tn * nu;
+      const t = this.moveTo(p, tape, null, n, T, k);
       this.stepForward(p);
       if (site.masked) {
         const m = tape.mask + t * 4;
@@ -357,7 +348,6 @@ export abstract class Recurrent extends Layer {
     const F = site.features;
     const u = this.units;
     const G = this.gates * u;
-    const nu = n * u * 4;
     const tape = this.tapeLayoutAt(ctx.tape, site, n);
     const s = this.scratchAt(ctx.scratch, be, site, n, true);
     const lstm = this.stateCount === 2;
@@ -376,22 +366,11 @@ export abstract class Recurrent extends Layer {
     p.drh = s.drh;
     p.ut = s.ut;
     transpose(be, { m: u, n: G, a: (this.recurrentKernel as Variable).value, b: s.ut });
-    const xw = this.extraTapeWidth();
     const gw = this.extraGradWidth();
     let dh = s.dh;
     let dh2 = s.dh2;
     for (let k = T - 1; k >= 0; k--) {
-      const t = this.goBackwards ? T - 1 - k : k;
-      const last = k === T - 1;
-      const tn = this.goBackwards ? t - 1 : t + 1;
-      p.z = tape.z + t * n * G * 4;
-      p.dz = s.dz + t * n * G * 4;
-      p.hp = tape.hp + t * nu;
-      p.cp = tape.cp + t * nu;
-      p.h = last ? tape.hl : tape.hp + tn * nu;
-      p.c = last ? tape.cl : tape.cp + tn * nu;
-      p.extra = tape.extra + t * n * xw * 4;
-      p.dextra = s.drec + t * n * gw * 4;
+      const t = this.moveTo(p, tape, s, n, T, k);
       p.dh = dh;
       p.dhPrev = dh2;
       const m = tape.mask + t * 4;
@@ -445,6 +424,30 @@ export abstract class Recurrent extends Layer {
     const l = this.scratchLayoutFor(be, site, rows, backward);
     for (const k of Object.keys(l) as (keyof RecurrentScratch)[]) if (k !== 'total') l[k] += base;
     return l;
+  }
+
+  /**
+   * Points p at processing step k (time t, returned): its gates, the state it
+   * starts from and the one it writes (the next time's slot, or the final
+   * state after the last step), and with s the gradients' blocks.
+   */
+  private moveTo(p: StepPointers, tape: RecurrentTape, s: RecurrentScratch | null, n: number, T: number, k: number): number {
+    const t = this.goBackwards ? T - 1 - k : k;
+    const last = k === T - 1;
+    const tn = this.goBackwards ? t - 1 : t + 1;
+    const nu = n * this.units * 4;
+    const nz = n * this.gates * this.units * 4;
+    p.z = tape.z + t * nz;
+    p.hp = tape.hp + t * nu;
+    p.cp = tape.cp + t * nu;
+    p.h = last ? tape.hl : tape.hp + tn * nu;
+    p.c = last ? tape.cl : tape.cp + tn * nu;
+    p.extra = tape.extra + t * n * this.extraTapeWidth() * 4;
+    if (s) {
+      p.dz = s.dz + t * nz;
+      p.dextra = s.drec + t * n * this.extraGradWidth() * 4;
+    }
+    return t;
   }
 
   private pointers(be: Backend, n: number, work: number): StepPointers {

@@ -50,7 +50,6 @@ export class SimpleRNN extends Recurrent {
     super(config, 'simpleRNN', RECURRENT_KEYS);
   }
 
-
   protected stepForward(p: StepPointers): void {
     const U = this.recurrentKernel as Variable;
     gemm(p.be, {
@@ -70,25 +69,32 @@ export class SimpleRNN extends Recurrent {
   }
 }
 
+/** A recurrent layer with gates: their activation is an option of its own. */
+abstract class Gated extends Recurrent {
+  readonly recurrentActivation: RecurrentActivation;
+
+  constructor(config: LSTMConfig | GRUConfig, op: string, keys: readonly string[]) {
+    super(config, op, [...RECURRENT_KEYS, 'recurrentActivation', ...keys]);
+    this.recurrentActivation = checkRecurrentActivation(op, 'recurrentActivation', config.recurrentActivation ?? 'sigmoid');
+    this.recurrentAct = actId(this.recurrentActivation);
+  }
+}
+
 /**
  * Long short-term memory (Hochreiter & Schmidhuber 1997, with the forget gate
  * of Gers et al. 2000), Keras's gate order i, f, c, o:
  * c_t = f ⊙ c_{t-1} + i ⊙ act(z_c), h_t = o ⊙ act(c_t).
  */
-export class LSTM extends Recurrent {
+export class LSTM extends Gated {
   readonly className = 'LSTM';
   readonly gates = 4;
   readonly stateCount = 2;
-  readonly recurrentActivation: RecurrentActivation;
   readonly unitForgetBias: boolean;
 
   constructor(config: LSTMConfig) {
-    super(config, 'lstm', [...RECURRENT_KEYS, 'recurrentActivation', 'unitForgetBias']);
-    this.recurrentActivation = checkRecurrentActivation('lstm', 'recurrentActivation', config.recurrentActivation ?? 'sigmoid');
+    super(config, 'lstm', ['unitForgetBias']);
     this.unitForgetBias = checkBool('lstm', 'unitForgetBias', config.unitForgetBias, true);
-    this.recurrentAct = actId(this.recurrentActivation);
   }
-
 
   protected override biasOnes(): [number, number] | undefined {
     return this.unitForgetBias ? [this.units, 2 * this.units] : undefined;
@@ -120,20 +126,16 @@ export class LSTM extends Recurrent {
  * h_t = z ⊙ h_{t-1} + (1 - z) ⊙ act(x W_h + r ⊙ (h_{t-1} U_h + b_hh) + b_xh)
  * with resetAfter (the default), or act(x W_h + (r ⊙ h_{t-1}) U_h + b_h) without.
  */
-export class GRU extends Recurrent {
+export class GRU extends Gated {
   readonly className = 'GRU';
   readonly gates = 3;
   readonly stateCount = 1;
-  readonly recurrentActivation: RecurrentActivation;
   readonly resetAfter: boolean;
 
   constructor(config: GRUConfig) {
-    super(config, 'gru', [...RECURRENT_KEYS, 'recurrentActivation', 'resetAfter']);
-    this.recurrentActivation = checkRecurrentActivation('gru', 'recurrentActivation', config.recurrentActivation ?? 'sigmoid');
+    super(config, 'gru', ['resetAfter']);
     this.resetAfter = checkBool('gru', 'resetAfter', config.resetAfter, true);
-    this.recurrentAct = actId(this.recurrentActivation);
   }
-
 
   protected override extraTapeWidth(): number {
     return this.resetAfter ? 3 * this.units : this.units;
