@@ -20,7 +20,7 @@
 // read (state, the op's own arguments by the rule above).
 // src/runtime/abi.ts lists the same signatures for TypeScript (checked by
 // test/runtime/abi.test.ts), and src/kernels/ wraps each family in named options.
-export { f32_gemm, f32_gemm_workspace } from "./gemm/gemm";
+export { f32_gemm, f32_gemm_workspace, f32_gemm_packed_b_bytes, f32_gemm_pack_b, f32_gemm_packed } from "./gemm/gemm";
 export { f32_conv2d_igemm_nhwc, f32_conv2d_igemm_workspace } from "./conv/igemm";
 export { f32_conv2d_igemm_maxpool2_nhwc } from "./conv/igemm_maxpool";
 export { f32_conv2d_filter_grad_nhwc, f32_conv2d_filter_grad_workspace } from "./conv/filter_grad";

@@ -43,6 +43,56 @@ export function f32_gemm(
   // Preconditions, checked in the debug build (release builds use --noAssert).
   assert(lda >= (transA ? m : k) && ldb >= (transB ? k : n) && ldc >= n, "f32_gemm: leading dimension smaller than the row length");
   assert((work & 15) == 0, "f32_gemm: workspace not 16-byte aligned");
+  gemm(transA, transB, act, m, n, k, a, lda, b, ldb, 0, bias, c, ldc, alpha, beta, actAlpha, work);
+}
+
+/** Bytes of the whole of op(B) (k x n) packed by f32_gemm_pack_b. */
+export function f32_gemm_packed_b_bytes(n: i32, k: i32): i32 {
+  return (round_up(max(n, 1), NR) * max(k, 1)) << 2;
+}
+
+/**
+ * Packs the whole of op(B) (k x n; B stored n x k with transB) into the
+ * panels f32_gemm_packed reads, every (KC x NC) block in the order the GEMM
+ * visits them: a B multiplied many times (a recurrent kernel, once per time
+ * step) is packed once. packed holds f32_gemm_packed_b_bytes(n, k) bytes,
+ * 16-byte aligned. The layout belongs to the build that packed it.
+ */
+export function f32_gemm_pack_b(transB: i32, n: i32, k: i32, b: usize, ldb: i32, packed: usize): void {
+  assert(ldb >= (transB ? k : n), "f32_gemm_pack_b: leading dimension smaller than the row length");
+  assert((packed & 15) == 0, "f32_gemm_pack_b: packed not 16-byte aligned");
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) f32_pack_b(transB, min(KC, k - pc), nc, b, ldb, pc, jc, packed + packed_block(jc, pc, nc, k));
+  }
+}
+
+/**
+ * f32_gemm with op(B) already packed by f32_gemm_pack_b (same n and k): C =
+ * act(alpha * op(A) * op(B) + beta * C + bias). work holds
+ * f32_gemm_workspace(m, n, k) bytes. Same results, bit for bit, as f32_gemm.
+ */
+export function f32_gemm_packed(
+  transA: i32, act: i32, m: i32, n: i32, k: i32, a: usize, lda: i32, packed: usize, bias: usize, c: usize, ldc: i32,
+  alpha: f32, beta: f32, actAlpha: f32, work: usize,
+): void {
+  assert(lda >= (transA ? m : k) && ldc >= n, "f32_gemm_packed: leading dimension smaller than the row length");
+  assert((work & 15) == 0 && (packed & 15) == 0, "f32_gemm_packed: workspace or packed B not 16-byte aligned");
+  gemm(transA, 0, act, m, n, k, a, lda, 0, 0, packed, bias, c, ldc, alpha, beta, actAlpha, work);
+}
+
+/** Byte offset of the packed (jc, pc) block: earlier column blocks are NC wide and span all of k. */
+// @ts-ignore: decorator
+@inline function packed_block(jc: i32, pc: i32, nc: i32, k: i32): usize {
+  return (<usize>jc * <usize>k + <usize>round_up(nc, NR) * <usize>pc) << 2;
+}
+
+// @ts-ignore: decorator
+@inline function gemm(
+  transA: i32, transB: i32, act: i32, m: i32, n: i32, k: i32,
+  a: usize, lda: i32, b: usize, ldb: i32, prepacked: usize, bias: usize, c: usize, ldc: i32,
+  alpha: f32, beta: f32, actAlpha: f32, work: usize,
+): void {
   if (m <= 0 || n <= 0) return;
   const relu = act == ACT_RELU;
   const postAct = act != ACT_IDENTITY && !relu;
@@ -63,7 +113,7 @@ export function f32_gemm(
   }
   const packing = n > PACK_A_MIN_N;
   const packA = work;
-  const packB = work + (packing ? <usize>round_up(round_up(min(m, MC), MR) * min(k, KC), 4) << 2 : 0);
+  const workB = work + (packing ? <usize>round_up(round_up(min(m, MC), MR) * min(k, KC), 4) << 2 : 0);
   // Strides of op(A) in bytes: rsA between rows of op(A), ksA along k.
   const rsA: usize = transA ? 4 : <usize>lda << 2;
   const ksA: usize = transA ? <usize>lda << 2 : 4;
@@ -73,7 +123,9 @@ export function f32_gemm(
       const kc = min(KC, k - pc);
       const first = pc == 0;
       const last = pc + kc == k;
-      f32_pack_b(transB, kc, nc, b, ldb, pc, jc, packB);
+      let packB = workB;
+      if (prepacked) packB = prepacked + packed_block(jc, pc, nc, k);
+      else f32_pack_b(transB, kc, nc, b, ldb, pc, jc, workB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min(MC, m - ic);
         const ablock = a + <usize>ic * rsA + <usize>pc * ksA;

@@ -58,3 +58,41 @@ export function gemmWorkspaceBytes(be: Backend, m: number, n: number, k: number)
 export function reserveGemmWorkspace(be: Backend, bytes: number): void {
   be.scratch(bytes, SCRATCH.gemm);
 }
+
+/** Options of gemmPackB(): the whole of op(B) (k x n) packed once for many gemmPacked() calls. */
+export interface GemmPackBOptions {
+  n: number;
+  k: number;
+  /** B: k x n, or n x k with transB. */
+  b: number;
+  /** Row stride of B; default its row length. */
+  ldb?: number;
+  transB?: boolean;
+  /** gemmPackedBBytes(n, k) bytes, 16-byte aligned. */
+  packed: number;
+}
+
+/** Options of gemmPacked(): gemm() with op(B) packed by gemmPackB() for the same n and k. */
+export interface GemmPackedOptions extends Omit<GemmOptions, 'b' | 'ldb' | 'transB'> {
+  packed: number;
+}
+
+/** Bytes the whole of a k x n op(B) takes packed. */
+export function gemmPackedBBytes(be: Backend, n: number, k: number): number {
+  return be.abi.f32_gemm_packed_b_bytes(n, k);
+}
+
+/** Packs op(B) once, for a B multiplied many times (a recurrent kernel at every time step). */
+export function gemmPackB(be: Backend, o: GemmPackBOptions): void {
+  const transB = o.transB ?? false;
+  be.abi.f32_gemm_pack_b(transB ? 1 : 0, o.n, o.k, o.b, o.ldb ?? (transB ? o.k : o.n), o.packed);
+}
+
+/** C = act(alpha · op(A) · op(B) + beta · C + bias) with op(B) packed by gemmPackB(): the same bits as gemm(). */
+export function gemmPacked(be: Backend, o: GemmPackedOptions): void {
+  const { m, n, k, transA = false } = o;
+  be.abi.f32_gemm_packed(
+    transA ? 1 : 0, o.act ?? ACT.linear, m, n, k, o.a, o.lda ?? (transA ? m : k), o.packed, o.bias ?? 0, o.c, o.ldc ?? n,
+    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+  );
+}

@@ -20,6 +20,12 @@ export const KERNEL_SIGNATURES = {
     params: ['transA', 'transB', 'act', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'bias', 'c', 'ldc', 'alpha', 'beta', 'actAlpha', 'work'],
     result: 'void',
   },
+  f32_gemm_packed_b_bytes: { params: ['n', 'k'], result: 'number' },
+  f32_gemm_pack_b: { params: ['transB', 'n', 'k', 'b', 'ldb', 'packed'], result: 'void' },
+  f32_gemm_packed: {
+    params: ['transA', 'act', 'm', 'n', 'k', 'a', 'lda', 'packed', 'bias', 'c', 'ldc', 'alpha', 'beta', 'actAlpha', 'work'],
+    result: 'void',
+  },
   f32_conv2d_igemm_workspace: { params: ['k', 'f'], result: 'number' },
   f32_conv2d_igemm_nhwc: {
     params: ['act', 'n', 'h', 'w', 'c', 'kh', 'kw', 'sh', 'sw', 'dh', 'dw', 'oh', 'ow', 'f', 'x', 'kernel', 'bias', 'y', 'actAlpha', 'work'],

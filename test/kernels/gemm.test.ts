@@ -187,3 +187,37 @@ describe('f32_gemm against a float64 reference', () => {
     expectBitIdentical(results.get('simd')!, results.get('scalar')!, 'simd vs scalar');
   });
 });
+
+describe('f32_gemm_packed: op(B) packed once', () => {
+  it('gives f32_gemm\'s bits on every build, over several K and N blocks, transposes, strides, bias, beta and activations', async () => {
+    const cases: Case[] = [
+      { m: 32, n: 256, k: 64 },
+      { m: 7, n: 13, k: 5, transB: true, pad: 3, bias: true, act: 'tanh' },
+      { m: 33, n: 1030, k: 300, transA: true, beta: 0.5, pad: 2 },
+      { m: 5, n: 9, k: 257, transB: true, beta: 1, act: 'relu', bias: true },
+      { m: 1, n: 1, k: 1 },
+      { m: 12, n: 40, k: 3, act: 'elu', actAlpha: 0.7, alpha: -1.5 },
+    ];
+    for (const build of BUILDS) {
+      const be = await backendFor(build);
+      for (const c of cases) {
+        const { m, n, k, transA = false, transB = false, alpha = 1, beta = 0, act = 'linear', actAlpha = 0 } = c;
+        const { a, b, c0, bias, lda, ldb, ldc } = inputs(c, 11);
+        const expected = runGemm(be, c, a, b, c0, bias);
+        const before = be.memoryStats().liveBytes;
+        const pa = put(be, a), pb = put(be, b), pc = put(be, c0), pbias = bias ? put(be, bias) : 0;
+        const packed = be.alloc(be.abi.f32_gemm_packed_b_bytes(n, k));
+        be.abi.f32_gemm_pack_b(transB ? 1 : 0, n, k, pb, ldb, packed);
+        // The packed B serves several products.
+        for (let rep = 0; rep < 2; rep++) {
+          be.f32().set(c0, pc >>> 2);
+          be.abi.f32_gemm_packed(transA ? 1 : 0, ACT[act], m, n, k, pa, lda, packed, pbias, pc, ldc, alpha, beta, actAlpha, be.gemmWorkspace(m, n, k));
+          expectBitIdentical(get(be, pc, c0.length), expected, `packed ${build} ${JSON.stringify(c)}`);
+        }
+        for (const p of [pa, pb, pc, packed]) be.free(p);
+        if (pbias) be.free(pbias);
+        expect(be.memoryStats().liveBytes).toBe(before);
+      }
+    }
+  });
+});

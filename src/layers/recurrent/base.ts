@@ -1,8 +1,8 @@
 import type { Backend } from '../../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../../errors.js';
 import { fmt } from '../../tensor.js';
-import { gemm, gemmWorkspaceBytes } from '../../kernels/gemm.js';
-import { colsum, copy, copy2d, fill, mul, add, transpose } from '../../kernels/elementwise.js';
+import { gemm, gemmPackB, gemmPackedBBytes, gemmWorkspaceBytes } from '../../kernels/gemm.js';
+import { colsum, copy, copy2d, fill, mul, add } from '../../kernels/elementwise.js';
 import { dropoutMask } from '../../kernels/random.js';
 import { maskRows, stepMask } from '../../kernels/recurrent.js';
 import { scratchLayout } from '../../kernels/scratch.js';
@@ -11,8 +11,8 @@ import { checkInitializer, type InitializerName } from '../../params/initializer
 import { Node, SymbolicTensor, type MaskSource } from '../../graph/symbolic.js';
 import { checkBool, checkOptions } from '../../util/options.js';
 import {
-  checkRecurrentActivation, actId, type RecurrentActivation, type RecurrentConfig, type RecurrentScratch, type RecurrentSite, type RecurrentTape,
-  type StepPointers,
+  checkRecurrentActivation, actId, type RecurrentActivation, type RecurrentConfig, type RecurrentPack, type RecurrentScratch, type RecurrentSite,
+  type RecurrentTape, type StepPointers,
 } from './types.js';
 import { Layer, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site } from '../layer.js';
 import { checkAlpha } from '../activations.js';
@@ -28,7 +28,7 @@ import { checkAlpha } from '../activations.js';
  * GEMM (or column sum) each over every step. Nothing is allocated per step.
  */
 export { RECURRENT_ACTIVATIONS, RECURRENT_KEYS, checkRecurrentActivation, actId } from './types.js';
-export type { RecurrentActivation, RecurrentConfig, RecurrentScratch, RecurrentSite, RecurrentTape, StepPointers } from './types.js';
+export type { RecurrentActivation, RecurrentConfig, RecurrentPack, RecurrentScratch, RecurrentSite, RecurrentTape, StepPointers } from './types.js';
 
 export abstract class Recurrent extends Layer {
   readonly units: number;
@@ -125,6 +125,35 @@ export abstract class Recurrent extends Layer {
     const U = this.recurrentKernel as Variable;
     if (U.trainable) gemm(be, { m: this.units, n: this.gates * this.units, k: m, a: tape.hp, b: s.dz, c: U.grad, transA: true, beta: 1, work });
     if (this.bias && this.bias.trainable) colsum(be, { m, n: this.gates * this.units, x: s.dz, out: this.bias.grad, beta: 1 });
+  }
+
+  /** The blocks of U the forward steps multiply by: all of it (k = units, n = gates · units) by default. */
+  protected forwardPacks(): RecurrentPack[] {
+    return [{ n: this.gates * this.units, k: this.units, col: 0, transB: false }];
+  }
+
+  /** The blocks of Uᵀ the backward steps multiply by: all of Uᵀ (k = gates · units, n = units) by default. */
+  protected backwardPacks(): RecurrentPack[] {
+    return [{ n: this.units, k: this.gates * this.units, col: 0, transB: true }];
+  }
+
+  /** Bytes of each pack, 16-byte aligned. */
+  private packBytes(be: Backend, packs: RecurrentPack[]): number[] {
+    return packs.map((q) => Math.ceil(gemmPackedBBytes(be, q.n, q.k) / 16) * 16);
+  }
+
+  /** Packs the blocks of U for this call into the scratch at `at`; returns where each went. */
+  private pack(be: Backend, packs: RecurrentPack[], at: number): number[] {
+    const U = this.recurrentKernel as Variable;
+    const ldb = this.gates * this.units;
+    const sizes = this.packBytes(be, packs);
+    const out: number[] = [];
+    packs.forEach((q, i) => {
+      gemmPackB(be, { n: q.n, k: q.k, b: U.value + q.col * 4, ldb, transB: q.transB, packed: at });
+      out.push(at);
+      at += sizes[i];
+    });
+    return out;
   }
 
   /** Workspace bytes of the cell's per-step GEMMs. */
@@ -258,7 +287,7 @@ export abstract class Recurrent extends Layer {
       drh: b ? rows * u * 4 : 0,
       zero: 16,
       dxt: b ? nt * f * 4 : 0,
-      ut: b ? u * g * 4 : 0,
+      packs: Math.max(sum(this.packBytes(be, this.forwardPacks())), b ? sum(this.packBytes(be, this.backwardPacks())) : 0),
     });
   }
 
@@ -316,6 +345,7 @@ export abstract class Recurrent extends Layer {
       if (lstm) fill(be, { n: n * u, y: c0, value: 0 });
     }
     const p = this.pointers(be, n, s.work);
+    p.packs = this.pack(be, this.forwardPacks(), s.packs);
     const y = ys[0].ptr;
     for (let k = 0; k < T; k++) {
       const t = this.moveTo(p, tape, null, n, T, k);
@@ -364,8 +394,7 @@ export abstract class Recurrent extends Layer {
     const p = this.pointers(be, n, s.work);
     p.dc = s.dc;
     p.drh = s.drh;
-    p.ut = s.ut;
-    transpose(be, { m: u, n: G, a: (this.recurrentKernel as Variable).value, b: s.ut });
+    p.packs = this.pack(be, this.backwardPacks(), s.packs);
     const gw = this.extraGradWidth();
     let dh = s.dh;
     let dh2 = s.dh2;
@@ -453,7 +482,7 @@ export abstract class Recurrent extends Layer {
   private pointers(be: Backend, n: number, work: number): StepPointers {
     return {
       be, n, u: this.units, ldz: this.gates * this.units, ldh: this.units, ldx: this.extraTapeWidth(),
-      z: 0, dz: 0, hp: 0, h: 0, ldNext: this.units, cp: 0, c: 0, extra: 0, dextra: 0, ut: 0, dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
+      z: 0, dz: 0, hp: 0, h: 0, ldNext: this.units, cp: 0, c: 0, extra: 0, dextra: 0, packs: [], dh: 0, dhPrev: 0, dc: 0, drh: 0, work,
     };
   }
 
@@ -467,6 +496,10 @@ export abstract class Recurrent extends Layer {
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
     return c;
   }
+}
+
+function sum(v: number[]): number {
+  return v.reduce((a, b) => a + b, 0);
 }
 
 function sizeOfShape(s: readonly number[]): number {

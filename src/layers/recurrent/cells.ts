@@ -1,4 +1,4 @@
-import { gemm, gemmWorkspaceBytes } from '../../kernels/gemm.js';
+import { gemm, gemmPacked, gemmWorkspaceBytes } from '../../kernels/gemm.js';
 import { colsum } from '../../kernels/elementwise.js';
 import {
   gruCell, gruCellBackward, gruGates, gruGatesBackward, gruOutput, gruOutputBackward, lstmCell, lstmCellBackward, rnnCellBackward,
@@ -10,7 +10,7 @@ import { checkBool } from '../../util/options.js';
 import { registerLayer } from '../layer.js';
 import {
   Recurrent, RECURRENT_KEYS, actId, checkRecurrentActivation, type RecurrentActivation, type RecurrentConfig, type RecurrentScratch,
-  type RecurrentTape, type StepPointers,
+  type RecurrentTape, type StepPointers, type RecurrentPack,
 } from './base.js';
 
 /** Options of a SimpleRNN layer. */
@@ -51,9 +51,8 @@ export class SimpleRNN extends Recurrent {
   }
 
   protected stepForward(p: StepPointers): void {
-    const U = this.recurrentKernel as Variable;
-    gemm(p.be, {
-      m: p.n, n: p.u, k: p.u, a: p.hp, lda: p.ldh, b: U.value, c: p.z, ldc: p.ldz, beta: 1,
+    gemmPacked(p.be, {
+      m: p.n, n: p.u, k: p.u, a: p.hp, lda: p.ldh, packed: p.packs[0], c: p.z, ldc: p.ldz, beta: 1,
       act: this.act, actAlpha: this.alpha, work: p.work,
     });
     copy2d(p.be, { m: p.n, n: p.u, x: p.z, ldx: p.ldz, y: p.h, ldy: p.ldNext });
@@ -61,7 +60,7 @@ export class SimpleRNN extends Recurrent {
 
   protected stepBackward(p: StepPointers): void {
     rnnCellBackward(p.be, { act: this.act, alpha: this.alpha, n: p.n, u: p.u, h: p.z, ldh: p.ldz, dh: p.dh, dz: p.dz, lddz: p.ldz });
-    gemm(p.be, { m: p.n, n: p.u, k: p.u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: p.u, k: p.u, a: p.dz, lda: p.ldz, packed: p.packs[0], c: p.dhPrev, work: p.work });
   }
 
   protected cellConfig(): Record<string, unknown> {
@@ -101,8 +100,7 @@ export class LSTM extends Gated {
   }
 
   protected stepForward(p: StepPointers): void {
-    const U = this.recurrentKernel as Variable;
-    gemm(p.be, { m: p.n, n: 4 * p.u, k: p.u, a: p.hp, lda: p.ldh, b: U.value, c: p.z, ldc: p.ldz, beta: 1, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: 4 * p.u, k: p.u, a: p.hp, lda: p.ldh, packed: p.packs[0], c: p.z, ldc: p.ldz, beta: 1, work: p.work });
     lstmCell(p.be, {
       act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u: p.u, cPrev: p.cp, ldcPrev: p.ldh, z: p.z, ldz: p.ldz, c: p.c, ldc: p.ldNext, h: p.h, ldh: p.ldNext,
     });
@@ -113,7 +111,7 @@ export class LSTM extends Gated {
       act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u: p.u, gates: p.z, ldg: p.ldz, cPrev: p.cp, ldcPrev: p.ldh, c: p.c, ldc: p.ldNext,
       dh: p.dh, dc: p.dc, dz: p.dz, lddz: p.ldz,
     });
-    gemm(p.be, { m: p.n, n: p.u, k: 4 * p.u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: p.u, k: 4 * p.u, a: p.dz, lda: p.ldz, packed: p.packs[0], c: p.dhPrev, work: p.work });
   }
 
   protected cellConfig(): Record<string, unknown> {
@@ -155,18 +153,30 @@ export class GRU extends Gated {
     return Math.max(ws(n, 3 * u, u), ws(n, 2 * u, u), ws(n, u, u), backward ? Math.max(ws(n, u, 3 * u), ws(n, u, 2 * u)) : 0);
   }
 
+  protected override forwardPacks(): RecurrentPack[] {
+    const u = this.units;
+    if (this.resetAfter) return super.forwardPacks();
+    // The z and r columns multiply h_{t-1}; the h columns multiply r ⊙ h_{t-1}.
+    return [{ n: 2 * u, k: u, col: 0, transB: false }, { n: u, k: u, col: 2 * u, transB: false }];
+  }
+
+  protected override backwardPacks(): RecurrentPack[] {
+    const u = this.units;
+    if (this.resetAfter) return super.backwardPacks();
+    return [{ n: u, k: u, col: 2 * u, transB: true }, { n: u, k: 2 * u, col: 0, transB: true }];
+  }
+
   protected stepForward(p: StepPointers): void {
-    const U = (this.recurrentKernel as Variable).value;
     const u = p.u;
     if (this.resetAfter) {
       const bh = this.bias ? this.bias.value + 3 * u * 4 : 0;
-      gemm(p.be, { m: p.n, n: 3 * u, k: u, a: p.hp, lda: p.ldh, b: U, c: p.extra, ldc: p.ldx, bias: bh, work: p.work });
+      gemmPacked(p.be, { m: p.n, n: 3 * u, k: u, a: p.hp, lda: p.ldh, packed: p.packs[0], c: p.extra, ldc: p.ldx, bias: bh, work: p.work });
       gruCell(p.be, { act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
       return;
     }
-    gemm(p.be, { m: p.n, n: 2 * u, k: u, a: p.hp, lda: p.ldh, b: U, ldb: 3 * u, c: p.z, ldc: p.ldz, beta: 1, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: 2 * u, k: u, a: p.hp, lda: p.ldh, packed: p.packs[0], c: p.z, ldc: p.ldz, beta: 1, work: p.work });
     gruGates(p.be, { recurrentAct: this.recurrentAct, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, rh: p.extra, ldrh: p.ldx });
-    gemm(p.be, { m: p.n, n: u, k: u, a: p.extra, lda: p.ldx, b: U + 2 * u * 4, ldb: 3 * u, c: p.z + 2 * u * 4, ldc: p.ldz, beta: 1, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: u, k: u, a: p.extra, lda: p.ldx, packed: p.packs[1], c: p.z + 2 * u * 4, ldc: p.ldz, beta: 1, work: p.work });
     gruOutput(p.be, { act: this.act, alpha: this.alpha, n: p.n, u, hPrev: p.hp, ldhPrev: p.ldh, z: p.z, ldz: p.ldz, h: p.h, ldh: p.ldNext });
   }
 
@@ -177,15 +187,15 @@ export class GRU extends Gated {
         act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, rec: p.extra, ldrec: p.ldx, dh: p.dh,
         dz: p.dz, lddz: p.ldz, drec: p.dextra, lddrec: p.ldx, dhPrev: p.dhPrev,
       });
-      gemm(p.be, { m: p.n, n: u, k: 3 * u, a: p.dextra, lda: p.ldx, b: p.ut, c: p.dhPrev, beta: 1, work: p.work });
+      gemmPacked(p.be, { m: p.n, n: u, k: 3 * u, a: p.dextra, lda: p.ldx, packed: p.packs[0], c: p.dhPrev, beta: 1, work: p.work });
       return;
     }
     gruOutputBackward(p.be, { act: this.act, recurrentAct: this.recurrentAct, alpha: this.alpha, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, dh: p.dh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev });
-    gemm(p.be, { m: p.n, n: u, k: u, a: p.dz + 2 * u * 4, lda: p.ldz, b: p.ut + 2 * u * u * 4, c: p.drh, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: u, k: u, a: p.dz + 2 * u * 4, lda: p.ldz, packed: p.packs[0], c: p.drh, work: p.work });
     gruGatesBackward(p.be, {
       recurrentAct: this.recurrentAct, n: p.n, u, gates: p.z, ldg: p.ldz, hPrev: p.hp, ldhPrev: p.ldh, drh: p.drh, dz: p.dz, lddz: p.ldz, dhPrev: p.dhPrev,
     });
-    gemm(p.be, { m: p.n, n: u, k: 2 * u, a: p.dz, lda: p.ldz, b: p.ut, c: p.dhPrev, beta: 1, work: p.work });
+    gemmPacked(p.be, { m: p.n, n: u, k: 2 * u, a: p.dz, lda: p.ldz, packed: p.packs[1], c: p.dhPrev, beta: 1, work: p.work });
   }
 
   protected override recurrentGrads(be: Backend, m: number, tape: RecurrentTape, s: RecurrentScratch, work: number): void {

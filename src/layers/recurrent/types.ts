@@ -101,9 +101,21 @@ export interface RecurrentScratch {
   zero: number;
   /** The inputs' gradient, time-major. */
   dxt: number;
-  /** The recurrent kernel transposed, [gates · units, units]: the per-step GEMMs of the backward pass read it in order. */
-  ut: number;
+  /** The recurrent kernel's blocks packed once per call for the per-step GEMMs (RecurrentPack, in order). */
+  packs: number;
   total: number;
+}
+
+/**
+ * A block of the recurrent kernel U [units, gates · units] that every step
+ * multiplies by, packed once per call: op(B) is k x n, its columns starting
+ * at column `col` of U, transposed (transB) for the backward pass's dz Uᵀ.
+ */
+export interface RecurrentPack {
+  n: number;
+  k: number;
+  col: number;
+  transB: boolean;
 }
 
 /** Everything a cell's step reads and writes; the driver moves the time-dependent pointers. */
@@ -127,8 +139,8 @@ export interface StepPointers {
   /** Per-cell extra tape at this step (row stride ldx) and, backward, its gradient. */
   extra: number;
   dextra: number;
-  /** Backward: the recurrent kernel transposed, [gates · units, units]. */
-  ut: number;
+  /** The packed blocks of the recurrent kernel the step's GEMMs multiply by (forward or backward ones). */
+  packs: number[];
   /** Backward: dh of the step (in), the gradient of the state it started from (out), dc in and out (LSTM), drh (GRU). */
   dh: number;
   dhPrev: number;
