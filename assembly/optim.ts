@@ -94,7 +94,10 @@ export function f32_adam(
   }
 }
 
-/** RMSProp: ms = rho ms + (1 - rho) g'^2; w -= lr * g' / (sqrt(ms) + eps). */
+/**
+ * RMSProp (Tieleman and Hinton, 2012) as TensorFlow and Keras compute it:
+ * ms = rho ms + (1 - rho) g'^2; w -= lr * g' / sqrt(ms + eps).
+ */
 export function f32_rmsprop(n: i32, g: usize, w: usize, ms: usize, lr: f32, rho: f32, eps: f32, wd: f32): void {
   const c = <f32>1.0 - rho;
   let i = 0;
@@ -106,7 +109,7 @@ export function f32_rmsprop(n: i32, g: usize, w: usize, ms: usize, lr: f32, rho:
       const gv = f32x4.add(v128.load(g + o), f32x4.mul(vwd, wv));
       const sv = f32x4.add(f32x4.mul(f32x4.splat(rho), v128.load(ms + o)), f32x4.mul(f32x4.splat(c), f32x4.mul(gv, gv)));
       v128.store(ms + o, sv);
-      const den = f32x4.add(f32x4.sqrt(sv), f32x4.splat(eps));
+      const den = f32x4.sqrt(f32x4.add(sv, f32x4.splat(eps)));
       v128.store(w + o, f32x4.sub(wv, f32x4.div(f32x4.mul(f32x4.splat(lr), gv), den)));
     }
   }
@@ -116,6 +119,6 @@ export function f32_rmsprop(n: i32, g: usize, w: usize, ms: usize, lr: f32, rho:
     const gv = load<f32>(g + o) + wd * wv;
     const sv = rho * load<f32>(ms + o) + c * (gv * gv);
     store<f32>(ms + o, sv);
-    store<f32>(w + o, wv - (lr * gv) / (sqrt<f32>(sv) + eps));
+    store<f32>(w + o, wv - (lr * gv) / sqrt<f32>(sv + eps));
   }
 }

@@ -248,7 +248,11 @@ export class Adam extends Optimizer {
   }
 }
 
-/** RMSProp: ms = rho ms + (1 - rho) g^2; w -= lr g / (sqrt(ms) + eps). */
+/**
+ * RMSProp: ms = rho ms + (1 - rho) g^2; w -= lr g / sqrt(ms + eps), with epsilon
+ * under the square root as in TensorFlow.js and Keras (so their updates match to
+ * float32 rounding).
+ */
 export class RMSProp extends Optimizer {
   readonly className = 'RMSProp';
   protected readonly slots = 1;

@@ -165,3 +165,47 @@ const CASES: ParityCase[] = [
 describe('parity with TensorFlow.js on identical weights: predict and one SGD step', () => {
   for (const c of CASES) it(c.label, () => parity(c));
 });
+
+describe('parity with TensorFlow.js on identical weights: five steps of each optimizer', () => {
+  const OPTIMIZERS: { label: string; ours: () => ReturnType<typeof optimizers.sgd>; theirs: () => tf.Optimizer }[] = [
+    { label: 'sgd', ours: () => optimizers.sgd({ learningRate: 0.1 }), theirs: () => tf.train.sgd(0.1) },
+    { label: 'momentum', ours: () => optimizers.momentum({ learningRate: 0.05, momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9) },
+    { label: 'nesterov', ours: () => optimizers.nesterov({ learningRate: 0.05, momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9, true) },
+    { label: 'adam', ours: () => optimizers.adam({ learningRate: 0.01 }), theirs: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7) },
+    { label: 'rmsprop', ours: () => optimizers.rmsprop({ learningRate: 0.01, rho: 0.9, epsilon: 1e-7 }), theirs: () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7) },
+  ];
+  for (const o of OPTIMIZERS) {
+    it(o.label, async () => {
+      const n = 8;
+      const x = randArray(n * 5, 11);
+      const y = Float32Array.from({ length: n }, (_, i) => (i * 5) % 3);
+      const ours = sequential({ seed: 3, layers: [layers.dense({ units: 7, activation: 'tanh', inputShape: [5] }), layers.dense({ units: 3, activation: 'softmax' })] });
+      ours.compile({ optimizer: o.ours(), loss: 'sparseCategoricalCrossentropy' });
+      const theirs = tfl.sequential({ layers: [tfl.layers.dense({ units: 7, activation: 'tanh', inputShape: [5] }), tfl.layers.dense({ units: 3, activation: 'softmax' })] });
+      theirs.compile({ optimizer: o.theirs(), loss: 'sparseCategoricalCrossentropy' });
+      const ws = ours.getWeights();
+      theirs.setWeights(ws.map((t) => tf.tensor(t.toFloat32Array(), t.shape as number[])));
+      const start = ws.map((t) => t.toFloat32Array());
+      for (const t of ws) t.dispose();
+      const xt = tf.tensor(x, [n, 5]);
+      const yt = tf.tensor(y, [n, 1]);
+      for (let step = 0; step < 5; step++) {
+        const lOurs = ours.trainOnBatch(x, y) as number;
+        const lTheirs = (await theirs.trainOnBatch(xt, yt)) as number;
+        expect(Math.abs(lOurs - lTheirs), `${o.label}: loss at step ${step}`).toBeLessThanOrEqual(TOL * Math.max(1, Math.abs(lTheirs)));
+      }
+      const after = ours.getWeights();
+      const afterTheirs = theirs.getWeights();
+      after.forEach((w, i) => {
+        const v = w.toFloat32Array();
+        // The steps moved the weights well beyond the tolerance, so agreeing is not trivial.
+        expect(Math.max(...v.map((e, k) => Math.abs(e - start[i][k])))).toBeGreaterThan(100 * TOL);
+        close(`${o.label}: weight ${i} after five steps`, v, afterTheirs[i].dataSync());
+      });
+      for (const t of after) t.dispose();
+      tf.dispose([xt, yt]);
+      theirs.dispose();
+      ours.dispose();
+    });
+  }
+});

@@ -30,6 +30,6 @@ export function rmspropRef(w: Float64Array, g: ArrayLike<number>, ms: Float64Arr
   for (let i = 0; i < w.length; i++) {
     const gp = g[i] + wd * w[i];
     ms[i] = rho * ms[i] + (1 - rho) * gp * gp;
-    w[i] -= (lr * gp) / (Math.sqrt(ms[i]) + eps);
+    w[i] -= (lr * gp) / Math.sqrt(ms[i] + eps);
   }
 }
