@@ -32,7 +32,10 @@ export interface EarlyStoppingOptions {
   monitor?: string;
   /** Smallest change that counts as an improvement. Default 0. */
   minDelta?: number;
-  /** Epochs without improvement before stopping. Default 0. */
+  /**
+   * Epochs without improvement after which training stops (as in TensorFlow.js
+   * and Keras; 0 stops at the first epoch that does not improve). Default 0.
+   */
   patience?: number;
   /** 'min', 'max', or 'auto' (max for accuracy-like metrics). Default 'auto'. */
   mode?: 'min' | 'max' | 'auto';
@@ -94,7 +97,7 @@ export class EarlyStopping implements Callback {
       return;
     }
     this.wait++;
-    if (this.wait > this.patience && this.model) {
+    if (this.wait >= this.patience && this.model) {
       this.stoppedEpoch = epoch;
       this.model.stopTraining = true;
     }

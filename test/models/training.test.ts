@@ -180,9 +180,27 @@ describe('the training loop', () => {
       callbacks: [{ onEpochEnd: (_e, logs) => { if (logs.loss < best) { best = logs.loss; bestWeights = model.getWeightsFlat(); } } }, es],
     });
     expect(h.epoch.length).toBeLessThan(50);
-    expect(es.stoppedEpoch).toBe(es.bestEpoch + 3);
+    expect(es.stoppedEpoch).toBe(es.bestEpoch + 2);
     // Restored weights are those that produced the best epoch loss.
     expect(model.getWeightsFlat()).toEqual(bestWeights);
+  });
+
+  it('model.stopTraining set in onBatchEnd stops after the current batch, as in TensorFlow.js', async () => {
+    const model = sequential({ seed: 2, layers: [layers.dense({ units: 1, inputShape: [1] })] });
+    model.compile({ optimizer: optimizers.sgd({ learningRate: 0.01 }), loss: 'mse' });
+    const batches: number[] = [];
+    const epochs: number[] = [];
+    const h = await model.fit(randArray(40, 5), randArray(40, 6), {
+      epochs: 5, batchSize: 4,
+      callbacks: [{ onBatchEnd: (b) => { batches.push(b); if (b === 2) model.stopTraining = true; }, onEpochEnd: (e) => { epochs.push(e); } }],
+    });
+    expect(batches).toEqual([0, 1, 2]);
+    expect(epochs).toEqual([0]);
+    expect(h.epoch).toEqual([0]);
+    expect(model.stopTraining).toBe(true);
+    // The next fit starts afresh.
+    const again = await model.fit(randArray(8, 7), randArray(8, 8), { epochs: 2, batchSize: 4 });
+    expect(again.epoch).toEqual([0, 1]);
   });
 
   it('schedules: step, exponential, cosine, and a function, applied per optimizer step', async () => {

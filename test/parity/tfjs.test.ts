@@ -7,7 +7,7 @@ import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers' orthogonal initializer calls chained ops, which the full tfjs bundle registers.
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, sequential, layers, optimizers, type Layer, type Model, type Tensor } from '../../src/index.js';
+import { init, sequential, layers, optimizers, type Layer, type Model, type Optimizer, type Tensor } from '../../src/index.js';
 import { randArray } from '../helpers.js';
 
 beforeAll(async () => {
@@ -167,7 +167,7 @@ describe('parity with TensorFlow.js on identical weights: predict and one SGD st
 });
 
 describe('parity with TensorFlow.js on identical weights: five steps of each optimizer', () => {
-  const OPTIMIZERS: { label: string; ours: () => ReturnType<typeof optimizers.sgd>; theirs: () => tf.Optimizer }[] = [
+  const OPTIMIZERS: { label: string; ours: () => Optimizer; theirs: () => tf.Optimizer }[] = [
     { label: 'sgd', ours: () => optimizers.sgd({ learningRate: 0.1 }), theirs: () => tf.train.sgd(0.1) },
     { label: 'momentum', ours: () => optimizers.momentum({ learningRate: 0.05, momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9) },
     { label: 'nesterov', ours: () => optimizers.nesterov({ learningRate: 0.05, momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9, true) },
@@ -208,4 +208,39 @@ describe('parity with TensorFlow.js on identical weights: five steps of each opt
       ours.dispose();
     });
   }
+});
+
+describe('callbacks behave as in TensorFlow.js', () => {
+  it('earlyStopping stops at the epoch tf.callbacks.earlyStopping stops at, for every patience and minDelta', async () => {
+    const { callbacks } = await import('../../src/index.js');
+    const losses = [1, 0.8, 0.81, 0.79, 0.795, 0.8, 0.78, 0.9, 0.95, 0.97, 0.99, 1.1];
+    for (const patience of [0, 1, 2, 3]) {
+      for (const minDelta of [0, 0.015]) {
+        const ours = callbacks.earlyStopping({ monitor: 'loss', patience, minDelta });
+        const theirs = tfl.callbacks.earlyStopping({ monitor: 'loss', patience, minDelta });
+        const oursModel = { stopTraining: false, isDisposed: false, getWeightsFlat: () => new Float32Array(0), setWeightsFlat: () => {} };
+        const theirsModel = tfl.sequential({ layers: [tfl.layers.dense({ units: 1, inputShape: [1] })] });
+        theirsModel.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+        ours.setModel(oursModel as never);
+        theirs.setModel(theirsModel);
+        ours.onTrainBegin();
+        await theirs.onTrainBegin();
+        let stopOurs = -1;
+        let stopTheirs = -1;
+        losses.forEach((loss, epoch) => {
+          if (stopOurs < 0) {
+            ours.onEpochEnd(epoch, { loss });
+            if (oursModel.stopTraining) stopOurs = epoch;
+          }
+        });
+        for (let epoch = 0; epoch < losses.length && stopTheirs < 0; epoch++) {
+          await theirs.onEpochEnd(epoch, { loss: losses[epoch] });
+          if (theirsModel.stopTraining) stopTheirs = epoch;
+        }
+        theirsModel.dispose();
+        expect(stopTheirs, `patience ${patience}, minDelta ${minDelta}: TF.js stops`).toBeGreaterThan(0);
+        expect(stopOurs, `patience ${patience}, minDelta ${minDelta}`).toBe(stopTheirs);
+      }
+    }
+  });
 });
