@@ -45,8 +45,12 @@ export interface CompileArgs {
   optimizer: OptimizerName | Optimizer | LBFGS;
   /** One loss for every output, or one per output. */
   loss: LossName | LossName[];
-  /** 'accuracy' (alias 'acc') and 'mse' are available. */
-  metrics?: string[];
+  /**
+   * 'accuracy' (alias 'acc') and 'mse' (alias 'meanSquaredError'), as an array
+   * or one name. Accuracy is logged under both `accuracy` (Keras) and `acc`
+   * (TensorFlow.js), `val_accuracy` and `val_acc` with validation data.
+   */
+  metrics?: string | string[];
   /**
    * The output layers are linear and their outputs are logits: cross-entropy
    * losses apply softmax / sigmoid themselves. Default false.
@@ -226,8 +230,8 @@ export class Model implements TrainableModel {
     this.checkLive();
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }, got ${describe(args)}`);
     this.checkIdle('compile');
-    const metricsIn = args.metrics ?? [];
-    if (!Array.isArray(metricsIn)) throw new ValueError(`compile: metrics must be an array of metric names, got ${describe(metricsIn)}`);
+    const metricsIn = typeof args.metrics === 'string' ? [args.metrics] : args.metrics ?? [];
+    if (!Array.isArray(metricsIn)) throw new ValueError(`compile: metrics must be a metric name or an array of them, got ${describe(metricsIn)}`);
     const metrics = metricsIn.map((m) => {
       const c = typeof m === 'string' && Object.prototype.hasOwnProperty.call(METRIC_NAMES, m) ? METRIC_NAMES[m] : undefined;
       if (!c) throw new ValueError(`compile: metrics may contain 'accuracy' and 'mse', got ${describe(m)}`);

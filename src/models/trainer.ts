@@ -193,7 +193,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
             const [c, total] = engine.countCorrect(k, rows, Y[k], order, start);
             correct[k] += c;
             counted[k] += total;
-            batchLogs[`${prefix}accuracy`] = c / total;
+            batchLogs[`${prefix}accuracy`] = batchLogs[`${prefix}acc`] = c / total;
           }
           if (compiled.metrics.includes('mse')) {
             const m = engine.batchMse(k, rows);
@@ -215,7 +215,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
       logs = { loss: lossSum / seen };
       for (let k = 0; k < nOut; k++) {
         const prefix = engine.metricPrefix(k);
-        if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = correct[k] / counted[k];
+        if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = logs[`${prefix}acc`] = correct[k] / counted[k];
         if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mseSum[k] / seen;
       }
     }
@@ -223,7 +223,10 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
     if (engine.weightsNonFinite()) abort(Math.ceil(n / batchSize));
     if (valX && valY) {
       const v = engine.evaluateRows(valX, valY, true);
-      for (const [k, val] of Object.entries(v)) logs[`val_${k}`] = val;
+      for (const [k, val] of Object.entries(v)) {
+        logs[`val_${k}`] = val;
+        if (k.endsWith('accuracy')) logs[`val_${k.slice(0, -'accuracy'.length)}acc`] = val;
+      }
     }
     history.epoch.push(epoch);
     record(logs);

@@ -88,7 +88,7 @@ describe('graph models (functional API)', () => {
     const values = Float32Array.from({ length: 40 }, (_, i) => xs[i * 5 + 2] * 2);
     checkParamGradients(m, xs.subarray(0, 6 * 5), [labels.subarray(0, 6), values.subarray(0, 6)]);
     const hist = await m.fit(xs, [labels, values], { epochs: 60, batchSize: 8 });
-    expect(Object.keys(hist.history).sort()).toEqual(['cls_accuracy', 'loss', 'reg_accuracy']);
+    expect(Object.keys(hist.history).sort()).toEqual(['cls_acc', 'cls_accuracy', 'loss', 'reg_acc', 'reg_accuracy']);
     expect(hist.history.loss.at(-1) as number).toBeLessThan(hist.history.loss[0]);
     const [pc, pr] = m.predict(xs) as Tensor[];
     expect(pc.shape).toEqual([40, 3]);

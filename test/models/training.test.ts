@@ -154,7 +154,7 @@ describe('the training loop', () => {
         onTrainBegin: () => { events.push('train'); },
         onEpochBegin: (e) => { events.push(`e${e}`); },
         onBatchEnd: (b, logs) => { events.push(`b${b}:${logs.size}`); },
-        onEpochEnd: async (e, logs) => { events.push(`E${e}`); expect(Object.keys(logs).sort()).toEqual(['accuracy', 'loss', 'val_accuracy', 'val_loss']); },
+        onEpochEnd: async (e, logs) => { events.push(`E${e}`); expect(Object.keys(logs).sort()).toEqual(['acc', 'accuracy', 'loss', 'val_acc', 'val_accuracy', 'val_loss']); },
         onTrainEnd: () => { events.push('end'); },
       },
     });
@@ -183,6 +183,23 @@ describe('the training loop', () => {
     expect(es.stoppedEpoch).toBe(es.bestEpoch + 2);
     // Restored weights are those that produced the best epoch loss.
     expect(model.getWeightsFlat()).toEqual(bestWeights);
+  });
+
+  it("metrics: 'accuracy' as one string; history has TF.js's acc and val_acc beside accuracy and val_accuracy", async () => {
+    const model = sequential({ seed: 4, layers: [layers.dense({ units: 3, activation: 'softmax', inputShape: [2] })] });
+    model.compile({ optimizer: optimizers.adam({ learningRate: 0.05 }), loss: 'sparseCategoricalCrossentropy', metrics: 'accuracy' });
+    const x = randArray(60, 9);
+    const y = Float32Array.from({ length: 30 }, (_, i) => (x[2 * i] > 0 ? 1 : 0) + (x[2 * i + 1] > 0.5 ? 1 : 0));
+    const batchAcc: number[] = [];
+    const h = await model.fit(x, y, {
+      epochs: 3, batchSize: 8, validationSplit: 0.2,
+      callbacks: [{ onBatchEnd: (_b, logs) => { expect(logs.acc).toBe(logs.accuracy); batchAcc.push(logs.acc); } }],
+    });
+    expect(batchAcc.length).toBeGreaterThan(0);
+    expect(Object.keys(h.history).sort()).toEqual(['acc', 'accuracy', 'loss', 'val_acc', 'val_accuracy', 'val_loss']);
+    expect(h.history.acc).toEqual(h.history.accuracy);
+    expect(h.history.val_acc).toEqual(h.history.val_accuracy);
+    expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: 'accuracyy' })).toThrow(/accuracyy/);
   });
 
   it('model.stopTraining set in onBatchEnd stops after the current batch, as in TensorFlow.js', async () => {
