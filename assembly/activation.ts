@@ -2,7 +2,7 @@
 // over contiguous f32 arrays. Each kernel has a v128 body for four lanes and a
 // scalar body for the tail (and for the scalar build); both compute the same
 // operations, so builds agree bit for bit.
-import { exp_f32, exp_v128, tanh_f32, tanh_v128, sigmoid_f32, sigmoid_v128 } from "./math";
+import { exp_f32, exp_v128, log_f32, tanh_f32, tanh_v128, sigmoid_f32, sigmoid_v128 } from "./math";
 
 /** Activation identifiers shared with the TypeScript side (src/runtime/abi.ts). */
 export const ACT_IDENTITY: i32 = 0;
@@ -15,11 +15,62 @@ export const ACT_GELU: i32 = 6;
 export const ACT_STEP: i32 = 7;
 export const ACT_SIGN: i32 = 8;
 export const ACT_HARD_SIGMOID: i32 = 9;
+export const ACT_SOFTPLUS: i32 = 10;
+export const ACT_SOFTSIGN: i32 = 11;
+export const ACT_SELU: i32 = 12;
+export const ACT_SWISH: i32 = 13;
+export const ACT_MISH: i32 = 14;
 
 // @ts-ignore: decorator
 @inline const GELU_C: f32 = 0.7978845608028654; // sqrt(2 / pi)
 // @ts-ignore: decorator
 @inline const GELU_A: f32 = 0.044715;
+// The fixed point of self-normalising networks (Klambauer et al., 2017).
+// @ts-ignore: decorator
+@inline const SELU_ALPHA: f32 = 1.6732632423543772;
+// @ts-ignore: decorator
+@inline const SELU_SCALE: f32 = 1.0507009873554805;
+
+/**
+ * log(1 + u) for u >= 0, accurate for small u: w = 1 + u rounded, then
+ * log(w) * u / (w - 1) cancels w's rounding error (Goldberg, 1991, Theorem 4).
+ */
+function log1p_f32(u: f32): f32 {
+  const w = <f32>1.0 + u;
+  return w == <f32>1.0 ? u : log_f32(w) * (u / (w - <f32>1.0));
+}
+
+/** softplus(x) = log(1 + e^x) = max(x, 0) + log1p(e^-|x|), without overflow. */
+function softplus_f32(x: f32): f32 {
+  return max<f32>(x, 0) + log1p_f32(exp_f32(-abs<f32>(x)));
+}
+
+/** mish(x) = x tanh(softplus(x)) (Misra, 2019). */
+function mish_f32(x: f32): f32 {
+  return x * tanh_f32(softplus_f32(x));
+}
+
+/** d mish / dx = tanh(sp) + x (1 - tanh(sp)^2) sigmoid(x), sp = softplus(x). */
+function mish_grad_f32(x: f32): f32 {
+  const t = tanh_f32(softplus_f32(x));
+  return t + x * ((<f32>1.0 - t * t) * sigmoid_f32(x));
+}
+
+/** Applies a scalar function to each lane: the SIMD paths of softplus and mish agree with the scalar ones bit for bit. */
+// @ts-ignore: decorator
+@inline function lanes(x: v128, act: i32, grad: bool): v128 {
+  let r = f32x4.splat(0);
+  r = f32x4.replace_lane(r, 0, lane_f32(f32x4.extract_lane(x, 0), act, grad));
+  r = f32x4.replace_lane(r, 1, lane_f32(f32x4.extract_lane(x, 1), act, grad));
+  r = f32x4.replace_lane(r, 2, lane_f32(f32x4.extract_lane(x, 2), act, grad));
+  r = f32x4.replace_lane(r, 3, lane_f32(f32x4.extract_lane(x, 3), act, grad));
+  return r;
+}
+
+function lane_f32(x: f32, act: i32, grad: bool): f32 {
+  if (act == ACT_SOFTPLUS) return grad ? sigmoid_f32(x) : softplus_f32(x);
+  return grad ? mish_grad_f32(x) : mish_f32(x);
+}
 
 /** One activation on one value; `act` is a compile-time constant after inlining. */
 // @ts-ignore: decorator
@@ -39,6 +90,11 @@ export const ACT_HARD_SIGMOID: i32 = 9;
   if (act == ACT_SIGN) return x >= 0 ? <f32>1.0 : <f32>-1.0;
   // The piecewise-linear sigmoid of Keras 2 and TensorFlow.js: clip(0.2 x + 0.5, 0, 1).
   if (act == ACT_HARD_SIGMOID) return min<f32>(max<f32>(x * <f32>0.2 + <f32>0.5, 0), 1);
+  if (act == ACT_SOFTPLUS) return softplus_f32(x);
+  if (act == ACT_SOFTSIGN) return x / (<f32>1.0 + abs<f32>(x));
+  if (act == ACT_SELU) return x > 0 ? SELU_SCALE * x : SELU_SCALE * (SELU_ALPHA * (exp_f32(x) - <f32>1.0));
+  if (act == ACT_SWISH) return x * sigmoid_f32(x);
+  if (act == ACT_MISH) return mish_f32(x);
   return x;
 }
 
@@ -69,6 +125,13 @@ export const ACT_HARD_SIGMOID: i32 = 9;
   if (act == ACT_HARD_SIGMOID) {
     return f32x4.min(f32x4.max(f32x4.add(f32x4.mul(x, f32x4.splat(0.2)), f32x4.splat(0.5)), f32x4.splat(0)), f32x4.splat(1.0));
   }
+  if (act == ACT_SOFTPLUS || act == ACT_MISH) return lanes(x, act, false);
+  if (act == ACT_SOFTSIGN) return f32x4.div(x, f32x4.add(f32x4.splat(1.0), f32x4.abs(x)));
+  if (act == ACT_SELU) {
+    const neg = f32x4.mul(f32x4.splat(SELU_SCALE), f32x4.mul(f32x4.splat(SELU_ALPHA), f32x4.sub(exp_v128(x), f32x4.splat(1.0))));
+    return v128.bitselect(f32x4.mul(f32x4.splat(SELU_SCALE), x), neg, f32x4.gt(x, f32x4.splat(0)));
+  }
+  if (act == ACT_SWISH) return f32x4.mul(x, sigmoid_v128(x));
   return x;
 }
 
@@ -93,6 +156,20 @@ export const ACT_HARD_SIGMOID: i32 = 9;
   if (act == ACT_STEP || act == ACT_SIGN) return 0;
   // Slope 0.2 strictly inside the linear part (0 < y < 1), 0 on the clipped parts.
   if (act == ACT_HARD_SIGMOID) return y > 0 && y < <f32>1.0 ? g * <f32>0.2 : <f32>0.0;
+  // softplus' = sigmoid(x), from x: 1 - e^-y loses every digit for very negative x.
+  if (act == ACT_SOFTPLUS) return g * sigmoid_f32(x);
+  // softsign' = 1 / (1 + |x|)^2 = (1 - |y|)^2.
+  if (act == ACT_SOFTSIGN) {
+    const d = <f32>1.0 - abs<f32>(y);
+    return g * (d * d);
+  }
+  // selu' = scale for x > 0, else scale alpha e^x = y + scale alpha.
+  if (act == ACT_SELU) return y > 0 ? g * SELU_SCALE : g * (y + SELU_SCALE * SELU_ALPHA);
+  if (act == ACT_SWISH) {
+    const s = sigmoid_f32(x);
+    return g * (s + x * (s * (<f32>1.0 - s)));
+  }
+  if (act == ACT_MISH) return g * mish_grad_f32(x);
   return g;
 }
 
@@ -124,7 +201,108 @@ export const ACT_HARD_SIGMOID: i32 = 9;
     const inside = v128.and(f32x4.gt(y, zero), f32x4.lt(y, one));
     return v128.and(f32x4.mul(g, f32x4.splat(0.2)), inside);
   }
+  if (act == ACT_SOFTPLUS || act == ACT_MISH) return f32x4.mul(g, lanes(x, act, true));
+  if (act == ACT_SOFTSIGN) {
+    const d = f32x4.sub(one, f32x4.abs(y));
+    return f32x4.mul(g, f32x4.mul(d, d));
+  }
+  if (act == ACT_SELU) {
+    const neg = f32x4.mul(g, f32x4.add(y, f32x4.splat(SELU_SCALE * SELU_ALPHA)));
+    return v128.bitselect(f32x4.mul(g, f32x4.splat(SELU_SCALE)), neg, f32x4.gt(y, zero));
+  }
+  if (act == ACT_SWISH) {
+    const s = sigmoid_v128(x);
+    return f32x4.mul(g, f32x4.add(s, f32x4.mul(x, f32x4.mul(s, f32x4.sub(one, s)))));
+  }
   return g;
+}
+
+// One activation chosen at run time, for kernels that take `act` as an
+// argument and would otherwise inline every activation at every call site.
+// Each case is the inlined constant form, so results are bit-identical.
+
+/** act_f32 with `act` known only at run time. */
+export function act_f32_any(x: f32, act: i32, alpha: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return act_f32(x, ACT_RELU, alpha);
+    case ACT_SIGMOID: return act_f32(x, ACT_SIGMOID, alpha);
+    case ACT_TANH: return act_f32(x, ACT_TANH, alpha);
+    case ACT_LEAKY_RELU: return act_f32(x, ACT_LEAKY_RELU, alpha);
+    case ACT_ELU: return act_f32(x, ACT_ELU, alpha);
+    case ACT_GELU: return act_f32(x, ACT_GELU, alpha);
+    case ACT_STEP: return act_f32(x, ACT_STEP, alpha);
+    case ACT_SIGN: return act_f32(x, ACT_SIGN, alpha);
+    case ACT_HARD_SIGMOID: return act_f32(x, ACT_HARD_SIGMOID, alpha);
+    case ACT_SOFTPLUS: return act_f32(x, ACT_SOFTPLUS, alpha);
+    case ACT_SOFTSIGN: return act_f32(x, ACT_SOFTSIGN, alpha);
+    case ACT_SELU: return act_f32(x, ACT_SELU, alpha);
+    case ACT_SWISH: return act_f32(x, ACT_SWISH, alpha);
+    case ACT_MISH: return act_f32(x, ACT_MISH, alpha);
+    default: return x;
+  }
+}
+
+/** act_v128 with `act` known only at run time. */
+export function act_v128_any(x: v128, act: i32, alpha: f32): v128 {
+  switch (act) {
+    case ACT_RELU: return act_v128(x, ACT_RELU, alpha);
+    case ACT_SIGMOID: return act_v128(x, ACT_SIGMOID, alpha);
+    case ACT_TANH: return act_v128(x, ACT_TANH, alpha);
+    case ACT_LEAKY_RELU: return act_v128(x, ACT_LEAKY_RELU, alpha);
+    case ACT_ELU: return act_v128(x, ACT_ELU, alpha);
+    case ACT_GELU: return act_v128(x, ACT_GELU, alpha);
+    case ACT_STEP: return act_v128(x, ACT_STEP, alpha);
+    case ACT_SIGN: return act_v128(x, ACT_SIGN, alpha);
+    case ACT_HARD_SIGMOID: return act_v128(x, ACT_HARD_SIGMOID, alpha);
+    case ACT_SOFTPLUS: return act_v128(x, ACT_SOFTPLUS, alpha);
+    case ACT_SOFTSIGN: return act_v128(x, ACT_SOFTSIGN, alpha);
+    case ACT_SELU: return act_v128(x, ACT_SELU, alpha);
+    case ACT_SWISH: return act_v128(x, ACT_SWISH, alpha);
+    case ACT_MISH: return act_v128(x, ACT_MISH, alpha);
+    default: return x;
+  }
+}
+
+/** act_grad_f32 with `act` known only at run time. */
+export function act_grad_f32_any(x: f32, y: f32, g: f32, act: i32, alpha: f32): f32 {
+  switch (act) {
+    case ACT_RELU: return act_grad_f32(x, y, g, ACT_RELU, alpha);
+    case ACT_SIGMOID: return act_grad_f32(x, y, g, ACT_SIGMOID, alpha);
+    case ACT_TANH: return act_grad_f32(x, y, g, ACT_TANH, alpha);
+    case ACT_LEAKY_RELU: return act_grad_f32(x, y, g, ACT_LEAKY_RELU, alpha);
+    case ACT_ELU: return act_grad_f32(x, y, g, ACT_ELU, alpha);
+    case ACT_GELU: return act_grad_f32(x, y, g, ACT_GELU, alpha);
+    case ACT_STEP: return act_grad_f32(x, y, g, ACT_STEP, alpha);
+    case ACT_SIGN: return act_grad_f32(x, y, g, ACT_SIGN, alpha);
+    case ACT_HARD_SIGMOID: return act_grad_f32(x, y, g, ACT_HARD_SIGMOID, alpha);
+    case ACT_SOFTPLUS: return act_grad_f32(x, y, g, ACT_SOFTPLUS, alpha);
+    case ACT_SOFTSIGN: return act_grad_f32(x, y, g, ACT_SOFTSIGN, alpha);
+    case ACT_SELU: return act_grad_f32(x, y, g, ACT_SELU, alpha);
+    case ACT_SWISH: return act_grad_f32(x, y, g, ACT_SWISH, alpha);
+    case ACT_MISH: return act_grad_f32(x, y, g, ACT_MISH, alpha);
+    default: return g;
+  }
+}
+
+/** act_grad_v128 with `act` known only at run time. */
+export function act_grad_v128_any(x: v128, y: v128, g: v128, act: i32, alpha: f32): v128 {
+  switch (act) {
+    case ACT_RELU: return act_grad_v128(x, y, g, ACT_RELU, alpha);
+    case ACT_SIGMOID: return act_grad_v128(x, y, g, ACT_SIGMOID, alpha);
+    case ACT_TANH: return act_grad_v128(x, y, g, ACT_TANH, alpha);
+    case ACT_LEAKY_RELU: return act_grad_v128(x, y, g, ACT_LEAKY_RELU, alpha);
+    case ACT_ELU: return act_grad_v128(x, y, g, ACT_ELU, alpha);
+    case ACT_GELU: return act_grad_v128(x, y, g, ACT_GELU, alpha);
+    case ACT_STEP: return act_grad_v128(x, y, g, ACT_STEP, alpha);
+    case ACT_SIGN: return act_grad_v128(x, y, g, ACT_SIGN, alpha);
+    case ACT_HARD_SIGMOID: return act_grad_v128(x, y, g, ACT_HARD_SIGMOID, alpha);
+    case ACT_SOFTPLUS: return act_grad_v128(x, y, g, ACT_SOFTPLUS, alpha);
+    case ACT_SOFTSIGN: return act_grad_v128(x, y, g, ACT_SOFTSIGN, alpha);
+    case ACT_SELU: return act_grad_v128(x, y, g, ACT_SELU, alpha);
+    case ACT_SWISH: return act_grad_v128(x, y, g, ACT_SWISH, alpha);
+    case ACT_MISH: return act_grad_v128(x, y, g, ACT_MISH, alpha);
+    default: return g;
+  }
 }
 
 // @ts-ignore: decorator
@@ -154,6 +332,11 @@ export function f32_act_forward(act: i32, n: i32, x: usize, y: usize, alpha: f32
     case ACT_STEP: act_forward_loop(n, x, y, ACT_STEP, alpha); break;
     case ACT_SIGN: act_forward_loop(n, x, y, ACT_SIGN, alpha); break;
     case ACT_HARD_SIGMOID: act_forward_loop(n, x, y, ACT_HARD_SIGMOID, alpha); break;
+    case ACT_SOFTPLUS: act_forward_loop(n, x, y, ACT_SOFTPLUS, alpha); break;
+    case ACT_SOFTSIGN: act_forward_loop(n, x, y, ACT_SOFTSIGN, alpha); break;
+    case ACT_SELU: act_forward_loop(n, x, y, ACT_SELU, alpha); break;
+    case ACT_SWISH: act_forward_loop(n, x, y, ACT_SWISH, alpha); break;
+    case ACT_MISH: act_forward_loop(n, x, y, ACT_MISH, alpha); break;
     default: if (x != y) memory.copy(y, x, <usize>n << 2);
   }
 }
@@ -197,6 +380,11 @@ export function f32_act_backward(act: i32, n: i32, x: usize, y: usize, dy: usize
     case ACT_STEP: act_backward_loop(n, x, y, dy, dx, ACT_STEP, alpha); break;
     case ACT_SIGN: act_backward_loop(n, x, y, dy, dx, ACT_SIGN, alpha); break;
     case ACT_HARD_SIGMOID: act_backward_loop(n, x, y, dy, dx, ACT_HARD_SIGMOID, alpha); break;
+    case ACT_SOFTPLUS: act_backward_loop(n, x, y, dy, dx, ACT_SOFTPLUS, alpha); break;
+    case ACT_SOFTSIGN: act_backward_loop(n, x, y, dy, dx, ACT_SOFTSIGN, alpha); break;
+    case ACT_SELU: act_backward_loop(n, x, y, dy, dx, ACT_SELU, alpha); break;
+    case ACT_SWISH: act_backward_loop(n, x, y, dy, dx, ACT_SWISH, alpha); break;
+    case ACT_MISH: act_backward_loop(n, x, y, dy, dx, ACT_MISH, alpha); break;
     default: if (dx != dy) memory.copy(dx, dy, <usize>n << 2);
   }
 }

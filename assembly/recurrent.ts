@@ -17,7 +17,10 @@
 // a step can read and write one time step of batch-major [n, T, ...] buffers
 // in place. Each row has a v128 body and a scalar tail doing the same
 // operations, so the SIMD and scalar builds agree bit for bit.
-import { ACT_HARD_SIGMOID, ACT_SIGMOID, ACT_TANH, act_f32, act_grad_f32, act_grad_v128, act_v128 } from "./activation";
+import {
+  ACT_HARD_SIGMOID, ACT_SIGMOID, ACT_TANH, act_f32, act_f32_any, act_grad_f32, act_grad_f32_any, act_grad_v128, act_grad_v128_any, act_v128,
+  act_v128_any,
+} from "./activation";
 import { tanh_f32, tanh_v128 } from "./math";
 
 // A gate's activation. The logistic sigmoid is computed as 0.5 + 0.5 tanh(x / 2),
@@ -25,18 +28,63 @@ import { tanh_f32, tanh_v128 } from "./math";
 // third cheaper, within 1.2e-7 of 1 / (1 + e^-x) everywhere (a gate's error
 // is absolute: it scales a state).
 // @ts-ignore: decorator
-@inline function gate_f32(x: f32, ract: i32): f32 {
-  if (ract == ACT_SIGMOID) return <f32>0.5 + <f32>0.5 * tanh_f32(<f32>0.5 * x);
-  return act_f32(x, ract, 0);
+@inline function gate_f32(dyn: bool, x: f32, ract: i32): f32 {
+  if (ract == ACT_SIGMOID) return dyn ? sigmoid_gate_f32(x) : <f32>0.5 + <f32>0.5 * tanh_f32(<f32>0.5 * x);
+  return cell_f32(dyn, x, ract, 0);
 }
 
 // @ts-ignore: decorator
-@inline function gate_v128(x: v128, ract: i32): v128 {
+@inline function gate_v128(dyn: bool, x: v128, ract: i32): v128 {
   if (ract == ACT_SIGMOID) {
+    if (dyn) return sigmoid_gate_v128(x);
     const h = f32x4.splat(0.5);
     return f32x4.add(h, f32x4.mul(h, tanh_v128(f32x4.mul(h, x))));
   }
-  return act_v128(x, ract, 0);
+  return cell_v128(dyn, x, ract, 0);
+}
+
+// The gate sigmoid as one shared function, for the kernels that take their
+// activations at run time.
+function sigmoid_gate_f32(x: f32): f32 {
+  return <f32>0.5 + <f32>0.5 * tanh_f32(<f32>0.5 * x);
+}
+
+function sigmoid_gate_v128(x: v128): v128 {
+  const h = f32x4.splat(0.5);
+  return f32x4.add(h, f32x4.mul(h, tanh_v128(f32x4.mul(h, x))));
+}
+
+// A cell's or gate's activation (`dyn`: the kernel takes them at run time): the default ones (tanh, sigmoid, hard
+// sigmoid) inlined when the kernel is specialised on them, any other through
+// one shared dispatch instead of a copy of every activation at each use.
+// @ts-ignore: decorator
+@inline function cell_f32(dyn: bool, x: f32, act: i32, alpha: f32): f32 {
+  if (!dyn && act == ACT_TANH) return act_f32(x, ACT_TANH, alpha);
+  if (!dyn && act == ACT_HARD_SIGMOID) return act_f32(x, ACT_HARD_SIGMOID, alpha);
+  return act_f32_any(x, act, alpha);
+}
+
+// @ts-ignore: decorator
+@inline function cell_v128(dyn: bool, x: v128, act: i32, alpha: f32): v128 {
+  if (!dyn && act == ACT_TANH) return act_v128(x, ACT_TANH, alpha);
+  if (!dyn && act == ACT_HARD_SIGMOID) return act_v128(x, ACT_HARD_SIGMOID, alpha);
+  return act_v128_any(x, act, alpha);
+}
+
+// @ts-ignore: decorator
+@inline function cell_grad_f32(dyn: bool, x: f32, y: f32, g: f32, act: i32, alpha: f32): f32 {
+  if (!dyn && act == ACT_TANH) return act_grad_f32(x, y, g, ACT_TANH, alpha);
+  if (!dyn && act == ACT_SIGMOID) return act_grad_f32(x, y, g, ACT_SIGMOID, alpha);
+  if (!dyn && act == ACT_HARD_SIGMOID) return act_grad_f32(x, y, g, ACT_HARD_SIGMOID, alpha);
+  return act_grad_f32_any(x, y, g, act, alpha);
+}
+
+// @ts-ignore: decorator
+@inline function cell_grad_v128(dyn: bool, x: v128, y: v128, g: v128, act: i32, alpha: f32): v128 {
+  if (!dyn && act == ACT_TANH) return act_grad_v128(x, y, g, ACT_TANH, alpha);
+  if (!dyn && act == ACT_SIGMOID) return act_grad_v128(x, y, g, ACT_SIGMOID, alpha);
+  if (!dyn && act == ACT_HARD_SIGMOID) return act_grad_v128(x, y, g, ACT_HARD_SIGMOID, alpha);
+  return act_grad_v128_any(x, y, g, act, alpha);
 }
 
 // @ts-ignore: decorator
@@ -46,7 +94,7 @@ import { tanh_f32, tanh_v128 } from "./math";
 
 // @ts-ignore: decorator
 @inline function lstm_cell(
-  act: i32, ract: i32, n: i32, u: i32, cp: usize, ldcp: i32, z: usize, ldz: i32, c: usize, ldc: i32, h: usize, ldh: i32, alpha: f32,
+  dyn: bool, act: i32, ract: i32, n: i32, u: i32, cp: usize, ldcp: i32, z: usize, ldz: i32, c: usize, ldc: i32, h: usize, ldh: i32, alpha: f32,
 ): void {
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
@@ -59,32 +107,32 @@ import { tanh_f32, tanh_v128 } from "./math";
       const one = f32x4.splat(1.0);
       for (; j + 4 <= u; j += 4) {
         const o = <usize>j << 2;
-        const ig = gate_v128(v128.load(zr + o), ract);
-        const fg = gate_v128(v128.load(zr + gu + o), ract);
-        const gg = act_v128(v128.load(zr + 2 * gu + o), act, alpha);
-        const og = gate_v128(v128.load(zr + 3 * gu + o), ract);
+        const ig = gate_v128(dyn, v128.load(zr + o), ract);
+        const fg = gate_v128(dyn, v128.load(zr + gu + o), ract);
+        const gg = cell_v128(dyn, v128.load(zr + 2 * gu + o), act, alpha);
+        const og = gate_v128(dyn, v128.load(zr + 3 * gu + o), ract);
         const cv = f32x4.add(f32x4.mul(fg, v128.load(cpr + o)), f32x4.mul(ig, gg));
         v128.store(zr + o, ig);
         v128.store(zr + gu + o, fg);
         v128.store(zr + 2 * gu + o, gg);
         v128.store(zr + 3 * gu + o, og);
         v128.store(cr + o, cv);
-        v128.store(hr + o, f32x4.mul(og, act_v128(cv, act, alpha)));
+        v128.store(hr + o, f32x4.mul(og, cell_v128(dyn, cv, act, alpha)));
       }
     }
     for (; j < u; j++) {
       const o = <usize>j << 2;
-      const ig = gate_f32(load<f32>(zr + o), ract);
-      const fg = gate_f32(load<f32>(zr + gu + o), ract);
-      const gg = act_f32(load<f32>(zr + 2 * gu + o), act, alpha);
-      const og = gate_f32(load<f32>(zr + 3 * gu + o), ract);
+      const ig = gate_f32(dyn, load<f32>(zr + o), ract);
+      const fg = gate_f32(dyn, load<f32>(zr + gu + o), ract);
+      const gg = cell_f32(dyn, load<f32>(zr + 2 * gu + o), act, alpha);
+      const og = gate_f32(dyn, load<f32>(zr + 3 * gu + o), ract);
       const cv = fg * load<f32>(cpr + o) + ig * gg;
       store<f32>(zr + o, ig);
       store<f32>(zr + gu + o, fg);
       store<f32>(zr + 2 * gu + o, gg);
       store<f32>(zr + 3 * gu + o, og);
       store<f32>(cr + o, cv);
-      store<f32>(hr + o, og * act_f32(cv, act, alpha));
+      store<f32>(hr + o, og * cell_f32(dyn, cv, act, alpha));
     }
   }
 }
@@ -97,14 +145,13 @@ import { tanh_f32, tanh_v128 } from "./math";
 export function f32_lstm_cell(
   act: i32, ract: i32, n: i32, u: i32, cp: usize, ldcp: i32, z: usize, ldz: i32, c: usize, ldc: i32, h: usize, ldh: i32, alpha: f32,
 ): void {
-  if (act == ACT_TANH && ract == ACT_SIGMOID) lstm_cell(ACT_TANH, ACT_SIGMOID, n, u, cp, ldcp, z, ldz, c, ldc, h, ldh, alpha);
-  else if (act == ACT_TANH && ract == ACT_HARD_SIGMOID) lstm_cell(ACT_TANH, ACT_HARD_SIGMOID, n, u, cp, ldcp, z, ldz, c, ldc, h, ldh, alpha);
-  else lstm_cell(act, ract, n, u, cp, ldcp, z, ldz, c, ldc, h, ldh, alpha);
+  if (act == ACT_TANH && ract == ACT_SIGMOID) lstm_cell(false, ACT_TANH, ACT_SIGMOID, n, u, cp, ldcp, z, ldz, c, ldc, h, ldh, alpha);
+  else lstm_cell(true, act, ract, n, u, cp, ldcp, z, ldz, c, ldc, h, ldh, alpha);
 }
 
 // @ts-ignore: decorator
 @inline function lstm_cell_backward(
-  act: i32, ract: i32, n: i32, u: i32, gates: usize, ldg: i32, cp: usize, ldcp: i32, c: usize, ldc: i32, dh: usize, lddh: i32,
+  dyn: bool, act: i32, ract: i32, n: i32, u: i32, gates: usize, ldg: i32, cp: usize, ldcp: i32, c: usize, ldc: i32, dh: usize, lddh: i32,
   dc: usize, lddc: i32, dz: usize, lddz: i32, alpha: f32,
 ): void {
   const gu = <usize>u << 2;
@@ -125,13 +172,13 @@ export function f32_lstm_cell(
         const gg = v128.load(gr + 2 * gu + o);
         const og = v128.load(gr + 3 * gu + o);
         const cv = v128.load(cr + o);
-        const tc = act_v128(cv, act, alpha);
+        const tc = cell_v128(dyn, cv, act, alpha);
         const dhv = v128.load(dhr + o);
-        const dcv = f32x4.add(v128.load(dcr + o), act_grad_v128(cv, tc, f32x4.mul(dhv, og), act, alpha));
-        v128.store(dzr + o, act_grad_v128(ig, ig, f32x4.mul(dcv, gg), ract, 0));
-        v128.store(dzr + gu + o, act_grad_v128(fg, fg, f32x4.mul(dcv, v128.load(cpr + o)), ract, 0));
-        v128.store(dzr + 2 * gu + o, act_grad_v128(gg, gg, f32x4.mul(dcv, ig), act, alpha));
-        v128.store(dzr + 3 * gu + o, act_grad_v128(og, og, f32x4.mul(dhv, tc), ract, 0));
+        const dcv = f32x4.add(v128.load(dcr + o), cell_grad_v128(dyn, cv, tc, f32x4.mul(dhv, og), act, alpha));
+        v128.store(dzr + o, cell_grad_v128(dyn, ig, ig, f32x4.mul(dcv, gg), ract, 0));
+        v128.store(dzr + gu + o, cell_grad_v128(dyn, fg, fg, f32x4.mul(dcv, v128.load(cpr + o)), ract, 0));
+        v128.store(dzr + 2 * gu + o, cell_grad_v128(dyn, gg, gg, f32x4.mul(dcv, ig), act, alpha));
+        v128.store(dzr + 3 * gu + o, cell_grad_v128(dyn, og, og, f32x4.mul(dhv, tc), ract, 0));
         v128.store(dcr + o, f32x4.mul(dcv, fg));
       }
     }
@@ -142,13 +189,13 @@ export function f32_lstm_cell(
       const gg = load<f32>(gr + 2 * gu + o);
       const og = load<f32>(gr + 3 * gu + o);
       const cv = load<f32>(cr + o);
-      const tc = act_f32(cv, act, alpha);
+      const tc = cell_f32(dyn, cv, act, alpha);
       const dhv = load<f32>(dhr + o);
-      const dcv = load<f32>(dcr + o) + act_grad_f32(cv, tc, dhv * og, act, alpha);
-      store<f32>(dzr + o, act_grad_f32(ig, ig, dcv * gg, ract, 0));
-      store<f32>(dzr + gu + o, act_grad_f32(fg, fg, dcv * load<f32>(cpr + o), ract, 0));
-      store<f32>(dzr + 2 * gu + o, act_grad_f32(gg, gg, dcv * ig, act, alpha));
-      store<f32>(dzr + 3 * gu + o, act_grad_f32(og, og, dhv * tc, ract, 0));
+      const dcv = load<f32>(dcr + o) + cell_grad_f32(dyn, cv, tc, dhv * og, act, alpha);
+      store<f32>(dzr + o, cell_grad_f32(dyn, ig, ig, dcv * gg, ract, 0));
+      store<f32>(dzr + gu + o, cell_grad_f32(dyn, fg, fg, dcv * load<f32>(cpr + o), ract, 0));
+      store<f32>(dzr + 2 * gu + o, cell_grad_f32(dyn, gg, gg, dcv * ig, act, alpha));
+      store<f32>(dzr + 3 * gu + o, cell_grad_f32(dyn, og, og, dhv * tc, ract, 0));
       store<f32>(dcr + o, dcv * fg);
     }
   }
@@ -165,17 +212,15 @@ export function f32_lstm_cell_backward(
   dc: usize, lddc: i32, dz: usize, lddz: i32, alpha: f32,
 ): void {
   if (act == ACT_TANH && ract == ACT_SIGMOID) {
-    lstm_cell_backward(ACT_TANH, ACT_SIGMOID, n, u, gates, ldg, cp, ldcp, c, ldc, dh, lddh, dc, lddc, dz, lddz, alpha);
-  } else if (act == ACT_TANH && ract == ACT_HARD_SIGMOID) {
-    lstm_cell_backward(ACT_TANH, ACT_HARD_SIGMOID, n, u, gates, ldg, cp, ldcp, c, ldc, dh, lddh, dc, lddc, dz, lddz, alpha);
+    lstm_cell_backward(false, ACT_TANH, ACT_SIGMOID, n, u, gates, ldg, cp, ldcp, c, ldc, dh, lddh, dc, lddc, dz, lddz, alpha);
   } else {
-    lstm_cell_backward(act, ract, n, u, gates, ldg, cp, ldcp, c, ldc, dh, lddh, dc, lddc, dz, lddz, alpha);
+    lstm_cell_backward(true, act, ract, n, u, gates, ldg, cp, ldcp, c, ldc, dh, lddh, dc, lddc, dz, lddz, alpha);
   }
 }
 
 // @ts-ignore: decorator
 @inline function gru_cell(
-  act: i32, ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, rec: usize, ldrec: i32, z: usize, ldz: i32, h: usize, ldh: i32, alpha: f32,
+  dyn: bool, act: i32, ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, rec: usize, ldrec: i32, z: usize, ldz: i32, h: usize, ldh: i32, alpha: f32,
 ): void {
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
@@ -188,9 +233,9 @@ export function f32_lstm_cell_backward(
       const one = f32x4.splat(1.0);
       for (; j + 4 <= u; j += 4) {
         const o = <usize>j << 2;
-        const zg = gate_v128(f32x4.add(v128.load(zr + o), v128.load(rr + o)), ract);
-        const rg = gate_v128(f32x4.add(v128.load(zr + gu + o), v128.load(rr + gu + o)), ract);
-        const hh = act_v128(f32x4.add(v128.load(zr + 2 * gu + o), f32x4.mul(rg, v128.load(rr + 2 * gu + o))), act, alpha);
+        const zg = gate_v128(dyn, f32x4.add(v128.load(zr + o), v128.load(rr + o)), ract);
+        const rg = gate_v128(dyn, f32x4.add(v128.load(zr + gu + o), v128.load(rr + gu + o)), ract);
+        const hh = cell_v128(dyn, f32x4.add(v128.load(zr + 2 * gu + o), f32x4.mul(rg, v128.load(rr + 2 * gu + o))), act, alpha);
         v128.store(zr + o, zg);
         v128.store(zr + gu + o, rg);
         v128.store(zr + 2 * gu + o, hh);
@@ -199,9 +244,9 @@ export function f32_lstm_cell_backward(
     }
     for (; j < u; j++) {
       const o = <usize>j << 2;
-      const zg = gate_f32(load<f32>(zr + o) + load<f32>(rr + o), ract);
-      const rg = gate_f32(load<f32>(zr + gu + o) + load<f32>(rr + gu + o), ract);
-      const hh = act_f32(load<f32>(zr + 2 * gu + o) + rg * load<f32>(rr + 2 * gu + o), act, alpha);
+      const zg = gate_f32(dyn, load<f32>(zr + o) + load<f32>(rr + o), ract);
+      const rg = gate_f32(dyn, load<f32>(zr + gu + o) + load<f32>(rr + gu + o), ract);
+      const hh = cell_f32(dyn, load<f32>(zr + 2 * gu + o) + rg * load<f32>(rr + 2 * gu + o), act, alpha);
       store<f32>(zr + o, zg);
       store<f32>(zr + gu + o, rg);
       store<f32>(zr + 2 * gu + o, hh);
@@ -219,14 +264,13 @@ export function f32_lstm_cell_backward(
 export function f32_gru_cell(
   act: i32, ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, rec: usize, ldrec: i32, z: usize, ldz: i32, h: usize, ldh: i32, alpha: f32,
 ): void {
-  if (act == ACT_TANH && ract == ACT_SIGMOID) gru_cell(ACT_TANH, ACT_SIGMOID, n, u, hp, ldhp, rec, ldrec, z, ldz, h, ldh, alpha);
-  else if (act == ACT_TANH && ract == ACT_HARD_SIGMOID) gru_cell(ACT_TANH, ACT_HARD_SIGMOID, n, u, hp, ldhp, rec, ldrec, z, ldz, h, ldh, alpha);
-  else gru_cell(act, ract, n, u, hp, ldhp, rec, ldrec, z, ldz, h, ldh, alpha);
+  if (act == ACT_TANH && ract == ACT_SIGMOID) gru_cell(false, ACT_TANH, ACT_SIGMOID, n, u, hp, ldhp, rec, ldrec, z, ldz, h, ldh, alpha);
+  else gru_cell(true, act, ract, n, u, hp, ldhp, rec, ldrec, z, ldz, h, ldh, alpha);
 }
 
 // @ts-ignore: decorator
 @inline function gru_cell_backward(
-  act: i32, ract: i32, n: i32, u: i32, gates: usize, ldg: i32, hp: usize, ldhp: i32, rec: usize, ldrec: i32, dh: usize, lddh: i32,
+  dyn: bool, act: i32, ract: i32, n: i32, u: i32, gates: usize, ldg: i32, hp: usize, ldhp: i32, rec: usize, ldrec: i32, dh: usize, lddh: i32,
   dz: usize, lddz: i32, drec: usize, lddrec: i32, dhp: usize, lddhp: i32, alpha: f32,
 ): void {
   const gu = <usize>u << 2;
@@ -247,9 +291,9 @@ export function f32_gru_cell(
         const rg = v128.load(gr + gu + o);
         const hh = v128.load(gr + 2 * gu + o);
         const dhv = v128.load(dhr + o);
-        const dzp = act_grad_v128(zg, zg, f32x4.mul(dhv, f32x4.sub(v128.load(hpr + o), hh)), ract, 0);
-        const dhp2 = act_grad_v128(hh, hh, f32x4.mul(dhv, f32x4.sub(one, zg)), act, alpha);
-        const drp = act_grad_v128(rg, rg, f32x4.mul(dhp2, v128.load(rr + 2 * gu + o)), ract, 0);
+        const dzp = cell_grad_v128(dyn, zg, zg, f32x4.mul(dhv, f32x4.sub(v128.load(hpr + o), hh)), ract, 0);
+        const dhp2 = cell_grad_v128(dyn, hh, hh, f32x4.mul(dhv, f32x4.sub(one, zg)), act, alpha);
+        const drp = cell_grad_v128(dyn, rg, rg, f32x4.mul(dhp2, v128.load(rr + 2 * gu + o)), ract, 0);
         v128.store(dzr + o, dzp);
         v128.store(dzr + gu + o, drp);
         v128.store(dzr + 2 * gu + o, dhp2);
@@ -265,9 +309,9 @@ export function f32_gru_cell(
       const rg = load<f32>(gr + gu + o);
       const hh = load<f32>(gr + 2 * gu + o);
       const dhv = load<f32>(dhr + o);
-      const dzp = act_grad_f32(zg, zg, dhv * (load<f32>(hpr + o) - hh), ract, 0);
-      const dhp2 = act_grad_f32(hh, hh, dhv * (<f32>1.0 - zg), act, alpha);
-      const drp = act_grad_f32(rg, rg, dhp2 * load<f32>(rr + 2 * gu + o), ract, 0);
+      const dzp = cell_grad_f32(dyn, zg, zg, dhv * (load<f32>(hpr + o) - hh), ract, 0);
+      const dhp2 = cell_grad_f32(dyn, hh, hh, dhv * (<f32>1.0 - zg), act, alpha);
+      const drp = cell_grad_f32(dyn, rg, rg, dhp2 * load<f32>(rr + 2 * gu + o), ract, 0);
       store<f32>(dzr + o, dzp);
       store<f32>(dzr + gu + o, drp);
       store<f32>(dzr + 2 * gu + o, dhp2);
@@ -290,11 +334,9 @@ export function f32_gru_cell_backward(
   dz: usize, lddz: i32, drec: usize, lddrec: i32, dhp: usize, lddhp: i32, alpha: f32,
 ): void {
   if (act == ACT_TANH && ract == ACT_SIGMOID) {
-    gru_cell_backward(ACT_TANH, ACT_SIGMOID, n, u, gates, ldg, hp, ldhp, rec, ldrec, dh, lddh, dz, lddz, drec, lddrec, dhp, lddhp, alpha);
-  } else if (act == ACT_TANH && ract == ACT_HARD_SIGMOID) {
-    gru_cell_backward(ACT_TANH, ACT_HARD_SIGMOID, n, u, gates, ldg, hp, ldhp, rec, ldrec, dh, lddh, dz, lddz, drec, lddrec, dhp, lddhp, alpha);
+    gru_cell_backward(false, ACT_TANH, ACT_SIGMOID, n, u, gates, ldg, hp, ldhp, rec, ldrec, dh, lddh, dz, lddz, drec, lddrec, dhp, lddhp, alpha);
   } else {
-    gru_cell_backward(act, ract, n, u, gates, ldg, hp, ldhp, rec, ldrec, dh, lddh, dz, lddz, drec, lddrec, dhp, lddhp, alpha);
+    gru_cell_backward(true, act, ract, n, u, gates, ldg, hp, ldhp, rec, ldrec, dh, lddh, dz, lddz, drec, lddrec, dhp, lddhp, alpha);
   }
 }
 
@@ -305,6 +347,7 @@ export function f32_gru_cell_backward(
  * product, is written.
  */
 export function f32_gru_gates(ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, z: usize, ldz: i32, rh: usize, ldrh: i32): void {
+  const dyn = false;
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
     const hpr = row(hp, b, ldhp);
@@ -315,16 +358,16 @@ export function f32_gru_gates(ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, z
       const one = f32x4.splat(1.0);
       for (; j + 4 <= u; j += 4) {
         const o = <usize>j << 2;
-        v128.store(zr + o, gate_v128(v128.load(zr + o), ract));
-        const rg = gate_v128(v128.load(zr + gu + o), ract);
+        v128.store(zr + o, gate_v128(dyn, v128.load(zr + o), ract));
+        const rg = gate_v128(dyn, v128.load(zr + gu + o), ract);
         v128.store(zr + gu + o, rg);
         v128.store(rhr + o, f32x4.mul(rg, v128.load(hpr + o)));
       }
     }
     for (; j < u; j++) {
       const o = <usize>j << 2;
-      store<f32>(zr + o, gate_f32(load<f32>(zr + o), ract));
-      const rg = gate_f32(load<f32>(zr + gu + o), ract);
+      store<f32>(zr + o, gate_f32(dyn, load<f32>(zr + o), ract));
+      const rg = gate_f32(dyn, load<f32>(zr + gu + o), ract);
       store<f32>(zr + gu + o, rg);
       store<f32>(rhr + o, rg * load<f32>(hpr + o));
     }
@@ -337,6 +380,7 @@ export function f32_gru_gates(ract: i32, n: i32, u: i32, hp: usize, ldhp: i32, z
  * (1 - z) * hh, with z the (activated) z part.
  */
 export function f32_gru_output(act: i32, n: i32, u: i32, hp: usize, ldhp: i32, z: usize, ldz: i32, h: usize, ldh: i32, alpha: f32): void {
+  const dyn = false;
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
     const hpr = row(hp, b, ldhp);
@@ -348,7 +392,7 @@ export function f32_gru_output(act: i32, n: i32, u: i32, hp: usize, ldhp: i32, z
       for (; j + 4 <= u; j += 4) {
         const o = <usize>j << 2;
         const zg = v128.load(zr + o);
-        const hh = act_v128(v128.load(zr + 2 * gu + o), act, alpha);
+        const hh = cell_v128(dyn, v128.load(zr + 2 * gu + o), act, alpha);
         v128.store(zr + 2 * gu + o, hh);
         v128.store(hr + o, f32x4.add(f32x4.mul(zg, v128.load(hpr + o)), f32x4.mul(f32x4.sub(one, zg), hh)));
       }
@@ -356,7 +400,7 @@ export function f32_gru_output(act: i32, n: i32, u: i32, hp: usize, ldhp: i32, z
     for (; j < u; j++) {
       const o = <usize>j << 2;
       const zg = load<f32>(zr + o);
-      const hh = act_f32(load<f32>(zr + 2 * gu + o), act, alpha);
+      const hh = cell_f32(dyn, load<f32>(zr + 2 * gu + o), act, alpha);
       store<f32>(zr + 2 * gu + o, hh);
       store<f32>(hr + o, zg * load<f32>(hpr + o) + (<f32>1.0 - zg) * hh);
     }
@@ -372,6 +416,7 @@ export function f32_gru_output_backward(
   act: i32, ract: i32, n: i32, u: i32, gates: usize, ldg: i32, hp: usize, ldhp: i32, dh: usize, lddh: i32, dz: usize, lddz: i32,
   dhp: usize, lddhp: i32, alpha: f32,
 ): void {
+  const dyn = false;
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
     const gr = row(gates, b, ldg);
@@ -387,8 +432,8 @@ export function f32_gru_output_backward(
         const zg = v128.load(gr + o);
         const hh = v128.load(gr + 2 * gu + o);
         const dhv = v128.load(dhr + o);
-        v128.store(dzr + o, act_grad_v128(zg, zg, f32x4.mul(dhv, f32x4.sub(v128.load(hpr + o), hh)), ract, 0));
-        v128.store(dzr + 2 * gu + o, act_grad_v128(hh, hh, f32x4.mul(dhv, f32x4.sub(one, zg)), act, alpha));
+        v128.store(dzr + o, cell_grad_v128(dyn, zg, zg, f32x4.mul(dhv, f32x4.sub(v128.load(hpr + o), hh)), ract, 0));
+        v128.store(dzr + 2 * gu + o, cell_grad_v128(dyn, hh, hh, f32x4.mul(dhv, f32x4.sub(one, zg)), act, alpha));
         v128.store(dpr + o, f32x4.mul(dhv, zg));
       }
     }
@@ -397,8 +442,8 @@ export function f32_gru_output_backward(
       const zg = load<f32>(gr + o);
       const hh = load<f32>(gr + 2 * gu + o);
       const dhv = load<f32>(dhr + o);
-      store<f32>(dzr + o, act_grad_f32(zg, zg, dhv * (load<f32>(hpr + o) - hh), ract, 0));
-      store<f32>(dzr + 2 * gu + o, act_grad_f32(hh, hh, dhv * (<f32>1.0 - zg), act, alpha));
+      store<f32>(dzr + o, cell_grad_f32(dyn, zg, zg, dhv * (load<f32>(hpr + o) - hh), ract, 0));
+      store<f32>(dzr + 2 * gu + o, cell_grad_f32(dyn, hh, hh, dhv * (<f32>1.0 - zg), act, alpha));
       store<f32>(dpr + o, dhv * zg);
     }
   }
@@ -411,6 +456,7 @@ export function f32_gru_output_backward(
 export function f32_gru_gates_backward(
   ract: i32, n: i32, u: i32, gates: usize, ldg: i32, hp: usize, ldhp: i32, drh: usize, lddrh: i32, dz: usize, lddz: i32, dhp: usize, lddhp: i32,
 ): void {
+  const dyn = false;
   const gu = <usize>u << 2;
   for (let b = 0; b < n; b++) {
     const gr = row(gates, b, ldg);
@@ -425,7 +471,7 @@ export function f32_gru_gates_backward(
         const o = <usize>j << 2;
         const rg = v128.load(gr + gu + o);
         const d = v128.load(drr + o);
-        v128.store(dzr + gu + o, act_grad_v128(rg, rg, f32x4.mul(d, v128.load(hpr + o)), ract, 0));
+        v128.store(dzr + gu + o, cell_grad_v128(dyn, rg, rg, f32x4.mul(d, v128.load(hpr + o)), ract, 0));
         v128.store(dpr + o, f32x4.add(v128.load(dpr + o), f32x4.mul(d, rg)));
       }
     }
@@ -433,7 +479,7 @@ export function f32_gru_gates_backward(
       const o = <usize>j << 2;
       const rg = load<f32>(gr + gu + o);
       const d = load<f32>(drr + o);
-      store<f32>(dzr + gu + o, act_grad_f32(rg, rg, d * load<f32>(hpr + o), ract, 0));
+      store<f32>(dzr + gu + o, cell_grad_f32(dyn, rg, rg, d * load<f32>(hpr + o), ract, 0));
       store<f32>(dpr + o, load<f32>(dpr + o) + d * rg);
     }
   }
@@ -445,6 +491,7 @@ export function f32_gru_gates_backward(
  * cell has its derivative in terms of its output).
  */
 export function f32_rnn_cell_backward(act: i32, n: i32, u: i32, h: usize, ldh: i32, dh: usize, lddh: i32, dz: usize, lddz: i32, alpha: f32): void {
+  const dyn = false;
   for (let b = 0; b < n; b++) {
     const hr = row(h, b, ldh);
     const dhr = row(dh, b, lddh);
@@ -455,13 +502,13 @@ export function f32_rnn_cell_backward(act: i32, n: i32, u: i32, h: usize, ldh: i
       for (; j + 4 <= u; j += 4) {
         const o = <usize>j << 2;
         const hv = v128.load(hr + o);
-        v128.store(dzr + o, act_grad_v128(hv, hv, v128.load(dhr + o), act, alpha));
+        v128.store(dzr + o, cell_grad_v128(dyn, hv, hv, v128.load(dhr + o), act, alpha));
       }
     }
     for (; j < u; j++) {
       const o = <usize>j << 2;
       const hv = load<f32>(hr + o);
-      store<f32>(dzr + o, act_grad_f32(hv, hv, load<f32>(dhr + o), act, alpha));
+      store<f32>(dzr + o, cell_grad_f32(dyn, hv, hv, load<f32>(dhr + o), act, alpha));
     }
   }
 }

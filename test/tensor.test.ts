@@ -90,7 +90,7 @@ describe('ops against float64 references', () => {
     expect(() => matmul(a, b, { transposeB: true })).toThrow(/b \[4,2\] \(transposed\) gives k=2/);
     expect(() => matmul(tensor([1, 2]), b)).toThrow(/a must have rank 2, got shape \[2\]/);
     expect(() => matmul(a, tensor(new Float32Array(6), [3, 2]), { bias: [1, 2, 3] })).toThrow(/bias must have shape \[2\], got \[3\]/);
-    expect(() => matmul(a, b, { activation: 'swish' as never })).toThrow(/activation must be one of .* got "swish"/);
+    expect(() => matmul(a, b, { activation: 'swishh' as never })).toThrow(/activation must be one of .* got "swishh"/);
     expect(() => matmul(a, b, { activation: 'leakyRelu', alpha: NaN })).toThrow(/alpha must be a finite number, got NaN/);
   });
 

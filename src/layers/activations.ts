@@ -7,6 +7,15 @@ export type LayerActivation = ActivationName | 'softmax';
 /** Every activation name a layer accepts. */
 export const LAYER_ACTIVATIONS: readonly LayerActivation[] = [...(Object.keys(ACT) as ActivationName[]), 'softmax'];
 
+/**
+ * Whether an activation's derivative needs its input: layers that fuse one
+ * into their output keep the pre-activation for backward when it does (the
+ * others' derivatives follow from the output).
+ */
+export function needsPreactivation(activation: LayerActivation): boolean {
+  return activation === 'gelu' || activation === 'softplus' || activation === 'swish' || activation === 'silu' || activation === 'mish';
+}
+
 /** Validates an activation name. */
 export function checkActivation(op: string, value: unknown): LayerActivation {
   if (typeof value !== 'string' || !LAYER_ACTIVATIONS.includes(value as LayerActivation)) {

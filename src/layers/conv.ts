@@ -12,7 +12,7 @@ import type { ConvWindow } from '../kernels/geometry.js';
 import {
   Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
-import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
+import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from '../params/initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
@@ -139,7 +139,7 @@ export class Conv extends Layer {
 
   override tapeBytes(site: Site, p: PlanArgs): number {
     const g = (site as ConvSite).g;
-    return this.activation === 'gelu' ? p.batch * g.oh * g.ow * this.filters * 4 : 0;
+    return needsPreactivation(this.activation) ? p.batch * g.oh * g.ow * this.filters * 4 : 0;
   }
 
   override scratchBytes(site: Site, p: PlanArgs): number {
@@ -165,7 +165,7 @@ export class Conv extends Layer {
     const w = this.kernel as Variable;
     const bias = this.bias ? this.bias.value : 0;
     const act = ACT[this.activation as keyof typeof ACT];
-    const z = this.activation === 'gelu' ? ctx.tape : 0;
+    const z = needsPreactivation(this.activation) ? ctx.tape : 0;
     const out = z || ys[0].ptr;
     const fused = z ? ACT.linear : act;
     if (this.pointwise(g)) {
@@ -215,7 +215,7 @@ export class Conv extends Layer {
     const scratch = ctx.scratch;
     if (this.activation !== 'linear') {
       const y = ys[0].ptr;
-      actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: rows * F, x: this.activation === 'gelu' ? ctx.tape : y, y, dy, dx: dy, alpha: this.alpha });
+      actBackward(be, { act: ACT[this.activation as keyof typeof ACT], n: rows * F, x: needsPreactivation(this.activation) ? ctx.tape : y, y, dy, dx: dy, alpha: this.alpha });
     }
     const pointwise = this.pointwise(g);
     if (ctx.paramGrads && w.trainable) {

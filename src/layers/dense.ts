@@ -8,7 +8,7 @@ import type { Variable } from '../params/variable.js';
 import {
   Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
-import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
+import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from '../params/initializers.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
@@ -97,7 +97,7 @@ abstract class DenseBase extends Layer {
   }
 
   private keepsZ(): boolean {
-    return this.activation === 'softmax' || this.activation === 'sigmoid' || this.activation === 'gelu';
+    return this.activation === 'softmax' || this.activation === 'sigmoid' || needsPreactivation(this.activation);
   }
 
   override tapeBytes(site: Site, p: PlanArgs): number {

@@ -36,6 +36,16 @@ export const leakyRelu = (x: Tensor | TensorLike, alpha = 0.2): Tensor => activa
 export const elu = (x: Tensor | TensorLike, alpha = 1): Tensor => activation(x, 'elu', alpha);
 /** GELU, tanh approximation: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
 export const gelu = (x: Tensor | TensorLike): Tensor => activation(x, 'gelu');
+/** log(1 + exp(x)), without overflow. */
+export const softplus = (x: Tensor | TensorLike): Tensor => activation(x, 'softplus');
+/** x / (1 + |x|). */
+export const softsign = (x: Tensor | TensorLike): Tensor => activation(x, 'softsign');
+/** Scaled ELU of self-normalising networks (Klambauer et al., 2017): 1.0507 (x > 0 ? x : 1.6733 (exp(x) - 1)). */
+export const selu = (x: Tensor | TensorLike): Tensor => activation(x, 'selu');
+/** x sigmoid(x) (swish, also called SiLU). */
+export const swish = (x: Tensor | TensorLike): Tensor => activation(x, 'swish');
+/** x tanh(softplus(x)) (Misra, 2019). */
+export const mish = (x: Tensor | TensorLike): Tensor => activation(x, 'mish');
 /** Heaviside step: 1 for x >= 0, else 0. */
 export const step = (x: Tensor | TensorLike): Tensor => activation(x, 'step');
 /** Sign with the Hopfield tie rule: +1 for x >= 0, else -1. */

@@ -152,6 +152,13 @@ export const ACT = {
   step: 7,
   sign: 8,
   hardSigmoid: 9,
+  softplus: 10,
+  softsign: 11,
+  selu: 12,
+  swish: 13,
+  /** The same function as swish (Keras's name). */
+  silu: 13,
+  mish: 14,
 } as const;
 
 /** Names of the elementwise activations the kernels implement. */

@@ -3,7 +3,7 @@ import { ACT } from '../../src/index.js';
 import { actGradRef, actRef, softmaxRef, type Act } from '../reference/activation.js';
 import { BUILDS, backendFor, checkOp, expectBitIdentical, get, put, randArray } from '../helpers.js';
 
-const ACTS: Act[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'step', 'sign', 'hardSigmoid'];
+const ACTS: Act[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'step', 'sign', 'hardSigmoid', 'softplus', 'softsign', 'selu', 'swish', 'silu', 'mish'];
 const ALPHA: Partial<Record<Act, number>> = { leakyRelu: 0.2, elu: 1.5 };
 
 /** Awkward values: zero, tiny, the exp/tanh clamp regions, large magnitudes. */

@@ -130,7 +130,7 @@ function concatRef(xs: Float64Array[], n: number, outer: number, inner: number[]
   return y;
 }
 
-const ACTIVATIONS: LayerActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'softmax'];
+const ACTIVATIONS: LayerActivation[] = ['linear', 'relu', 'sigmoid', 'tanh', 'leakyRelu', 'elu', 'gelu', 'softplus', 'softsign', 'selu', 'swish', 'silu', 'mish', 'softmax'];
 
 const CASES: Record<string, LayerCase[]> = {
   Dense: [
@@ -139,6 +139,11 @@ const CASES: Record<string, LayerCase[]> = {
     denseCase([4], 3, 'softmax'),
     denseCase([3, 4], 2, 'sigmoid'),
     denseCase([2, 2, 3], 4, 'gelu'),
+    denseCase([4], 3, 'softplus'),
+    denseCase([4], 3, 'softsign'),
+    denseCase([4], 3, 'selu'),
+    denseCase([3, 2], 3, 'swish'),
+    denseCase([4], 3, 'mish'),
   ],
   DenseTied: [{
     label: 'denseTied after a dense encoder (the shared kernel used twice)',
@@ -171,6 +176,9 @@ const CASES: Record<string, LayerCase[]> = {
     convCase('2x3 same stride 2', [6, 5, 3], { filters: 4, kernelSize: [2, 3], strides: 2, padding: 'same' }),
     convCase('3x3 dilation 2 same tanh', [6, 6, 1], { filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh' }),
     convCase('1x1 gelu, no bias', [4, 3, 5], { filters: 3, kernelSize: 1, activation: 'gelu', useBias: false }),
+    convCase('3x3 same mish', [5, 4, 2], { filters: 2, kernelSize: 3, padding: 'same', activation: 'mish' }),
+    // selu's slope jumps at 0 (1.76 to 1.05): a smaller step keeps the perturbed pre-activations on their side.
+    convCase('2x2 valid selu', [4, 5, 2], { filters: 3, kernelSize: 2, activation: 'selu' }, 2e-4),
   ],
   Conv1D: [
     convCase('k3 valid', [9, 2], { filters: 3, kernelSize: 3 }),

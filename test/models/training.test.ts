@@ -370,7 +370,7 @@ describe('bad input gets a clear error and loses nothing', () => {
 
   it('rejects bad layer, compile and optimizer arguments', () => {
     expect(() => layers.dense({ units: 0 })).toThrow(/units must be a positive integer, got 0/);
-    expect(() => layers.dense({ units: 3, activation: 'swish' as never })).toThrow(/activation must be one of .* got "swish"/);
+    expect(() => layers.dense({ units: 3, activation: 'swishh' as never })).toThrow(/activation must be one of .* got "swishh"/);
     expect(() => layers.dense({ units: 3, kernelInitializer: 'ortho' as never })).toThrow(/kernelInitializer must be one of .* got "ortho"/);
     expect(() => layers.dropout({ rate: 1 })).toThrow(/rate must be a number in \[0, 1\), got 1/);
     expect(() => optimizers.sgd({ learningRate: -1 })).toThrow(/learningRate must be a finite number in \[0, Infinity\], got -1/);

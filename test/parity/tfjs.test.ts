@@ -83,6 +83,13 @@ const CASES: ParityCase[] = [
     theirs: () => [tfl.layers.dense({ units: 7, activation: 'relu', inputShape: [F] }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
     input: [F], output: [3], loss: 'sparseCategoricalCrossentropy',
   },
+  ...(['softplus', 'softsign', 'selu', 'swish', 'mish', 'elu', 'hardSigmoid', 'gelu'] as const).map((act): ParityCase => ({
+    label: `Dense ${act} -> Dense linear`,
+    ours: () => [layers.dense({ units: 6, activation: act, inputShape: [F] }), layers.dense({ units: 2 })],
+    theirs: () => [tfl.layers.dense({ units: 6, activation: act === 'gelu' ? 'gelu_new' : act, inputShape: [F] }), tfl.layers.dense({ units: 2 })],
+    input: [F], output: [2], loss: 'mse',
+    data: (n) => randArray(n, 5, -3, 3),
+  })),
   {
     label: 'Conv2D 3x3 same relu -> MaxPooling2D -> Flatten -> Dense',
     ours: () => [

@@ -1,6 +1,14 @@
 // Float64 activations and their derivatives, straight from the definitions.
 
-export type Act = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'gelu' | 'step' | 'sign' | 'hardSigmoid';
+export type Act =
+  | 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'leakyRelu' | 'elu' | 'gelu' | 'step' | 'sign' | 'hardSigmoid'
+  | 'softplus' | 'softsign' | 'selu' | 'swish' | 'silu' | 'mish';
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+/** log(1 + e^x) in float64 without overflow. */
+const softplus = (x: number) => Math.max(x, 0) + Math.log1p(Math.exp(-Math.abs(x)));
+const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
 
 const C = Math.sqrt(2 / Math.PI);
 
@@ -16,6 +24,11 @@ export function actRef(name: Act, x: number, alpha = 0): number {
     case 'step': return x >= 0 ? 1 : 0;
     case 'sign': return x >= 0 ? 1 : -1;
     case 'hardSigmoid': return Math.min(Math.max(0.2 * x + 0.5, 0), 1);
+    case 'softplus': return softplus(x);
+    case 'softsign': return x / (1 + Math.abs(x));
+    case 'selu': return x > 0 ? SELU_SCALE * x : SELU_SCALE * SELU_ALPHA * (Math.exp(x) - 1);
+    case 'swish': case 'silu': return x * sigmoid(x);
+    case 'mish': return x * Math.tanh(softplus(x));
     default: return x;
   }
 }
@@ -35,6 +48,11 @@ export function actGradRef(name: Act, x: number, alpha = 0): number {
     }
     case 'step': case 'sign': return 0;
     case 'hardSigmoid': return x > -2.5 && x < 2.5 ? 0.2 : 0;
+    case 'softplus': return sigmoid(x);
+    case 'softsign': return 1 / (1 + Math.abs(x)) ** 2;
+    case 'selu': return x > 0 ? SELU_SCALE : SELU_SCALE * SELU_ALPHA * Math.exp(x);
+    case 'swish': case 'silu': { const s = sigmoid(x); return s + x * s * (1 - s); }
+    case 'mish': { const t = Math.tanh(softplus(x)); return t + x * (1 - t * t) * sigmoid(x); }
     default: return 1;
   }
 }
