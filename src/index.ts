@@ -47,7 +47,7 @@ export {
 export { Sequential, sequential, type SequentialConfig } from './models/sequential.js';
 export { callbacks, EarlyStopping, type Callback, type Logs, type EarlyStoppingOptions } from './models/callbacks.js';
 export {
-  optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, LBFGS, stepDecay, exponentialDecay, cosineDecay,
+  optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, Adagrad, Adadelta, Adamax, LBFGS, stepDecay, exponentialDecay, cosineDecay,
   type OptimizerOptions, type LBFGSOptions, type OptimizerName, type Schedule,
 } from './optimizers/index.js';
 export type { LossName } from './losses/index.js';

@@ -17,7 +17,7 @@ import { RECURRENT, trainRecurrent, type RecurrentModel } from './sequence.js';
 const isRecurrent = (m: string): m is RecurrentModel => (RECURRENT as readonly string[]).includes(m);
 
 /** Optimizers the CLI offers (L-BFGS is left out: it takes no learning rate or batches). */
-export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'nesterov', 'rmsprop'] as const;
+export const OPTIMIZERS = ['adam', 'sgd', 'momentum', 'nesterov', 'rmsprop', 'adagrad', 'adadelta', 'adamax'] as const;
 
 /** Options of `simdnn train`, after parsing; undefined means "the default for this data". */
 export interface TrainOptions {

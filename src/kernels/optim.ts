@@ -82,3 +82,66 @@ export function adam(be: Backend, o: AdamOptions): void {
 export function rmsprop(be: Backend, o: RmspropOptions): void {
   be.abi.f32_rmsprop(o.n, o.g, o.w, o.ms, o.lr, o.rho, o.eps, o.wd ?? 0);
 }
+
+/** Options of adagrad(): acc += g'^2; w -= lr g' / sqrt(acc + eps). */
+export interface AdagradOptions {
+  n: number;
+  w: number;
+  g: number;
+  /** Accumulated squared gradients. */
+  acc: number;
+  lr: number;
+  eps: number;
+  /** Default 0. */
+  wd?: number;
+}
+
+/** Adagrad. */
+export function adagrad(be: Backend, o: AdagradOptions): void {
+  be.abi.f32_adagrad(o.n, o.g, o.w, o.acc, o.lr, o.eps, o.wd ?? 0);
+}
+
+/** Options of adadelta(). */
+export interface AdadeltaOptions {
+  n: number;
+  w: number;
+  g: number;
+  /** Running mean of squared gradients. */
+  ag: number;
+  /** Running mean of squared updates. */
+  au: number;
+  lr: number;
+  rho: number;
+  eps: number;
+  /** Default 0. */
+  wd?: number;
+}
+
+/** Adadelta. */
+export function adadelta(be: Backend, o: AdadeltaOptions): void {
+  be.abi.f32_adadelta(o.n, o.g, o.w, o.ag, o.au, o.lr, o.rho, o.eps, o.wd ?? 0);
+}
+
+/** Options of adamax(). */
+export interface AdamaxOptions {
+  n: number;
+  w: number;
+  g: number;
+  /** First moment. */
+  m: number;
+  /** Exponentially weighted infinity norm. */
+  u: number;
+  lr: number;
+  b1: number;
+  b2: number;
+  eps: number;
+  /** Default 0. */
+  wd?: number;
+  /** Bias correction 1 − b1^t. */
+  bc1: number;
+}
+
+/** Adamax with the caller's bias correction. */
+export function adamax(be: Backend, o: AdamaxOptions): void {
+  be.abi.f32_adamax(o.n, o.g, o.w, o.m, o.u, o.lr, o.b1, o.b2, o.eps, o.wd ?? 0, o.bc1);
+}

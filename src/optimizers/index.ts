@@ -2,7 +2,7 @@ import type { Backend } from '../runtime/backend.js';
 import { DisposedError, ValueError, checkFinite, describe } from '../errors.js';
 import type { ParamStore, Segment, StateArena } from '../params/store.js';
 import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
-import { adam, momentum, rmsprop, sgd } from '../kernels/optim.js';
+import { adadelta, adagrad, adam, adamax, momentum, rmsprop, sgd } from '../kernels/optim.js';
 import { rateAt, scheduleFromConfig, type Schedule } from './schedules.js';
 
 export { stepDecay, exponentialDecay, cosineDecay, type Schedule } from './schedules.js';
@@ -106,6 +106,16 @@ export abstract class Optimizer extends Owned {
   /** Number of state arrays per parameter. */
   protected abstract readonly slots: number;
 
+  /** The value every element of state array `slot` starts from (0 unless a subclass says otherwise). */
+  protected initialState(_slot: number): number {
+    return 0;
+  }
+
+  private fillInitialState(): void {
+    if (!this.store || !this.arena || this.store.isDisposed) return;
+    this.arena.slots.forEach((p, i) => fill(this.store!.backend, { n: this.store!.size, y: p, value: this.initialState(i) }));
+  }
+
   /** Allocates zeroed state in the store's layout (kept if already there); OutOfMemoryError leaves it unbound. */
   bind(store: ParamStore): void {
     this.checkLive('bind');
@@ -113,6 +123,7 @@ export abstract class Optimizer extends Owned {
     this.unbind();
     this.arena = store.attach(this.slots);
     this.store = store;
+    if (this.arena.slots.some((_, i) => this.initialState(i) !== 0)) this.fillInitialState();
   }
 
   /** Frees the state. */
@@ -130,7 +141,7 @@ export abstract class Optimizer extends Owned {
   /** Zeroes the state and the step count. */
   reset(): void {
     this.iterations = 0;
-    if (this.store && this.arena && !this.store.isDisposed) for (const p of this.arena.slots) fill(this.store.backend, { n: this.store.size, y: p, value: 0 });
+    this.fillInitialState();
   }
 
   /** Learning rate of the next step. */
@@ -271,6 +282,76 @@ export class RMSProp extends Optimizer {
   }
 }
 
+/**
+ * Adagrad (Duchi, Hazan and Singer, 2011): acc += g^2; w -= lr g / sqrt(acc + eps),
+ * the accumulators starting at initialAccumulatorValue (TensorFlow.js's form and defaults).
+ */
+export class Adagrad extends Optimizer {
+  readonly className = 'Adagrad';
+  protected readonly slots = 1;
+  readonly initialAccumulatorValue: number;
+  readonly epsilon: number;
+  constructor(opts: OptimizerOptions & { initialAccumulatorValue?: number; epsilon?: number } = {}) {
+    super('adagrad', opts, 0.01);
+    this.initialAccumulatorValue = checkFinite('adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0.1, 0);
+    this.epsilon = checkFinite('adagrad', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
+  }
+  protected override initialState(): number {
+    return this.initialAccumulatorValue;
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
+    adagrad(be, { n, w, g, acc: state[0], lr, eps: this.epsilon, wd: this.weightDecay });
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
+  }
+}
+
+/**
+ * Adadelta (Zeiler, 2012): running means of squared gradients and squared
+ * updates set each parameter's step size; TensorFlow.js's defaults (learning
+ * rate 0.001, rho 0.95, epsilon 1e-7; Zeiler's update is learning rate 1).
+ */
+export class Adadelta extends Optimizer {
+  readonly className = 'Adadelta';
+  protected readonly slots = 2;
+  readonly rho: number;
+  readonly epsilon: number;
+  constructor(opts: OptimizerOptions & { rho?: number; epsilon?: number } = {}) {
+    super('adadelta', opts, 0.001);
+    this.rho = checkFinite('adadelta', 'rho', opts.rho ?? 0.95, 0, 1);
+    this.epsilon = checkFinite('adadelta', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
+    adadelta(be, { n, w, g, ag: state[0], au: state[1], lr, rho: this.rho, eps: this.epsilon, wd: this.weightDecay });
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { rho: this.rho, epsilon: this.epsilon };
+  }
+}
+
+/** Adamax (Kingma and Ba, 2015): Adam with the infinity norm in place of the second moment. */
+export class Adamax extends Optimizer {
+  readonly className = 'Adamax';
+  protected readonly slots = 2;
+  readonly beta1: number;
+  readonly beta2: number;
+  readonly epsilon: number;
+  constructor(opts: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
+    super('adamax', opts, 0.002);
+    this.beta1 = checkFinite('adamax', 'beta1', opts.beta1 ?? 0.9, 0, 0.999999);
+    this.beta2 = checkFinite('adamax', 'beta2', opts.beta2 ?? 0.999, 0, 1);
+    this.epsilon = checkFinite('adamax', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
+  }
+  protected update(be: Backend, w: number, g: number, n: number, lr: number, state: number[]): void {
+    const t = this.iterations + 1;
+    adamax(be, { n, w, g, m: state[0], u: state[1], lr, b1: this.beta1, b2: this.beta2, eps: this.epsilon, wd: this.weightDecay, bc1: 1 - this.beta1 ** t });
+  }
+  protected extraConfig(): Record<string, unknown> {
+    return { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
+  }
+}
+
 /** Options of L-BFGS. */
 export interface LBFGSOptions {
   /** Number of (s, y) pairs kept. Default 10. */
@@ -402,7 +483,7 @@ function axpy(alpha: number, x: Float64Array, y: Float64Array): void {
 }
 
 /** Optimizer names accepted by compile(). */
-export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'rmsprop' | 'lbfgs';
+export type OptimizerName = 'sgd' | 'momentum' | 'nesterov' | 'adam' | 'rmsprop' | 'adagrad' | 'adadelta' | 'adamax' | 'lbfgs';
 
 /** Creates an optimizer from a name (default hyperparameters) or passes an instance through. */
 export function getOptimizer(op: string, value: unknown): Optimizer | LBFGS {
@@ -413,8 +494,11 @@ export function getOptimizer(op: string, value: unknown): Optimizer | LBFGS {
     case 'nesterov': return new Momentum({ nesterov: true });
     case 'adam': return new Adam();
     case 'rmsprop': return new RMSProp();
+    case 'adagrad': return new Adagrad();
+    case 'adadelta': return new Adadelta();
+    case 'adamax': return new Adamax();
     case 'lbfgs': return new LBFGS();
-    default: throw new ValueError(`${op}: optimizer must be one of sgd, momentum, nesterov, adam, rmsprop, lbfgs or an optimizer instance, got ${describe(value)}`);
+    default: throw new ValueError(`${op}: optimizer must be one of sgd, momentum, nesterov, adam, rmsprop, adagrad, adadelta, adamax, lbfgs or an optimizer instance, got ${describe(value)}`);
   }
 }
 
@@ -427,6 +511,9 @@ export function optimizerFromConfig(c: Record<string, unknown>): Optimizer | LBF
     case 'Momentum': return new Momentum(opts);
     case 'Adam': return new Adam(opts);
     case 'RMSProp': return new RMSProp(opts);
+    case 'Adagrad': return new Adagrad(opts);
+    case 'Adadelta': return new Adadelta(opts);
+    case 'Adamax': return new Adamax(opts);
     case 'LBFGS': return new LBFGS(c as LBFGSOptions);
     default: throw new ValueError(`optimizer: unknown className ${describe(c.className)}`);
   }
@@ -439,5 +526,8 @@ export const optimizers = {
   nesterov: (opts?: OptimizerOptions & { momentum?: number }) => new Momentum({ ...opts, nesterov: true }),
   adam: (opts?: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number }) => new Adam(opts),
   rmsprop: (opts?: OptimizerOptions & { rho?: number; epsilon?: number }) => new RMSProp(opts),
+  adagrad: (opts?: OptimizerOptions & { initialAccumulatorValue?: number; epsilon?: number }) => new Adagrad(opts),
+  adadelta: (opts?: OptimizerOptions & { rho?: number; epsilon?: number }) => new Adadelta(opts),
+  adamax: (opts?: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number }) => new Adamax(opts),
   lbfgs: (opts?: LBFGSOptions) => new LBFGS(opts),
 };

@@ -97,6 +97,9 @@ describe('artifacts', () => {
       optimizers.nesterov({ learningRate: 0.02, weightDecay: 1e-4 }),
       optimizers.adam({ learningRate: exponentialDecay({ initialLearningRate: 0.01, decaySteps: 7, decayRate: 0.9, staircase: true }), beta1: 0.8, clipNorm: 2 }),
       optimizers.rmsprop({ learningRate: 0.004, rho: 0.95 }),
+      optimizers.adagrad({ learningRate: 0.03, initialAccumulatorValue: 0.2 }),
+      optimizers.adadelta({ learningRate: 1, rho: 0.9, epsilon: 1e-6 }),
+      optimizers.adamax({ learningRate: 0.004, beta2: 0.99 }),
       optimizers.lbfgs({ historySize: 4 }),
     ];
     for (const optimizer of opts) {

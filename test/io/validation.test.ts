@@ -251,7 +251,7 @@ describe('the artifacts', () => {
   });
 
   it('bad training config: unknown optimizer, bad hyperparameters, unknown loss, an incompatible loss', () => {
-    rejects(variant((a) => (a.training.optimizer.className = 'Adagrad')), /training\.optimizer: bad optimizer config: optimizer: unknown className "Adagrad"/);
+    rejects(variant((a) => (a.training.optimizer.className = 'Adagradd')), /training\.optimizer: bad optimizer config: optimizer: unknown className "Adagradd"/);
     rejects(variant((a) => (a.training.optimizer.beta1 = 7)), /training\.optimizer: bad optimizer config: adam: beta1 must be a finite number in \[0, 0\.999999\], got 7/);
     rejects(variant((a) => (a.training.optimizer.learningRate = null)), /training\.optimizer\.learningRate: must be a number or a schedule config, got null/);
     rejects(variant((a) => (a.training.optimizer.learningRate = { type: 'warmup' })), /training\.optimizer: bad optimizer config: schedule: unknown type "warmup"/);

@@ -180,6 +180,11 @@ describe('parity with TensorFlow.js on identical weights: five steps of each opt
     { label: 'nesterov', ours: () => optimizers.nesterov({ learningRate: 0.05, momentum: 0.9 }), theirs: () => tf.train.momentum(0.05, 0.9, true) },
     { label: 'adam', ours: () => optimizers.adam({ learningRate: 0.01 }), theirs: () => tf.train.adam(0.01, 0.9, 0.999, 1e-7) },
     { label: 'rmsprop', ours: () => optimizers.rmsprop({ learningRate: 0.01, rho: 0.9, epsilon: 1e-7 }), theirs: () => tf.train.rmsprop(0.01, 0.9, 0, 1e-7) },
+    { label: 'adagrad', ours: () => optimizers.adagrad({ learningRate: 0.05 }), theirs: () => tf.train.adagrad(0.05) },
+    // Adadelta is not compared: tf.train.adadelta divides by the running mean of squared gradients from
+    // before the current gradient is added, where Zeiler (2012, algorithm 1) and Keras use the updated one;
+    // test/kernels/optim.test.ts checks it against Zeiler's algorithm in float64.
+    { label: 'adamax', ours: () => optimizers.adamax({ learningRate: 0.01 }), theirs: () => tf.train.adamax(0.01, 0.9, 0.999, 1e-7) },
   ];
   for (const o of OPTIMIZERS) {
     it(o.label, async () => {
