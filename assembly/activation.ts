@@ -242,25 +242,16 @@ export function act_f32_any(x: f32, act: i32, alpha: f32): f32 {
   }
 }
 
-/** act_v128 with `act` known only at run time. */
+/**
+ * act_v128 with `act` known only at run time, lane by lane through
+ * act_f32_any: the v128 and scalar forms do the same operations, so the
+ * result is the same bits at a fraction of the code.
+ */
 export function act_v128_any(x: v128, act: i32, alpha: f32): v128 {
-  switch (act) {
-    case ACT_RELU: return act_v128(x, ACT_RELU, alpha);
-    case ACT_SIGMOID: return act_v128(x, ACT_SIGMOID, alpha);
-    case ACT_TANH: return act_v128(x, ACT_TANH, alpha);
-    case ACT_LEAKY_RELU: return act_v128(x, ACT_LEAKY_RELU, alpha);
-    case ACT_ELU: return act_v128(x, ACT_ELU, alpha);
-    case ACT_GELU: return act_v128(x, ACT_GELU, alpha);
-    case ACT_STEP: return act_v128(x, ACT_STEP, alpha);
-    case ACT_SIGN: return act_v128(x, ACT_SIGN, alpha);
-    case ACT_HARD_SIGMOID: return act_v128(x, ACT_HARD_SIGMOID, alpha);
-    case ACT_SOFTPLUS: return act_v128(x, ACT_SOFTPLUS, alpha);
-    case ACT_SOFTSIGN: return act_v128(x, ACT_SOFTSIGN, alpha);
-    case ACT_SELU: return act_v128(x, ACT_SELU, alpha);
-    case ACT_SWISH: return act_v128(x, ACT_SWISH, alpha);
-    case ACT_MISH: return act_v128(x, ACT_MISH, alpha);
-    default: return x;
-  }
+  let r = f32x4.splat(act_f32_any(f32x4.extract_lane(x, 0), act, alpha));
+  r = f32x4.replace_lane(r, 1, act_f32_any(f32x4.extract_lane(x, 1), act, alpha));
+  r = f32x4.replace_lane(r, 2, act_f32_any(f32x4.extract_lane(x, 2), act, alpha));
+  return f32x4.replace_lane(r, 3, act_f32_any(f32x4.extract_lane(x, 3), act, alpha));
 }
 
 /** act_grad_f32 with `act` known only at run time. */
@@ -284,25 +275,12 @@ export function act_grad_f32_any(x: f32, y: f32, g: f32, act: i32, alpha: f32): 
   }
 }
 
-/** act_grad_v128 with `act` known only at run time. */
+/** act_grad_v128 with `act` known only at run time, lane by lane (see act_v128_any). */
 export function act_grad_v128_any(x: v128, y: v128, g: v128, act: i32, alpha: f32): v128 {
-  switch (act) {
-    case ACT_RELU: return act_grad_v128(x, y, g, ACT_RELU, alpha);
-    case ACT_SIGMOID: return act_grad_v128(x, y, g, ACT_SIGMOID, alpha);
-    case ACT_TANH: return act_grad_v128(x, y, g, ACT_TANH, alpha);
-    case ACT_LEAKY_RELU: return act_grad_v128(x, y, g, ACT_LEAKY_RELU, alpha);
-    case ACT_ELU: return act_grad_v128(x, y, g, ACT_ELU, alpha);
-    case ACT_GELU: return act_grad_v128(x, y, g, ACT_GELU, alpha);
-    case ACT_STEP: return act_grad_v128(x, y, g, ACT_STEP, alpha);
-    case ACT_SIGN: return act_grad_v128(x, y, g, ACT_SIGN, alpha);
-    case ACT_HARD_SIGMOID: return act_grad_v128(x, y, g, ACT_HARD_SIGMOID, alpha);
-    case ACT_SOFTPLUS: return act_grad_v128(x, y, g, ACT_SOFTPLUS, alpha);
-    case ACT_SOFTSIGN: return act_grad_v128(x, y, g, ACT_SOFTSIGN, alpha);
-    case ACT_SELU: return act_grad_v128(x, y, g, ACT_SELU, alpha);
-    case ACT_SWISH: return act_grad_v128(x, y, g, ACT_SWISH, alpha);
-    case ACT_MISH: return act_grad_v128(x, y, g, ACT_MISH, alpha);
-    default: return g;
-  }
+  let r = f32x4.splat(act_grad_f32_any(f32x4.extract_lane(x, 0), f32x4.extract_lane(y, 0), f32x4.extract_lane(g, 0), act, alpha));
+  r = f32x4.replace_lane(r, 1, act_grad_f32_any(f32x4.extract_lane(x, 1), f32x4.extract_lane(y, 1), f32x4.extract_lane(g, 1), act, alpha));
+  r = f32x4.replace_lane(r, 2, act_grad_f32_any(f32x4.extract_lane(x, 2), f32x4.extract_lane(y, 2), f32x4.extract_lane(g, 2), act, alpha));
+  return f32x4.replace_lane(r, 3, act_grad_f32_any(f32x4.extract_lane(x, 3), f32x4.extract_lane(y, 3), f32x4.extract_lane(g, 3), act, alpha));
 }
 
 // @ts-ignore: decorator

@@ -46,7 +46,7 @@ import { getBackend } from '../runtime/init.js';
 import { DisposedError, ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { LAYER_REGISTRY, layerFromJSON, type Layer, type LayerJSON } from '../layers/layer.js';
-import type { Variable } from '../params/variable.js';
+import { inWeightOrder, type Variable } from '../params/variable.js';
 import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
@@ -392,7 +392,6 @@ function plannedWeights(op: string, model: Sequential, inputShape: number[]): Ex
       );
     }
   });
-  const out: ExpectedWeight[] = [];
   const seen = new Set<Variable>();
   let total = 0;
   model.layers.forEach((layer: Layer, i) => {
@@ -405,9 +404,9 @@ function plannedWeights(op: string, model: Sequential, inputShape: number[]): Ex
       if (w.shape.some((d) => d > MAX_DIM) || total > MAX_PARAMS) {
         throw formatError(op, at, `refusing to allocate ${w.path} of shape ${fmt(w.shape)} (${size} parameters; at most ${MAX_DIM} per axis and ${MAX_PARAMS} in the whole model)`);
       }
-      out.push({ name: w.path, shape: w.shape.slice(), size });
     }
   });
+  const out: ExpectedWeight[] = inWeightOrder([...seen]).map((w) => ({ name: w.path, shape: w.shape.slice(), size: sizeOf(w.shape) }));
   return out;
 }
 

@@ -6,7 +6,7 @@
 import { SimdnnError } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { LAYER_REGISTRY } from '../layers/layer.js';
-import type { Variable } from '../params/variable.js';
+import { inWeightOrder, type Variable } from '../params/variable.js';
 import { topology, type Topology } from '../graph/topology.js';
 import { graphFromJSON } from '../graph/serialize.js';
 import { formatError, isRecord, show } from './json.js';
@@ -125,7 +125,6 @@ export function connectGraph(op: string, topo: Record<string, unknown>): { graph
       }
     }
   }
-  const expected: ExpectedWeight[] = [];
   const seen = new Set<Variable>();
   let total = 0;
   for (const layer of graph.layers) {
@@ -136,8 +135,8 @@ export function connectGraph(op: string, topo: Record<string, unknown>): { graph
       if (w.shape.some((d) => d > MAX_DIM) || total > MAX_PARAMS) {
         throw formatError(op, 'modelTopology', `refusing to allocate ${w.path} of shape ${fmt(w.shape)} (${w.size} parameters; at most ${MAX_DIM} per axis and ${MAX_PARAMS} in the whole model)`);
       }
-      expected.push({ name: w.path, shape: w.shape.slice(), size: w.size });
     }
   }
+  const expected: ExpectedWeight[] = inWeightOrder([...seen]).map((w) => ({ name: w.path, shape: w.shape.slice(), size: w.size }));
   return { graph, name: built.name, expected };
 }

@@ -38,7 +38,7 @@ export function readWeights(op: string, specs: unknown, data: Uint8Array, expect
   expected.forEach((e, i) => {
     const s = specs[i] as Record<string, unknown>;
     const at = `weightSpecs[${i}]`;
-    if (s.name !== e.name) throw formatError(op, `${at}.name`, `expected ${show(e.name)} (weights are listed in layer order), got ${show(s.name)}`);
+    if (s.name !== e.name) throw formatError(op, `${at}.name`, `expected ${show(e.name)} (weights are listed in layer order, layers' own state last), got ${show(s.name)}`);
     const shape = s.shape;
     if (!Array.isArray(shape) || shape.length !== e.shape.length || !shape.every((d, j) => d === e.shape[j])) {
       throw formatError(op, `${at}.shape`, `${e.name} must have shape ${fmt(e.shape)}, got ${show(shape)}`);

@@ -8,6 +8,7 @@ import { add, concatenate } from './merge.js';
 import { gru, lstm, simpleRNN } from './recurrent/cells.js';
 import { bidirectional, timeDistributed } from './recurrent/wrappers.js';
 import { embedding, masking } from './embedding.js';
+import { batchNormalization } from './normalization.js';
 
 export {
   Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
@@ -24,6 +25,7 @@ export { SimpleRNN, LSTM, GRU, type SimpleRNNConfig, type LSTMConfig, type GRUCo
 export { Recurrent, type RecurrentConfig, type RecurrentActivation, type RecurrentSite } from './recurrent/base.js';
 export { TimeDistributed, Bidirectional, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode } from './recurrent/wrappers.js';
 export { Embedding, Masking, type EmbeddingConfig, type MaskingConfig } from './embedding.js';
+export { BatchNormalization, type BatchNormalizationConfig } from './normalization.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
 export { type InitializerName } from '../params/initializers.js';
@@ -31,5 +33,5 @@ export { type InitializerName } from '../params/initializers.js';
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = {
   dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers, simpleRNN, lstm, gru,
-  embedding, masking, timeDistributed, bidirectional,
+  embedding, masking, timeDistributed, bidirectional, batchNormalization,
 };

@@ -2,7 +2,7 @@ import type { Backend } from '../runtime/backend.js';
 import { ValueError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { ParamStore, type Segment, type StateArena } from '../params/store.js';
-import type { Variable } from '../params/variable.js';
+import { inWeightOrder, type Variable } from '../params/variable.js';
 import type { Topology } from '../graph/topology.js';
 import { computeLoss, type CanonicalLoss } from '../losses/index.js';
 import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
@@ -69,15 +69,8 @@ export class Engine {
     this.outSizes = topo.outputs.map((t) => sizeOf(t.shape));
     this.outUnits = topo.outputs.map((t) => t.shape[t.shape.length - 1]);
     const seen = new Set<Variable>();
-    this.weights = [];
-    for (const l of topo.layers) {
-      for (const v of l.weights) {
-        if (!seen.has(v)) {
-          seen.add(v);
-          this.weights.push(v);
-        }
-      }
-    }
+    for (const l of topo.layers) for (const v of l.weights) seen.add(v);
+    this.weights = inWeightOrder([...seen]);
   }
 
   /** The executor (after ensurePlan). */

@@ -13,6 +13,8 @@ export interface VariableSpec {
   fanOut: number;
   /** Values [start, end) set to 1 after the initializer (an LSTM's forget-gate bias, Jozefowicz et al. 2015). */
   onesRange?: readonly [number, number];
+  /** False for state the layer updates itself (batch normalization's moving statistics): never trained. Default true. */
+  trainable?: boolean;
 }
 
 /** Whatever decides whether a variable is trained: the layer that declared it. */
@@ -42,6 +44,8 @@ export class Variable {
   readonly fanOut: number;
   /** Values set to 1 after the initializer, or null. */
   readonly onesRange: readonly [number, number] | null;
+  /** False for a layer's own state (never trained, whatever the layer's flag). */
+  readonly trainableSpec: boolean;
   /** The store holding the values, once placed. */
   store: ParamStore | null = null;
   /** Position in the store's arenas, in floats (set when placed). */
@@ -59,6 +63,7 @@ export class Variable {
     this.fanIn = spec.fanIn;
     this.fanOut = spec.fanOut;
     this.onesRange = spec.onesRange ? [spec.onesRange[0], spec.onesRange[1]] : null;
+    this.trainableSpec = spec.trainable ?? true;
   }
 
   /** '<layer name>/<variable name>': the name weights are saved under. */
@@ -66,9 +71,9 @@ export class Variable {
     return `${this.owner.name}/${this.name}`;
   }
 
-  /** True when optimizers update it (its declaring layer is trainable). */
+  /** True when optimizers update it (its declaring layer is trainable, and it is not the layer's own state). */
   get trainable(): boolean {
-    return this.owner.trainable;
+    return this.trainableSpec && this.owner.trainable;
   }
 
   /** True once placed in a store. */
@@ -85,4 +90,13 @@ export class Variable {
   get grad(): number {
     return (this.store as ParamStore).grads + this.offset * 4;
   }
+}
+
+/**
+ * Weights in the order models list them (getWeights, saved files): every
+ * weight in layer order, then the layers' own state (moving statistics), as
+ * TensorFlow.js and Keras order them.
+ */
+export function inWeightOrder(vars: readonly Variable[]): Variable[] {
+  return [...vars.filter((v) => v.trainableSpec), ...vars.filter((v) => !v.trainableSpec)];
 }

@@ -217,7 +217,7 @@ describe('the artifacts', () => {
   it('weights out of order', () => {
     rejects(
       variant((a) => a.weightSpecs.reverse()),
-      /weightSpecs\[0\]\.name: expected "d1\/kernel" \(weights are listed in layer order\), got "d2\/bias"/,
+      /weightSpecs\[0\]\.name: expected "d1\/kernel" \(weights are listed in layer order, layers' own state last\), got "d2\/bias"/,
     );
   });
 

@@ -225,6 +225,24 @@ const CASES: Record<string, LayerCase[]> = {
       reference: (xs, _w, n) => [concatRef(xs, n, 2, [2, 6, 4])],
     },
   ],
+  BatchNormalization: [
+    {
+      // Inference: the moving statistics (initially 0 and 1); training: the batch's, coupling the samples.
+      label: 'batchNormalization on [5] features, training (batch statistics)',
+      make: () => ({ layer: layers.batchNormalization({ epsilon: 0.01 }) }),
+      inputs: [[5]],
+      batch: 4,
+      training: true,
+      reference: ([x], [g, b, mm, mv], n) => [x.map((v, i) => g[i % 5] * ((v - mm[i % 5]) / Math.sqrt(mv[i % 5] + 0.01)) + b[i % 5] + 0 * n)],
+    },
+    {
+      label: 'batchNormalization on [3, 2, 4] channels last, no center, training',
+      make: () => ({ layer: layers.batchNormalization({ center: false, momentum: 0.5 }) }),
+      inputs: [[3, 2, 4]],
+      batch: 2,
+      training: true,
+    },
+  ],
 };
 
 Object.assign(CASES, RECURRENT_CASES);

@@ -67,6 +67,12 @@ async function parity(c: ParityCase): Promise<void> {
   const afterTheirs = theirs.getWeights();
   after.forEach((w, i) => close(`${c.label}: weight ${i} after one SGD step`, w.toFloat32Array(), afterTheirs[i].dataSync()));
   for (const t of after) t.dispose();
+  // Predictions again, after the step (batch normalization: with the updated moving statistics).
+  const p2Ours = ours.predict(x) as Tensor;
+  const p2Theirs = theirs.predict(xt) as tf.Tensor;
+  close(`${c.label}: predict after the step`, p2Ours.toFloat32Array(), p2Theirs.dataSync());
+  p2Ours.dispose();
+  p2Theirs.dispose();
   tf.dispose([xt, yt]);
   theirs.dispose();
   ours.dispose();
@@ -90,6 +96,24 @@ const CASES: ParityCase[] = [
     input: [F], output: [2], loss: 'mse',
     data: (n) => randArray(n, 5, -3, 3),
   })),
+  {
+    label: 'Dense -> BatchNormalization -> Dense (batch statistics, moving statistics updated)',
+    ours: () => [layers.dense({ units: 6, inputShape: [F] }), layers.batchNormalization({ momentum: 0.8 }), layers.dense({ units: 3, activation: 'softmax' })],
+    theirs: () => [tfl.layers.dense({ units: 6, inputShape: [F] }), tfl.layers.batchNormalization({ momentum: 0.8 }), tfl.layers.dense({ units: 3, activation: 'softmax' })],
+    input: [F], output: [3], loss: 'sparseCategoricalCrossentropy', batch: 6,
+  },
+  {
+    label: 'Conv2D -> BatchNormalization (channels) -> Flatten -> Dense',
+    ours: () => [
+      layers.conv2d({ filters: 3, kernelSize: 3, inputShape: [5, 5, 2] }), layers.batchNormalization({ epsilon: 0.01 }),
+      layers.flatten(), layers.dense({ units: 2 }),
+    ],
+    theirs: () => [
+      tfl.layers.conv2d({ filters: 3, kernelSize: 3, inputShape: [5, 5, 2] }), tfl.layers.batchNormalization({ epsilon: 0.01 }),
+      tfl.layers.flatten(), tfl.layers.dense({ units: 2 }),
+    ],
+    input: [5, 5, 2], output: [2], loss: 'mse',
+  },
   {
     label: 'Conv2D 3x3 same relu -> MaxPooling2D -> Flatten -> Dense',
     ours: () => [
