@@ -1,5 +1,6 @@
 // Browser-safe: plain typed-array copies, no Node imports.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of shiftAugment(). */
 export interface ShiftAugmentOptions {
@@ -39,6 +40,7 @@ const DEFAULT_SHIFTS: readonly (readonly [number, number])[] = [[1, 0], [-1, 0],
  */
 export function shiftAugment<Y extends Int32Array | Float32Array>(x: Float32Array, y: Y, options: ShiftAugmentOptions): Augmented<Y> {
   const op = 'shiftAugment';
+  checkOptions(op, options, ['width', 'height', 'channels', 'shifts', 'keepOriginal'], 'options');
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`${op}: options must be an object with width and height, got ${describe(options)}`);
   }

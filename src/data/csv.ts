@@ -5,6 +5,7 @@
 // what is needed (RFC 4180 quoting, CRLF, a delimiter, line numbers for error
 // messages) is one small scanner.
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of parseCsv(). */
 export interface CsvOptions {
@@ -85,6 +86,7 @@ export function parseCsvRecords(text: string, options: { delimiter?: string } = 
 export function parseCsv(text: string, options: CsvOptions): CsvData {
   const op = 'parseCsv';
   checkText(op, text);
+  checkOptions(op, options, ['labelColumn', 'header', 'delimiter'], 'options');
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`${op}: options must be an object with a labelColumn, got ${describe(options)}`);
   }

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 import { SimdnnError, ValueError, checkInt } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import type { Dataset } from './dataset.js';
 import { Mulberry32 } from './random.js';
 import { checkSeed32 } from '../util/seed.js';
@@ -80,6 +81,7 @@ function readDigits(): RawDigits {
  * the next testSize as test. Pixels are in [0, 1], one sample is [28, 28, 1].
  */
 export function loadMnist(options: LoadMnistOptions = {}): MnistSplit {
+  checkOptions('loadMnist', options, ['trainSize', 'testSize', 'seed'], 'options');
   const { trainSize = 8000, testSize = 2000, seed = 0 } = options;
   checkInt('loadMnist', 'trainSize', trainSize, 1, 10000);
   checkInt('loadMnist', 'testSize', testSize, 0, 10000);

@@ -1,4 +1,5 @@
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import type { LabeledRows } from './dataset.js';
 import { Mulberry32 } from './random.js';
 import { checkSeed32 } from '../util/seed.js';
@@ -54,6 +55,7 @@ export function oneHot(labels: Int32Array | readonly number[], numClasses: numbe
 export function trainTestSplit<T extends LabeledRows>(data: T, options: SplitOptions): { train: T; test: T } {
   const op = 'trainTestSplit';
   checkRows(op, data);
+  checkOptions(op, options, ['testFraction', 'seed', 'stratify'], 'options');
   if (options === null || typeof options !== 'object') {
     throw new ValueError(`${op}: options must be an object with a testFraction, got ${describe(options)}`);
   }

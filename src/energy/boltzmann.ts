@@ -24,6 +24,7 @@ import { fill } from '../kernels/elementwise.js';
 import { gemm } from '../kernels/gemm.js';
 import { randBernoulli, randUniform, sampleBernoulli } from '../kernels/random.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { ModelRng } from '../models/rng.js';
 import { checkFiniteF32 } from '../util/finite.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
@@ -161,6 +162,7 @@ export class BoltzmannMachine {
 
   /** Creates a machine with small random weights, zero biases and one random chain. */
   constructor(options: BoltzmannOptions) {
+    checkOptions('BoltzmannMachine', options, ['visible', 'hidden', 'seed', 'initScale', 'backend'], 'options');
     const op = 'BoltzmannMachine';
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${op}: options must be an object with visible, got ${describe(options)}`);
@@ -314,6 +316,7 @@ export class BoltzmannMachine {
 
   /** Runs Gibbs sweeps at temperature T on the machine's chains and returns each chain's state (visible units first). */
   sample(options: BoltzmannSampleOptions = {}): Float32Array[] {
+    checkOptions('BoltzmannMachine.sample', options, ['steps', 'temperature', 'clamp', 'chains', 'init', 'seed'], 'options');
     const op = 'BoltzmannMachine.sample';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
@@ -331,6 +334,7 @@ export class BoltzmannMachine {
    * energies and the best of them.
    */
   anneal(options: BoltzmannAnnealOptions): BoltzmannAnnealResult {
+    checkOptions('BoltzmannMachine.anneal', options, ['schedule', 'sweepsPerTemperature', 'chains', 'clamp', 'init', 'seed'], 'options');
     const op = 'BoltzmannMachine.anneal';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object with schedule, got ${describe(options)}`);
@@ -357,6 +361,7 @@ export class BoltzmannMachine {
    * DisposedError and runs no further kernel.
    */
   fit(data: readonly ArrayLike<number>[] | Float32Array, options: BoltzmannFitOptions = {}): { epochs: number; history: BoltzmannLogs[] } {
+    checkOptions('BoltzmannMachine.fit', options, ['epochs', 'learningRate', 'temperature', 'sweeps', 'chains', 'clampedChains', 'weightDecay', 'seed', 'onEpochEnd'], 'options');
     const op = 'BoltzmannMachine.fit';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);

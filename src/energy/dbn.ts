@@ -7,6 +7,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { DisposedError, ModelFormatError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { Sequential } from '../models/sequential.js';
 import { Dense } from '../layers/dense.js';
 import type { LayerActivation } from '../layers/activations.js';
@@ -65,6 +66,7 @@ export class DBN {
 
   /** Creates the stack of untrained RBMs (`trained` is for fromJSON: RBMs that match `layers`). */
   constructor(options: DBNOptions, trained?: readonly RBM[]) {
+    checkOptions('DBN', options, ['layers', 'visibleType', 'seed', 'backend'], 'options');
     const op = 'DBN';
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object with layers, got ${describe(options)}`);
     const { layers, visibleType = 'bernoulli', seed, backend } = options;
@@ -193,6 +195,7 @@ export class DBN {
    * the DBN (its weights are copies).
    */
   toSequential(options: DBNSequentialOptions = {}): Sequential {
+    checkOptions('DBN.toSequential', options, ['outputUnits', 'outputActivation', 'seed', 'name'], 'options');
     const op = 'DBN.toSequential';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);

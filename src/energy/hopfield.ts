@@ -24,6 +24,7 @@ import { getBackend } from '../runtime/init.js';
 import { axpy, dot, fill, scale } from '../kernels/elementwise.js';
 import { gemm } from '../kernels/gemm.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { ModelRng } from '../models/rng.js';
 import { checkSeed, randomSeed } from '../util/seed.js';
 import { jsonNumbers } from './json.js';
@@ -141,6 +142,7 @@ export class Hopfield {
 
   /** Creates a network with zero weights and thresholds. */
   constructor(options: HopfieldOptions) {
+    checkOptions('Hopfield', options, ['size', 'rule', 'states', 'seed', 'backend'], 'options');
     const op = 'Hopfield';
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${op}: options must be an object with size, got ${describe(options)}`);
@@ -334,6 +336,7 @@ export class Hopfield {
    * maxSweeps. The input is not modified.
    */
   recall(state: ArrayLike<number>, options: HopfieldRecallOptions = {}): HopfieldRecallResult {
+    checkOptions('Hopfield.recall', options, ['mode', 'order', 'maxSweeps', 'seed', 'trace'], 'options');
     const op = 'Hopfield.recall';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);

@@ -23,6 +23,7 @@ import { mse } from '../kernels/loss.js';
 import { momentum as momentumStep } from '../kernels/optim.js';
 import { randBernoulli, randNormal, sampleBernoulli } from '../kernels/random.js';
 import { DisposedError, ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { Tensor } from '../tensor.js';
 import { ModelRng } from '../models/rng.js';
 import { checkFiniteF32 } from '../util/finite.js';
@@ -194,6 +195,7 @@ export class RBM implements TrainableModel {
 
   /** Creates an RBM with N(0, initStd²) weights and zero biases. */
   constructor(options: RBMOptions) {
+    checkOptions('RBM', options, ['visible', 'hidden', 'visibleType', 'seed', 'initStd', 'backend'], 'options');
     const op = 'RBM';
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${op}: options must be an object with visible and hidden, got ${describe(options)}`);
@@ -319,6 +321,7 @@ export class RBM implements TrainableModel {
    * DisposedError and runs no further kernel.
    */
   async fit(data: RBMInput, options: RBMFitOptions = {}): Promise<History> {
+    checkOptions('RBM.fit', options, ['epochs', 'batchSize', 'k', 'persistent', 'learningRate', 'momentum', 'weightDecay', 'shuffle', 'initVisibleBias', 'monitorRows', 'seed', 'callbacks', 'onEpochEnd'], 'options');
     const op = 'RBM.fit';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
@@ -513,6 +516,7 @@ export class RBM implements TrainableModel {
    * the modes), T > 1 flattens it.
    */
   sample(options: RBMSampleOptions = {}): RBMSample {
+    checkOptions('RBM.sample', options, ['steps', 'temperature', 'init', 'chains', 'seed'], 'options');
     const op = 'RBM.sample';
     this.check(op);
     if (options === null || typeof options !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);

@@ -3,8 +3,9 @@ import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { actBackward, actForward, softmax, softmaxBackward } from '../kernels/activation.js';
 import { copy } from '../kernels/elementwise.js';
-import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type LossLogits, type Port, type Shape } from './layer.js';
+import { BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type CallContext, type LossLogits, type Port, type Shape } from './layer.js';
 import { checkActivation, checkAlpha, type LayerActivation } from './activations.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of an Activation layer. */
 export interface ActivationConfig extends BaseLayerConfig {
@@ -19,7 +20,7 @@ export class Activation extends Layer {
   readonly alpha: number;
 
   constructor(config: ActivationConfig) {
-    if (!config || typeof config !== 'object') throw new ValueError(`activation: config must be an object, got ${describe(config)}`);
+    checkOptions('activation', config, [...BASE_LAYER_KEYS, 'activation', 'alpha']);
     super(config, 'activation');
     this.activation = checkActivation('activation', config.activation);
     this.alpha = checkAlpha('activation', this.activation, config.alpha);

@@ -10,12 +10,13 @@ import { actBackward, actForward } from '../kernels/activation.js';
 import { colsum } from '../kernels/elementwise.js';
 import type { ConvWindow } from '../kernels/geometry.js';
 import {
-  Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
+  BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from '../params/initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
 export interface ConvConfig extends BaseLayerConfig {
@@ -71,7 +72,9 @@ export class Conv extends Layer {
 
   constructor(config: ConvConfig, rank: 1 | 2) {
     const op = rank === 1 ? 'conv1d' : 'conv2d';
-    if (!config || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    checkOptions(op, config, [
+      ...BASE_LAYER_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer',
+    ]);
     super(config, op);
     this.rank = rank;
     this.className = rank === 1 ? 'Conv1D' : 'Conv2D';

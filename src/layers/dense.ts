@@ -6,10 +6,11 @@ import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import type { Variable } from '../params/variable.js';
 import {
-  Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
+  BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
 export interface DenseConfig extends BaseLayerConfig {
@@ -25,6 +26,20 @@ export interface DenseConfig extends BaseLayerConfig {
   kernelInitializer?: InitializerName;
   /** Bias initializer. Default 'zeros'. */
   biasInitializer?: InitializerName;
+  /** Input features, the same as inputShape: [inputDim] (Keras input_dim). */
+  inputDim?: number;
+}
+
+/** A Dense config with inputDim turned into inputShape: [inputDim]. */
+function withInputDim(config: DenseConfig): DenseConfig {
+  if (config === null || typeof config !== 'object' || config.inputDim === undefined) return config;
+  const d = config.inputDim;
+  if (typeof d !== 'number' || !Number.isInteger(d) || d < 1) throw new ValueError(`dense: inputDim must be a positive integer, got ${describe(d)}`);
+  if (config.inputShape !== undefined && (config.inputShape.length !== 1 || config.inputShape[0] !== d)) {
+    throw new ValueError(`dense: inputDim ${d} and inputShape ${describe(config.inputShape)} disagree`);
+  }
+  const { inputDim: _, ...rest } = config;
+  return { ...rest, inputShape: [d] };
 }
 
 /** A dense call site: the rows of the last axis per sample (1 for a flat input). */
@@ -59,8 +74,8 @@ abstract class DenseBase extends Layer {
   /** The kernel is stored [units, in] and read transposed. */
   protected abstract readonly transposed: boolean;
 
-  constructor(config: DenseBaseConfig, op: string) {
-    if (!config || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+  constructor(config: DenseBaseConfig, op: string, keys: readonly string[]) {
+    checkOptions(op, config, [...BASE_LAYER_KEYS, 'activation', 'alpha', 'useBias', 'biasInitializer', ...keys]);
     super(config, op);
     this.activation = checkActivation(op, config.activation ?? 'linear');
     this.alpha = checkAlpha(op, this.activation, config.alpha);
@@ -179,7 +194,7 @@ export class Dense extends DenseBase {
   private readonly unitCount: number;
 
   constructor(config: DenseConfig) {
-    super(config, 'dense');
+    super(withInputDim(config), 'dense', ['units', 'kernelInitializer', 'inputDim']);
     if (typeof config.units !== 'number' || !Number.isInteger(config.units) || config.units < 1 || config.units > 1 << 24) {
       throw new ValueError(`dense: units must be a positive integer, got ${describe(config.units)}`);
     }
@@ -226,7 +241,7 @@ export class DenseTied extends DenseBase {
   protected readonly transposed = true;
 
   constructor(config: DenseTiedConfig) {
-    super(config, 'denseTied');
+    super(config, 'denseTied', ['tiedTo']);
     if (!(config.tiedTo instanceof Dense)) throw new ValueError(`denseTied: tiedTo must be a Dense layer, got ${describe(config.tiedTo)}`);
     this.tiedTo = config.tiedTo;
   }

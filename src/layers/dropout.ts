@@ -2,7 +2,8 @@ import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { copy, mul } from '../kernels/elementwise.js';
 import { dropoutMask } from '../kernels/random.js';
-import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
+import { BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of a Dropout layer. */
 export interface DropoutConfig extends BaseLayerConfig {
@@ -21,7 +22,7 @@ export class Dropout extends Layer {
   readonly rate: number;
 
   constructor(config: DropoutConfig) {
-    if (!config || typeof config !== 'object') throw new ValueError(`dropout: config must be an object, got ${describe(config)}`);
+    checkOptions('dropout', config, [...BASE_LAYER_KEYS, 'rate']);
     super(config, 'dropout');
     if (typeof config.rate !== 'number' || !(config.rate >= 0 && config.rate < 1)) {
       throw new ValueError(`dropout: rate must be a number in [0, 1), got ${describe(config.rate)}`);

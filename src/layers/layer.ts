@@ -87,6 +87,9 @@ export interface LossLogits {
   offset: number;
 }
 
+/** The options every layer takes. */
+export const BASE_LAYER_KEYS: readonly string[] = ['name', 'inputShape', 'trainable'];
+
 let nameCounter = 0;
 
 /**

@@ -1,14 +1,15 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { add as addValues, copy, copy2d } from '../kernels/elementwise.js';
-import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape, type Site } from './layer.js';
+import { BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape, type Site } from './layer.js';
+import { checkOptions } from '../util/options.js';
 
 /** Elementwise sum of several inputs of one shape (Keras Add): residual and skip connections. */
 export class Add extends Layer {
   readonly className = 'Add';
 
   constructor(config: BaseLayerConfig = {}) {
-    if (config === null || typeof config !== 'object') throw new ValueError(`add: config must be an object, got ${describe(config)}`);
+    checkOptions('add', config, BASE_LAYER_KEYS);
     super(config, 'add');
   }
 
@@ -71,7 +72,7 @@ export class Concatenate extends Layer {
   readonly axis: number;
 
   constructor(config: ConcatenateConfig = {}) {
-    if (config === null || typeof config !== 'object') throw new ValueError(`concatenate: config must be an object, got ${describe(config)}`);
+    checkOptions('concatenate', config, [...BASE_LAYER_KEYS, 'axis']);
     super(config, 'concatenate');
     const axis = config.axis ?? -1;
     if (!Number.isInteger(axis) || axis === 0) {

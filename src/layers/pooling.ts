@@ -2,9 +2,10 @@ import { POOL } from '../runtime/abi.js';
 import { globalAvgPool, globalAvgPoolBackward, maxPoolBackward, pool2d, pool2dBackward } from '../kernels/pool.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
-import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
+import { BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import type { WindowGeometry } from '../kernels/geometry.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of the pooling layers (TensorFlow.js names). */
 export interface PoolingConfig extends BaseLayerConfig {
@@ -43,7 +44,7 @@ export class Pooling extends Layer {
   constructor(config: PoolingConfig, mode: Mode, rank: 1 | 2) {
     const className = CLASS_NAMES[mode][rank - 1];
     const op = className[0].toLowerCase() + className.slice(1).replace('D', 'd');
-    if (config === null || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    checkOptions(op, config, [...BASE_LAYER_KEYS, 'poolSize', 'strides', 'padding']);
     super(config, op);
     this.className = className;
     this.mode = mode;
@@ -104,7 +105,7 @@ export class GlobalAveragePooling extends Layer {
 
   constructor(config: BaseLayerConfig, rank: 1 | 2) {
     const op = rank === 1 ? 'globalAveragePooling1d' : 'globalAveragePooling2d';
-    if (config === null || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    checkOptions(op, config, BASE_LAYER_KEYS);
     super(config, op);
     this.rank = rank;
     this.className = rank === 1 ? 'GlobalAveragePooling1D' : 'GlobalAveragePooling2D';

@@ -1,7 +1,8 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { fmt, sizeOf } from '../tensor.js';
 import { copy } from '../kernels/elementwise.js';
-import { Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape } from './layer.js';
+import { BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type CallContext, type Port, type Shape } from './layer.js';
+import { checkOptions } from '../util/options.js';
 
 /**
  * Reshape without moving data: the row-major NHWC layout is the same for any
@@ -14,7 +15,7 @@ export class Reshape extends Layer {
 
   constructor(config: BaseLayerConfig & { targetShape?: number[] }, flatten: boolean) {
     const op = flatten ? 'flatten' : 'reshape';
-    if (config === null || typeof config !== 'object') throw new ValueError(`${op}: config must be an object, got ${describe(config)}`);
+    checkOptions(op, config, flatten ? BASE_LAYER_KEYS : [...BASE_LAYER_KEYS, 'targetShape']);
     super(config, op);
     this.className = flatten ? 'Flatten' : 'Reshape';
     if (flatten) {

@@ -2,6 +2,7 @@
 // depends on the previous sample's weights) over vectors of a handful of
 // values, so one wasm call per sample would cost more than the arithmetic.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { Mulberry32 } from '../data/random.js';
 import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
 import { rowsOf } from '../util/rows.js';
@@ -85,6 +86,7 @@ export class Perceptron {
 
   /** Builds a perceptron; weights are seeded-random unless given. */
   constructor(options: PerceptronOptions) {
+    checkOptions('Perceptron', options, ['inputs', 'activation', 'learningRate', 'weights', 'bias', 'seed'], 'options');
     const op = 'Perceptron';
     if (options === null || typeof options !== 'object') {
       throw new ValueError(`${op}: options must be an object with inputs, got ${describe(options)}`);
@@ -172,6 +174,7 @@ export class Perceptron {
     options: PerceptronTrainOptions = {},
   ): PerceptronTrainResult {
     const op = 'Perceptron.train';
+    checkOptions(op, options, ['epochs', 'shuffle', 'seed', 'stopWhenPerfect'], 'options');
     const rows = this.rows(op, x);
     const n = rows.length / this.inputs;
     if (targets === null || typeof targets !== 'object' || typeof targets.length !== 'number') {

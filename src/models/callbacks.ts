@@ -1,4 +1,5 @@
 import { ValueError, checkFinite, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** Metrics of one batch or epoch: loss, accuracy, val_loss, val_accuracy, ... */
 export type Logs = Record<string, number>;
@@ -60,7 +61,7 @@ export class EarlyStopping implements Callback {
   private bestWeights: Float32Array | null = null;
 
   constructor(opts: EarlyStoppingOptions = {}) {
-    if (opts === null || typeof opts !== 'object') throw new ValueError(`earlyStopping: options must be an object, got ${describe(opts)}`);
+    checkOptions('earlyStopping', opts, ['monitor', 'minDelta', 'patience', 'mode', 'restoreBestWeights'], 'options');
     this.monitor = opts.monitor ?? 'val_loss';
     if (typeof this.monitor !== 'string') throw new ValueError(`earlyStopping: monitor must be a string, got ${describe(this.monitor)}`);
     this.minDelta = Math.abs(checkFinite('earlyStopping', 'minDelta', opts.minDelta ?? 0));

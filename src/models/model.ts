@@ -1,6 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { DisposedError, ShapeError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { Tensor, fmt } from '../tensor.js';
 import { Layer } from '../layers/layer.js';
 import { ParamStore } from '../params/store.js';
@@ -96,7 +97,7 @@ export class Model implements TrainableModel {
   private busy: string | null = null;
 
   constructor(config: ModelConfig | ModelBaseConfig = {}) {
-    if (config === null || typeof config !== 'object') throw new ValueError(`${this.op()}: config must be an object, got ${describe(config)}`);
+    checkOptions(this.op(), config, 'inputs' in config || 'outputs' in config ? ['name', 'seed', 'backend', 'inputs', 'outputs'] : ['name', 'seed', 'backend']);
     if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
       throw new ValueError(`${this.op()}: name must be a non-empty string, got ${describe(config.name)}`);
     }
@@ -229,6 +230,7 @@ export class Model implements TrainableModel {
   compile(args: CompileArgs): void {
     this.checkLive();
     if (!args || typeof args !== 'object') throw new ValueError(`compile: expected { optimizer, loss, metrics }, got ${describe(args)}`);
+    checkOptions('compile', args, ['optimizer', 'loss', 'metrics', 'fromLogits'], 'arguments');
     this.checkIdle('compile');
     const metricsIn = typeof args.metrics === 'string' ? [args.metrics] : args.metrics ?? [];
     if (!Array.isArray(metricsIn)) throw new ValueError(`compile: metrics must be a metric name or an array of them, got ${describe(metricsIn)}`);
@@ -412,7 +414,7 @@ export class Model implements TrainableModel {
   gradients(x: ModelInput | ModelInput[], args: GradientsArgs): Gradients {
     this.checkLive();
     const op = 'gradients';
-    if (args === null || typeof args !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(args)}`);
+    checkOptions(op, args, ['y', 'seed', 'wrt', 'training', 'rngSeed', 'batchSize'], 'options');
     if ((args.y === undefined) === (args.seed === undefined)) throw new ValueError(`${op}: give exactly one of y (targets for the compiled loss) or seed (a gradient on the outputs)`);
     const wrt = args.wrt ?? ['params'];
     if (!Array.isArray(wrt) || wrt.length === 0 || !wrt.every((w) => w === 'input' || w === 'params')) {
@@ -445,7 +447,7 @@ export class Model implements TrainableModel {
   gradientsFlat(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { training?: boolean; seed?: number } = {}): { loss: number; gradients: Float32Array } {
     this.checkLive();
     const compiled = this.requireCompiled('gradientsFlat');
-    if (args === null || typeof args !== 'object') throw new ValueError(`gradientsFlat: options must be an object, got ${describe(args)}`);
+    checkOptions('gradientsFlat', args, ['training', 'seed'], 'options');
     const X = this.prepareInputs('gradientsFlat', x, false);
     const Y = this.prepareTargets('gradientsFlat', 'y', y, X[0].n, compiled);
     const engine = this.engine as Engine;
@@ -647,7 +649,7 @@ export class Model implements TrainableModel {
   }
 
   private batchOption(op: string, args: { batchSize?: number }): number | undefined {
-    if (args === null || typeof args !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(args)}`);
+    checkOptions(op, args, ['batchSize'], 'options');
     return args.batchSize === undefined ? undefined : checkInt(op, 'batchSize', args.batchSize, 1, 1 << 20);
   }
 

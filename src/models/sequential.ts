@@ -1,4 +1,5 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import type { Tensor } from '../tensor.js';
 import { Layer, layerFromJSON, type LayerJSON } from '../layers/layer.js';
 import { input } from '../graph/input.js';
@@ -26,7 +27,7 @@ export class Sequential extends Model {
   private readonly stack: Layer[] = [];
 
   constructor(config: SequentialConfig = {}) {
-    if (config === null || typeof config !== 'object') throw new ValueError(`sequential: config must be an object, got ${describe(config)}`);
+    checkOptions('sequential', config, ['name', 'seed', 'backend', 'layers']);
     const { layers, ...base } = config;
     super(base);
     if (layers !== undefined && !Array.isArray(layers)) throw new ValueError(`sequential: layers must be an array of layers, got ${describe(layers)}`);

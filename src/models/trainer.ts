@@ -1,4 +1,5 @@
 import { NonFiniteLossError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
 import type { Engine } from './engine.js';
 import { splitRows, splitTargets, type Rows, type Targets } from './inputs.js';
@@ -20,6 +21,8 @@ export interface FitArgs {
   seed?: number;
   /** Epoch to start counting from (for resumed training). Default 0. */
   initialEpoch?: number;
+  /** 1 or 2 (or true): one console line per epoch with its logs, as Keras prints them; 0 (or false): nothing. Default 0. */
+  verbose?: number | boolean;
 }
 
 /** What fit() returns (TensorFlow.js History). */
@@ -45,9 +48,12 @@ export interface FitData {
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel'] as const;
 
 /** Checks fit()'s options that do not depend on the data; returns the callbacks as a list. */
-export function checkFitArgs(args: FitArgs): { epochs: number; initialEpoch: number; shuffle: boolean; split: number; cbs: Callback[] } {
-  if (args === null || typeof args !== 'object') throw new ValueError(`fit: options must be an object, got ${describe(args)}`);
+export function checkFitArgs(args: FitArgs): { epochs: number; initialEpoch: number; shuffle: boolean; split: number; cbs: Callback[]; verbose: boolean } {
+  checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'verbose'], 'options');
   const epochs = checkInt('fit', 'epochs', args.epochs ?? 1, 1, 1e7);
+  const v = args.verbose ?? 0;
+  if (v !== true && v !== false && v !== 0 && v !== 1 && v !== 2) throw new ValueError(`fit: verbose must be 0, 1, 2 or a boolean, got ${describe(v)}`);
+  const verbose = v !== false && v !== 0;
   const initialEpoch = checkInt('fit', 'initialEpoch', args.initialEpoch ?? 0, 0, 1e7);
   const shuffle = args.shuffle ?? true;
   if (typeof shuffle !== 'boolean') throw new ValueError(`fit: shuffle must be a boolean, got ${describe(shuffle)}`);
@@ -61,7 +67,7 @@ export function checkFitArgs(args: FitArgs): { epochs: number; initialEpoch: num
       if (f !== undefined && typeof f !== 'function') throw new ValueError(`fit: callbacks[${i}].${h} must be a function, got ${describe(f)}`);
     }
   });
-  return { epochs, initialEpoch, shuffle, split, cbs };
+  return { epochs, initialEpoch, shuffle, split, cbs, verbose };
 }
 
 /** Splits off the validation rows (validationSplit takes the end of the data, before shuffling). */
@@ -111,7 +117,7 @@ function yieldToEventLoop(): Promise<void> {
  */
 export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, args: FitArgs, opts: ReturnType<typeof checkFitArgs>): Promise<History> {
   const { X, Y, valX, valY } = data;
-  const { epochs, initialEpoch, shuffle, cbs } = opts;
+  const { epochs, initialEpoch, shuffle, cbs, verbose } = opts;
   const compiled = engine.requireCompiled('fit');
   const lbfgs = compiled.optimizer instanceof LBFGS;
   const n = X[0].n;
@@ -193,7 +199,8 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
             const [c, total] = engine.countCorrect(k, rows, Y[k], order, start);
             correct[k] += c;
             counted[k] += total;
-            batchLogs[`${prefix}accuracy`] = batchLogs[`${prefix}acc`] = c / total;
+            batchLogs[`${prefix}accuracy`] = c / total;
+            batchLogs[`${prefix}acc`] = c / total;
           }
           if (compiled.metrics.includes('mse')) {
             const m = engine.batchMse(k, rows);
@@ -215,7 +222,10 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
       logs = { loss: lossSum / seen };
       for (let k = 0; k < nOut; k++) {
         const prefix = engine.metricPrefix(k);
-        if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = logs[`${prefix}acc`] = correct[k] / counted[k];
+        if (compiled.metrics.includes('accuracy')) {
+          logs[`${prefix}accuracy`] = correct[k] / counted[k];
+          logs[`${prefix}acc`] = correct[k] / counted[k];
+        }
         if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mseSum[k] / seen;
       }
     }
@@ -230,6 +240,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
     }
     history.epoch.push(epoch);
     record(logs);
+    if (verbose) console.log(epochLine(epoch, initialEpoch + epochs, logs));
     for (const cb of cbs) {
       await cb.onEpochEnd?.(epoch, logs);
       if (gone()) return history;
@@ -270,4 +281,11 @@ export function abortNonFinite(model: { name: string }, engine: Engine, op: 'fit
       'Lower the learning rate, clip gradients, or check the data',
     epoch + 1, batch,
   );
+}
+
+/** "Epoch 3/20 - loss: 0.1234 - accuracy: 0.9500": one epoch's logs as Keras prints them. */
+function epochLine(epoch: number, total: number, logs: Logs): string {
+  // TensorFlow.js's acc duplicates accuracy: printed once, as Keras prints it.
+  const parts = Object.entries(logs).filter(([k]) => !(k.endsWith('acc') && `${k}uracy` in logs)).map(([k, v]) => `${k}: ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3)}`);
+  return [`Epoch ${epoch + 1}/${total}`, ...parts].join(' - ');
 }

@@ -1,6 +1,7 @@
 import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { ACT, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { arg, release, requireRank } from './util.js';
 import { gemm } from '../kernels/gemm.js';
 
@@ -36,6 +37,7 @@ export function activationId(op: string, activation: unknown): number {
  * GEMM call. Returns a new m x n tensor.
  */
 export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: MatmulOptions = {}): Tensor {
+  checkOptions('matmul', options, ['transposeA', 'transposeB', 'bias', 'activation', 'alpha'], 'options');
   const A = arg('matmul', 'a', a);
   const B = arg('matmul', 'b', b, A.t.backend);
   let bias: ReturnType<typeof arg> | undefined;

@@ -1,5 +1,6 @@
 import type { Backend } from '../runtime/backend.js';
 import { DisposedError, ValueError, checkFinite, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import type { ParamStore, Segment, StateArena } from '../params/store.js';
 import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
 import { adadelta, adagrad, adam, adamax, momentum, rmsprop, sgd } from '../kernels/optim.js';
@@ -92,9 +93,9 @@ export abstract class Optimizer extends Owned {
   /** The state slots' pointers at the segment being updated (reused by every step). */
   private readonly stateAt: number[] = [];
 
-  constructor(op: string, opts: OptimizerOptions, defaultRate: number) {
+  constructor(op: string, opts: OptimizerOptions, defaultRate: number, keys: readonly string[] = []) {
     super();
-    if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
+    checkOptions(op, opts, ['learningRate', 'weightDecay', 'clipNorm', 'clipValue', ...keys], 'options');
     const lr = opts.learningRate ?? defaultRate;
     if (typeof lr !== 'function') checkFinite(op, 'learningRate', lr, 0);
     this.learningRate = lr;
@@ -207,7 +208,7 @@ export class SGD extends Optimizer {
   readonly className = 'SGD';
   protected readonly slots = 0;
   constructor(opts: OptimizerOptions = {}) {
-    super('sgd', opts, 0.01);
+    super('sgd', opts, 0.01, []);
   }
   protected update(be: Backend, w: number, g: number, n: number, lr: number): void {
     sgd(be, { n, w, g, lr, wd: this.weightDecay });
@@ -224,7 +225,7 @@ export class Momentum extends Optimizer {
   readonly momentum: number;
   readonly nesterov: boolean;
   constructor(opts: OptimizerOptions & { momentum?: number; nesterov?: boolean } = {}) {
-    super('momentum', opts, 0.01);
+    super('momentum', opts, 0.01, ['momentum', 'nesterov']);
     this.momentum = checkFinite('momentum', 'momentum', opts.momentum ?? 0.9, 0, 1);
     if (opts.nesterov !== undefined && typeof opts.nesterov !== 'boolean') throw new ValueError(`momentum: nesterov must be a boolean, got ${describe(opts.nesterov)}`);
     this.nesterov = opts.nesterov ?? false;
@@ -245,7 +246,7 @@ export class Adam extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   constructor(opts: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
-    super('adam', opts, 0.001);
+    super('adam', opts, 0.001, ['beta1', 'beta2', 'epsilon']);
     this.beta1 = checkFinite('adam', 'beta1', opts.beta1 ?? 0.9, 0, 0.999999);
     this.beta2 = checkFinite('adam', 'beta2', opts.beta2 ?? 0.999, 0, 0.999999999);
     this.epsilon = checkFinite('adam', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
@@ -270,7 +271,7 @@ export class RMSProp extends Optimizer {
   readonly rho: number;
   readonly epsilon: number;
   constructor(opts: OptimizerOptions & { rho?: number; epsilon?: number } = {}) {
-    super('rmsprop', opts, 0.001);
+    super('rmsprop', opts, 0.001, ['rho', 'epsilon']);
     this.rho = checkFinite('rmsprop', 'rho', opts.rho ?? 0.9, 0, 1);
     this.epsilon = checkFinite('rmsprop', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
@@ -292,7 +293,7 @@ export class Adagrad extends Optimizer {
   readonly initialAccumulatorValue: number;
   readonly epsilon: number;
   constructor(opts: OptimizerOptions & { initialAccumulatorValue?: number; epsilon?: number } = {}) {
-    super('adagrad', opts, 0.01);
+    super('adagrad', opts, 0.01, ['initialAccumulatorValue', 'epsilon']);
     this.initialAccumulatorValue = checkFinite('adagrad', 'initialAccumulatorValue', opts.initialAccumulatorValue ?? 0.1, 0);
     this.epsilon = checkFinite('adagrad', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
@@ -318,7 +319,7 @@ export class Adadelta extends Optimizer {
   readonly rho: number;
   readonly epsilon: number;
   constructor(opts: OptimizerOptions & { rho?: number; epsilon?: number } = {}) {
-    super('adadelta', opts, 0.001);
+    super('adadelta', opts, 0.001, ['rho', 'epsilon']);
     this.rho = checkFinite('adadelta', 'rho', opts.rho ?? 0.95, 0, 1);
     this.epsilon = checkFinite('adadelta', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
   }
@@ -338,7 +339,7 @@ export class Adamax extends Optimizer {
   readonly beta2: number;
   readonly epsilon: number;
   constructor(opts: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number } = {}) {
-    super('adamax', opts, 0.002);
+    super('adamax', opts, 0.002, ['beta1', 'beta2', 'epsilon']);
     this.beta1 = checkFinite('adamax', 'beta1', opts.beta1 ?? 0.9, 0, 0.999999);
     this.beta2 = checkFinite('adamax', 'beta2', opts.beta2 ?? 0.999, 0, 1);
     this.epsilon = checkFinite('adamax', 'epsilon', opts.epsilon ?? 1e-7, Number.MIN_VALUE);
@@ -381,7 +382,7 @@ export class LBFGS extends Owned {
 
   constructor(opts: LBFGSOptions = {}) {
     super();
-    if (opts === null || typeof opts !== 'object') throw new ValueError(`lbfgs: options must be an object, got ${describe(opts)}`);
+    checkOptions('lbfgs', opts, ['historySize', 'maxLineSearch', 'gradientTolerance'], 'options');
     this.historySize = checkFinite('lbfgs', 'historySize', opts.historySize ?? 10, 1, 1000);
     this.maxLineSearch = checkFinite('lbfgs', 'maxLineSearch', opts.maxLineSearch ?? 20, 1, 1000);
     this.gradientTolerance = checkFinite('lbfgs', 'gradientTolerance', opts.gradientTolerance ?? 1e-7, 0);
@@ -504,8 +505,9 @@ export function getOptimizer(op: string, value: unknown): Optimizer | LBFGS {
 
 /** Recreates an optimizer from getConfig() output. */
 export function optimizerFromConfig(c: Record<string, unknown>): Optimizer | LBFGS {
+  const { className: _, ...rest } = c;
   const lr = c.learningRate;
-  const opts = { ...c, learningRate: lr && typeof lr === 'object' ? scheduleFromConfig(lr as Record<string, unknown>) : (lr as number | undefined) };
+  const opts = { ...rest, learningRate: lr && typeof lr === 'object' ? scheduleFromConfig(lr as Record<string, unknown>) : (lr as number | undefined) };
   switch (c.className) {
     case 'SGD': return new SGD(opts);
     case 'Momentum': return new Momentum(opts);
@@ -514,7 +516,7 @@ export function optimizerFromConfig(c: Record<string, unknown>): Optimizer | LBF
     case 'Adagrad': return new Adagrad(opts);
     case 'Adadelta': return new Adadelta(opts);
     case 'Adamax': return new Adamax(opts);
-    case 'LBFGS': return new LBFGS(c as LBFGSOptions);
+    case 'LBFGS': return new LBFGS(rest as LBFGSOptions);
     default: throw new ValueError(`optimizer: unknown className ${describe(c.className)}`);
   }
 }

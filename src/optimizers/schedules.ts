@@ -1,4 +1,5 @@
 import { ValueError, checkFinite, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** A learning-rate schedule: the rate for optimizer step `step` (0-based). */
 export interface Schedule {
@@ -15,7 +16,8 @@ function tag(fn: (step: number) => number, config: Record<string, unknown>): Sch
 
 /** lr * factor^floor(step / dropEvery): drops by `factor` every `dropEvery` steps. */
 export function stepDecay(opts: { initialLearningRate: number; dropEvery: number; factor?: number }): Schedule {
-  const lr = checkFinite('stepDecay', 'initialLearningRate', opts?.initialLearningRate, 0);
+  checkOptions('stepDecay', opts, ['initialLearningRate', 'dropEvery', 'factor'], 'options');
+  const lr = checkFinite('stepDecay', 'initialLearningRate', opts.initialLearningRate, 0);
   const every = checkInt('stepDecay', 'dropEvery', opts.dropEvery, 1);
   const factor = checkFinite('stepDecay', 'factor', opts.factor ?? 0.5, 0, 1);
   return tag((s) => lr * factor ** Math.floor(s / every), { type: 'stepDecay', initialLearningRate: lr, dropEvery: every, factor });
@@ -23,7 +25,8 @@ export function stepDecay(opts: { initialLearningRate: number; dropEvery: number
 
 /** lr * decayRate^(step / decaySteps) (Keras ExponentialDecay; staircase floors the exponent). */
 export function exponentialDecay(opts: { initialLearningRate: number; decaySteps: number; decayRate: number; staircase?: boolean }): Schedule {
-  const lr = checkFinite('exponentialDecay', 'initialLearningRate', opts?.initialLearningRate, 0);
+  checkOptions('exponentialDecay', opts, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase'], 'options');
+  const lr = checkFinite('exponentialDecay', 'initialLearningRate', opts.initialLearningRate, 0);
   const steps = checkInt('exponentialDecay', 'decaySteps', opts.decaySteps, 1);
   const rate = checkFinite('exponentialDecay', 'decayRate', opts.decayRate, 0);
   const stair = opts.staircase ?? false;
@@ -32,7 +35,8 @@ export function exponentialDecay(opts: { initialLearningRate: number; decaySteps
 
 /** Cosine decay from lr to lr * alpha over decaySteps, then constant (Keras CosineDecay). */
 export function cosineDecay(opts: { initialLearningRate: number; decaySteps: number; alpha?: number }): Schedule {
-  const lr = checkFinite('cosineDecay', 'initialLearningRate', opts?.initialLearningRate, 0);
+  checkOptions('cosineDecay', opts, ['initialLearningRate', 'decaySteps', 'alpha'], 'options');
+  const lr = checkFinite('cosineDecay', 'initialLearningRate', opts.initialLearningRate, 0);
   const steps = checkInt('cosineDecay', 'decaySteps', opts.decaySteps, 1);
   const alpha = checkFinite('cosineDecay', 'alpha', opts.alpha ?? 0, 0, 1);
   return tag((s) => {
@@ -44,9 +48,9 @@ export function cosineDecay(opts: { initialLearningRate: number; decaySteps: num
 /** Recreates a schedule from its config. */
 export function scheduleFromConfig(c: Record<string, unknown>): Schedule {
   switch (c?.type) {
-    case 'stepDecay': return stepDecay(c as never);
-    case 'exponentialDecay': return exponentialDecay(c as never);
-    case 'cosineDecay': return cosineDecay(c as never);
+    case 'stepDecay': return stepDecay(withoutType(c) as never);
+    case 'exponentialDecay': return exponentialDecay(withoutType(c) as never);
+    case 'cosineDecay': return cosineDecay(withoutType(c) as never);
     default: throw new ValueError(`schedule: unknown type ${describe(c?.type)}`);
   }
 }
@@ -58,4 +62,10 @@ export function rateAt(op: string, lr: number | Schedule, step: number): number 
     throw new ValueError(`${op}: learning rate at step ${step} must be a finite number >= 0, got ${describe(v)}`);
   }
   return v;
+}
+
+/** A schedule's config without its `type` tag: the options of its factory. */
+function withoutType(c: Record<string, unknown>): Record<string, unknown> {
+  const { type: _, ...rest } = c;
+  return rest;
 }

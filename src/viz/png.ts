@@ -4,6 +4,7 @@
 // same in browsers, workers and Node and adds a few hundred bytes to the
 // bundle. Images of filters and digits are small; size does not matter here.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 
 /** Options of filtersToPng(). */
 export interface FilterGridOptions {
@@ -120,6 +121,7 @@ export function encodePng(pixels: Uint8Array, width: number, height: number, cha
  */
 export function filtersToPng(weights: ArrayLike<number>, options: FilterGridOptions): Uint8Array {
   const op = 'filtersToPng';
+  checkOptions(op, options, ['width', 'height', 'layout', 'count', 'rows', 'cols', 'normalize', 'padding', 'scale', 'background'], 'options');
   const o = gridOptions(op, options);
   const size = o.width * o.height;
   const layout = options.layout ?? 'columns';
@@ -154,6 +156,7 @@ export function filtersToPng(weights: ArrayLike<number>, options: FilterGridOpti
  */
 export function imagesToPng(images: ArrayLike<number>, options: ImageGridOptions): Uint8Array {
   const op = 'imagesToPng';
+  checkOptions(op, options, ['width', 'height', 'rows', 'cols', 'range', 'padding', 'scale', 'background'], 'options');
   const o = gridOptions(op, options);
   const size = o.width * o.height;
   const x = numbersOf(op, 'images', images);

@@ -202,6 +202,26 @@ describe('the training loop', () => {
     expect(() => model.compile({ optimizer: 'sgd', loss: 'mse', metrics: 'accuracyy' })).toThrow(/accuracyy/);
   });
 
+  it("fit's verbose prints one Keras-style line per epoch; dense's inputDim is inputShape [inputDim]", async () => {
+    const m = sequential({ seed: 1, layers: [layers.dense({ units: 2, inputDim: 3, activation: 'softmax' })] });
+    expect(m.layers[0].getConfig().inputShape).toEqual([3]);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+    const lines: string[] = [];
+    const log = console.log;
+    console.log = (...a: unknown[]) => { lines.push(a.join(' ')); };
+    try {
+      await m.fit(randArray(12, 3), Float32Array.from([0, 1, 0, 1]), { epochs: 3, verbose: 1 });
+      await m.fit(randArray(12, 3), Float32Array.from([0, 1, 0, 1]), { epochs: 2, verbose: 0 });
+    } finally {
+      console.log = log;
+    }
+    expect(lines.length).toBe(3);
+    expect(lines[2]).toMatch(/^Epoch 3\/3 - loss: \d\.\d{4} - accuracy: \d\.\d{4}$/);
+    await expect(m.fit(randArray(12, 3), Float32Array.from([0, 1, 0, 1]), { verbose: 3 } as never)).rejects.toThrow(/verbose must be 0, 1, 2 or a boolean, got 3/);
+    expect(() => layers.dense({ units: 2, inputDim: 3, inputShape: [4] })).toThrow(/inputDim 3 and inputShape \[4\] disagree/);
+    m.dispose();
+  });
+
   it('model.stopTraining set in onBatchEnd stops after the current batch, as in TensorFlow.js', async () => {
     const model = sequential({ seed: 2, layers: [layers.dense({ units: 1, inputShape: [1] })] });
     model.compile({ optimizer: optimizers.sgd({ learningRate: 0.01 }), loss: 'mse' });
