@@ -168,20 +168,32 @@ export class Engine {
     const plan = this.plan;
     const compiled = this.compiled;
     if (!plan) return;
-    this.topo.outputs.forEach((t, k) => {
+    this.topo.outputs.forEach((_, k) => {
       plan.logits[k] = 0;
       const loss = compiled?.losses[k];
       if (!loss) return;
-      const node = t.node;
-      const lg = node.layer.lossLogits(plan.exec.siteOf(node));
+      const lg = this.logitsOf(k);
       if (!lg) return;
       const ce = loss === 'categoricalCrossentropy' || loss === 'sparseCategoricalCrossentropy';
       const ok = (ce && lg.activation === 'softmax') || (loss === 'binaryCrossentropy' && lg.activation === 'sigmoid');
-      // The loss writes the gradient with respect to the pre-activation, so no other node may read this output.
-      const readers = this.topo.nodes.some((n) => n.inputs.includes(t));
-      if (!ok || readers) return;
-      plan.logits[k] = lg.from === 'tape' ? plan.exec.tapeOf(node) + lg.offset : plan.exec.actOf(node.inputs[0]);
+      if (ok) plan.logits[k] = lg.ptr;
     });
+  }
+
+  /**
+   * Where output k's softmax / sigmoid pre-activation is kept in the planned
+   * buffers after a forward pass with backward, or null when its layer keeps
+   * none or another node reads the output (a gradient written with respect
+   * to the pre-activation would then mix with theirs).
+   */
+  logitsOf(k: number): { ptr: number; activation: 'softmax' | 'sigmoid' } | null {
+    const exec = this.exec;
+    const t = this.topo.outputs[k];
+    const node = t.node;
+    if (node.isInput) return null;
+    const lg = node.layer.lossLogits(exec.siteOf(node));
+    if (!lg || this.topo.nodes.some((n) => n.inputs.includes(t))) return null;
+    return { activation: lg.activation, ptr: lg.from === 'tape' ? exec.tapeOf(node) + lg.offset : exec.actOf(node.inputs[0]) };
   }
 
   /** Copies rows order[start .. start + rows) of every input (and target) into the planned buffers (or another executor's inputs). */

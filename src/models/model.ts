@@ -577,6 +577,15 @@ export class Model implements TrainableModel {
     return new Model({ ...config, name: config.name ?? name, inputs, outputs });
   }
 
+  /**
+   * @internal The engine under the built model, for the library's modules
+   * that drive its planned executor directly (src/explain, through an
+   * InputGradientProbe). Not part of the public API.
+   */
+  engineFor(op: string): Engine {
+    return this.requireEngine(op);
+  }
+
   // ---- lifecycle ----
 
   /** The backend the model allocates in (after build). */
