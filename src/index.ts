@@ -53,8 +53,8 @@ export {
 export type { LossName } from './losses/index.js';
 export { Perceptron, type PerceptronOptions, type PerceptronJSON, type PerceptronTrainOptions, type PerceptronTrainResult } from './linear/perceptron.js';
 export {
-  parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
-  type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
+  parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices, polynomialFeatures,
+  type PolynomialFeaturesOptions, type PolynomialFeatures, type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
 } from './data/browser.js';
 export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, type ModelArtifacts } from './io/index.js';
 export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';
@@ -71,3 +71,5 @@ export {
 export { encodePng, filtersToPng, imagesToPng, type FilterGridOptions, type ImageGridOptions } from './viz/png.js';
 export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOptions, type DBNJSON } from './energy/dbn.js';
 export { layerFiltersToPng, type LayerFilterOptions } from './explain/filters.js';
+export * from './explain/index.js';
+export type { ColorMap } from './viz/canvas.js';

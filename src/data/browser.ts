@@ -5,3 +5,4 @@ export {
   oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices,
   type SplitOptions, type Standardized,
 } from './preprocess.js';
+export { polynomialFeatures, type PolynomialFeaturesOptions, type PolynomialFeatures } from './features.js';
