@@ -10,6 +10,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SimdnnError, init } from '../node.js';
 import { existingPath, parseDataSpec } from './data.js';
 import { evaluate } from './evaluate.js';
+import { EXPLAIN_METHODS, SALIENCY_METHODS, explainCommand } from './explain.js';
 import { floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
 import { packageVersion, type Output } from './output.js';
 import { predict } from './predict.js';
@@ -42,7 +43,8 @@ Examples:
   simdnn sample --model simdnn-names.simdnn --temperature 0.8
   simdnn train --data mnist --model gru               MNIST read row by row (28 steps of 28 pixels)
   simdnn evaluate --model simdnn-mnist.simdnn --data mnist
-  simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv`);
+  simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv
+  simdnn explain --model simdnn-mnist.simdnn --data mnist --method fgsm --out fgsm.png`);
 
 const labelOption = () => new Option('--label-column <name|index>', 'CSV label column: a header name or a 0-based index, negative from the end (default: the last column)').argParser(labelColumn);
 
@@ -107,6 +109,35 @@ program
   .action(async (opts) => {
     await init();
     await predict(opts, out);
+  });
+
+program
+  .command('explain')
+  .description('look inside a saved classifier: saliency maps, FGSM / PGD adversarial samples with the predictions they flip, or maximum-response inputs, drawn as a PNG')
+  .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .addOption(new Option('--method <name>', 'saliency: which pixels the class score depends on; fgsm, pgd: adversarial samples; maximize: an input per class by gradient ascent').choices(EXPLAIN_METHODS).default('saliency'))
+  .requiredOption('-o, --out <file.png>', 'where to write the picture')
+  .option('--input <file.csv>', 'rows to explain (one input per row, with or without a header row)', existingPath)
+  .addOption(new Option('--data <name>', 'or the bundled MNIST test digits (the 2,000 held out by train)').choices(['mnist']))
+  .addOption(new Option('--label-column <name|index>', 'the column of --input holding the true class (fgsm, pgd: accuracy before and after)').argParser(labelColumn))
+  .option('--count <n>', 'rows to explain, from the first', intIn(1, 100000), 16)
+  .addOption(new Option('--saliency <map>', 'the saliency map').choices(SALIENCY_METHODS).default('gradient'))
+  .option('--class <index>', 'the class to explain or maximise (default: the predicted class; maximize: every class)', intIn(0, 65535))
+  .option('--epsilon <e>', 'largest change of each value (default: 0.1 for fgsm, 0.3 for pgd)', floatIn(0, 1e6, { minOpen: true }))
+  .option('--steps <n>', 'pgd steps (40), maximize steps (100), integrated-gradients points (50)', intIn(1, 100000))
+  .option('--step-size <a>', 'pgd step (default 2.5 epsilon / steps)', floatIn(0, 1e6, { minOpen: true }))
+  .addOption(new Option('--loss <name>', 'the loss an attack ascends').choices(['crossEntropy', 'margin']).default('crossEntropy'))
+  .option('--clip-min <v>', 'smallest valid input value', floatIn(-1e30, 1e30), 0)
+  .option('--clip-max <v>', 'largest valid input value', floatIn(-1e30, 1e30), 1)
+  .option('--seed <n>', 'seed of the random start (pgd, maximize) and noise (smoothGrad)', intIn(0, 4294967295), 0)
+  .option('--save-csv <file.csv>', 'also write the values drawn (maps, adversarial or synthetic inputs) as CSV rows')
+  .action(async (opts) => {
+    if (opts.method !== 'maximize' && !opts.input === !opts.data) {
+      throw new UsageError(`--method ${opts.method} needs exactly one of --input <file.csv> or --data mnist`);
+    }
+    if (opts.clipMin >= opts.clipMax) throw new UsageError(`option '--clip-min' (${opts.clipMin}) must be below --clip-max (${opts.clipMax})`);
+    await init();
+    await explainCommand(opts, out);
   });
 
 /** Prints one line for expected failures and sets the exit code; rethrows the unexpected. */

@@ -71,7 +71,8 @@ function featureColumns(opts: PredictOptions, labels: ModelLabels | null, header
   return columns;
 }
 
-function resolveColumn(label: string | number, header: boolean, names: string[], width: number): number {
+/** The 0-based index of a --label-column given by name or index (negative from the end). */
+export function resolveColumn(label: string | number, header: boolean, names: string[], width: number): number {
   const bad = (why: string) => new UsageError(`option '--label-column <name|index>' argument '${label}' is invalid. ${why}`);
   if (typeof label === 'number') {
     if (label < -width || label >= width) throw bad(`The input has ${width} columns (indices ${-width} to ${width - 1}).`);
@@ -83,7 +84,8 @@ function resolveColumn(label: string | number, header: boolean, names: string[],
   return c;
 }
 
-function readFeatures(file: string, rows: CsvRecord[], columns: number[], names: string[] | null): Float32Array {
+/** The numbers in `columns` of every row, checked (the message names the file, row and column). */
+export function readFeatures(file: string, rows: CsvRecord[], columns: number[], names: string[] | null): Float32Array {
   const f = columns.length;
   const width = rows[0].fields.length;
   const x = new Float32Array(rows.length * f);

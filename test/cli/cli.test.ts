@@ -276,6 +276,77 @@ describe('simdnn recurrent models', () => {
   });
 });
 
+describe('simdnn explain', () => {
+  /** "accuracy  93.80% -> 0.00%" -> [0.938, 0] */
+  const flip = (stdout: string): [number, number] => {
+    const m = /^accuracy\s+([\d.]+)% -> ([\d.]+)%$/m.exec(stdout);
+    if (!m) throw new Error(`no accuracy line in:\n${stdout}`);
+    return [Number(m[1]) / 100, Number(m[2]) / 100];
+  };
+  const isPng = (file: string) => Array.from(readFileSync(join(dir, file)).subarray(1, 4), (c) => String.fromCharCode(c)).join('') === 'PNG';
+
+  it('FGSM and PGD on the MNIST test digits flip the predictions of an MLP the CLI trained, and draw them', () => {
+    const train = simdnn('train', '--data', 'mnist', '--epochs', '2', '--hidden', '64', '-q', '-o', 'explain-mlp.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    const f = simdnn('explain', '--model', 'explain-mlp.simdnn', '--data', 'mnist', '--method', 'fgsm', '--count', '1000', '-o', 'fgsm.png');
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm \w+ · model explain-mlp\.simdnn · MNIST test split, 1,000 rows · FGSM$/m);
+    expect(f.stdout).toMatch(/^attack\s+FGSM, epsilon 0\.1, crossEntropy$/m);
+    expect(f.stdout).toMatch(/^flipped\s+[\d,]+ of [\d,]+ correct predictions \([\d,]+ of 1,000 predictions changed\)$/m);
+    const [before, after] = flip(f.stdout);
+    expect(before).toBeGreaterThan(0.85);
+    expect(after).toBeLessThan(before - 0.4);
+    expect(isPng('fgsm.png')).toBe(true);
+    const p = simdnn('explain', '--model', 'explain-mlp.simdnn', '--data', 'mnist', '--method', 'pgd', '--loss', 'margin', '--count', '200', '-o', 'pgd.png', '--save-csv', 'pgd.csv');
+    expect(p.code, p.stderr).toBe(0);
+    expect(flip(p.stdout)[1]).toBeLessThan(0.05);
+    expect(p.stdout).toMatch(/^largest change\s+0\.3000 per value$/m);
+    const rows = readFileSync(join(dir, 'pgd.csv'), 'utf8').trimEnd().split('\n');
+    expect(rows).toHaveLength(200);
+    expect(rows[0].split(',')).toHaveLength(784);
+  });
+
+  it('saliency maps of CSV rows (integrated gradients, with the completeness error) and one maximum-response input per class, for a CNN', async () => {
+    const train = simdnn('train', '--data', 'mnist', '--model', 'cnn', '--epochs', '2', '-q', '-o', 'explain-cnn.simdnn');
+    expect(train.code, train.stderr).toBe(0);
+    const { loadMnist } = await import('../../src/data/index.js');
+    const { test } = loadMnist({ trainSize: 10, testSize: 6, seed: 5 });
+    const lines = Array.from({ length: 6 }, (_, i) => [test.y[i], ...Array.from(test.x.subarray(i * 784, (i + 1) * 784), (v) => Number(v.toFixed(4)))].join(','));
+    writeFileSync(join(dir, 'digits.csv'), `${lines.join('\n')}\n`);
+    const s = simdnn('explain', '--model', 'explain-cnn.simdnn', '--input', 'digits.csv', '--label-column', '0', '--saliency', 'integratedGradients', '-o', 'ig.png');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/· digits\.csv, 6 rows · integratedGradients saliency$/m);
+    expect(s.stdout).toMatch(/^classes\s+(\d ){5}\d$/m);
+    const c = /^completeness\s+attributions sum to f\(x\) - f\(baseline\) within ([\d.]+)% \(worst row\)$/m.exec(s.stdout);
+    expect(c).not.toBeNull();
+    expect(Number((c as RegExpExecArray)[1])).toBeLessThan(3);
+    expect(isPng('ig.png')).toBe(true);
+    const m = simdnn('explain', '--model', 'explain-cnn.simdnn', '--method', 'maximize', '-o', 'max.png');
+    expect(m.code, m.stderr).toBe(0);
+    const response = /^response\s+(.*)$/m.exec(m.stdout) as RegExpExecArray;
+    const probs = response[1].split(/\s+(?=\d:)/).map((t) => Number(t.split(': ')[1]));
+    expect(probs).toHaveLength(10);
+    for (const p of probs) expect(p).toBeGreaterThan(0.99);
+    expect(isPng('max.png')).toBe(true);
+  });
+
+  it('mistakes are usage errors; --help lists the options', () => {
+    const usage = (args: string[], message: RegExp) => {
+      const r = simdnn(...args);
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(message);
+    };
+    usage(['explain', '--model', 'explain-mlp.simdnn', '-o', 'x.png'], /--method saliency needs exactly one of --input <file\.csv> or --data mnist/);
+    usage(['explain', '--model', 'explain-mlp.simdnn', '--method', 'deepdream', '-o', 'x.png'], /'--method <name>' argument 'deepdream' is invalid\. Allowed choices are saliency, fgsm, pgd, maximize/);
+    usage(['explain', '--model', 'explain-mlp.simdnn', '--data', 'mnist', '--class', '10', '-o', 'x.png'], /'--class <index>' argument '10' is invalid\. The model has 10 classes \(0 to 9\)/);
+    usage(['explain', '--model', 'explain-mlp.simdnn', '--input', 'flowers.csv', '-o', 'x.png'], /'--input <file\.csv>' argument 'flowers\.csv' has 4 feature columns, but the model takes 784/);
+    usage(['explain', '--model', 'small-or-missing.simdnn', '--data', 'mnist', '-o', 'x.png'], /'--model <path>' argument 'small-or-missing\.simdnn' is invalid/);
+    const help = simdnn('explain', '--help');
+    expect(help.code).toBe(0);
+    for (const o of ['--method <name>', '--saliency <map>', '--epsilon <e>', '--steps <n>', '--loss <name>', '--save-csv <file.csv>']) expect(help.stdout).toContain(o);
+  });
+});
+
 describe('simdnn command-line errors', () => {
   const usage = (args: string[], message: RegExp) => {
     const r = simdnn(...args);
@@ -338,7 +409,7 @@ describe('simdnn command-line errors', () => {
     const help = simdnn('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toMatch(/Usage: simdnn \[options\] \[command\]/);
-    for (const c of ['train', 'evaluate', 'predict']) expect(help.stdout).toContain(c);
+    for (const c of ['train', 'evaluate', 'predict', 'explain']) expect(help.stdout).toContain(c);
     const trainHelp = simdnn('train', '--help');
     expect(trainHelp.code).toBe(0);
     expect(trainHelp.stdout).toContain('--learning-rate <lr>');
