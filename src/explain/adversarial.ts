@@ -169,11 +169,11 @@ function attack(op: string, model: Model, x: ModelInput, labelsIn: ModelInput, o
       const adv = out + start * size * 4;
       loadRows(be, X, start, rows, x0);
       writeLabels(be, labels, start, rows, units, lab, targets);
-      copy(be, rows * size, x0, probe.input);
-      probe.forward(rows);
-      predictedClasses(be, probe.output, rows, probe.outputSize, units, threshold, before, start);
       copy(be, rows * size, x0, adv);
       if (s.randomStart) {
+        copy(be, rows * size, x0, probe.input);
+        probe.predict(rows);
+        predictedClasses(be, probe.output, rows, probe.outputSize, units, threshold, before, start);
         randUniform(be, { n: rows * size, out: probe.inputGrad, lo: -s.epsilon, hi: s.epsilon, state: rng.ptr });
         add(be, { n: rows * size, x: adv, y: probe.inputGrad, z: adv });
         clip(be, { n: rows * size, x: adv, y: adv, lo, hi });
@@ -181,6 +181,8 @@ function attack(op: string, model: Model, x: ModelInput, labelsIn: ModelInput, o
       for (let step = 0; step < s.steps; step++) {
         copy(be, rows * size, adv, probe.input);
         probe.forward(rows);
+        // Without a random start the first step's forward pass is the one on the original samples.
+        if (step === 0 && !s.randomStart) predictedClasses(be, probe.output, rows, probe.outputSize, units, threshold, before, start);
         lossGradient(probe, site, loss, rows, labels, start, lab, targets);
         probe.backward(rows, site.logits);
         const g = probe.inputGrad;
@@ -196,7 +198,7 @@ function attack(op: string, model: Model, x: ModelInput, labelsIn: ModelInput, o
         clip(be, { n: rows * size, x: adv, y: adv, lo, hi });
       }
       copy(be, rows * size, adv, probe.input);
-      probe.forward(rows);
+      probe.predict(rows);
       predictedClasses(be, probe.output, rows, probe.outputSize, units, threshold, after, start);
     }
     const report = flipReport(labels, before, after, maxDistance(be, X, out));

@@ -255,7 +255,7 @@ function smoothGrad(op: string, probe: InputGradientProbe, X: Rows, a: SmoothGra
       }
       if (!a.given) {
         copy(be, rows * size, clean, probe.input);
-        probe.forward(rows);
+        probe.predict(rows);
         predictedClasses(be, probe.output, rows, probe.outputSize, probe.units, a.threshold, a.classes, start);
       }
       const acc = out + start * size * 4;

@@ -80,6 +80,15 @@ export class InputGradientProbe {
   }
 
   /**
+   * Runs the model on the first `rows` rows of `input` for its outputs only:
+   * the inference schedule (fused layers, no tape), so neither `logits` nor
+   * backward() may follow.
+   */
+  predict(rows: number): void {
+    this.engine.exec.forward(rows, false, false);
+  }
+
+  /**
    * Backpropagates the gradient in `outputGrad` (with respect to the
    * pre-activation with `fromLogits`) to the input; the other outputs of the
    * model contribute nothing.

@@ -43,6 +43,10 @@ describe('InputGradientProbe', () => {
     kernels.softmax(be, { m: n, n: 5, x: probe.logits, y: p });
     expect(be.readF32(p, n * 5)).toEqual(be.readF32(probe.output, n * 5));
     be.free(p);
+    // The inference schedule (conv and max pooling fused) gives the same outputs.
+    const forwardOut = be.readF32(probe.output, n * 5);
+    probe.predict(n);
+    expect(be.readF32(probe.output, n * 5)).toEqual(forwardOut);
     // From the logits: a one-hot seed there is the gradient of the unnormalised class score.
     const linear = sequential({ layers: [layers.conv2d({ filters: 4, kernelSize: 3, activation: 'relu', inputShape: [7, 7, 2] }), layers.maxPooling2d({ poolSize: 2 }), layers.flatten(), layers.dense({ units: 5 })] });
     linear.build();
