@@ -14,7 +14,7 @@ import { ModelRng } from '../models/rng.js';
 import { add, axpy, bceLogits, clip, copy, fill, randUniform, scale, softmaxCrossEntropy, sub } from '../kernels/index.js';
 import { readValues } from '../util/rows.js';
 import { checkBool, checkOptions } from '../util/options.js';
-import { Buffers, chunkRows, engineOf, inputShape, loadRows, outputIndex, predictedClasses, readRows, unitThreshold } from './common.js';
+import { Buffers, chunkRows, gradientEngineOf, inputShape, loadRows, outputIndex, predictedClasses, readRows, unitThreshold } from './common.js';
 
 /** Losses an attack ascends. */
 export type AttackLoss = 'crossEntropy' | 'margin';
@@ -138,7 +138,7 @@ interface LossSite {
 const SIGN_SCALE = 2 ** 126;
 
 function attack(op: string, model: Model, x: ModelInput, labelsIn: ModelInput, o: FgsmOptions, s: Schedule): AttackResult {
-  const engine = engineOf(op, model);
+  const engine = gradientEngineOf(op, model);
   const k = outputIndex(op, engine, o.output);
   const X = readRows(op, engine, x);
   const n = X.n;

@@ -10,6 +10,7 @@ import type { Engine } from '../models/engine.js';
 import { InputGradientProbe } from '../models/probe.js';
 import { inputRows, readEach, type ModelInput, type Rows } from '../models/inputs.js';
 import { fill } from '../kernels/elementwise.js';
+import { Embedding } from '../layers/embedding.js';
 
 /** Which value of a class a gradient or attribution explains. */
 export type Score = 'output' | 'logit';
@@ -21,6 +22,21 @@ export function engineOf(op: string, model: unknown): Engine {
   const engine = model.engineFor(op);
   if (engine.topo.inputs.length !== 1) {
     throw new ValueError(`${op}: model ${model.name} has ${engine.topo.inputs.length} inputs; explain takes models with one input`);
+  }
+  return engine;
+}
+
+/**
+ * engineOf() for the functions that differentiate with respect to the input:
+ * an input read by an embedding holds integer ids, through which no gradient
+ * flows (the map would be all zeros and an attack would change nothing).
+ */
+export function gradientEngineOf(op: string, model: unknown): Engine {
+  const engine = engineOf(op, model);
+  const x = engine.topo.inputs[0];
+  const reader = engine.topo.nodes.find((nd) => nd.layer instanceof Embedding && nd.inputs.includes(x));
+  if (reader) {
+    throw new ValueError(`${op}: model ${(model as Model).name} reads its input through embedding layer ${reader.layer.name} (integer ids), which passes no gradient to it; input gradients need a real-valued input`);
   }
   return engine;
 }

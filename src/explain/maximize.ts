@@ -13,10 +13,11 @@ import { InputGradientProbe } from '../models/probe.js';
 import { input as symbolicInput } from '../graph/input.js';
 import type { SymbolicTensor } from '../graph/symbolic.js';
 import { layerFromJSON, type Layer } from '../layers/layer.js';
+import { Recurrent } from '../layers/recurrent/base.js';
 import { ModelRng } from '../models/rng.js';
 import { axpy, bceLogits, clip, copy, fill, randNormal, scale, softmaxCrossEntropy, sumsq } from '../kernels/index.js';
 import { checkBool, checkOptions } from '../util/options.js';
-import { Buffers, classScore, engineOf, inputShape, outputIndex, readRows, seedClasses } from './common.js';
+import { Buffers, classScore, gradientEngineOf, inputShape, outputIndex, readRows, seedClasses } from './common.js';
 
 /** Options of activationMaximization(). */
 export interface ActivationMaximizationOptions {
@@ -28,6 +29,8 @@ export interface ActivationMaximizationOptions {
    * With layer: maximise the unit before its activation function (default
    * true for a layer with one), as feature visualisation usually does (Olah
    * et al. 2017): a ReLU unit that starts inactive has no gradient after it.
+   * A recurrent layer applies its activations inside the recurrence, at every
+   * step, so its output (the hidden state) is what is maximised.
    */
   preActivation?: boolean;
   /** Without layer: the class of the output to maximise, or a list (one image each). */
@@ -82,7 +85,7 @@ export function activationMaximization(model: Model, options: ActivationMaximiza
   const op = 'explain.activationMaximization';
   if (options === undefined) throw new ValueError(`${op}: options must give classIndex, or layer and unit`);
   const o = checkOptions(op, options, KEYS, 'options');
-  const engine = engineOf(op, model);
+  const engine = gradientEngineOf(op, model);
   const steps = o.steps === undefined ? 100 : checkInt(op, 'steps', o.steps, 0, 1 << 20);
   const lr = o.learningRate === undefined ? 0.05 : checkFinite(op, 'learningRate', o.learningRate, 0);
   const l2 = o.l2 === undefined ? 0 : checkFinite(op, 'l2', o.l2, 0);
@@ -218,10 +221,16 @@ function layerPath(
   return { path: new PreActivationPath(body ? body.engineFor(op) : null, head.engineFor(op), rows), units };
 }
 
-/** A model of one layer: a copy of `layer` with a linear activation and the same weights, on an input of `shape`; null when the layer has no activation function (or cannot be copied alone). */
+/**
+ * A model of one layer: a copy of `layer` with a linear activation and the
+ * same weights, on an input of `shape`; null when the layer has no activation
+ * function applied to its output (none, linear, or a recurrent layer's, which
+ * acts inside the recurrence: a linear copy would be another network) or
+ * cannot be copied alone.
+ */
 function linearCopy(layer: Layer, shape: readonly number[], engine: Engine): Model | null {
   const config = layer.getConfig() as Record<string, unknown>;
-  if (config.activation === undefined || config.activation === 'linear') return null;
+  if (config.activation === undefined || config.activation === 'linear' || layer instanceof Recurrent) return null;
   let copy: Layer;
   try {
     const { alpha: _alpha, ...rest } = config;

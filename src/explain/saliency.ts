@@ -16,7 +16,7 @@ import { add, axpy, copy, fill, mul, randNormal, scale } from '../kernels/index.
 import { readValues } from '../util/rows.js';
 import { checkBool, checkOptions } from '../util/options.js';
 import {
-  Buffers, chunkRows, classScore, engineOf, inputShape, loadRows, outputIndex, predictedClasses, readClasses, readRows, reducedShape,
+  Buffers, chunkRows, classScore, gradientEngineOf, inputShape, loadRows, outputIndex, predictedClasses, readClasses, readRows, reducedShape,
   scoreFromLogits, seedClasses, unitThreshold, type Score,
 } from './common.js';
 import { integrationRule, type IntegrationRule } from './quadrature.js';
@@ -94,7 +94,7 @@ const METHODS: SaliencyMethod[] = ['gradient', 'gradientTimesInput', 'smoothGrad
 export function inputGradients(model: Model, x: ModelInput, options: InputGradientsOptions = {}): Tensor {
   const op = 'explain.inputGradients';
   const o = checkOptions(op, options, GRADIENT_KEYS, 'options');
-  const engine = engineOf(op, model);
+  const engine = gradientEngineOf(op, model);
   const k = outputIndex(op, engine, o.output);
   const X = readRows(op, engine, x);
   const n = X.n;
@@ -135,7 +135,7 @@ export function saliency(model: Model, x: ModelInput, options: SaliencyOptions =
   const o = checkOptions(op, options, SALIENCY_KEYS, 'options');
   const method = o.method ?? 'gradient';
   if (!METHODS.includes(method)) throw new ValueError(`${op}: method must be one of ${METHODS.join(', ')}, got ${describe(method)}`);
-  const engine = engineOf(op, model);
+  const engine = gradientEngineOf(op, model);
   const k = outputIndex(op, engine, o.output);
   const X = readRows(op, engine, x);
   const n = X.n;

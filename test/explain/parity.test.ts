@@ -1,10 +1,13 @@
 // Input gradients and FGSM against TensorFlow.js (tf.grad on the cpu
-// backend) on identical weights: an MLP and a CNN, the first layer included.
+// backend) on identical weights: an MLP, a CNN, and an LSTM, a GRU and a
+// bidirectional LSTM reading each digit row by row, the first layer included.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+// tfjs-layers' orthogonal initializer (the LSTM's recurrent kernel) calls chained ops, which the full tfjs bundle registers.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, sequential, layers, explain, tensor, type Sequential } from '../../src/index.js';
+import { init, sequential, layers, explain, tensor, type Layer, type Sequential } from '../../src/index.js';
 import { loadMnist } from '../../src/data/index.js';
 
 beforeAll(async () => {
@@ -17,37 +20,71 @@ const N = 16;
 const { train: digits } = loadMnist({ trainSize: N, testSize: 0, seed: 3 });
 const LABELS = Int32Array.from(digits.y);
 
-type Arch = 'mlp' | 'cnn';
+type Out = 'softmax' | 'linear';
+
+/** One network in both libraries: the layers of each (same Keras layouts, so the weights copy over in order) and the per-sample input shape. */
+interface ArchSpec {
+  shape: number[];
+  ours: (out: Out) => Layer[];
+  theirs: (out: Out) => tfl.layers.Layer[];
+}
+
+// TensorFlow.js's recurrent layers default to hard-sigmoid gates; ours are the
+// logistic sigmoid (Hochreiter & Schmidhuber 1997; Cho et al. 2014), as in Keras.
+// Its GRU is the reset-before variant (resetAfter false).
+const ARCH: Record<string, ArchSpec> = {
+  mlp: {
+    shape: [784],
+    ours: (out) => [layers.dense({ units: 64, activation: 'relu', inputShape: [784] }), layers.dense({ units: 32, activation: 'tanh' }), layers.dense({ units: 10, activation: out })],
+    theirs: (out) => [tfl.layers.dense({ units: 64, activation: 'relu', inputShape: [784] }), tfl.layers.dense({ units: 32, activation: 'tanh' }), tfl.layers.dense({ units: 10, activation: out })],
+  },
+  cnn: {
+    shape: [28, 28, 1],
+    ours: (out) => [
+      layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      layers.maxPooling2d({ poolSize: 2 }),
+      layers.flatten(),
+      layers.dense({ units: 10, activation: out }),
+    ],
+    theirs: (out) => [
+      tfl.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: [28, 28, 1] }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tfl.layers.maxPooling2d({ poolSize: 2 }),
+      tfl.layers.flatten(),
+      tfl.layers.dense({ units: 10, activation: out }),
+    ],
+  },
+  // Each digit read row by row: 28 steps of 28 pixels.
+  lstm: {
+    shape: [28, 28],
+    ours: (out) => [layers.lstm({ units: 16, inputShape: [28, 28] }), layers.dense({ units: 10, activation: out })],
+    theirs: (out) => [tfl.layers.lstm({ units: 16, recurrentActivation: 'sigmoid', inputShape: [28, 28] }), tfl.layers.dense({ units: 10, activation: out })],
+  },
+  gru: {
+    shape: [28, 28],
+    ours: (out) => [layers.gru({ units: 12, resetAfter: false, inputShape: [28, 28] }), layers.dense({ units: 10, activation: out })],
+    theirs: (out) => [tfl.layers.gru({ units: 12, recurrentActivation: 'sigmoid', inputShape: [28, 28] }), tfl.layers.dense({ units: 10, activation: out })],
+  },
+  bidirectionalLstm: {
+    shape: [28, 28],
+    ours: (out) => [layers.bidirectional({ layer: layers.lstm({ units: 8 }), inputShape: [28, 28] }), layers.dense({ units: 10, activation: out })],
+    theirs: (out) => [
+      tfl.layers.bidirectional({ layer: tfl.layers.lstm({ units: 8, recurrentActivation: 'sigmoid' }) as tfl.RNN, inputShape: [28, 28] }),
+      tfl.layers.dense({ units: 10, activation: out }),
+    ],
+  },
+};
 
 /** The same network in simdnn and in TF.js Layers (last layer softmax or linear), with the same weights. */
-function pair(arch: Arch, out: 'softmax' | 'linear'): { ours: Sequential; theirs: tfl.Sequential; shape: number[] } {
-  const shape = arch === 'mlp' ? [784] : [28, 28, 1];
-  const ours = sequential({
-    seed: 5,
-    layers: arch === 'mlp'
-      ? [layers.dense({ units: 64, activation: 'relu', inputShape: shape }), layers.dense({ units: 32, activation: 'tanh' }), layers.dense({ units: 10, activation: out })]
-      : [
-        layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: shape }),
-        layers.maxPooling2d({ poolSize: 2 }),
-        layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-        layers.maxPooling2d({ poolSize: 2 }),
-        layers.flatten(),
-        layers.dense({ units: 10, activation: out }),
-      ],
-  });
+function pair(arch: string, out: Out): { ours: Sequential; theirs: tfl.Sequential; shape: number[] } {
+  const spec = ARCH[arch];
+  const shape = spec.shape;
+  const ours = sequential({ seed: 5, layers: spec.ours(out) });
   ours.build();
-  const theirs = tfl.sequential({
-    layers: arch === 'mlp'
-      ? [tfl.layers.dense({ units: 64, activation: 'relu', inputShape: shape }), tfl.layers.dense({ units: 32, activation: 'tanh' }), tfl.layers.dense({ units: 10, activation: out })]
-      : [
-        tfl.layers.conv2d({ filters: 8, kernelSize: 5, activation: 'relu', inputShape: shape }),
-        tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
-        tfl.layers.maxPooling2d({ poolSize: 2 }),
-        tfl.layers.flatten(),
-        tfl.layers.dense({ units: 10, activation: out }),
-      ],
-  });
+  const theirs = tfl.sequential({ layers: spec.theirs(out) });
   // simdnn's seeded glorot kernels, and small nonzero biases so no unit sits exactly at a ReLU kink.
   const values = ours.getWeights().map((t, i) => {
     const v = t.toFloat32Array();
@@ -83,7 +120,7 @@ function relError(a: Float32Array, b: Float32Array): number {
 const oneHot = () => tf.oneHot(tf.tensor1d(LABELS, 'int32'), 10);
 
 describe('input gradients match tf.grad on identical weights', () => {
-  for (const arch of ['mlp', 'cnn'] as const) {
+  for (const arch of Object.keys(ARCH)) {
     it(`${arch}: d softmax[:, c] / dx and d logit[:, c] / dx to 1e-5 relative`, () => {
       const { ours, theirs, shape } = pair(arch, 'softmax');
       const g = explain.inputGradients(ours, digits.x, { classIndex: LABELS });
@@ -115,7 +152,7 @@ describe('input gradients match tf.grad on identical weights', () => {
 });
 
 describe('FGSM matches TF.js', () => {
-  for (const arch of ['mlp', 'cnn'] as const) {
+  for (const arch of Object.keys(ARCH)) {
     it(`${arch}: clip(x + ε sign(∇ cross-entropy)) is the same image wherever the gradient is not within rounding of 0`, () => {
       const { ours, theirs, shape } = pair(arch, 'linear');
       const eps = 0.1;
@@ -133,7 +170,7 @@ describe('FGSM matches TF.js', () => {
         differ++;
         expect(Math.abs(g[i])).toBeLessThanOrEqual(1e-6 * scale);
       }
-      // Measured: no pixel differs, for either network.
+      // Measured: no pixel differs, for any of the networks.
       expect(differ).toBeLessThan(ref.length * 1e-3);
       // Behind max pooling some pixels have an exactly zero gradient: sign(0) = 0 leaves them as they were in both.
       if (arch === 'cnn') expect(zeros).toBeGreaterThan(100);
