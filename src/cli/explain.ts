@@ -52,6 +52,12 @@ interface Samples {
 export async function explainCommand(opts: ExplainOptions, out: Output): Promise<void> {
   const { model, labels } = await loadWithLabels(opts.model);
   try {
+    if (labels?.task === 'next-character') {
+      throw new UsageError(`the model is a next-character text model, whose inputs are character ids (no gradient reaches them): generate text with simdnn sample --model <path>`);
+    }
+    if (labels?.task === 'regression' && opts.method !== 'saliency') {
+      throw new UsageError(`--method ${opts.method} needs a classifier; the model at ${opts.model} is a regression (use --method saliency)`);
+    }
     const shape = model.inputs[0].shape;
     const image = imageShape(shape);
     const outputs = sizeOf(model.outputShape);
@@ -112,9 +118,15 @@ export async function explainCommand(opts: ExplainOptions, out: Output): Promise
   }
 }
 
-/** How to draw one input as an image: [h, w, c] as it is, a flat input of a square number of values as a square, else a strip. */
+/**
+ * How to draw one input as an image: [h, w, c] as it is; a sequence [steps,
+ * features] with one row per step (MNIST read row by row is the digit), or
+ * as a strip when there is one feature; a flat input of a square number of
+ * values as a square, else a strip.
+ */
 function imageShape(shape: readonly number[]): { width: number; height: number; channels: number } {
   if (shape.length === 3) return { height: shape[0], width: shape[1], channels: shape[2] };
+  if (shape.length === 2) return shape[1] === 1 ? { width: shape[0], height: 1, channels: 1 } : { height: shape[0], width: shape[1], channels: 1 };
   const size = sizeOf(shape as number[]);
   const side = Math.round(Math.sqrt(size));
   return side * side === size ? { width: side, height: side, channels: 1 } : { width: size, height: 1, channels: 1 };

@@ -330,6 +330,23 @@ describe('simdnn explain', () => {
     expect(isPng('max.png')).toBe(true);
   });
 
+  it('FGSM on the sequences of a CSV file flips the predictions of an LSTM the CLI trained; a text model is a usage error', () => {
+    // waves.simdnn and waves.csv come from the recurrent test above: 20 steps of one value, a sine or a square wave.
+    const f = simdnn('explain', '--model', 'waves.simdnn', '--input', 'waves.csv', '--label-column', 'kind', '--method', 'fgsm', '--epsilon', '0.5', '--clip-min', '-2', '--clip-max', '2', '--count', '100', '-o', 'waves-fgsm.png');
+    expect(f.code, f.stderr).toBe(0);
+    expect(f.stdout).toMatch(/· waves\.csv, 100 rows · FGSM$/m);
+    const [before, after] = flip(f.stdout);
+    expect(before).toBeGreaterThanOrEqual(0.9);
+    expect(after).toBeLessThan(before - 0.4);
+    expect(isPng('waves-fgsm.png')).toBe(true);
+    const s = simdnn('explain', '--model', 'waves.simdnn', '--input', 'waves.csv', '--label-column', 'kind', '--count', '4', '-o', 'waves-saliency.png');
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toMatch(/^classes\s+(sine|square) (sine|square) (sine|square) (sine|square)$/m);
+    const text = simdnn('explain', '--model', 'names.simdnn', '--method', 'maximize', '-o', 'x.png');
+    expect(text.code).toBe(2);
+    expect(text.stderr).toMatch(/next-character text model, whose inputs are character ids/);
+  });
+
   it('mistakes are usage errors; --help lists the options', () => {
     const usage = (args: string[], message: RegExp) => {
       const r = simdnn(...args);
