@@ -1,6 +1,6 @@
 // Polynomial feature maps: a fixed nonlinear preprocessing after which a
-// linear unit may separate what it could not before. The lecture notes' XOR
-// example: Φ(x_u, x_v) = (x_u, x_v, x_u·x_v) makes XOR linearly separable,
+// linear unit may separate what it could not before (Minsky & Papert 1969 on
+// XOR): Φ(x_u, x_v) = (x_u, x_v, x_u·x_v) makes XOR linearly separable,
 // so one perceptron learns it (polynomialFeatures(x, 2, { interactionOnly: true })).
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { checkBool, checkOptions } from '../util/options.js';

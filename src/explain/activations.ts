@@ -1,6 +1,6 @@
-// Inner activations and their statistics over a population of samples, the
-// seeds' "internal activations as images" and "distributions of activations
-// on a population of samples". Statistics run chunk by chunk through a
+// Inner activations and their statistics over a population of samples:
+// activation maps as images (Zeiler & Fergus 2014) and per-unit distributions
+// over a population, dead ReLUs included. Statistics run chunk by chunk through a
 // sub-model whose outputs are the layers asked for (sharing the weights), so
 // a population of any size needs one chunk of activations in memory.
 import { ValueError, checkInt, describe } from '../errors.js';

@@ -1,8 +1,7 @@
-// What the seeds show about representations, for 2-D data: a model's
-// decision regions over the plane with the data points on them, and the
-// hidden layer's representation of the same points, where "the hidden layer
-// learns a representation so that the data is linearly separable": the
-// output layer draws a straight line there.
+// Representations of 2-D data: a model's decision regions over the plane with
+// the data points on them, and the hidden layer's representation of the same
+// points, which training makes linearly separable (Rumelhart, Hinton &
+// Williams 1986, on XOR): the output layer draws a straight line there.
 import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import { Model, model as graphModel } from '../models/model.js';

@@ -1,9 +1,10 @@
 // Per-layer gradient norms, to see vanishing and exploding gradients: in a
 // deep stack of sigmoid layers each layer multiplies the backpropagated
 // gradient by σ'(z) ≤ 1/4 and by its weights, so the layers near the input
-// learn orders of magnitude more slowly (the seeds: |w| < 1 vanishing,
-// |w| > 1 exploding); greedy layer-wise pretraining, ReLUs and careful
-// initialisation are the remedies they discuss.
+// learn orders of magnitude more slowly: |w| < 1 vanishing, |w| > 1
+// exploding (Hochreiter 1991; Bengio, Simard & Frasconi 1994; Glorot &
+// Bengio 2010). Greedy layer-wise pretraining (Hinton, Osindero & Teh 2006),
+// ReLUs and careful initialisation are the known remedies.
 import { ValueError, checkInt, describe } from '../errors.js';
 import { Model } from '../models/model.js';
 import type { ModelInput } from '../models/inputs.js';

@@ -1,8 +1,9 @@
-// The explain namespace: tools to look inside a trained network (the seeds'
-// "Understanding a Network's Behavior"): filters and activations as images,
-// activation statistics over a population, input gradients and saliency
-// maps, maximum-response inputs, adversarial samples, decision regions and
-// hidden representations, and gradient norms per layer.
+// The explain namespace: tools to look inside a trained network (Erhan et al.
+// 2009; Zeiler & Fergus 2014; Simonyan, Vedaldi & Zisserman 2014; Goodfellow,
+// Shlens & Szegedy 2015): filters and activations as images, activation
+// statistics over a population, input gradients and saliency maps,
+// maximum-response inputs, adversarial samples, decision regions and hidden
+// representations, and gradient norms per layer.
 import { layerFiltersToPng } from './filters.js';
 import { inputGradients, saliency } from './saliency.js';
 import { fgsm, pgd } from './adversarial.js';

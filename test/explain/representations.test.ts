@@ -1,4 +1,4 @@
-// The seeds' slides on representations: XOR is not linearly separable in the
+// Representations: XOR is not linearly separable in the
 // input space, but is after the feature map Φ(x_u, x_v) = (x_u, x_v, x_u·x_v)
 // and in the hidden layer of a trained MLP; decision regions as pictures;
 // vanishing and exploding gradients in deep stacks, per layer.
@@ -15,7 +15,7 @@ const XOR_X = [0, 0, 0, 1, 1, 0, 1, 1];
 const XOR_Y = [0, 1, 1, 0];
 
 describe('polynomialFeatures', () => {
-  it("the seeds' Φ(x_u, x_v) = (x_u, x_v, x_u·x_v) makes XOR separable by one perceptron", () => {
+  it('Φ(x_u, x_v) = (x_u, x_v, x_u·x_v) makes XOR separable by one perceptron', () => {
     const phi = polynomialFeatures(XOR_X, 2, { interactionOnly: true });
     expect(phi.features).toBe(3);
     expect(Array.from(phi.x)).toEqual([0, 0, 0, 0, 1, 0, 1, 0, 0, 1, 1, 1]);
