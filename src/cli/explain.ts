@@ -37,6 +37,7 @@ export interface ExplainOptions {
   clipMin: number;
   clipMax: number;
   seed: number;
+  l2: number;
   saveCsv?: string;
 }
 
@@ -70,7 +71,7 @@ export async function explainCommand(opts: ExplainOptions, out: Output): Promise
     let csvWidth: number;
     if (opts.method === 'maximize') {
       const classes = opts.class === undefined ? Array.from({ length: Math.max(outputs, 2) }, (_, i) => i) : [opts.class];
-      const r = explain.activationMaximization(model, { classIndex: classes, steps: opts.steps ?? 100, clipMin: opts.clipMin, clipMax: opts.clipMax, seed: opts.seed });
+      const r = explain.activationMaximization(model, { classIndex: classes, steps: opts.steps ?? 100, l2: opts.l2, clipMin: opts.clipMin, clipMax: opts.clipMax, seed: opts.seed });
       out.log(banner(`model ${opts.model} · maximum-response inputs for ${classes.length === 1 ? `class ${className(labels, classes[0])}` : `${classes.length} classes`}`));
       lines.push(['response', classes.map((c, i) => `${className(labels, c)}: ${fixed(r.response[i])}`).join('  ')]);
       csv = r.input.toFloat32Array();

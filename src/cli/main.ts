@@ -130,6 +130,7 @@ program
   .option('--clip-min <v>', 'smallest valid input value', floatIn(-1e30, 1e30), 0)
   .option('--clip-max <v>', 'largest valid input value', floatIn(-1e30, 1e30), 1)
   .option('--seed <n>', 'seed of the random start (pgd, maximize) and noise (smoothGrad)', intIn(0, 4294967295), 0)
+  .option('--l2 <lambda>', 'maximize: L2 penalty on the input, which keeps only the ink a class needs (e.g. 3)', floatIn(0, 1e6), 0)
   .option('--save-csv <file.csv>', 'also write the values drawn (maps, adversarial or synthetic inputs) as CSV rows')
   .action(async (opts) => {
     if (opts.method !== 'maximize' && !opts.input === !opts.data) {

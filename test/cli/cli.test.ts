@@ -321,7 +321,7 @@ describe('simdnn explain', () => {
     expect(c).not.toBeNull();
     expect(Number((c as RegExpExecArray)[1])).toBeLessThan(3);
     expect(isPng('ig.png')).toBe(true);
-    const m = simdnn('explain', '--model', 'explain-cnn.simdnn', '--method', 'maximize', '-o', 'max.png');
+    const m = simdnn('explain', '--model', 'explain-cnn.simdnn', '--method', 'maximize', '--l2', '3', '-o', 'max.png');
     expect(m.code, m.stderr).toBe(0);
     const response = /^response\s+(.*)$/m.exec(m.stdout) as RegExpExecArray;
     const probs = response[1].split(/\s+(?=\d:)/).map((t) => Number(t.split(': ')[1]));
@@ -360,7 +360,7 @@ describe('simdnn explain', () => {
     usage(['explain', '--model', 'small-or-missing.simdnn', '--data', 'mnist', '-o', 'x.png'], /'--model <path>' argument 'small-or-missing\.simdnn' is invalid/);
     const help = simdnn('explain', '--help');
     expect(help.code).toBe(0);
-    for (const o of ['--method <name>', '--saliency <map>', '--epsilon <e>', '--steps <n>', '--loss <name>', '--save-csv <file.csv>']) expect(help.stdout).toContain(o);
+    for (const o of ['--method <name>', '--saliency <map>', '--epsilon <e>', '--steps <n>', '--loss <name>', '--l2 <lambda>', '--save-csv <file.csv>']) expect(help.stdout).toContain(o);
   });
 });
 
