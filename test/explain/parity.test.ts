@@ -1,13 +1,14 @@
 // Input gradients and FGSM against TensorFlow.js (tf.grad on the cpu
 // backend) on identical weights: an MLP, a CNN, and an LSTM, a GRU and a
-// bidirectional LSTM reading each digit row by row, the first layer included.
+// bidirectional LSTM reading each digit row by row, the first layer included;
+// and an MLP with batch normalization at inference.
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 // tfjs-layers' orthogonal initializer (the LSTM's recurrent kernel) calls chained ops, which the full tfjs bundle registers.
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops.js';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { init, sequential, layers, explain, tensor, type Layer, type Sequential } from '../../src/index.js';
+import { init, sequential, layers, optimizers, explain, tensor, type Layer, type Sequential } from '../../src/index.js';
 import { loadMnist } from '../../src/data/index.js';
 
 beforeAll(async () => {
@@ -136,6 +137,27 @@ describe('input gradients match tf.grad on identical weights', () => {
       for (const m of [theirs, lin.theirs]) m.dispose();
     });
   }
+
+  it('batch normalization at inference (the moving statistics a few training steps left) is differentiated as TF.js applies it', async () => {
+    const ours = sequential({
+      seed: 5,
+      layers: [layers.dense({ units: 32, inputShape: [784] }), layers.batchNormalization({ momentum: 0.5 }), layers.activation({ activation: 'relu' }), layers.dense({ units: 10, activation: 'softmax' })],
+    });
+    ours.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy' });
+    await ours.fit(digits.x, LABELS, { epochs: 3, batchSize: 8, seed: 1 });
+    const theirs = tfl.sequential({
+      layers: [tfl.layers.dense({ units: 32, inputShape: [784] }), tfl.layers.batchNormalization({}), tfl.layers.activation({ activation: 'relu' }), tfl.layers.dense({ units: 10, activation: 'softmax' })],
+    });
+    const ws = ours.getWeights();
+    theirs.setWeights(ws.map((t) => tf.tensor(t.toFloat32Array(), [...t.shape])));
+    for (const t of ws) t.dispose();
+    const g = explain.inputGradients(ours, digits.x, { classIndex: LABELS });
+    const ref = tfGrad(theirs, [784], (y) => tf.sum(tf.mul(y, oneHot())));
+    expect(relError(g.toFloat32Array(), ref)).toBeLessThan(1e-5);
+    g.dispose();
+    ours.dispose();
+    theirs.dispose();
+  });
 
   it('the default class is the predicted one, and a seed on the output differentiates sum(seed · output)', () => {
     const { ours, theirs, shape } = pair('mlp', 'softmax');
