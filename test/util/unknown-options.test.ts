@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import {
   init, sequential, model, input, layers, optimizers, callbacks, stepDecay, exponentialDecay, cosineDecay, matmul,
   parseCsv, trainTestSplit, filtersToPng, imagesToPng, Hopfield, RBM, BoltzmannMachine, DBN, Perceptron,
-  ValueError,
+  explain, polynomialFeatures, ValueError,
 } from '../../src/index.js';
 import { loadMnist, shiftAugment } from '../../src/node.js';
 
@@ -56,6 +56,16 @@ const CASES: [string, () => unknown, string, string | null][] = [
   ['BoltzmannMachine', () => new BoltzmannMachine({ visible: 4, hiden: 2 } as never), 'hiden', 'hidden'],
   ['DBN', () => new DBN({ layers: [4, 2], seeds: 1 } as never), 'seeds', 'seed'],
   ['Perceptron', () => new Perceptron({ inputs: 2, learningrate: 0.1 } as never), 'learningrate', 'learningRate'],
+  ['polynomialFeatures', () => polynomialFeatures([1, 2], 2, { interactionsOnly: true } as never), 'interactionsOnly', 'interactionOnly'],
+  ['explain.inputGradients', () => explain.inputGradients(dense(), [[1, 2, 3]], { classindex: 0 } as never), 'classindex', 'classIndex'],
+  ['explain.saliency', () => explain.saliency(dense(), [[1, 2, 3]], { method: 'smoothGrad', sample: 4 } as never), 'sample', 'samples'],
+  ['explain.fgsm', () => explain.fgsm(dense(), [[1, 2, 3]], [0], { epsilon: 0.1, clipmin: 0 } as never), 'clipmin', 'clipMin'],
+  ['explain.pgd', () => explain.pgd(dense(), [[1, 2, 3]], [0], { epsilon: 0.1, step: 3 } as never), 'step', 'steps'],
+  ['explain.activationMaximization', () => explain.activationMaximization(dense(), { classIndex: 0, learnRate: 0.1 } as never), 'learnRate', 'learningRate'],
+  ['explain.activationStats', () => explain.activationStats(dense(), [[1, 2, 3]], { layers: [], bin: 4 } as never), 'bin', 'bins'],
+  ['explain.sanityCheck', () => explain.sanityCheck(dense(), [[1, 2, 3]], { cascde: false } as never), 'cascde', 'cascade'],
+  ['explain.decisionBoundary', () => explain.decisionBoundary(dense(), { xrange: [0, 1] } as never), 'xrange', 'xRange'],
+  ['explain.saliencyToPng', () => explain.saliencyToPng(new Float32Array(4), { width: 2, height: 2, colormap: 'heat', overlays: true } as never), 'overlays', 'overlay'],
 ];
 
 describe('unknown option keys are rejected, naming the key and the closest known one', () => {
