@@ -29,7 +29,7 @@ export {
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
 export {
-  SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, BatchNormalization, type BatchNormalizationConfig, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
+  SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, BatchNormalization, type BatchNormalizationConfig, GaussianNoise, MaskingNoise, SaltAndPepperNoise, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
   type RecurrentConfig, type RecurrentActivation, type RecurrentSite, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode,
   type EmbeddingConfig, type MaskingConfig,
 } from './layers/index.js';
@@ -45,6 +45,10 @@ export {
   Model, model, type ModelConfig, type ModelBaseConfig, type CompileArgs, type FitArgs, type History, type ModelInput, type GradientsArgs, type Gradients,
 } from './models/model.js';
 export { Sequential, sequential, type SequentialConfig } from './models/sequential.js';
+export {
+  Autoencoder, autoencoder, StackedAutoencoder, stackedAutoencoder,
+  type AutoencoderConfig, type AutoencoderInput, type NoiseSpec, type StackedAutoencoderConfig, type PretrainOptions, type ToClassifierOptions,
+} from './models/autoencoder.js';
 export { callbacks, EarlyStopping, type Callback, type Logs, type EarlyStoppingOptions } from './models/callbacks.js';
 export {
   optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, Adagrad, Adadelta, Adamax, LBFGS, stepDecay, exponentialDecay, cosineDecay,

@@ -9,6 +9,7 @@ import { gru, lstm, simpleRNN } from './recurrent/cells.js';
 import { bidirectional, timeDistributed } from './recurrent/wrappers.js';
 import { embedding, masking } from './embedding.js';
 import { batchNormalization } from './normalization.js';
+import { gaussianNoise, maskingNoise, saltAndPepperNoise } from './noise.js';
 
 export {
   Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
@@ -26,6 +27,9 @@ export { Recurrent, type RecurrentConfig, type RecurrentActivation, type Recurre
 export { TimeDistributed, Bidirectional, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode } from './recurrent/wrappers.js';
 export { Embedding, Masking, type EmbeddingConfig, type MaskingConfig } from './embedding.js';
 export { BatchNormalization, type BatchNormalizationConfig } from './normalization.js';
+export {
+  GaussianNoise, MaskingNoise, SaltAndPepperNoise, type GaussianNoiseConfig, type MaskingNoiseConfig, type SaltAndPepperNoiseConfig,
+} from './noise.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
 export { type InitializerName } from '../params/initializers.js';
@@ -33,5 +37,5 @@ export { type InitializerName } from '../params/initializers.js';
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = {
   dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers, simpleRNN, lstm, gru,
-  embedding, masking, timeDistributed, bidirectional, batchNormalization,
+  embedding, masking, timeDistributed, bidirectional, batchNormalization, gaussianNoise, maskingNoise, saltAndPepperNoise,
 };

@@ -225,6 +225,23 @@ const CASES: Record<string, LayerCase[]> = {
       reference: (xs, _w, n) => [concatRef(xs, n, 2, [2, 6, 4])],
     },
   ],
+  GaussianNoise: [
+    { label: 'gaussianNoise at inference: the identity', make: () => ({ layer: layers.gaussianNoise({ stddev: 0.5 }) }), inputs: [[6]], reference: ([x]) => [x] },
+    { label: 'gaussianNoise in training (noise fixed by the seed)', make: () => ({ layer: layers.gaussianNoise({ stddev: 0.5 }) }), inputs: [[3, 4]], training: true },
+  ],
+  MaskingNoise: [
+    { label: 'maskingNoise at inference: the identity', make: () => ({ layer: layers.maskingNoise({ rate: 0.4 }) }), inputs: [[6]], reference: ([x]) => [x] },
+    { label: 'maskingNoise in training (mask fixed by the seed)', make: () => ({ layer: layers.maskingNoise({ rate: 0.4 }) }), inputs: [[3, 4]], training: true },
+  ],
+  SaltAndPepperNoise: [
+    { label: 'saltAndPepperNoise at inference: the identity', make: () => ({ layer: layers.saltAndPepperNoise({ rate: 0.3 }) }), inputs: [[6]], reference: ([x]) => [x] },
+    {
+      label: 'saltAndPepperNoise in training (corruption fixed by the seed)',
+      make: () => ({ layer: layers.saltAndPepperNoise({ rate: 0.3, low: -1, high: 2 }) }),
+      inputs: [[3, 4]],
+      training: true,
+    },
+  ],
   BatchNormalization: [
     {
       // Inference: the moving statistics (initially 0 and 1); training: the batch's, coupling the samples.
