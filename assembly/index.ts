@@ -58,4 +58,5 @@ export function build_kind(): i32 {
 export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv2d_kernel_flip } from "./conv/im2col";
 export {
   f32_pool2d_nhwc, f32_pool2d_backward_nhwc, f32_maxpool_backward, f32_global_avgpool, f32_global_avgpool_backward,
+  f32_upsample2d_nhwc, f32_upsample2d_backward_nhwc,
 } from "./pool";

@@ -220,3 +220,55 @@ export function f32_global_avgpool_backward(n: i32, hw: i32, c: i32, dy: usize, 
     for (let p = 0; p < hw; p++) f32_scale(c, g, dx + ((<usize>(b * hw + p) * <usize>c) << 2), inv, 0);
   }
 }
+
+/**
+ * Nearest-neighbour upsampling of NHWC x [n, h, w, c] by (sh, sw) into
+ * y [n, h·sh, w·sw, c]: every input pixel's channel vector repeated over an
+ * sh × sw block (Keras UpSampling2D, interpolation 'nearest').
+ */
+export function f32_upsample2d_nhwc(n: i32, h: i32, w: i32, c: i32, sh: i32, sw: i32, x: usize, y: usize): void {
+  const pix = <usize>c << 2;
+  const rowOut = <usize>w * <usize>sw * pix;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      const xr = x + (((<usize>b * <usize>h + <usize>i) * <usize>w) * pix);
+      const yr = y + ((<usize>b * <usize>h + <usize>i) * <usize>sh) * rowOut;
+      for (let j = 0; j < w; j++) {
+        const src = xr + <usize>j * pix;
+        const dst = yr + <usize>j * <usize>sw * pix;
+        for (let s = 0; s < sw; s++) memory.copy(dst + <usize>s * pix, src, pix);
+      }
+      for (let r = 1; r < sh; r++) memory.copy(yr + <usize>r * rowOut, yr, rowOut);
+    }
+  }
+}
+
+/** Backward of f32_upsample2d_nhwc: dx[n, i, j, :] = Σ over its sh × sw block of dy. */
+export function f32_upsample2d_backward_nhwc(n: i32, h: i32, w: i32, c: i32, sh: i32, sw: i32, dy: usize, dx: usize): void {
+  const pix = <usize>c << 2;
+  const rowOut = <usize>w * <usize>sw * pix;
+  for (let b = 0; b < n; b++) {
+    for (let i = 0; i < h; i++) {
+      const yr = dy + ((<usize>b * <usize>h + <usize>i) * <usize>sh) * rowOut;
+      for (let j = 0; j < w; j++) {
+        const out = dx + (((<usize>b * <usize>h + <usize>i) * <usize>w + <usize>j) * pix);
+        const blk = yr + <usize>j * <usize>sw * pix;
+        let k = 0;
+        if (ASC_FEATURE_SIMD) {
+          for (; k + 4 <= c; k += 4) {
+            const o = <usize>k << 2;
+            let acc = f32x4.splat(0);
+            for (let r = 0; r < sh; r++) for (let s = 0; s < sw; s++) acc = f32x4.add(acc, v128.load(blk + <usize>r * rowOut + <usize>s * pix + o));
+            v128.store(out + o, acc);
+          }
+        }
+        for (; k < c; k++) {
+          const o = <usize>k << 2;
+          let acc: f32 = 0;
+          for (let r = 0; r < sh; r++) for (let s = 0; s < sw; s++) acc += load<f32>(blk + <usize>r * rowOut + <usize>s * pix + o);
+          store<f32>(out + o, acc);
+        }
+      }
+    }
+  }
+}

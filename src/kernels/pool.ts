@@ -116,3 +116,27 @@ export function globalAvgPool(be: Backend, o: GlobalAvgPoolOptions): void {
 export function globalAvgPoolBackward(be: Backend, o: GlobalAvgPoolBackwardOptions): void {
   be.abi.f32_global_avgpool_backward(o.batch, o.hw, o.c, o.dy, o.dx);
 }
+
+/** Options of upsample2d() and upsample2dBackward(): NHWC [n, h, w, c] inputs, (sh, sw) factors. */
+export interface Upsample2dOptions {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  sh: number;
+  sw: number;
+  /** Input [n, h, w, c] (forward) or its gradient (backward, written). */
+  x: number;
+  /** Output [n, h·sh, w·sw, c] (forward, written) or its gradient (backward). */
+  y: number;
+}
+
+/** Nearest-neighbour upsampling: each pixel repeated over an sh × sw block. */
+export function upsample2d(be: Backend, o: Upsample2dOptions): void {
+  be.abi.f32_upsample2d_nhwc(o.n, o.h, o.w, o.c, o.sh, o.sw, o.x, o.y);
+}
+
+/** Gradient of upsample2d: x = the sum of y over each block. */
+export function upsample2dBackward(be: Backend, o: Upsample2dOptions): void {
+  be.abi.f32_upsample2d_backward_nhwc(o.n, o.h, o.w, o.c, o.sh, o.sw, o.y, o.x);
+}

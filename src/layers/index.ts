@@ -10,6 +10,7 @@ import { bidirectional, timeDistributed } from './recurrent/wrappers.js';
 import { embedding, masking } from './embedding.js';
 import { batchNormalization } from './normalization.js';
 import { gaussianNoise, maskingNoise, saltAndPepperNoise } from './noise.js';
+import { upSampling2d } from './upsampling.js';
 
 export {
   Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
@@ -27,6 +28,7 @@ export { Recurrent, type RecurrentConfig, type RecurrentActivation, type Recurre
 export { TimeDistributed, Bidirectional, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode } from './recurrent/wrappers.js';
 export { Embedding, Masking, type EmbeddingConfig, type MaskingConfig } from './embedding.js';
 export { BatchNormalization, type BatchNormalizationConfig } from './normalization.js';
+export { UpSampling2D, type UpSampling2DConfig } from './upsampling.js';
 export {
   GaussianNoise, MaskingNoise, SaltAndPepperNoise, type GaussianNoiseConfig, type MaskingNoiseConfig, type SaltAndPepperNoiseConfig,
 } from './noise.js';
@@ -37,5 +39,5 @@ export { type InitializerName } from '../params/initializers.js';
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = {
   dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers, simpleRNN, lstm, gru,
-  embedding, masking, timeDistributed, bidirectional, batchNormalization, gaussianNoise, maskingNoise, saltAndPepperNoise,
+  embedding, masking, timeDistributed, bidirectional, batchNormalization, gaussianNoise, maskingNoise, saltAndPepperNoise, upSampling2d,
 };

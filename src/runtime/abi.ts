@@ -87,6 +87,8 @@ export const KERNEL_SIGNATURES = {
   f32_step_mask: { params: ['n', 'w', 'x', 'out', 'value'], result: 'void' },
   f32_gather_rows: { params: ['n', 'd', 'vocab', 'ids', 'table', 'ldt', 'y', 'ldy'], result: 'number' },
   f32_scatter_add_rows: { params: ['n', 'd', 'vocab', 'ids', 'dy', 'lddy', 'dtable', 'ldt'], result: 'number' },
+  f32_upsample2d_nhwc: { params: ['n', 'h', 'w', 'c', 'sh', 'sw', 'x', 'y'], result: 'void' },
+  f32_upsample2d_backward_nhwc: { params: ['n', 'h', 'w', 'c', 'sh', 'sw', 'dy', 'dx'], result: 'void' },
   f32_bn_stats: { params: ['rows', 'c', 'x', 'mean', 'variance'], result: 'void' },
   f32_bn_coeffs: { params: ['c', 'mean', 'variance', 'gamma', 'beta', 'eps', 'a', 'b', 'invstd'], result: 'void' },
   f32_channel_affine: { params: ['rows', 'c', 'x', 'a', 'b', 'y'], result: 'void' },

@@ -176,6 +176,7 @@ const CASES: Record<string, LayerCase[]> = {
     convCase('2x3 same stride 2', [6, 5, 3], { filters: 4, kernelSize: [2, 3], strides: 2, padding: 'same' }),
     convCase('3x3 dilation 2 same tanh', [6, 6, 1], { filters: 2, kernelSize: 3, dilationRate: 2, padding: 'same', activation: 'tanh' }),
     convCase('1x1 gelu, no bias', [4, 3, 5], { filters: 3, kernelSize: 1, activation: 'gelu', useBias: false }),
+    convCase('3x3 same sigmoid, 4 channels to 1 filter', [6, 6, 4], { filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }),
     convCase('3x3 same mish', [5, 4, 2], { filters: 2, kernelSize: 3, padding: 'same', activation: 'mish' }),
     // selu's slope jumps at 0 (1.76 to 1.05): a smaller step keeps the perturbed pre-activations on their side.
     convCase('2x2 valid selu', [4, 5, 2], { filters: 3, kernelSize: 2, activation: 'selu' }, 2e-4),
@@ -241,6 +242,21 @@ const CASES: Record<string, LayerCase[]> = {
       inputs: [[3, 4]],
       training: true,
     },
+  ],
+  UpSampling2D: [
+    {
+      label: 'upSampling2d size [2, 3] on [2, 3, 5] (channels not a multiple of 4)',
+      make: () => ({ layer: layers.upSampling2d({ size: [2, 3] }) }),
+      inputs: [[2, 3, 5]],
+      reference: ([x], _w, n) => {
+        const y = new Float64Array(n * 4 * 9 * 5);
+        for (let b = 0; b < n; b++) for (let i = 0; i < 4; i++) for (let j = 0; j < 9; j++) for (let c = 0; c < 5; c++) {
+          y[((b * 4 + i) * 9 + j) * 5 + c] = x[((b * 2 + Math.floor(i / 2)) * 3 + Math.floor(j / 3)) * 5 + c];
+        }
+        return [y];
+      },
+    },
+    { label: 'upSampling2d size 2 on [3, 2, 8]', make: () => ({ layer: layers.upSampling2d() }), inputs: [[3, 2, 8]] },
   ],
   BatchNormalization: [
     {

@@ -195,6 +195,37 @@ describe('autoencoders on MNIST digits', () => {
     expect(Math.min(...pre)).toBeGreaterThan(Math.max(...rnd));
   }, 300_000);
 
+  it('a convolutional autoencoder (conv and pooling down, upSampling2d and conv up) reconstructs better than a dense one with the same code size', async () => {
+    const heldOut = (m: { predict: (x: Float32Array) => unknown }) => {
+      const p = m.predict(test) as Tensor;
+      const e = mse(p.toFloat32Array(), test);
+      p.dispose();
+      return e;
+    };
+    const conv = sequential({
+      seed: 1,
+      layers: [
+        layers.reshape({ targetShape: [28, 28, 1], inputShape: [D] }),
+        layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }), layers.maxPooling2d({ poolSize: 2 }),
+        layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }), layers.maxPooling2d({ poolSize: 2 }),
+        // The code: 7 × 7 × 2 = 98 values.
+        layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        layers.upSampling2d(), layers.conv2d({ filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        layers.upSampling2d(), layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+        layers.conv2d({ filters: 1, kernelSize: 3, padding: 'same', activation: 'sigmoid' }), layers.flatten(),
+      ],
+    });
+    conv.compile({ optimizer: optimizers.adam({ learningRate: 0.003 }), loss: 'binaryCrossentropy' });
+    await conv.fit(train, train, { epochs: 3, batchSize: 64, seed: 1 });
+    const dense = autoencoder({ inputDim: D, units: [98], loss: 'binaryCrossentropy', seed: 1 });
+    await dense.fit(train, { epochs: 3, batchSize: 64, seed: 1 });
+    const [c, d] = [heldOut(conv), heldOut(dense.model)];
+    console.log(`code of 98 values: convolutional ${c.toFixed(5)}, dense ${d.toFixed(5)} held-out MSE`);
+    expect(c).toBeLessThan(d);
+    conv.dispose();
+    dense.dispose();
+  }, 120_000);
+
   it('noise layers corrupt in training only, with the configured statistics, the same for the same seed', () => {
     const x = new Float32Array(20000).fill(0.5);
     const apply = (make: () => ReturnType<typeof layers.gaussianNoise> | ReturnType<typeof layers.maskingNoise> | ReturnType<typeof layers.saltAndPepperNoise>, seed: number) => {
