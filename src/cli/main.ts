@@ -15,6 +15,7 @@ import { floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
 import { packageVersion, type Output } from './output.js';
 import { predict } from './predict.js';
 import { OPTIMIZERS, train } from './train.js';
+import { parseNoise } from './autoencoder.js';
 import { sample } from './sequence.js';
 
 const out: Output = { log: (line) => process.stdout.write(`${line}\n`), progress: process.stderr };
@@ -40,6 +41,7 @@ Examples:
   simdnn train --data mnist --model cnn               LeNet-style CNN, about 97.7% in 12 epochs (5 s)
   simdnn train --data houses.csv --label-column price  regression when the labels are not integers
   simdnn train --data names.txt --model lstm          a next-character model of a text file
+  simdnn train --data mnist --model autoencoder --tied --noise mask:0.3 --reconstructions rec.png
   simdnn sample --model simdnn-names.simdnn --temperature 0.8
   simdnn train --data mnist --model gru               MNIST read row by row (28 steps of 28 pixels)
   simdnn evaluate --model simdnn-mnist.simdnn --data mnist
@@ -54,7 +56,10 @@ program
   .requiredOption('--data <mnist|iris|file.csv|file.txt>', 'the bundled MNIST digits (8,000 train / 2,000 test), Iris, a CSV file with a header row (80 / 20 split), or with --model lstm|gru|rnn a text file (a next-character model)', parseDataSpec)
   .addOption(labelOption())
   .addOption(new Option('--task <type>', 'auto: integer or text labels are classes, other numbers are values to regress').choices(['auto', 'classification', 'regression']).default('auto'))
-  .addOption(new Option('--model <type>', 'network type: mlp, cnn (LeNet-style, image data), or a recurrent network: lstm, gru, rnn (sequences: CSV rows, MNIST rows, or the characters of a text file)').choices(['mlp', 'cnn', 'lstm', 'gru', 'rnn']).default('mlp'))
+  .addOption(new Option('--model <type>', 'network type: mlp, cnn (LeNet-style, image data), a recurrent network: lstm, gru, rnn (sequences: CSV rows, MNIST rows, or the characters of a text file), or autoencoder (reconstructs the features; --hidden are the encoder widths, the last the code)').choices(['mlp', 'cnn', 'lstm', 'gru', 'rnn', 'autoencoder']).default('mlp'))
+  .option('--tied', 'autoencoder: decoder kernels are the transposed encoder kernels (half the parameters)')
+  .option('--noise <kind:amount>', 'autoencoder: a denoising one, trained on corrupted inputs: mask:RATE, saltpepper:RATE or gaussian:STDDEV', parseNoise)
+  .option('--reconstructions <file.png>', 'autoencoder on images: write held-out samples over their reconstructions as a PNG')
   .option('--hidden <units>', 'hidden layer widths, e.g. 256 or 256,128 (default: 256 for mnist, 32 for tables; recurrent: 128 for text and mnist, 64 for CSV sequences)', widths)
   .option('--steps <n>', 'recurrent models on a CSV file: steps per row, the feature columns being steps x features (default: one feature per step)', intIn(1, 1 << 20))
   .option('--window <n>', 'next-character models: characters per training window (default 48)', intIn(2, 4096))

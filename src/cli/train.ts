@@ -2,8 +2,9 @@
 // `simdnn train`: data -> MLP -> fit with a progress bar -> test score -> saved model.
 import {
   applyStandardize, cosineDecay, layerFiltersToPng, layers, optimizers, sequential, shiftAugment, standardize, trainTestSplit,
-  type Layer, type Logs, type Sequential,
+  type Layer, type Logs, type NoiseSpec, type Sequential,
 } from '../node.js';
+import { trainAutoencoder } from './autoencoder.js';
 import { loadTrainingData, type DataInfo, type DataSpec, type TaskChoice, type Table } from './data.js';
 import { foldInputScaling, foldOutputScaling } from './fold.js';
 import { writeFileSync } from 'node:fs';
@@ -24,7 +25,13 @@ export interface TrainOptions {
   data: DataSpec;
   labelColumn?: string | number;
   task: TaskChoice;
-  model: 'mlp' | 'cnn' | RecurrentModel;
+  model: 'mlp' | 'cnn' | RecurrentModel | 'autoencoder';
+  /** Autoencoders: tied decoder kernels. */
+  tied?: boolean;
+  /** Autoencoders: the corruption of a denoising one. */
+  noise?: NoiseSpec;
+  /** Autoencoders: where to draw held-out images over their reconstructions. */
+  reconstructions?: string;
   hidden?: number[];
   dropout: number;
   epochs?: number;
@@ -61,6 +68,10 @@ const DEFAULTS = {
 /** Runs `simdnn train`. */
 export async function train(opts: TrainOptions, out: Output): Promise<void> {
   if (isRecurrent(opts.model)) return trainRecurrent({ ...opts, model: opts.model }, out);
+  if (opts.model === 'autoencoder') return trainAutoencoder({ ...opts, model: 'autoencoder' }, out);
+  for (const [flag, given] of [['--tied', opts.tied], ['--noise', opts.noise], ['--reconstructions', opts.reconstructions]] as const) {
+    if (given !== undefined) throw new UsageError(`option '${flag}' is for --model autoencoder`);
+  }
   if (opts.steps !== undefined || opts.window !== undefined) {
     throw new UsageError(`option '${opts.steps !== undefined ? '--steps' : '--window'}' is for the recurrent models (--model lstm, gru or rnn)`);
   }

@@ -1,5 +1,6 @@
 // The `simdnn` command, run as users run it: `node dist/cli.js ...` in a child
 // process, checked by exit code, stdout, stderr and the files it writes.
+import { PNG } from 'pngjs';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -197,6 +198,26 @@ describe('simdnn on MNIST', () => {
     const ev = simdnn('evaluate', '--model', 'digits.simdnn', '--data', 'mnist');
     expect(ev.code, ev.stderr).toBe(0);
     expect(accuracyOf(ev.stdout)).toBeCloseTo(accuracyOf(train.stdout, 'test accuracy'), 3);
+  });
+});
+
+describe('simdnn --model autoencoder', () => {
+  it('a tied denoising autoencoder of the MNIST digits reconstructs held-out digits well below the mean-image baseline, saves and draws them', () => {
+    const r = simdnn('train', '--data', 'mnist', '--model', 'autoencoder', '--tied', '--noise', 'mask:0.3', '--epochs', '3', '--reconstructions', 'rec.png', '-q', '-o', 'ae.simdnn');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^model {3}784-128-32-128-784 autoencoder · relu, sigmoid output, mse · tied weights · denoising \(mask 0\.3\) · 105,520 parameters$/m);
+    const m = /^test mse +([\d.]+) per value .* ([\d.]+)% of it\)$/m.exec(r.stdout);
+    expect(m, r.stdout).not.toBeNull();
+    expect(Number(m![2])).toBeLessThan(60);
+    const png = PNG.sync.read(readFileSync(join(dir, 'rec.png')));
+    expect([png.width, png.height]).toEqual([2 * (16 * 29 + 1), 2 * (2 * 29 + 1)]);
+    expect(existsSync(join(dir, 'ae.simdnn'))).toBe(true);
+    const bad = simdnn('train', '--data', 'mnist', '--model', 'autoencoder', '--noise', 'blur:2');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--noise <kind:amount>' argument 'blur:2' is invalid/);
+    const misplaced = simdnn('train', '--data', 'iris', '--tied');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toMatch(/option '--tied' is for --model autoencoder/);
   });
 });
 
