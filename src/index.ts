@@ -29,7 +29,7 @@ export {
   type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
 } from './layers/index.js';
 export {
-  SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, BatchNormalization, type BatchNormalizationConfig, GaussianNoise, MaskingNoise, SaltAndPepperNoise, UpSampling2D, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
+  SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, BatchNormalization, type BatchNormalizationConfig, GaussianNoise, MaskingNoise, SaltAndPepperNoise, UpSampling2D, Conv2DTranspose, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
   type RecurrentConfig, type RecurrentActivation, type RecurrentSite, type TimeDistributedConfig, type BidirectionalConfig, type MergeMode,
   type EmbeddingConfig, type MaskingConfig,
 } from './layers/index.js';

@@ -11,6 +11,7 @@ import { embedding, masking } from './embedding.js';
 import { batchNormalization } from './normalization.js';
 import { gaussianNoise, maskingNoise, saltAndPepperNoise } from './noise.js';
 import { upSampling2d } from './upsampling.js';
+import { conv2dTranspose } from './conv-transpose.js';
 
 export {
   Layer, layerFromJSON, registerLayer, LAYER_REGISTRY,
@@ -29,6 +30,7 @@ export { TimeDistributed, Bidirectional, type TimeDistributedConfig, type Bidire
 export { Embedding, Masking, type EmbeddingConfig, type MaskingConfig } from './embedding.js';
 export { BatchNormalization, type BatchNormalizationConfig } from './normalization.js';
 export { UpSampling2D, type UpSampling2DConfig } from './upsampling.js';
+export { Conv2DTranspose, type Conv2DTransposeConfig } from './conv-transpose.js';
 export {
   GaussianNoise, MaskingNoise, SaltAndPepperNoise, type GaussianNoiseConfig, type MaskingNoiseConfig, type SaltAndPepperNoiseConfig,
 } from './noise.js';
@@ -39,5 +41,5 @@ export { type InitializerName } from '../params/initializers.js';
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = {
   dense, denseTied, activation, dropout, conv1d, conv2d, flatten, reshape, add, concatenate, ...poolingLayers, simpleRNN, lstm, gru,
-  embedding, masking, timeDistributed, bidirectional, batchNormalization, gaussianNoise, maskingNoise, saltAndPepperNoise, upSampling2d,
+  embedding, masking, timeDistributed, bidirectional, batchNormalization, gaussianNoise, maskingNoise, saltAndPepperNoise, upSampling2d, conv2dTranspose,
 };

@@ -243,6 +243,15 @@ const CASES: Record<string, LayerCase[]> = {
       training: true,
     },
   ],
+  Conv2DTranspose: [
+    { label: 'conv2dTranspose 3x3 stride 2 valid', make: () => ({ layer: layers.conv2dTranspose({ filters: 3, kernelSize: 3, strides: 2 }) }), inputs: [[3, 4, 2]] },
+    {
+      label: 'conv2dTranspose 2x3 stride [2, 1] same tanh, no bias',
+      make: () => ({ layer: layers.conv2dTranspose({ filters: 2, kernelSize: [2, 3], strides: [2, 1], padding: 'same', activation: 'tanh', useBias: false }) }),
+      inputs: [[3, 3, 3]],
+    },
+    { label: 'conv2dTranspose 4x4 stride 2 same mish', make: () => ({ layer: layers.conv2dTranspose({ filters: 5, kernelSize: 4, strides: 2, padding: 'same', activation: 'mish' }) }), inputs: [[2, 3, 4]] },
+  ],
   UpSampling2D: [
     {
       label: 'upSampling2d size [2, 3] on [2, 3, 5] (channels not a multiple of 4)',

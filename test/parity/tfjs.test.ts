@@ -114,6 +114,18 @@ const CASES: ParityCase[] = [
     ],
     input: [5, 5, 2], output: [2], loss: 'mse',
   },
+  ...([[3, 2, 'valid'], [3, 2, 'same'], [4, 2, 'same'], [2, 1, 'valid']] as const).map(([k, st, pad]): ParityCase => ({
+    label: `Conv2D -> Conv2DTranspose ${k}x${k} stride ${st} ${pad} relu -> Flatten -> Dense`,
+    ours: () => [
+      layers.conv2d({ filters: 3, kernelSize: 2, strides: 2, activation: 'relu', inputShape: [6, 6, 2] }),
+      layers.conv2dTranspose({ filters: 4, kernelSize: k, strides: st, padding: pad, activation: 'relu' }), layers.flatten(), layers.dense({ units: 2 }),
+    ],
+    theirs: () => [
+      tfl.layers.conv2d({ filters: 3, kernelSize: 2, strides: 2, activation: 'relu', inputShape: [6, 6, 2] }),
+      tfl.layers.conv2dTranspose({ filters: 4, kernelSize: k, strides: st, padding: pad, activation: 'relu' }), tfl.layers.flatten(), tfl.layers.dense({ units: 2 }),
+    ],
+    input: [6, 6, 2], output: [2], loss: 'mse',
+  })),
   {
     label: 'Conv2D -> MaxPooling2D -> UpSampling2D -> Conv2D same sigmoid (a convolutional autoencoder)',
     ours: () => [
