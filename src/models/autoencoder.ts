@@ -151,6 +151,38 @@ export class Autoencoder {
     return out;
   }
 
+  /**
+   * The autoencoder of a saved one: `Autoencoder.fromModel(loadModel(path))`
+   * (or deserializeModel) on the `model` of an autoencoder, whose first half of
+   * dense layers is the encoder. It takes ownership of `full`.
+   */
+  static fromModel(full: Model): Autoencoder {
+    const op = 'Autoencoder.fromModel';
+    if (!full || typeof full !== 'object' || !Array.isArray(full.layers)) throw new ValueError(`${op}: expected a model, got ${describe(full)}`);
+    const dense = full.layers.filter((l): l is Dense | DenseTied => l instanceof Dense || l instanceof DenseTied);
+    const other = full.layers.filter((l) => !(l instanceof Dense || l instanceof DenseTied) && l.className !== 'InputLayer');
+    const k = dense.length / 2;
+    const ok = full.inputs.length === 1 && full.outputs.length === 1 && dense.length >= 2 && Number.isInteger(k) &&
+      dense.slice(0, k).every((l) => l instanceof Dense) && other.every((l) => ['GaussianNoise', 'MaskingNoise', 'SaltAndPepperNoise'].includes(l.className));
+    if (!ok) {
+      throw new ValueError(`${op}: ${full.name} is not an autoencoder (one input and output, an optional noise layer, dense encoder layers then as many decoder layers); its layers: ${full.layers.map((l) => l.className).join(', ')}`);
+    }
+    const ae = Object.create(Autoencoder.prototype) as { -readonly [K in keyof Autoencoder]: Autoencoder[K] };
+    const enc = dense.slice(0, k) as Dense[];
+    ae.encoderLayers = enc;
+    ae.decoderLayers = dense.slice(k);
+    ae.inputDim = full.inputs[0].shape[0];
+    ae.codeDim = enc[k - 1].units;
+    ae.tied = ae.decoderLayers.some((l) => l instanceof DenseTied);
+    ae.model = full;
+    ae.encoder = model({ name: `${full.name}_encoder`, inputs: full.inputs[0], outputs: enc[k - 1].output as SymbolicTensor });
+    const z = input({ shape: [ae.codeDim] });
+    let d: SymbolicTensor = z;
+    for (const l of ae.decoderLayers) d = l.apply(d) as SymbolicTensor;
+    ae.decoder = model({ name: `${full.name}_decoder`, inputs: z, outputs: d });
+    return ae as Autoencoder;
+  }
+
   /** Parameters of the whole network (tied kernels counted once). */
   countParams(): number {
     return this.model.weights.reduce((s, v) => s + v.size, 0);

@@ -2,7 +2,7 @@
 // against untied, denoising, and stacked pretraining with scarce labels.
 import { describe, it, expect, beforeAll } from 'vitest';
 import { PNG } from 'pngjs';
-import { init, autoencoder, stackedAutoencoder, imagesToPng, layers, optimizers, sequential, memoryStats, deserializeModel, serializeModel, type Tensor } from '../../src/index.js';
+import { init, Autoencoder, autoencoder, stackedAutoencoder, imagesToPng, layers, optimizers, sequential, memoryStats, deserializeModel, serializeModel, type Tensor } from '../../src/index.js';
 import { loadMnist } from '../../src/node.js';
 import { randArray } from '../helpers.js';
 
@@ -225,6 +225,31 @@ describe('autoencoders on MNIST digits', () => {
     conv.dispose();
     dense.dispose();
   }, 120_000);
+
+  it('saved and loaded (tied, denoising): Autoencoder.fromModel gives back encode, decode and reconstruct, the same bits', async () => {
+    const ae = autoencoder({ inputDim: 20, units: [8, 3], tied: true, noise: { type: 'saltAndPepper', rate: 0.1 }, seed: 6 });
+    const x = randArray(40 * 20, 8, 0, 1);
+    await ae.fit(x, { epochs: 3, batchSize: 8 });
+    const again = Autoencoder.fromModel(deserializeModel(serializeModel(ae.model)));
+    expect([again.inputDim, again.codeDim, again.tied, again.countParams()]).toEqual([20, 3, true, ae.countParams()]);
+    for (const f of ['encode', 'reconstruct'] as const) {
+      const [a, b] = [ae[f](x), again[f](x)];
+      expect(b.toFloat32Array()).toEqual(a.toFloat32Array());
+      a.dispose();
+      b.dispose();
+    }
+    const codes = ae.encode(x);
+    const [a, b] = [ae.decode(codes), again.decode(codes)];
+    expect(b.toFloat32Array()).toEqual(a.toFloat32Array());
+    for (const t of [codes, a, b]) t.dispose();
+    expect(Array.from(again.reconstructionError(x))).toEqual(Array.from(ae.reconstructionError(x)));
+    const notOne = sequential({ layers: [layers.dense({ units: 3, inputShape: [4] })] });
+    notOne.build();
+    expect(() => Autoencoder.fromModel(notOne)).toThrow(/is not an autoencoder/);
+    notOne.dispose();
+    again.dispose();
+    ae.dispose();
+  });
 
   it('noise layers corrupt in training only, with the configured statistics, the same for the same seed', () => {
     const x = new Float32Array(20000).fill(0.5);
