@@ -37,7 +37,7 @@ export {
 } from "./recurrent";
 export { f32_gather_rows, f32_scatter_add_rows } from "./embedding";
 export { f32_bn_stats, f32_bn_coeffs, f32_channel_affine, f32_bn_update_moving, f32_bn_backward } from "./normalization";
-export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log } from "./loss";
+export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log, f32_pointwise_loss } from "./loss";
 export { f32_sgd, f32_momentum, f32_adam, f32_rmsprop, f32_adagrad, f32_adadelta, f32_adamax } from "./optim";
 export {
   rng_seed, rng_next_u32, f32_rand_uniform, f32_rand_normal, f32_rand_bernoulli, f32_sample_bernoulli,

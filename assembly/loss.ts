@@ -2,7 +2,7 @@
 // fixed order) and gradient with respect to the predictions, scaled by
 // gradScale (the TypeScript side passes 1/batch for a mean). The gradient
 // pointer may be 0 when only the value is wanted.
-import { exp_f32, log_f32, sigmoid_f32 } from "./math";
+import { exp_f32, log_f32, sigmoid_f32, tanh_f32 } from "./math";
 
 /** sum (y - t)^2; dy = gradScale * 2 * (y - t). dy may alias y. */
 export function f32_mse(n: i32, y: usize, t: usize, dy: usize, gradScale: f32): f64 {
@@ -100,4 +100,66 @@ export function f32_log(n: i32, x: usize, y: usize): void {
     const o = <usize>i << 2;
     store<f32>(y + o, log_f32(load<f32>(x + o)));
   }
+}
+
+/** Elementwise losses of f32_pointwise_loss. */
+export const LOSS_MAE: i32 = 0;
+export const LOSS_HUBER: i32 = 1;
+export const LOSS_LOG_COSH: i32 = 2;
+export const LOSS_HINGE: i32 = 3;
+export const LOSS_KLD: i32 = 4;
+
+/**
+ * Losses that are a sum of one term per output, with d = y − t:
+ * mean absolute error |d| (gradient sign(d), 0 at 0); Huber (Huber 1964)
+ * d²/2 for |d| ≤ delta, else delta (|d| − delta/2); log-cosh log(cosh d),
+ * computed as |d| + log(1 + e^(−2|d|)) − log 2 (gradient tanh d); hinge
+ * max(1 − t' y, 0) with t' = 2t − 1 for targets in {0, 1} (Keras's
+ * conversion; targets already ±1 are kept); Kullback-Leibler divergence
+ * t log(t / y) with t and y clipped to [eps, 1] (gradient −t / y inside
+ * the clip, 0 outside). Returns the sum; dy = gradScale · the term's
+ * derivative with respect to y (dy 0: none).
+ */
+export function f32_pointwise_loss(kind: i32, n: i32, y: usize, t: usize, dy: usize, gradScale: f32, delta: f32, eps: f32): f64 {
+  let s: f64 = 0;
+  for (let i = 0; i < n; i++) {
+    const o = <usize>i << 2;
+    const yv = load<f32>(y + o);
+    const tv = load<f32>(t + o);
+    let v: f32 = 0;
+    let g: f32 = 0;
+    if (kind == LOSS_MAE) {
+      const d = yv - tv;
+      v = abs<f32>(d);
+      g = d > 0 ? <f32>1.0 : d < 0 ? <f32>-1.0 : <f32>0.0;
+    } else if (kind == LOSS_HUBER) {
+      const d = yv - tv;
+      const a = abs<f32>(d);
+      if (a <= delta) {
+        v = <f32>0.5 * d * d;
+        g = d;
+      } else {
+        v = delta * (a - <f32>0.5 * delta);
+        g = d > 0 ? delta : -delta;
+      }
+    } else if (kind == LOSS_LOG_COSH) {
+      const d = yv - tv;
+      const a = abs<f32>(d);
+      v = a + log_f32(<f32>1.0 + exp_f32(<f32>-2.0 * a)) - <f32>0.6931471805599453;
+      g = tanh_f32(d);
+    } else if (kind == LOSS_HINGE) {
+      const tt = tv == <f32>0.0 || tv == <f32>1.0 ? <f32>2.0 * tv - <f32>1.0 : tv;
+      const m = <f32>1.0 - tt * yv;
+      v = max<f32>(m, 0);
+      g = m > 0 ? -tt : <f32>0.0;
+    } else {
+      const tc = min<f32>(max<f32>(tv, eps), 1);
+      const yc = min<f32>(max<f32>(yv, eps), 1);
+      v = tc * log_f32(tc / yc);
+      g = yv > eps && yv < <f32>1.0 ? -tc / yc : <f32>0.0;
+    }
+    s += <f64>v;
+    if (dy) store<f32>(dy + o, gradScale * g);
+  }
+  return s;
 }

@@ -79,3 +79,27 @@ export function softmaxCrossEntropy(be: Backend, o: SoftmaxCrossEntropyOptions):
 export function log(be: Backend, o: UnaryOptions): void {
   be.abi.f32_log(o.n, o.x, o.y);
 }
+
+/** The losses of pointwiseLoss(), matching assembly/loss.ts. */
+export const POINTWISE_LOSS = { meanAbsoluteError: 0, huber: 1, logCosh: 2, hinge: 3, kullbackLeiblerDivergence: 4 } as const;
+
+/** Options of pointwiseLoss(). */
+export interface PointwiseLossOptions {
+  kind: keyof typeof POINTWISE_LOSS;
+  n: number;
+  y: number;
+  t: number;
+  /** Gradient with respect to y (written), or 0. */
+  dy?: number;
+  /** Default 1. */
+  gradScale?: number;
+  /** Huber's threshold. Default 1. */
+  delta?: number;
+  /** Kullback-Leibler's clip. Default 1e-7. */
+  eps?: number;
+}
+
+/** Σ over the outputs of a pointwise loss term (mean absolute error, Huber, log-cosh, hinge, Kullback-Leibler), with its gradient. */
+export function pointwiseLoss(be: Backend, o: PointwiseLossOptions): number {
+  return be.abi.f32_pointwise_loss(POINTWISE_LOSS[o.kind], o.n, o.y, o.t, o.dy ?? 0, o.gradScale ?? 1, o.delta ?? 1, o.eps ?? 1e-7);
+}

@@ -1,20 +1,36 @@
 import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
-import { bce, bceLogits, mse, softmaxCrossEntropy } from '../kernels/loss.js';
+import { bce, bceLogits, mse, pointwiseLoss, softmaxCrossEntropy } from '../kernels/loss.js';
 
 /** Loss names (Keras / TensorFlow.js), with the short aliases users type. */
 export type LossName =
   | 'meanSquaredError' | 'mse'
+  | 'meanAbsoluteError' | 'mae'
+  | 'huber' | 'huberLoss'
+  | 'logCosh' | 'logcosh'
+  | 'hinge'
+  | 'kullbackLeiblerDivergence' | 'kld'
   | 'binaryCrossentropy'
   | 'categoricalCrossentropy'
   | 'sparseCategoricalCrossentropy';
 
 /** Canonical loss names. */
-export type CanonicalLoss = 'meanSquaredError' | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
+export type CanonicalLoss =
+  | 'meanSquaredError' | 'meanAbsoluteError' | 'huber' | 'logCosh' | 'hinge' | 'kullbackLeiblerDivergence'
+  | 'binaryCrossentropy' | 'categoricalCrossentropy' | 'sparseCategoricalCrossentropy';
 
 const ALIASES: Record<string, CanonicalLoss> = {
   meanSquaredError: 'meanSquaredError',
   mse: 'meanSquaredError',
+  meanAbsoluteError: 'meanAbsoluteError',
+  mae: 'meanAbsoluteError',
+  huber: 'huber',
+  huberLoss: 'huber',
+  logCosh: 'logCosh',
+  logcosh: 'logCosh',
+  hinge: 'hinge',
+  kullbackLeiblerDivergence: 'kullbackLeiblerDivergence',
+  kld: 'kullbackLeiblerDivergence',
   binaryCrossentropy: 'binaryCrossentropy',
   categoricalCrossentropy: 'categoricalCrossentropy',
   sparseCategoricalCrossentropy: 'sparseCategoricalCrossentropy',
@@ -42,7 +58,8 @@ export interface LossInput {
  * its gradient, times gradScale, to dy: with respect to the logits when a
  * fused or fromLogits form is used (the caller then skips the activation's
  * backward pass), else with respect to y. Per-sample losses follow Keras:
- * mean over outputs for MSE and binary cross-entropy, sum over classes for
+ * mean over outputs for MSE, MAE, Huber (delta 1), log-cosh, hinge and binary
+ * cross-entropy, sum over outputs for Kullback-Leibler and over classes for
  * categorical cross-entropy. Returns the sum of per-sample losses.
  */
 export function computeLoss(
@@ -53,6 +70,15 @@ export function computeLoss(
   switch (loss) {
     case 'meanSquaredError':
       return mse(be, { n, y: inp.y, t: targets, dy, gradScale: gradScale / units }) / units;
+    case 'meanAbsoluteError':
+    case 'huber':
+    case 'logCosh':
+    case 'hinge':
+      // Keras: the mean over the outputs of each sample.
+      return pointwiseLoss(be, { kind: loss, n, y: inp.y, t: targets, dy, gradScale: gradScale / units }) / units;
+    case 'kullbackLeiblerDivergence':
+      // Keras: the sum over the outputs of each sample.
+      return pointwiseLoss(be, { kind: loss, n, y: inp.y, t: targets, dy, gradScale });
     case 'binaryCrossentropy': {
       const z = inp.logits || (inp.yIsLogits ? inp.y : 0);
       if (z) return bceLogits(be, { n, z, t: targets, dz: dy, gradScale: gradScale / units }) / units;

@@ -94,6 +94,7 @@ export const KERNEL_SIGNATURES = {
   f32_channel_affine: { params: ['rows', 'c', 'x', 'a', 'b', 'y'], result: 'void' },
   f32_bn_update_moving: { params: ['c', 'mean', 'variance', 'movingMean', 'movingVariance', 'momentum'], result: 'void' },
   f32_bn_backward: { params: ['rows', 'c', 'x', 'dy', 'mean', 'invstd', 'gamma', 'sums', 'dx'], result: 'void' },
+  f32_pointwise_loss: { params: ['kind', 'n', 'y', 't', 'dy', 'gradScale', 'delta', 'eps'], result: 'number' },
   f32_mse: { params: ['n', 'y', 't', 'dy', 'gradScale'], result: 'number' },
   f32_bce: { params: ['n', 'p', 't', 'dy', 'gradScale', 'eps'], result: 'number' },
   f32_bce_logits: { params: ['n', 'z', 't', 'dz', 'gradScale'], result: 'number' },

@@ -130,6 +130,6 @@ describe('a hostile graph topology is refused before anything is allocated', () 
     rejects(variant((a) => { a.weightSpecs.pop(); }), /missing weight "cls\/bias"/);
     rejects(variant((a) => { a.weightSpecs.push({ ...a.weightSpecs[0], name: 'dec/kernel' }); }), /unexpected weight "dec\/kernel"/);
     rejects(variant((a) => { a.training.loss = ['mse']; }), /training: could not compile the model: compile: loss lists 1 losses for 2 outputs/);
-    rejects(variant((a) => { a.training.loss = ['mse', 'hinge']; }), /training\.loss\[1\]: unknown loss: .*got "hinge"/);
+    rejects(variant((a) => { a.training.loss = ['mse', 'hingee']; }), /training\.loss\[1\]: unknown loss: .*got "hingee"/);
   });
 });

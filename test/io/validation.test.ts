@@ -256,7 +256,7 @@ describe('the artifacts', () => {
     rejects(variant((a) => (a.training.optimizer.learningRate = null)), /training\.optimizer\.learningRate: must be a number or a schedule config, got null/);
     rejects(variant((a) => (a.training.optimizer.learningRate = { type: 'warmup' })), /training\.optimizer: bad optimizer config: schedule: unknown type "warmup"/);
     rejects(variant((a) => (a.training.optimizer = 'adam')), /training\.optimizer: must be an optimizer config object, got "adam"/);
-    rejects(variant((a) => (a.training.loss = 'hinge')), /training\.loss: .*hinge/);
+    rejects(variant((a) => (a.training.loss = 'hingee')), /training\.loss: .*hingee/);
     rejects(variant((a) => (a.training.loss = 'toString')), /training\.loss: .*"toString"/);
     rejects(variant((a) => (a.training.metrics = 'accuracy')), /training\.metrics: must be an array of at most 16 metric names, got "accuracy"/);
     rejects(variant((a) => (a.training.fromLogits = 'yes')), /training\.fromLogits: must be a boolean, got "yes"/);

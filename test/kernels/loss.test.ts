@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { bceLogitsRef, bceRef, mseRef, softmaxCeRef } from '../reference/loss.js';
 import { BUILDS, backendFor, checkOp, get, put, randArray } from '../helpers.js';
+import { POINTWISE_LOSS } from '../../src/kernels/loss.js';
 
 /** Centered finite-difference gradient of a float64 scalar function. */
 function numericGrad(f: (x: Float64Array) => number, x: Float64Array, h = 1e-6): Float64Array {
@@ -134,4 +135,54 @@ describe('loss kernels: value and gradient', () => {
       be.free(l);
     }
   });
+});
+
+describe('pointwise losses: mean absolute error, Huber, log-cosh, hinge, Kullback-Leibler', () => {
+  const KINDS = ['meanAbsoluteError', 'huber', 'logCosh', 'hinge', 'kullbackLeiblerDivergence'] as const;
+  /** Float64 term and its derivative with respect to y, straight from the definitions. */
+  const ref = (kind: (typeof KINDS)[number], y: number, t: number): [number, number] => {
+    const d = y - t;
+    switch (kind) {
+      case 'meanAbsoluteError': return [Math.abs(d), Math.sign(d)];
+      case 'huber': return Math.abs(d) <= 1 ? [0.5 * d * d, d] : [Math.abs(d) - 0.5, Math.sign(d)];
+      case 'logCosh': return [Math.log(Math.cosh(d)), Math.tanh(d)];
+      case 'hinge': {
+        const tt = t === 0 || t === 1 ? 2 * t - 1 : t;
+        return 1 - tt * y > 0 ? [1 - tt * y, -tt] : [0, 0];
+      }
+      default: {
+        const eps = 1e-7;
+        const tc = Math.min(Math.max(t, eps), 1);
+        const yc = Math.min(Math.max(y, eps), 1);
+        return [tc * Math.log(tc / yc), y > eps && y < 1 ? -tc / yc : 0];
+      }
+    }
+  };
+  for (const kind of KINDS) {
+    it(`${kind}: the sum and the gradient against float64, on awkward values`, async () => {
+      const n = 37;
+      const positive = kind === 'kullbackLeiblerDivergence';
+      const y = randArray(n, 21, positive ? 0.01 : -3, positive ? 1 : 3);
+      const t = kind === 'hinge' ? Float32Array.from(randArray(n, 22), (v, i) => (i % 3 === 0 ? (v > 0 ? 1 : -1) : v > 0 ? 1 : 0)) : randArray(n, 22, positive ? 0 : -3, positive ? 1 : 3);
+      // Exact ties and the edges: d = 0, |d| = delta, y at the clip.
+      y[0] = t[0];
+      if (kind === 'huber') y[1] = t[1] + 1;
+      if (positive) y[2] = 0;
+      for (const build of BUILDS) {
+        const be = await backendFor(build);
+        const [py, pt] = [put(be, y), put(be, t)];
+        const dy = be.alloc(n * 4);
+        const s = be.abi.f32_pointwise_loss(POINTWISE_LOSS[kind], n, py, pt, dy, 0.5, 1, 1e-7);
+        const g = get(be, dy, n);
+        let want = 0;
+        for (let i = 0; i < n; i++) {
+          const [v, d] = ref(kind, Math.fround(y[i]), Math.fround(t[i]));
+          want += v;
+          expect(Math.abs(g[i] - 0.5 * d), `${kind} [${build}] gradient ${i}`).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(d));
+        }
+        expect(Math.abs(s - want), `${kind} [${build}] sum`).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(want)));
+        for (const p of [py, pt, dy]) be.free(p);
+      }
+    });
+  }
 });

@@ -25,7 +25,9 @@ interface ParityCase {
   input: number[];
   /** Per-sample output shape. */
   output: number[];
-  loss: 'mse' | 'sparseCategoricalCrossentropy';
+  loss: 'mse' | 'sparseCategoricalCrossentropy' | 'meanAbsoluteError' | 'logCosh' | 'hinge' | 'kullbackLeiblerDivergence';
+  /** Target values (a loss other than sparse cross-entropy): default uniform in [-1, 1). */
+  targets?: (n: number) => Float32Array;
   /** Input values: default uniform in [-1, 1). */
   data?: (n: number) => Float32Array;
   batch?: number;
@@ -43,18 +45,19 @@ async function parity(c: ParityCase): Promise<void> {
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const x = c.data ? c.data(n * size(c.input)) : randArray(n * size(c.input), 3);
   const classes = c.output[c.output.length - 1];
-  const y = c.loss === 'mse'
-    ? randArray(n * size(c.output), 4)
+  const sparse = c.loss === 'sparseCategoricalCrossentropy';
+  const y = !sparse
+    ? (c.targets ?? ((k: number) => randArray(k, 4)))(n * size(c.output))
     : Float32Array.from({ length: (n * size(c.output)) / classes }, (_, i) => (i * 7) % classes);
   const ours: Model = sequential({ seed: 2, layers: c.ours() });
   ours.compile({ optimizer: optimizers.sgd({ learningRate: 0.1 }), loss: c.loss });
   const theirs = tfl.sequential({ layers: c.theirs() });
-  theirs.compile({ optimizer: tf.train.sgd(0.1), loss: c.loss === 'mse' ? 'meanSquaredError' : 'sparseCategoricalCrossentropy' });
+  theirs.compile({ optimizer: tf.train.sgd(0.1), loss: c.loss === 'mse' ? 'meanSquaredError' : c.loss === 'logCosh' ? 'logcosh' : c.loss });
   const ws = ours.getWeights();
   theirs.setWeights(ws.map((t) => tf.tensor(t.toFloat32Array(), t.shape as number[])));
   for (const t of ws) t.dispose();
   const xt = tf.tensor(x, [n, ...c.input]);
-  const yt = c.loss === 'mse' ? tf.tensor(y, [n, ...c.output]) : tf.tensor(y, [n, ...c.output.slice(0, -1), 1]);
+  const yt = !sparse ? tf.tensor(y, [n, ...c.output]) : tf.tensor(y, [n, ...c.output.slice(0, -1), 1]);
   const pOurs = ours.predict(x) as Tensor;
   const pTheirs = theirs.predict(xt) as tf.Tensor;
   close(`${c.label}: predict`, pOurs.toFloat32Array(), pTheirs.dataSync());
@@ -96,6 +99,28 @@ const CASES: ParityCase[] = [
     input: [F], output: [2], loss: 'mse',
     data: (n) => randArray(n, 5, -3, 3),
   })),
+  ...(['meanAbsoluteError', 'logCosh', 'hinge'] as const).map((loss): ParityCase => ({
+    label: `Dense tanh -> Dense linear, loss ${loss}`,
+    ours: () => [layers.dense({ units: 6, activation: 'tanh', inputShape: [F] }), layers.dense({ units: 3 })],
+    theirs: () => [tfl.layers.dense({ units: 6, activation: 'tanh', inputShape: [F] }), tfl.layers.dense({ units: 3 })],
+    input: [F], output: [3], loss,
+    // Hinge: targets ±1 (TensorFlow.js does not convert 0/1 targets as Keras does).
+    targets: loss === 'hinge' ? (k) => Float32Array.from(randArray(k, 4), (v) => (v > 0 ? 1 : -1)) : undefined,
+  })),
+  {
+    label: 'Dense -> Dense softmax, loss kullbackLeiblerDivergence (target distributions)',
+    ours: () => [layers.dense({ units: 6, activation: 'tanh', inputShape: [F] }), layers.dense({ units: 4, activation: 'softmax' })],
+    theirs: () => [tfl.layers.dense({ units: 6, activation: 'tanh', inputShape: [F] }), tfl.layers.dense({ units: 4, activation: 'softmax' })],
+    input: [F], output: [4], loss: 'kullbackLeiblerDivergence',
+    targets: (k) => {
+      const t = randArray(k, 9, 0.05, 1);
+      for (let r = 0; r < k; r += 4) {
+        const s = t[r] + t[r + 1] + t[r + 2] + t[r + 3];
+        for (let j = 0; j < 4; j++) t[r + j] /= s;
+      }
+      return t;
+    },
+  },
   {
     label: 'Dense -> BatchNormalization -> Dense (batch statistics, moving statistics updated)',
     ours: () => [layers.dense({ units: 6, inputShape: [F] }), layers.batchNormalization({ momentum: 0.8 }), layers.dense({ units: 3, activation: 'softmax' })],
