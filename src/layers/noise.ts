@@ -1,4 +1,4 @@
-import { ValueError, describe } from '../errors.js';
+import { ValueError, checkFinite, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { add, copy, fill, mul, scale, sub } from '../kernels/elementwise.js';
 import { randBernoulli, randNormal } from '../kernels/random.js';
@@ -156,13 +156,8 @@ export class SaltAndPepperNoise extends Noise {
     checkOptions('saltAndPepperNoise', config, [...BASE_LAYER_KEYS, 'rate', 'low', 'high']);
     super(config, 'salt_and_pepper_noise');
     this.rate = checkRate('saltAndPepperNoise', config.rate);
-    const num = (name: string, v: unknown, fallback: number) => {
-      if (v === undefined) return fallback;
-      if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`saltAndPepperNoise: ${name} must be a finite number, got ${describe(v)}`);
-      return v;
-    };
-    this.low = num('low', config.low, 0);
-    this.high = num('high', config.high, 1);
+    this.low = checkFinite('saltAndPepperNoise', 'low', config.low ?? 0);
+    this.high = checkFinite('saltAndPepperNoise', 'high', config.high ?? 1);
   }
 
   protected masks(): boolean {

@@ -1,6 +1,6 @@
 import { ValueError, describe } from '../errors.js';
 import { sizeOf } from '../tensor.js';
-import { add, fill } from '../kernels/elementwise.js';
+import { add, fill, mul } from '../kernels/elementwise.js';
 import { bnBackward, bnCoeffs, bnStats, bnUpdateMoving, channelAffine } from '../kernels/normalization.js';
 import type { Variable } from '../params/variable.js';
 import { checkInitializer, type InitializerName } from '../params/initializers.js';
@@ -80,7 +80,6 @@ export class BatchNormalization extends Layer {
     };
     this.momentum = num('momentum', config.momentum, 0, 1, 0.99);
     this.epsilon = num('epsilon', config.epsilon, 1e-12, 1, 1e-3);
-    if (config.epsilon !== undefined && config.epsilon <= 0) throw new ValueError(`batchNormalization: epsilon must be > 0, got ${describe(config.epsilon)}`);
     this.center = checkBool('batchNormalization', 'center', config.center, true);
     this.scale = checkBool('batchNormalization', 'scale', config.scale, true);
     this.betaInitializer = checkInitializer('batchNormalization', 'betaInitializer', config.betaInitializer ?? 'zeros');
@@ -173,7 +172,8 @@ export class BatchNormalization extends Layer {
       bnCoeffs(be, { c, mean: mm.value, variance: mv.value, gamma: 0, beta: 0, eps: this.epsilon, a, b, invstd: 0 });
       bnBackward(be, { rows, c, x: xs[0].ptr, dy: dys[0].ptr, mean: mm.value, invstd: a, gamma, sums, dx: 0 });
       if (dx) {
-        bnCoeffs(be, { c, mean: mm.value, variance: mv.value, gamma, beta: 0, eps: this.epsilon, a, b });
+        // dx = dy · gamma · invstd: the invstd already in a, scaled by gamma.
+        if (gamma) mul(be, { n: c, x: a, y: gamma, z: a });
         fill(be, { n: c, y: b, value: 0 });
         channelAffine(be, { rows, c, x: dys[0].ptr, a, b, y: dx });
       }

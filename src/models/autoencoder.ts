@@ -303,7 +303,8 @@ export class StackedAutoencoder {
             inputDim: i === 0 ? this.inputDim : this.units[i - 1],
             units: [u],
             activation: this.activation,
-            outputActivation: i === 0 && config.loss === 'binaryCrossentropy' ? 'sigmoid' : i === 0 ? 'sigmoid' : 'linear',
+            // The first reconstructs inputs in [0, 1]; deeper ones reconstruct unbounded codes.
+            outputActivation: i === 0 ? 'sigmoid' : 'linear',
             loss: i === 0 ? config.loss ?? 'mse' : 'mse',
             tied: config.tied,
             ...(noises[i] ? { noise: noises[i] as NoiseSpec } : {}),
