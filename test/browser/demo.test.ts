@@ -281,6 +281,22 @@ describe('the demo page', () => {
     expect(pixelSpread(await p.screenshot({ fullPage: true }))).toBeGreaterThan(20);
   }, 90_000);
 
+  it('LeNet trains too, shows its eight 5x5 filters and reads the 7 still on the pad', async () => {
+    const p = ready();
+    await p.selectOption('#model', 'lenet');
+    await p.fill('#epochs', '2');
+    await p.click('#train');
+    await waitForState('digits-status', 'trained', 40_000);
+    const text = (await p.textContent('#digits-status'))!;
+    console.log(`demo LeNet: ${text}`);
+    expect(Number(/([\d.]+)% of the 500 test digits/.exec(text)?.[1])).toBeGreaterThanOrEqual(85);
+    // Two rows of four 5x5 tiles with 1-pixel gaps.
+    expect(await p.evaluate(() => [(document.getElementById('filters') as HTMLCanvasElement).width, (document.getElementById('filters') as HTMLCanvasElement).height])).toEqual([23, 11]);
+    expect(await shot('#filters', 'filters-lenet')).toBeGreaterThan(20);
+    // The new network predicts the drawing as soon as it is trained.
+    await p.waitForFunction(() => document.getElementById('prediction')?.textContent?.startsWith('7'), undefined, { timeout: 10_000 });
+  }, 60_000);
+
   it('nothing was fetched from another origin, and no error was reported', () => {
     ready();
     expect(pageErrors).toEqual([]);
