@@ -32,7 +32,7 @@ export default [
   {
     input: 'src/cli/main.ts',
     external: [...external, ...builtinModules],
-    output: { file: 'dist/cli.js', format: 'es', banner: '#!/usr/bin/env node', sourcemap: true },
+    output: { file: 'dist/cli.js', format: 'es', inlineDynamicImports: true, banner: '#!/usr/bin/env node', sourcemap: true },
     plugins: [ts(), nodeResolve({ preferBuiltins: true }), commonjs(), terser({ keep_classnames: true, format: { comments: false, max_line_len: 160 } })],
   },
 ];

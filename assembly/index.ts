@@ -39,6 +39,9 @@ export { f32_gather_rows, f32_scatter_add_rows } from "./embedding";
 export { f32_bn_stats, f32_bn_coeffs, f32_channel_affine, f32_bn_update_moving, f32_bn_backward } from "./normalization";
 export { f32_mse, f32_bce, f32_bce_logits, f32_softmax_ce, f32_log, f32_pointwise_loss } from "./loss";
 export { f32_sgd, f32_momentum, f32_adam, f32_rmsprop, f32_adagrad, f32_adadelta, f32_adamax } from "./optim";
+import { TILE } from "./gemm/microkernel";
+import { ROWS } from "./conv/indirect";
+import { WINDOW } from "./conv/igemm_maxpool";
 export {
   rng_seed, rng_next_u32, f32_rand_uniform, f32_rand_normal, f32_rand_bernoulli, f32_sample_bernoulli,
   f32_dropout_mask,
@@ -54,6 +57,21 @@ export function build_kind(): i32 {
   if (ASC_FEATURE_RELAXED_SIMD) return 2;
   if (ASC_FEATURE_SIMD) return 1;
   return 0;
+}
+
+/** Bytes of a thread's own scratch area (thread_scratch). */
+export const THREAD_SCRATCH_BYTES: i32 = 5 * 8 * 4 + 8 * 4 + 4 * 8 * 4;
+
+/**
+ * Points this instance's spill areas (the GEMM tail tile, the convolutions'
+ * row table and pooling window) at `area`, THREAD_SCRATCH_BYTES bytes,
+ * 16-byte aligned. Instances sharing one memory (threads) each take their own
+ * area, so every kernel can run on several threads at once.
+ */
+export function thread_scratch(area: usize): void {
+  TILE = area;
+  ROWS = area + 5 * 8 * 4;
+  WINDOW = area + 5 * 8 * 4 + 8 * 4;
 }
 export { f32_im2col_nhwc, f32_col2im_nhwc, f32_pad_nhwc, f32_conv2d_kernel_flip } from "./conv/im2col";
 export {

@@ -7,7 +7,7 @@ import { ROWS, conv_tables } from "./indirect";
 import { f32_igemm_4x8_simd } from "./microkernel";
 
 // One pooling window's conv outputs (4 rows x NR), between K blocks.
-const WINDOW: usize = memory.data(4 * 8 * 4, 16);
+export let WINDOW: usize = memory.data(4 * 8 * 4, 16);
 
 /**
  * Convolution fused with 2x2, stride-2 max pooling ('valid'), for inference:

@@ -8,7 +8,7 @@ import { f32_pack_b } from "../gemm/pack";
 
 // Row addresses (u32) of the current micro-tile: output pixels' window corners
 // (convolution) or taps' addresses (filter gradient).
-export const ROWS: usize = memory.data(8 * 4, 16);
+export let ROWS: usize = memory.data(8 * 4, 16);
 
 // A cursor over output pixels (b, oy, ox) in NHWC order, with the address of
 // the pixel's window corner in the input: cursorRow + cursorOx * colStep.

@@ -13,7 +13,9 @@
 import { NR } from "./params";
 
 // Spill area for one micro-tile: tails are handled from here with scalar code.
-const TILE: usize = memory.data(5 * 8 * 4, 16);
+// A global, not a constant: each thread sharing the memory points it at its
+// own area (thread_scratch in index.ts).
+export let TILE: usize = memory.data(5 * 8 * 4, 16);
 
 // @ts-ignore: decorator
 @inline function madd(a: v128, b: v128, c: v128): v128 {

@@ -2,6 +2,7 @@ import { ACT } from '../runtime/abi.js';
 import { SCRATCH, type Backend } from '../runtime/backend.js';
 import type { ConvWindow } from './geometry.js';
 import { scratchLayout } from './scratch.js';
+import { THREAD_MIN_MACS, gemm } from './gemm.js';
 
 // The convolution kernels read their input in place: a window that reaches
 // past the image reads a zero-bordered copy instead. Each call's temporaries
@@ -125,11 +126,38 @@ function igemm(be: Backend, o: Conv2dIgemmOptions, maxPool2: boolean): void {
   const at = igemmLayout(be, o.batch, g, o.filters);
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x, () => part(be, o.scratch, at.col, paddedBytes(o.batch, g), SCRATCH.col));
   const work = part(be, o.scratch, at.work, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
-  if (maxPool2) {
-    be.abi.f32_conv2d_igemm_maxpool2_nhwc(o.act ?? ACT.linear, o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, src, o.kernel, o.bias ?? 0, o.y, work);
-  } else {
-    be.abi.f32_conv2d_igemm_nhwc(o.act ?? ACT.linear, o.batch, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, src, o.kernel, o.bias ?? 0, o.y, o.actAlpha ?? 0, work);
+  const act = o.act ?? ACT.linear;
+  const outPixels = maxPool2 ? (g.oh >> 1) * (g.ow >> 1) : g.oh * g.ow;
+  const cuts = batchCuts(be, o.batch, g.oh * g.ow * o.filters * kh * kw * g.c);
+  const calls: number[][] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const n = cuts[i + 1] - cuts[i];
+    const x = src + 4 * cuts[i] * hp * wp * g.c;
+    const y = o.y + 4 * cuts[i] * outPixels * o.filters;
+    const w = i === 0 ? work : be.threadScratch(i - 1, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters));
+    calls.push(maxPool2
+      ? [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, w]
+      : [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, o.actAlpha ?? 0, w]);
   }
+  const kernel = maxPool2 ? 'f32_conv2d_igemm_maxpool2_nhwc' : 'f32_conv2d_igemm_nhwc';
+  if (calls.length > 1) be.threads!.run(kernel, calls);
+  else if (maxPool2) be.abi.f32_conv2d_igemm_maxpool2_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_igemm_maxpool2_nhwc']>));
+  else be.abi.f32_conv2d_igemm_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_igemm_nhwc']>));
+}
+
+/**
+ * Image ranges of a batch split between the backend's threads ([0, ..., n]),
+ * or [0, n] when one thread runs or the work (multiply-adds per image times
+ * the batch) is too small to share.
+ */
+function batchCuts(be: Backend, n: number, macsPerImage: number): number[] {
+  const pool = be.threads;
+  if (!pool || n < 2 || n * macsPerImage < THREAD_MIN_MACS) return [0, n];
+  const step = Math.ceil(n / pool.size);
+  const cuts = [0];
+  for (let i = 1; i < pool.size && i * step < n; i++) cuts.push(i * step);
+  cuts.push(n);
+  return cuts;
 }
 
 /** act(conv(x, kernel) + bias) by the implicit-GEMM kernel (no column matrix), through a zero-bordered copy when padded. */
@@ -158,9 +186,32 @@ export function conv2dFilterGrad(be: Backend, o: Conv2dFilterGradOptions): void 
   const at = filterGradLayout(be, o.batch, g, o.filters);
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x, () => part(be, o.scratch, at.col, paddedBytes(o.batch, g), SCRATCH.col));
   const work = part(be, o.scratch, at.work, be.abi.f32_conv2d_filter_grad_workspace(o.filters), SCRATCH.gemm);
-  be.abi.f32_conv2d_filter_grad_nhwc(
-    o.batch, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, o.filters, src, o.dy, o.dW, work,
-  );
+  const size = kh * kw * g.c * o.filters;
+  const cuts = batchCuts(be, o.batch, g.oh * g.ow * size);
+  const calls: number[][] = [];
+  const partials: number[] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const n = cuts[i + 1] - cuts[i];
+    let dW = o.dW;
+    let w = work;
+    if (i > 0) {
+      // Workers sum their images into zeroed partials, added to dW afterwards in worker order.
+      w = be.threadScratch(i - 1, be.abi.f32_conv2d_filter_grad_workspace(o.filters));
+      dW = be.threadScratch(i - 1, size * 4, 1);
+      be.f32().fill(0, dW >>> 2, (dW >>> 2) + size);
+      partials.push(dW);
+    }
+    calls.push([
+      n, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, o.filters,
+      src + 4 * cuts[i] * hp * wp * g.c, o.dy + 4 * cuts[i] * g.oh * g.ow * o.filters, dW, w,
+    ]);
+  }
+  if (calls.length === 1) {
+    be.abi.f32_conv2d_filter_grad_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_filter_grad_nhwc']>));
+    return;
+  }
+  be.threads!.run('f32_conv2d_filter_grad_nhwc', calls);
+  for (const p of partials) be.abi.f32_axpy(size, p, o.dW, 1);
 }
 
 /** The extent of dy zero-bordered by the window's reach, [rows, cols], for a stride-1 input gradient. */
@@ -219,7 +270,7 @@ export function conv2dInputGradCol2im(be: Backend, o: Conv2dInputGradOptions): v
   const at = col2imLayout(be, o.batch, g, F);
   const work = part(be, o.scratch, at.work, be.abi.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
   const dcol = part(be, o.scratch, at.dcol, rows * K * 4, SCRATCH.dcol);
-  be.abi.f32_gemm(0, 1, ACT.linear, rows, K, F, o.dy, F, o.kernel, F, 0, dcol, K, 1, 0, 0, work);
+  gemm(be, { m: rows, n: K, k: F, a: o.dy, b: o.kernel, transB: true, c: dcol, work });
   be.abi.f32_col2im_nhwc(
     o.batch, g.h, g.w, g.c, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.ph, g.pw, g.dilation[0], g.dilation[1], g.oh, g.ow, dcol, o.dx,
   );

@@ -39,14 +39,68 @@ export interface GemmOptions {
   work?: number;
 }
 
+/**
+ * Multiply-adds below which a GEMM stays on one thread: waking a worker and
+ * waiting for it costs a few microseconds, about this much work.
+ */
+export const THREAD_MIN_MACS = 1 << 18;
+/** Row and column granularity of a split: the SIMD micro-tile (MR = 5 rows, NR = 8 columns). */
+const SPLIT_ROWS = 5;
+const SPLIT_COLS = 8;
+
+/**
+ * Where a GEMM of this shape is cut between `parts` threads: over rows of C
+ * (each thread reads all of B and its rows of A) when there are rows enough,
+ * else over columns (each reads all of A and its columns of B). Every element
+ * of C is computed by exactly the same operations as on one thread, so the
+ * result is bit-identical whatever the split. Returns the cut points, or null
+ * to stay on one thread.
+ */
+export function gemmSplit(m: number, n: number, k: number, parts: number): { rows: boolean; cuts: number[] } | null {
+  if (parts < 2 || m * n * k < THREAD_MIN_MACS) return null;
+  const rows = m >= parts * 4 * SPLIT_ROWS || m >= n;
+  const len = rows ? m : n;
+  const unit = rows ? SPLIT_ROWS : SPLIT_COLS;
+  const cuts = [0];
+  const step = Math.ceil(len / parts / unit) * unit;
+  for (let i = 1; i < parts && i * step < len; i++) cuts.push(i * step);
+  if (cuts.length < 2) return null;
+  cuts.push(len);
+  return { rows, cuts };
+}
+
 /** C = act(alpha · op(A) · op(B) + beta · C + bias) by the packed, register-blocked GEMM. */
 export function gemm(be: Backend, o: GemmOptions): void {
   const { m, n, k, transA = false, transB = false } = o;
-  be.abi.f32_gemm(
-    transA ? 1 : 0, transB ? 1 : 0, o.act ?? ACT.linear, m, n, k,
-    o.a, o.lda ?? (transA ? m : k), o.b, o.ldb ?? (transB ? k : n), o.bias ?? 0, o.c, o.ldc ?? n,
-    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-  );
+  const lda = o.lda ?? (transA ? m : k);
+  const ldb = o.ldb ?? (transB ? k : n);
+  const ldc = o.ldc ?? n;
+  const act = o.act ?? ACT.linear;
+  const bias = o.bias ?? 0;
+  const pool = be.threads;
+  const split = pool ? gemmSplit(m, n, k, pool.size) : null;
+  if (!pool || !split) {
+    be.abi.f32_gemm(
+      transA ? 1 : 0, transB ? 1 : 0, act, m, n, k, o.a, lda, o.b, ldb, bias, o.c, ldc,
+      o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+    );
+    return;
+  }
+  const calls: number[][] = [];
+  for (let i = 0; i + 1 < split.cuts.length; i++) {
+    const lo = split.cuts[i];
+    const len = split.cuts[i + 1] - lo;
+    const pm = split.rows ? len : m;
+    const pn = split.rows ? n : len;
+    // Thread 0 is the caller: its workspace is the caller's (sized for the whole call).
+    const work = i === 0 ? (o.work ?? be.gemmWorkspace(pm, pn, k)) : be.threadScratch(i - 1, be.abi.f32_gemm_workspace(pm, pn, k));
+    const a = split.rows ? o.a + 4 * lo * (transA ? 1 : lda) : o.a;
+    const b = split.rows ? o.b : o.b + 4 * lo * (transB ? ldb : 1);
+    const c = o.c + 4 * (split.rows ? lo * ldc : lo);
+    const pb = split.rows || !bias ? bias : bias + 4 * lo;
+    calls.push([transA ? 1 : 0, transB ? 1 : 0, act, pm, pn, k, a, lda, b, ldb, pb, c, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, work]);
+  }
+  pool.run('f32_gemm', calls);
 }
 
 /** Bytes of workspace gemm() needs for these sizes. */
@@ -88,11 +142,32 @@ export function gemmPackB(be: Backend, o: GemmPackBOptions): void {
   be.abi.f32_gemm_pack_b(transB ? 1 : 0, o.n, o.k, o.b, o.ldb ?? (transB ? o.k : o.n), o.packed);
 }
 
-/** C = act(alpha · op(A) · op(B) + beta · C + bias) with op(B) packed by gemmPackB(): the same bits as gemm(). */
+/**
+ * C = act(alpha · op(A) · op(B) + beta · C + bias) with op(B) packed by
+ * gemmPackB(): the same bits as gemm(). With threads, split over rows only
+ * (the packed panels are shared).
+ */
 export function gemmPacked(be: Backend, o: GemmPackedOptions): void {
   const { m, n, k, transA = false } = o;
-  be.abi.f32_gemm_packed(
-    transA ? 1 : 0, o.act ?? ACT.linear, m, n, k, o.a, o.lda ?? (transA ? m : k), o.packed, o.bias ?? 0, o.c, o.ldc ?? n,
-    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-  );
+  const lda = o.lda ?? (transA ? m : k);
+  const ldc = o.ldc ?? n;
+  const act = o.act ?? ACT.linear;
+  const pool = be.threads;
+  const split = pool ? gemmSplit(m, n, k, pool.size) : null;
+  if (!pool || !split || !split.rows) {
+    be.abi.f32_gemm_packed(
+      transA ? 1 : 0, act, m, n, k, o.a, lda, o.packed, o.bias ?? 0, o.c, ldc,
+      o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+    );
+    return;
+  }
+  const calls: number[][] = [];
+  for (let i = 0; i + 1 < split.cuts.length; i++) {
+    const lo = split.cuts[i];
+    const pm = split.cuts[i + 1] - lo;
+    const work = i === 0 ? (o.work ?? be.gemmWorkspace(pm, n, k)) : be.threadScratch(i - 1, be.abi.f32_gemm_workspace(pm, n, k));
+    const a = o.a + 4 * lo * (transA ? 1 : lda);
+    calls.push([transA ? 1 : 0, act, pm, n, k, a, lda, o.packed, o.bias ?? 0, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, work]);
+  }
+  pool.run('f32_gemm_packed', calls);
 }

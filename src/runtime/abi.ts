@@ -15,6 +15,7 @@ export interface KernelSignature {
 export const KERNEL_SIGNATURES = {
   heap_base: { params: [], result: 'number' },
   build_kind: { params: [], result: 'number' },
+  thread_scratch: { params: ['area'], result: 'void' },
   f32_gemm_workspace: { params: ['m', 'n', 'k'], result: 'number' },
   f32_gemm: {
     params: ['transA', 'transB', 'act', 'm', 'n', 'k', 'a', 'lda', 'b', 'ldb', 'bias', 'c', 'ldc', 'alpha', 'beta', 'actAlpha', 'work'],

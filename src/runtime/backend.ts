@@ -1,6 +1,7 @@
 import { Allocator, type MemoryStats } from './allocator.js';
 import { BUILD_KINDS, type BuildName, type KernelExports } from './abi.js';
 import { DisposedError, OutOfMemoryError, ValueError, describe } from '../errors.js';
+import type { ThreadPool } from './threads.js';
 
 const PAGE = 65536;
 const RNG_STATE_BYTES = 16;
@@ -17,6 +18,10 @@ export interface BackendInfo {
   deterministic: boolean;
   /** Current size of the wasm linear memory in bytes. */
   memoryBytes: number;
+  /** Threads the kernels run on (1 unless `init({ threads })` could start workers). */
+  threads: number;
+  /** Why fewer threads run than `init({ threads })` asked for, when it is so. */
+  threadsUnavailable?: string;
 }
 
 /** Options of `init()` and `createBackend()`. */
@@ -38,6 +43,17 @@ export interface InitOptions {
   maxMemoryBytes?: number;
   /** Seed of the backend's random generator; default: a random seed. */
   seed?: number;
+  /**
+   * Threads the kernels may use, the caller's included (default 1). More
+   * than one runs a shared-memory build on a `WebAssembly.Memory({ shared:
+   * true })` with `threads - 1` workers (Node worker_threads, Web Workers
+   * elsewhere); large GEMMs and convolutions are split between them. Where
+   * threads cannot run (no SharedArrayBuffer, a page without cross-origin
+   * isolation, a browser's main thread, the scalar build) one thread runs
+   * and `backendInfo().threadsUnavailable` says why. Needs the async
+   * `init()` / `createBackend()`.
+   */
+  threads?: number;
 }
 
 /** Bookkeeping of an instantiated build: the memory and the verdicts of feature detection. */
@@ -76,6 +92,8 @@ export class Backend {
   private internalBytes = 0;
   private internalCount = 0;
   private disposed = false;
+  private pool: ThreadPool | null = null;
+  private threadsWhy: string | undefined;
   /** Offset of the backend's own random-generator state (16 bytes). */
   readonly rngState: number;
 
@@ -108,7 +126,28 @@ export class Backend {
       relaxedSimd: this.relaxedSimd,
       deterministic: this.deterministic,
       memoryBytes: this.memory.buffer.byteLength,
+      threads: this.pool ? this.pool.size : 1,
+      ...(this.threadsWhy ? { threadsUnavailable: this.threadsWhy } : {}),
     };
+  }
+
+  /** The worker threads sharing this backend's memory, or null when single-threaded. */
+  get threads(): ThreadPool | null {
+    return this.disposed ? null : this.pool;
+  }
+
+  /** Attaches the worker pool (or the reason none runs); called once by createBackend. */
+  attachThreads(pool: ThreadPool | null, why?: string): void {
+    this.pool = pool;
+    this.threadsWhy = why;
+  }
+
+  /** Bytes of a worker's own spill area (the kernels' thread_scratch). */
+  static readonly THREAD_SCRATCH_BYTES = 512;
+
+  /** A worker-owned spill area, allocated once (see thread_scratch in the kernels). */
+  threadArea(): number {
+    return this.allocInternal(Backend.THREAD_SCRATCH_BYTES);
   }
 
   /** A Float32Array over all of linear memory; re-derived after growth, never cache it across allocations. */
@@ -166,6 +205,14 @@ export class Backend {
     return ptr;
   }
 
+  /**
+   * Worker `worker`'s own scratch (0-based, the caller's thread excluded):
+   * `which` 0 is its kernel workspace, 1 a partial result it sums into.
+   */
+  threadScratch(worker: number, bytes: number, which: 0 | 1 = 0): number {
+    return this.scratch(bytes, SCRATCH.thread + 2 * worker + which);
+  }
+
   /** Scratch big enough for f32_gemm on these sizes. */
   gemmWorkspace(m: number, n: number, k: number): number {
     return this.scratch(this.abi.f32_gemm_workspace(m, n, k));
@@ -203,6 +250,8 @@ export class Backend {
   /** Drops every allocation of this backend; any further use throws DisposedError. */
   dispose(): void {
     this.disposed = true;
+    this.pool?.dispose();
+    this.pool = null;
   }
 
   /** Throws DisposedError when the backend was disposed. */
@@ -233,7 +282,7 @@ export class Backend {
 }
 
 /** Scratch slots of Backend.scratch(). */
-export const SCRATCH = { gemm: 0, col: 1, dcol: 2 } as const;
+export const SCRATCH = { gemm: 0, col: 1, dcol: 2, thread: 3 } as const;
 
 /** Seeds a 16-byte xoshiro state at `ptr` from a JS number (hashing its 64-bit float pattern for non-integers). */
 export function seedState(backend: Backend, ptr: number, seed: number): void {
@@ -255,13 +304,13 @@ export function seedState(backend: Backend, ptr: number, seed: number): void {
 }
 
 /** Creates the memory for a backend, honouring maxMemoryBytes. */
-export function createMemory(maxMemoryBytes?: number): WebAssembly.Memory {
-  if (maxMemoryBytes === undefined) return new WebAssembly.Memory({ initial: 2 });
+export function createMemory(maxMemoryBytes?: number, shared = false): WebAssembly.Memory {
+  if (maxMemoryBytes === undefined) return shared ? new WebAssembly.Memory({ initial: 2, maximum: 65536, shared: true }) : new WebAssembly.Memory({ initial: 2 });
   if (typeof maxMemoryBytes !== 'number' || !(maxMemoryBytes >= 2 * PAGE) || !Number.isFinite(maxMemoryBytes)) {
     throw new ValueError(`init: maxMemoryBytes must be a number >= ${2 * PAGE}, got ${describe(maxMemoryBytes)}`);
   }
   const maximum = Math.min(65536, Math.ceil(maxMemoryBytes / PAGE));
-  return new WebAssembly.Memory({ initial: 2, maximum });
+  return new WebAssembly.Memory({ initial: 2, maximum, shared });
 }
 
 export { OutOfMemoryError };

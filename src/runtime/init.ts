@@ -2,29 +2,17 @@ import { Backend, createMemory, type BackendInfo, type InitOptions, type Instant
 import { InitError, KernelAssertionError, ValueError, describe } from '../errors.js';
 import { RELAXED_WASM, SCALAR_WASM, SIMD_WASM } from './generated/wasm.js';
 import type { BuildName } from './abi.js';
+import { ThreadPool, threadsUnavailable } from './threads.js';
 
 const decoded = new Map<string, Uint8Array<ArrayBuffer>>();
 
 type NodeBuffer = { from(s: string, enc: 'base64'): Uint8Array };
 
-/**
- * Decodes an embedded build once. Node's Buffer decodes natively; elsewhere
- * atob (present on every runtime simdnn targets) and a copy loop.
- */
+/** Decodes an embedded build once. */
 function bytesOf(build: BuildName): Uint8Array<ArrayBuffer> {
-  const b64 = build === 'relaxed' ? RELAXED_WASM : build === 'simd' ? SIMD_WASM : SCALAR_WASM;
   let bytes = decoded.get(build);
   if (!bytes) {
-    const buffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
-    if (buffer) {
-      const b = buffer.from(b64, 'base64');
-      bytes = new Uint8Array(b.byteLength);
-      bytes.set(b);
-    } else {
-      const bin = atob(b64);
-      bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    }
+    bytes = decode(build === 'relaxed' ? RELAXED_WASM : build === 'simd' ? SIMD_WASM : SCALAR_WASM);
     decoded.set(build, bytes);
   }
   return bytes;
@@ -99,6 +87,10 @@ function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
 
 function checkOptions(opts: InitOptions): void {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`init: options must be an object, got ${describe(opts)}`);
+  const t = opts.threads;
+  if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 64)) {
+    throw new ValueError(`init: threads must be an integer in [1, 64], got ${describe(t)}`);
+  }
   if (opts.module !== undefined && !(opts.module instanceof WebAssembly.Module)) {
     throw new ValueError(`init: module must be a WebAssembly.Module, got ${describe(opts.module)}`);
   }
@@ -118,9 +110,66 @@ function verdicts(opts: InitOptions, memory: WebAssembly.Memory, instance: WebAs
   };
 }
 
+/** Decodes base64: Node's Buffer decodes natively; elsewhere atob (present on every runtime simdnn targets) and a copy loop. */
+function decode(b64: string): Uint8Array<ArrayBuffer> {
+  const buffer = (globalThis as { Buffer?: NodeBuffer }).Buffer;
+  if (buffer) {
+    const b = buffer.from(b64, 'base64');
+    const bytes = new Uint8Array(b.byteLength);
+    bytes.set(b);
+    return bytes;
+  }
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+const threadModules = new Map<BuildName, Promise<WebAssembly.Module>>();
+
+/** The shared-memory variant of a build, compiled once (imported only when threads are asked for). */
+function threadModule(build: 'simd' | 'relaxed'): Promise<WebAssembly.Module> {
+  let m = threadModules.get(build);
+  if (!m) {
+    m = import('./generated/wasm-threads.js').then((w) => WebAssembly.compile(decode(build === 'relaxed' ? w.RELAXED_THREADS_WASM : w.SIMD_THREADS_WASM)));
+    threadModules.set(build, m);
+  }
+  return m;
+}
+
+/** A backend on shared memory with `threads - 1` workers, or null (and why) when threads cannot run here. */
+async function createThreaded(opts: InitOptions, threads: number): Promise<Backend | string> {
+  if (opts.module) return 'a precompiled `module` is single-threaded; threads use the embedded shared-memory builds';
+  const why = threadsUnavailable();
+  if (why) return why;
+  const build = chooseBuild(opts);
+  if (build === 'scalar') return 'this engine has no SIMD128, and only the SIMD builds have a shared-memory variant';
+  const module = await threadModule(build);
+  const memory = createMemory(opts.maxMemoryBytes, true);
+  const instance = await WebAssembly.instantiate(module, imports(memory));
+  const backend = new Backend(verdicts(opts, memory, instance), opts.seed);
+  const scratch: number[] = [];
+  for (let i = 1; i < threads; i++) scratch.push(backend.threadArea());
+  const pool = await ThreadPool.start({ module, memory, scratch }, instance.exports);
+  backend.attachThreads(pool);
+  return backend;
+}
+
 /** Instantiates a new, independent backend (its own memory and allocator). */
 export async function createBackend(opts: InitOptions = {}): Promise<Backend> {
   checkOptions(opts);
+  let why: string | undefined;
+  if ((opts.threads ?? 1) > 1) {
+    const threaded = await createThreaded(opts, opts.threads!);
+    if (typeof threaded !== 'string') return threaded;
+    why = threaded;
+  }
+  const backend = await createSingle(opts);
+  if (why) backend.attachThreads(null, why);
+  return backend;
+}
+
+async function createSingle(opts: InitOptions): Promise<Backend> {
   const memory = createMemory(opts.maxMemoryBytes);
   let instance: WebAssembly.Instance;
   if (opts.module) {
@@ -140,6 +189,7 @@ export async function createBackend(opts: InitOptions = {}): Promise<Backend> {
  */
 export function createBackendSync(opts: InitOptions = {}): Backend {
   checkOptions(opts);
+  if ((opts.threads ?? 1) > 1) throw new ValueError('initSync: threads start workers asynchronously; use `await init({ threads })`');
   const memory = createMemory(opts.maxMemoryBytes);
   const module = opts.module ?? new WebAssembly.Module(bytesOf(chooseBuild(opts)));
   const instance = new WebAssembly.Instance(module, imports(memory));

@@ -43,6 +43,7 @@ const table = new Map(Object.entries(KERNEL_SIGNATURES).map(([name, s]) => [name
 const builds: [string, () => Promise<Backend>][] = [
   ...BUILDS.map((b): [string, () => Promise<Backend>] => [b, () => backendFor(b)]),
   ['debug', () => createBackend({ module: debugModule() })],
+  ['simd-threads', () => createBackend({ build: 'simd', threads: 2 })],
 ];
 
 describe('the kernel ABI table', () => {

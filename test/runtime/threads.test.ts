@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createBackend, initSync, kernels, layers, sequential, ValueError, type Backend } from '../../src/index.js';
+import { gemmSplit } from '../../src/kernels/gemm.js';
+import type { ConvWindow } from '../../src/kernels/geometry.js';
+import { ACT } from '../../src/runtime/abi.js';
+import { expectBitIdentical, expectClose, get, put, randArray } from '../helpers.js';
+
+// Two workers besides the caller: three-way splits exercise uneven cuts.
+let one: Backend;
+let three: Backend;
+beforeAll(async () => {
+  one = await createBackend({ deterministic: true, seed: 3 });
+  three = await createBackend({ deterministic: true, seed: 3, threads: 3 });
+});
+afterAll(() => {
+  one.dispose();
+  three.dispose();
+});
+
+interface GemmCase { m: number; n: number; k: number; transA: boolean; transB: boolean; bias: boolean; beta: number; act: number }
+
+function runGemm(be: Backend, c: GemmCase, packed: boolean): Float32Array {
+  const a = put(be, randArray(c.m * c.k, 1));
+  const b = put(be, randArray(c.k * c.n, 2));
+  const out = put(be, randArray(c.m * c.n, 3));
+  const bias = c.bias ? put(be, randArray(c.n, 4)) : 0;
+  if (packed) {
+    const p = be.alloc(kernels.gemmPackedBBytes(be, c.n, c.k));
+    kernels.gemmPackB(be, { n: c.n, k: c.k, b, transB: c.transB, packed: p });
+    kernels.gemmPacked(be, { m: c.m, n: c.n, k: c.k, a, transA: c.transA, packed: p, c: out, bias, beta: c.beta, act: c.act, actAlpha: 0.1 });
+    be.free(p);
+  } else {
+    kernels.gemm(be, { m: c.m, n: c.n, k: c.k, a, b, c: out, transA: c.transA, transB: c.transB, bias, beta: c.beta, act: c.act, actAlpha: 0.1 });
+  }
+  const r = get(be, out, c.m * c.n);
+  for (const p of [a, b, out, bias]) if (p) be.free(p);
+  return r;
+}
+
+describe('threads: init', () => {
+  it('runs the asked number of threads in Node, on shared memory', () => {
+    const info = three.info();
+    expect(info.threads).toBe(3);
+    expect(info.threadsUnavailable).toBeUndefined();
+    expect(three.memory.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(one.info().threads).toBe(1);
+  });
+
+  it('rejects a thread count that is not an integer in [1, 64], and threads without async init', async () => {
+    for (const bad of [0, 1.5, 65, Number.NaN, '2']) {
+      await expect(createBackend({ threads: bad as number })).rejects.toThrow(ValueError);
+      await expect(createBackend({ threads: bad as number })).rejects.toThrow(/threads must be an integer in \[1, 64\]/);
+    }
+    expect(() => initSync({ threads: 2 })).toThrow(/use `await init\(\{ threads \}\)`/);
+  });
+
+  it("falls back to one thread, saying why, on a browser's main thread and without SharedArrayBuffer", async () => {
+    vi.stubGlobal('document', {});
+    try {
+      const be = await createBackend({ threads: 2 });
+      expect(be.info().threads).toBe(1);
+      expect(be.info().threadsUnavailable).toMatch(/main thread may not block.*Web Worker/);
+      be.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    vi.stubGlobal('crossOriginIsolated', false);
+    try {
+      const be = await createBackend({ threads: 2 });
+      expect(be.info().threadsUnavailable).toMatch(/cross-origin isolated.*Cross-Origin-Opener-Policy: same-origin/);
+      be.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
+});
+
+describe('threads: GEMM split over rows or columns gives the single-thread bits', () => {
+  const cases: GemmCase[] = [
+    { m: 257, n: 130, k: 129, transA: false, transB: false, bias: true, beta: 0, act: ACT.relu },
+    { m: 64, n: 1031, k: 70, transA: false, transB: true, bias: true, beta: 0.5, act: ACT.linear },
+    { m: 301, n: 9, k: 300, transA: true, transB: false, bias: false, beta: 1, act: ACT.tanh },
+    { m: 33, n: 517, k: 260, transA: true, transB: true, bias: true, beta: 0, act: ACT.leakyRelu },
+    { m: 784, n: 128, k: 256, transA: true, transB: false, bias: false, beta: 0, act: ACT.linear },
+  ];
+  for (const c of cases) {
+    const split = gemmSplit(c.m, c.n, c.k, 3);
+    it(`${c.m}x${c.n}x${c.k} transA ${c.transA} transB ${c.transB} (split over ${split?.rows ? 'rows' : 'columns'})`, () => {
+      expect(split).not.toBeNull();
+      expectBitIdentical(runGemm(three, c, false), runGemm(one, c, false), 'gemm');
+      if (split!.rows) expectBitIdentical(runGemm(three, c, true), runGemm(one, c, true), 'gemmPacked');
+    });
+  }
+
+  it('keeps small products on one thread, and cuts on micro-tile boundaries', () => {
+    expect(gemmSplit(8, 8, 8, 2)).toBeNull();
+    expect(gemmSplit(512, 512, 512, 1)).toBeNull();
+    expect(gemmSplit(512, 512, 512, 2)).toEqual({ rows: true, cuts: [0, 260, 512] });
+    expect(gemmSplit(4, 1000, 1000, 2)).toEqual({ rows: false, cuts: [0, 504, 1000] });
+  });
+});
+
+describe('threads: convolutions split over the batch', () => {
+  const g: ConvWindow = { h: 14, w: 13, c: 3, oh: 12, ow: 11, ph: 0, pw: 0, kernel: [3, 3], strides: [1, 1], dilation: [1, 1] };
+  const n = 7;
+  const F = 16;
+  function conv(be: Backend, pool: boolean): Float32Array {
+    const x = put(be, randArray(n * g.h * g.w * g.c, 5));
+    const k = put(be, randArray(9 * g.c * F, 6));
+    const bias = put(be, randArray(F, 7));
+    const rows = pool ? n * (g.oh >> 1) * (g.ow >> 1) : n * g.oh * g.ow;
+    const y = be.alloc(rows * F * 4);
+    const o = { batch: n, geometry: g, x, kernel: k, filters: F, y, bias, act: ACT.relu };
+    if (pool) kernels.conv2dIgemmMaxPool2(be, o);
+    else kernels.conv2dIgemm(be, o);
+    const r = get(be, y, rows * F);
+    for (const p of [x, k, bias, y]) be.free(p);
+    return r;
+  }
+  function filterGrad(be: Backend): Float32Array {
+    const x = put(be, randArray(n * g.h * g.w * g.c, 8));
+    const dy = put(be, randArray(n * g.oh * g.ow * F, 9));
+    const dW = put(be, randArray(9 * g.c * F, 10));
+    kernels.conv2dFilterGrad(be, { batch: n, geometry: g, x, dy, filters: F, dW });
+    const r = get(be, dW, 9 * g.c * F);
+    for (const p of [x, dy, dW]) be.free(p);
+    return r;
+  }
+
+  it('forward and the fused max pooling: the single-thread bits', () => {
+    expectBitIdentical(conv(three, false), conv(one, false), 'conv');
+    expectBitIdentical(conv(three, true), conv(one, true), 'conv + pool');
+  });
+
+  it('filter gradient: partial sums added in worker order, the same bits run to run, within float rounding of one thread', () => {
+    const a = filterGrad(three);
+    expectBitIdentical(filterGrad(three), a, 'run to run');
+    expectClose(a, filterGrad(one), { rtol: 1e-5, atol: 1e-5 });
+  });
+});
+
+describe('threads: models', () => {
+  it('an MLP trains to the single-thread bits (dense layers only cut GEMMs over rows or columns)', async () => {
+    const x = randArray(256 * 64, 11);
+    const y = new Int32Array(256).map((_, i) => (x[i * 64] * x[i * 64 + 1] > 0 ? 1 : 0));
+    const weights: Float32Array[] = [];
+    for (const backend of [one, three]) {
+      const model = sequential({ backend, seed: 5, layers: [layers.dense({ units: 96, activation: 'relu', inputShape: [64] }), layers.dense({ units: 2, activation: 'softmax' })] });
+      model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy' });
+      await model.fit(x, y, { epochs: 3, batchSize: 128, shuffle: false });
+      weights.push(model.getWeightsFlat());
+      model.dispose();
+    }
+    expectBitIdentical(weights[1], weights[0], 'weights');
+  });
+
+  it('a CNN trains to the same bits run to run with threads, and close to one thread', async () => {
+    const x = randArray(32 * 64, 12);
+    const y = new Int32Array(32).map((_, i) => (x[i * 64 + 9] > 0 ? 1 : 0));
+    const train = async (backend: Backend) => {
+      const model = sequential({
+        backend, seed: 6, layers: [
+          layers.conv2d({ filters: 16, kernelSize: 3, activation: 'relu', inputShape: [8, 8, 1] }),
+          layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu' }),
+          layers.flatten(),
+          layers.dense({ units: 2, activation: 'softmax' }),
+        ],
+      });
+      model.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+      await model.fit(x, y, { epochs: 2, batchSize: 16, shuffle: false });
+      const w = model.getWeightsFlat();
+      model.dispose();
+      return w;
+    };
+    const a = await train(three);
+    expectBitIdentical(await train(three), a, 'run to run');
+    expectClose(a, await train(one), { rtol: 1e-4, atol: 1e-5 });
+  });
+
+  it('leaves live bytes where they started after many threaded calls', () => {
+    const before = three.memoryStats();
+    const c: GemmCase = { m: 200, n: 100, k: 100, transA: false, transB: false, bias: true, beta: 0, act: ACT.relu };
+    for (let i = 0; i < 200; i++) runGemm(three, c, i % 2 === 0);
+    const after = three.memoryStats();
+    expect(after.liveBytes).toBe(before.liveBytes);
+    expect(after.liveAllocations).toBe(before.liveAllocations);
+  });
+});
