@@ -35,6 +35,7 @@ const program = new Command('simdnn')
     outputError: (message, write) => write(`simdnn: ${message.trimEnd().replace(/\n+/g, ' ')}\n`),
   })
   .showSuggestionAfterError(true)
+  .option('--threads <n>', 'threads the kernels may use (default 1): 2 or more split large products and convolutions between worker threads', intIn(1, 64), 1)
   .addHelpText('after', `
 Examples:
   simdnn train --data mnist --augment                 97-98% on 2,000 held-out digits in seconds
@@ -47,6 +48,13 @@ Examples:
   simdnn evaluate --model simdnn-mnist.simdnn --data mnist
   simdnn predict --model simdnn-iris.simdnn --input flowers.csv -o predictions.csv
   simdnn explain --model simdnn-mnist.simdnn --data mnist --method fgsm --out fgsm.png`);
+
+/** Starts the kernels, on --threads threads. */
+async function start(): Promise<void> {
+  const threads = program.opts().threads as number;
+  const info = await init(threads > 1 ? { threads } : undefined);
+  if (info.threadsUnavailable) process.stderr.write(`simdnn: warning: one thread runs: ${info.threadsUnavailable}\n`);
+}
 
 const labelOption = () => new Option('--label-column <name|index>', 'CSV label column: a header name or a 0-based index, negative from the end (default: the last column)').argParser(labelColumn);
 
@@ -76,7 +84,7 @@ program
   .option('--filters <file.png>', "also write the first layer's filters as a PNG grid (image data)")
   .option('-q, --quiet', 'no progress bar or per-epoch lines')
   .action(async (opts) => {
-    await init();
+    await start();
     await train(opts, out);
   });
 
@@ -89,7 +97,7 @@ program
   .option('--prime <text>', 'text to continue (default: a line break)')
   .option('--seed <n>', 'seed of the draws', intIn(0, 4294967295), 1)
   .action(async (opts) => {
-    await init();
+    await start();
     await sample(opts, out);
   });
 
@@ -100,7 +108,7 @@ program
   .requiredOption('--data <mnist|iris|file.csv>', 'mnist, iris, or a labelled CSV file', parseDataSpec)
   .addOption(labelOption())
   .action(async (opts) => {
-    await init();
+    await start();
     await evaluate(opts, out);
   });
 
@@ -112,7 +120,7 @@ program
   .option('-o, --output <file.csv>', 'write the predictions here instead of to stdout')
   .addOption(new Option('--label-column <name|index>', 'a column of the input to ignore (the label of a labelled file)').argParser(labelColumn))
   .action(async (opts) => {
-    await init();
+    await start();
     await predict(opts, out);
   });
 
@@ -142,7 +150,7 @@ program
       throw new UsageError(`--method ${opts.method} needs exactly one of --input <file.csv> or --data mnist`);
     }
     if (opts.clipMin >= opts.clipMax) throw new UsageError(`option '--clip-min' (${opts.clipMin}) must be below --clip-max (${opts.clipMax})`);
-    await init();
+    await start();
     await explainCommand(opts, out);
   });
 

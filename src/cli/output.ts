@@ -16,5 +16,7 @@ export function packageVersion(): string {
 
 /** The first line of every command's report: version, kernel build, and what the command works on. */
 export function banner(subject: string): string {
-  return `simdnn ${packageVersion()} · wasm ${backendInfo().build} · ${subject}`;
+  const info = backendInfo();
+  const threads = info.threads > 1 ? ` · ${info.threads} threads` : '';
+  return `simdnn ${packageVersion()} · wasm ${info.build}${info.build === 'relaxed' ? ' (FMA)' : ''}${threads} · ${subject}`;
 }

@@ -69,10 +69,20 @@ afterAll(() => {
 });
 
 describe('simdnn train / evaluate / predict on Iris', () => {
+  it('--threads 2 trains on two threads, says so in the banner, and reaches the same accuracy', () => {
+    const train = simdnn('--threads', '2', 'train', '--data', 'iris', '--out', 'iris-threads.simdnn', '--quiet');
+    expect(train.code, train.stderr).toBe(0);
+    expect(train.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm (relaxed \(FMA\)|simd) · 2 threads · Iris 120 train \/ 30 test$/m);
+    expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThanOrEqual(0.9);
+    const bad = simdnn('--threads', '0', 'train', '--data', 'iris');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--threads/);
+  });
+
   it('trains, saves, evaluates >= 90% and predicts one class per input row', () => {
     const train = simdnn('train', '--data', 'iris', '--out', 'iris.simdnn');
     expect(train.code, train.stderr).toBe(0);
-    expect(train.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm (relaxed|simd|scalar) · Iris 120 train \/ 30 test$/m);
+    expect(train.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm (relaxed \(FMA\)|simd|scalar) · Iris 120 train \/ 30 test$/m);
     expect(train.stdout).toMatch(/^epoch\s+loss\s+accuracy\s+val_loss\s+val_accuracy\s+samples\/s\s+time$/m);
     expect(accuracyOf(train.stdout, 'test accuracy')).toBeGreaterThanOrEqual(0.9);
     expect(train.stdout).toMatch(/^throughput\s+[\d,]+ samples\/s training/m);
@@ -311,7 +321,7 @@ describe('simdnn explain', () => {
     expect(train.code, train.stderr).toBe(0);
     const f = simdnn('explain', '--model', 'explain-mlp.simdnn', '--data', 'mnist', '--method', 'fgsm', '--count', '1000', '-o', 'fgsm.png');
     expect(f.code, f.stderr).toBe(0);
-    expect(f.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm \w+ · model explain-mlp\.simdnn · MNIST test split, 1,000 rows · FGSM$/m);
+    expect(f.stdout).toMatch(/^simdnn \d+\.\d+\.\d+ · wasm \w+( \(FMA\))? · model explain-mlp\.simdnn · MNIST test split, 1,000 rows · FGSM$/m);
     expect(f.stdout).toMatch(/^attack\s+FGSM, epsilon 0\.1, crossEntropy$/m);
     expect(f.stdout).toMatch(/^flipped\s+[\d,]+ of [\d,]+ correct predictions \([\d,]+ of 1,000 predictions changed\)$/m);
     const [before, after] = flip(f.stdout);
