@@ -63,6 +63,10 @@ export {
 export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, type ModelArtifacts } from './io/index.js';
 export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';
 export {
+  loadLayersModel, saveLayersModel, toLayersArtifacts, layersModelFromArtifacts,
+  type LayersModelArtifacts, type LayersLoadHandler, type LayersSaveHandler, type LayersWeightSpec, type LayersArtifactsOut, type LoadLayersOptions,
+} from './io/tfjs/index.js';
+export {
   Hopfield, type HopfieldOptions, type HopfieldRecallOptions, type HopfieldRecallResult, type HopfieldJSON, type HopfieldRule, type HopfieldStates,
 } from './energy/hopfield.js';
 export {

@@ -7,3 +7,4 @@ export * from './index.js';
 export { loadMnist, loadIris, loadCsv, type LoadMnistOptions, type MnistSplit, type IrisDataset } from './data/index.js';
 export { shiftAugment, type ShiftAugmentOptions, type Augmented } from './data/index.js';
 export { saveModel, loadModel } from './io/node.js';
+export { loadLayersModel, saveLayersModel } from './io/tfjs/node.js';

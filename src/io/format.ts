@@ -212,8 +212,15 @@ export function checkFormatAndVersion(op: string, a: Record<string, unknown>): v
   if (v !== MODEL_FORMAT_VERSION) throw formatError(op, 'version', `expected ${MODEL_FORMAT_VERSION}, got ${show(v)}`);
 }
 
+/**
+ * Supplies the weights once the model's are known (names, shapes, order) and
+ * before anything is allocated: for files whose weights are named or laid out
+ * differently (TensorFlow.js / Keras files), re-packed as this format's.
+ */
+export type WeightArranger = (expected: ExpectedWeight[]) => { weightSpecs: WeightEntry[]; weightData: Uint8Array };
+
 /** deserializeModel() with the operation name used in messages (loadModel passes its own). */
-export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions): Model {
+export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions, arrange?: WeightArranger): Model {
   if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
   if (opts.backend !== undefined && !(opts.backend instanceof Backend)) throw new ValueError(`${op}: backend must be a Backend, got ${describe(opts.backend)}`);
   if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) {
@@ -234,10 +241,10 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions)
 
   const inputShape = checkInputShape(op, artifacts.inputShape);
   const topo = artifacts.modelTopology;
-  if (isRecord(topo) && topo.className === 'Model') return deserializeGraph(op, artifacts, topo, inputShape, weightData, backend, opts.seed);
+  if (isRecord(topo) && topo.className === 'Model') return deserializeGraph(op, artifacts, topo, inputShape, weightData, backend, opts.seed, arrange);
   // Nothing below allocates until build(): an unbuilt model owns no memory.
   const model = topologyToModel(op, topo, inputShape, backend, opts.seed);
-  const values = readWeights(op, artifacts.weightSpecs, weightData, plannedWeights(op, model, inputShape));
+  const values = arrangedWeights(op, artifacts.weightSpecs, weightData, plannedWeights(op, model, inputShape), arrange);
   const training = checkTraining(op, artifacts.training);
   return finishLoad(op, () => {
     model.build(inputShape);
@@ -248,6 +255,7 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions)
 /** A graph model (topology className 'Model'): structure, layers, sizes, weights, then allocation. */
 function deserializeGraph(
   op: string, artifacts: Record<string, unknown>, topo: Record<string, unknown>, inputShape: number[], weightData: Uint8Array, backend: Backend, seed: number | undefined,
+  arrange?: WeightArranger,
 ): Model {
   checkGraphStructure(op, topo);
   const { graph, name, expected } = connectGraph(op, topo);
@@ -255,9 +263,16 @@ function deserializeGraph(
   if (first.length !== inputShape.length || first.some((d, i) => d !== inputShape[i])) {
     throw formatError(op, 'inputShape', `is ${fmt(inputShape)} but the model's first input has shape ${fmt(first)}`);
   }
-  const values = readWeights(op, artifacts.weightSpecs, weightData, expected);
+  const values = arrangedWeights(op, artifacts.weightSpecs, weightData, expected, arrange);
   const training = checkTraining(op, artifacts.training);
   return finishLoad(op, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training);
+}
+
+/** readWeights() on the file's weights, or on those an arranger re-packed for the planned model. */
+function arrangedWeights(op: string, specs: unknown, data: Uint8Array, expected: ExpectedWeight[], arrange: WeightArranger | undefined): Float32Array[] {
+  if (!arrange) return readWeights(op, specs, data, expected);
+  const w = arrange(expected);
+  return readWeights(op, w.weightSpecs, w.weightData, expected);
 }
 
 /**
