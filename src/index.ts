@@ -66,6 +66,7 @@ export {
   loadLayersModel, saveLayersModel, toLayersArtifacts, layersModelFromArtifacts,
   type LayersModelArtifacts, type LayersLoadHandler, type LayersSaveHandler, type LayersWeightSpec, type LayersArtifactsOut, type LoadLayersOptions,
 } from './io/tfjs/index.js';
+export { toOnnx, ONNX_OPSET } from './io/onnx/export.js';
 export {
   Hopfield, type HopfieldOptions, type HopfieldRecallOptions, type HopfieldRecallResult, type HopfieldJSON, type HopfieldRule, type HopfieldStates,
 } from './energy/hopfield.js';

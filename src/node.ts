@@ -8,3 +8,4 @@ export { loadMnist, loadIris, loadCsv, type LoadMnistOptions, type MnistSplit, t
 export { shiftAugment, type ShiftAugmentOptions, type Augmented } from './data/index.js';
 export { saveModel, loadModel } from './io/node.js';
 export { loadLayersModel, saveLayersModel } from './io/tfjs/node.js';
+export { saveOnnx } from './io/onnx/node.js';
