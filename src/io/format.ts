@@ -51,6 +51,7 @@ import { checkLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, optimizerFromConfig } from '../optimizers/index.js';
 import { Sequential } from '../models/sequential.js';
 import { Model, type ModelTopologyJSON } from '../models/model.js';
+import { withoutInitializers } from '../params/store.js';
 import { checkGraphStructure, checkTopologyConfig, connectGraph, MAX_PORTS } from './graph.js';
 import { readWeights, writeF32LE, type ExpectedWeight } from './weights.js';
 import { checkPlainJSON, formatError, isRecord, parseJSONText, show } from './json.js';
@@ -249,7 +250,7 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions,
   return finishLoad(op, () => {
     model.build(inputShape);
     return model;
-  }, values, training);
+  }, values, training, !!arrange);
 }
 
 /** A graph model (topology className 'Model'): structure, layers, sizes, weights, then allocation. */
@@ -265,7 +266,7 @@ function deserializeGraph(
   }
   const values = arrangedWeights(op, artifacts.weightSpecs, weightData, expected, arrange);
   const training = checkTraining(op, artifacts.training);
-  return finishLoad(op, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training);
+  return finishLoad(op, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training, !!arrange);
 }
 
 /** readWeights() on the file's weights, or on those an arranger re-packed for the planned model. */
@@ -279,11 +280,13 @@ function arrangedWeights(op: string, specs: unknown, data: Uint8Array, expected:
  * The common end of loading, once the weights and the training config are
  * validated: allocate (`build`), set the weights and compile. On any failure
  * the model and its optimizer are disposed, so a bad file leaves nothing.
+ * Files of other formats (an arranger re-packed their weights) skip the
+ * initializers, whose draws every weight is about to replace.
  */
-function finishLoad(op: string, build: () => Model, values: Float32Array[], training: Training | null): Model {
+function finishLoad(op: string, build: () => Model, values: Float32Array[], training: Training | null, skipInitializers = false): Model {
   let model: Model;
   try {
-    model = build();
+    model = skipInitializers ? withoutInitializers(build) : build();
   } catch (err) {
     training?.optimizer.dispose();
     throw rethrow(op, 'modelTopology', err, 'could not build the model');

@@ -16,7 +16,7 @@ import { ModelRng, randomSeed } from './rng.js';
 import { Engine, identity, type Compiled, type MetricName } from './engine.js';
 import { backpropagate, copyOut, innerActivations, type Gradients } from './gradients.js';
 import { summaryLines } from './summary.js';
-import { inputRows, readEach, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
+import { firstNonFinite, inputRows, readEach, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
 import type { Values as Raw } from '../util/rows.js';
 import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, type FitArgs, type FitData, type History } from './trainer.js';
 import type { Logs, TrainableModel } from './callbacks.js';
@@ -540,7 +540,8 @@ export class Model implements TrainableModel {
     if (!(values instanceof Float32Array) || values.length !== size) {
       throw new ShapeError(`setWeightsFlat: expected a Float32Array of ${size} values, got ${describe(values)}`);
     }
-    const bad = values.findIndex((v) => !Number.isFinite(v));
+    // A plain loop rather than findIndex with a callback: a model's loader calls this once, while the code is still cold.
+    const bad = firstNonFinite(values);
     if (bad >= 0) throw new ValueError(`setWeightsFlat: values[${bad}] must be finite, got ${describe(values[bad])}`);
     engine.setWeightsFlat(values);
   }

@@ -88,13 +88,16 @@ function truncatedNormal(be: Backend, ptr: number, n: number, std: number, rng: 
   randNormal(be, { state: rng, n, out: ptr, mean: 0, std });
   const one = be.alloc(16);
   try {
+    // One view for the whole loop (redrawing one value allocates nothing, so memory cannot grow under it).
+    const f32 = be.f32();
+    const at = ptr >>> 2;
     for (let i = 0; i < n; i++) {
-      let v = be.f32()[(ptr >>> 2) + i];
+      let v = f32[at + i];
       while (Math.abs(v) > 2 * std) {
         randNormal(be, { state: rng, n: 1, out: one, mean: 0, std });
-        v = be.f32()[one >>> 2];
+        v = f32[one >>> 2];
       }
-      be.f32()[(ptr >>> 2) + i] = v;
+      f32[at + i] = v;
     }
   } finally {
     be.free(one);

@@ -29,6 +29,22 @@ const padded = (n: number) => Math.ceil(n / 4) * 4;
 const MAX_ARENA_BYTES = 2 ** 32;
 
 let storeCounter = 0;
+let skipInitializers = 0;
+
+/**
+ * Runs `build` with the weights it places left at zero rather than drawn
+ * from their initializers: for a loader that sets every weight right after
+ * (drawing them would be wasted work, and the model's generator is not
+ * advanced).
+ */
+export function withoutInitializers<T>(build: () => T): T {
+  skipInitializers++;
+  try {
+    return build();
+  } finally {
+    skipInitializers--;
+  }
+}
 
 /**
  * Owns the parameters of one or more models: a value arena, a gradient arena
@@ -159,6 +175,7 @@ export class ParamStore {
       v.store = this;
       v.offset = offsets[i];
       this.variables.push(v);
+      if (skipInitializers > 0) return;
       initialize(be, v.initializer, v.value, v.size, v.fanIn, v.fanOut, rng);
       if (v.onesRange) fill(be, { n: v.onesRange[1] - v.onesRange[0], y: v.value + v.onesRange[0] * 4, value: 1 });
     });

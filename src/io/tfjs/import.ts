@@ -434,7 +434,9 @@ function arrange(op: string, p: Plan, files: FileWeight[], data: Uint8Array, exp
     if (f.shape.length !== e.shape.length || f.shape.some((d, i) => d !== e.shape[i])) {
       throw formatError(op, 'weightSpecs', `weight ${show(f.name)} has shape [${f.shape.join(', ')}] but layer ${show(where)} needs ${param} of shape [${e.shape.join(', ')}]`);
     }
-    writeF32LE(out, offset, decode(data, f));
+    // float32 little-endian goes across as it is; quantized weights are decoded.
+    if (f.encoding === 'float32') out.set(data.subarray(f.offset, f.offset + f.bytes), offset);
+    else writeF32LE(out, offset, decode(data, f));
     specs.push({ name: e.name, shape: e.shape.slice(), dtype: 'float32', offset, byteLength: e.size * 4 });
     offset += e.size * 4;
   }
