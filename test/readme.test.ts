@@ -1,7 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 // Every ```js block of the README is a runnable example: each runs as an ES
@@ -15,7 +14,9 @@ describe('README examples', () => {
     expect(blocks.length).toBeGreaterThanOrEqual(4);
     expect(existsSync(join(root, 'dist/index.js'))).toBe(true);
   });
-  const dir = mkdtempSync(join(tmpdir(), 'simdnn-readme-'));
+  // Inside node_modules/.cache, so an example can import the devDependencies it shows working with simdnn (TensorFlow.js, onnxruntime).
+  mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
+  const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'simdnn-readme-'));
   blocks.forEach((code, i) => {
     const first = code.split('\n').find((l) => l.startsWith('import')) ?? '';
     it(`example ${i + 1} runs (${first.slice(0, 60)})`, () => {
