@@ -341,6 +341,57 @@ describe('Keras files (tensorflowjs_converter output)', () => {
     ref.dispose();
   });
 
+  it('the same weights under Keras 2 names (cell scopes) and Keras 3 names (layers/<name>/vars/<i>), in any order, give the same model', async () => {
+    for (const c of [CASES[2], CASES[3], CASES[5]]) {
+      const original = c.build();
+      randomizeWeights(original, 21);
+      const a = await artifactsOf(original);
+      const specs = a.weightSpecs as tf.io.WeightsManifestEntry[];
+      const leafOrder = ['kernel', 'recurrent_kernel', 'bias', 'gamma', 'beta', 'moving_mean', 'moving_variance', 'embeddings'];
+      const recurrentScope = (n: string) => /simple_rnn|lstm|gru/i.exec(n.split('/').slice(0, -1).join('/'))?.[0].toLowerCase();
+      const keras2 = (n: string) => {
+        const parts = n.split('/');
+        const cell = recurrentScope(n);
+        return cell ? [...parts.slice(0, -1), `${cell}_cell`, parts[parts.length - 1]].join('/') : n;
+      };
+      const keras3 = (n: string) => {
+        const parts = n.split('/');
+        const leaf = parts[parts.length - 1];
+        const scope = parts.slice(0, -1);
+        // Siblings: the weights of the same (sub)layer, in Keras's order.
+        const siblings = specs.map((w) => w.name).filter((m) => m.split('/').slice(0, -1).join('/') === scope.join('/'))
+          .map((m) => m.split('/').pop() as string).sort((p, q) => leafOrder.indexOf(p) - leafOrder.indexOf(q));
+        const dir = scope[1]?.startsWith('forward_') ? ['forward_layer'] : scope[1]?.startsWith('backward_') ? ['backward_layer'] : [];
+        return ['layers', scope[0], ...dir, ...(recurrentScope(n) ? ['cell'] : []), 'vars', String(siblings.indexOf(leaf))].join('/');
+      };
+      const x = inputsFor(c, 4, 6);
+      const want = theirs(original, x, c.input);
+      const data = new Uint8Array(a.weightData as ArrayBuffer);
+      for (const rename of [keras2, keras3]) {
+        // Reverse the listing (and the bytes with it): matching is by name, not position.
+        const offsets: number[] = [];
+        let at = 0;
+        for (const w of specs) {
+          offsets.push(at);
+          at += 4 * w.shape.reduce((p, d) => p * d, 1);
+        }
+        const order = specs.map((_, i) => specs.length - 1 - i);
+        const parts = order.map((i) => data.subarray(offsets[i], offsets[i] + 4 * specs[i].shape.reduce((p, d) => p * d, 1)));
+        const bytes = new Uint8Array(data.length);
+        at = 0;
+        for (const p of parts) {
+          bytes.set(p, at);
+          at += p.length;
+        }
+        const renamed = { modelTopology: a.modelTopology, weightSpecs: order.map((i) => ({ ...specs[i], name: rename(specs[i].name) })), weightData: bytes.buffer };
+        const m = await loadLayersModel(renamed as never);
+        close(`${c.label} with ${rename === keras2 ? 'Keras 2' : 'Keras 3'} names (${renamed.weightSpecs[0].name}, ...)`, ours(m, x), want);
+        m.dispose();
+      }
+      original.dispose();
+    }
+  });
+
   it('uint8, uint16 and float16 quantized weights are dequantized as TensorFlow.js does', async () => {
     const original = CASES[0].build();
     randomizeWeights(original, 2);
