@@ -113,6 +113,18 @@ export const CASES: TfjsCase[] = [
     },
   },
   {
+    label: 'functional: one dense layer shared by two branches (two nodes), joined by add',
+    input: [6],
+    build: () => {
+      const x = tfl.input({ shape: [6] });
+      const a = tfl.layers.dense({ units: 4, activation: 'tanh' }).apply(x) as tfl.SymbolicTensor;
+      const b = tfl.layers.dense({ units: 4, activation: 'sigmoid' }).apply(x) as tfl.SymbolicTensor;
+      const shared = tfl.layers.dense({ units: 3 });
+      const o = tfl.layers.add().apply([shared.apply(a) as tfl.SymbolicTensor, shared.apply(b) as tfl.SymbolicTensor]) as tfl.SymbolicTensor;
+      return tfl.model({ inputs: x, outputs: o });
+    },
+  },
+  {
     label: 'conv2dTranspose, upSampling2d, reshape, leakyReLU',
     input: [4, 4, 2],
     build: () => tfl.sequential({ layers: [
