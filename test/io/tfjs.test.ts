@@ -489,6 +489,44 @@ describe('refused by name', () => {
     (await loadLayersModel(a as never)).dispose();
   });
 
+  it('a hostile file is refused before anything is allocated: sizes, shard lengths, dtypes, counts, names', async () => {
+    const { memoryStats } = await import('../../src/index.js');
+    const base = await mlpArtifacts();
+    const specs = base.weightSpecs as { name: string; shape: number[]; dtype: string }[];
+    const cases: [string, (a: typeof base & { weightSpecs: typeof specs }) => void, RegExp][] = [
+      ['a weight of 2^24 x 2^24', (a) => { a.weightSpecs[0].shape = [2 ** 24, 2 ** 24]; }, /weightSpecs\[0\]\.shape: refusing .* parameters a loadable model has/],
+      ['a dimension past the limit', (a) => { a.weightSpecs[0].shape = [2 ** 25, 1]; }, /weightSpecs\[0\]\.shape: must be a list of at most 8 integers/],
+      ['a shard one weight short', (a) => { a.weightData = a.weightData.slice(0, a.weightData.byteLength - 4); }, /runs past the end of the weight data/],
+      ['a shard with bytes to spare', (a) => { const b = new Uint8Array(a.weightData.byteLength + 8); b.set(new Uint8Array(a.weightData)); a.weightData = b.buffer; }, /weightData: is \d+ bytes but weightSpecs describe \d+/],
+      ['int32 weights', (a) => { a.weightSpecs[1].dtype = 'int32'; }, /weightSpecs\[1\]\.dtype: .*"int32" weights are not supported/],
+      ['a weight listed twice', (a) => { a.weightSpecs[1].name = a.weightSpecs[0].name; }, /is listed twice/],
+      ['a weight of no layer', (a) => { a.weightSpecs[1].name = 'nobody/kernel'; }, /weight "nobody\/kernel" belongs to no layer of the model/],
+      ['a weight with the wrong shape', (a) => { const w = a.weightSpecs[0]; w.shape = [w.shape[1], w.shape[0]]; }, /has shape \[16, 20\] but layer "dense_Dense\d+" needs kernel of shape \[20, 16\]/],
+      ['a missing weight', (a) => { a.weightSpecs.pop(); a.weightData = a.weightData.slice(0, a.weightData.byteLength - 16); }, /missing weight bias of layer "dense_Dense\d+" \(shape \[4\]\)/],
+      ['a NaN weight', (a) => { new Float32Array(a.weightData)[3] = NaN; }, /is NaN .*weights must be finite/],
+      ['too many layers', (a) => { a.modelTopology.config.layers = Array.from({ length: 5000 }, () => a.modelTopology.config.layers[0]); }, /must be a list of 1 to 4096 layers/],
+      ['a huge input', (a) => { a.modelTopology.config.layers[0].config.batch_input_shape = [null, 1e6, 1e6]; }, /input shape must be \[null, \.\.\.\] with 1 to 8 positive dimensions of at most 16777216|refusing/],
+      ['a prototype key', (a) => { a.modelTopology.config.layers[0].config = JSON.parse('{"__proto__": {"units": 3}, "units": 16, "name": "x"}'); }, /the key "__proto__" is not allowed/],
+    ];
+    for (const [label, edit, re] of cases) {
+      const a = structuredClone(base) as typeof base & { weightSpecs: typeof specs };
+      edit(a);
+      const before = memoryStats().liveBytes;
+      await expect(loadLayersModel(a as never), label).rejects.toThrow(re);
+      await expect(loadLayersModel(a as never), label).rejects.toThrow(ModelFormatError);
+      expect(memoryStats().liveBytes, `${label}: nothing allocated`).toBe(before);
+    }
+    // Sparse or ragged inputs are refused by name.
+    const g = await (async () => {
+      const m = CASES[6].build();
+      const a = await artifactsOf(m);
+      m.dispose();
+      return a as unknown as { modelTopology: { config: { layers: { config: Record<string, unknown> }[] } } };
+    })();
+    g.modelTopology.config.layers[0].config.sparse = true;
+    await expect(loadLayersModel(g as never)).rejects.toThrow(/config\.sparse: input layer "input\d+": sparse inputs are not supported/);
+  });
+
   it('layers and options TensorFlow.js lacks are refused on export, naming the layer', async () => {
     const enc = layers.dense({ inputShape: [6], units: 3, name: 'enc' });
     const bad: [() => ReturnType<typeof sequential>, RegExp][] = [

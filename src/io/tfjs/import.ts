@@ -322,6 +322,9 @@ function plan(op: string, rawTopology: unknown, opts: LoadLayersOptions): Plan {
       if (typeof name !== 'string' || name === '' || name.length > 200 || name.includes('/')) throw formatError(op, `${at}.config.name`, `must be a non-empty layer name, got ${show(name)}`);
       if (names.has(name)) throw formatError(op, `${at}.config.name`, `a layer named ${show(name)} appears twice`);
       names.add(name);
+      for (const k of ['sparse', 'ragged']) {
+        if (l.config[k] === true) throw formatError(op, `${at}.config.${k}`, `input layer ${show(name)}: ${k} inputs are not supported by simdnn`);
+      }
       const shape = inputShapeOf(op, at, l.config, firstShape === undefined ? given : undefined);
       if (!shape) throw formatError(op, at, 'an input layer must give its shape (batch_input_shape)');
       firstShape ??= shape;
