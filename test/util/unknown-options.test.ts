@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import {
   init, sequential, model, input, layers, optimizers, callbacks, stepDecay, exponentialDecay, cosineDecay, matmul,
   parseCsv, trainTestSplit, filtersToPng, imagesToPng, Hopfield, RBM, BoltzmannMachine, DBN, Perceptron,
-  explain, polynomialFeatures, ValueError,
+  explain, polynomialFeatures, loadLayersModel, ValueError,
 } from '../../src/index.js';
 import { loadMnist, shiftAugment } from '../../src/node.js';
 
@@ -65,6 +65,7 @@ const CASES: [string, () => unknown, string, string | null][] = [
   ['explain.activationStats', () => explain.activationStats(dense(), [[1, 2, 3]], { layers: [], bin: 4 } as never), 'bin', 'bins'],
   ['explain.sanityCheck', () => explain.sanityCheck(dense(), [[1, 2, 3]], { cascde: false } as never), 'cascde', 'cascade'],
   ['explain.decisionBoundary', () => explain.decisionBoundary(dense(), { xrange: [0, 1] } as never), 'xrange', 'xRange'],
+  ['loadLayersModel', () => loadLayersModel({ modelTopology: {} } as never, { inputshape: [3] } as never), 'inputshape', 'inputShape'],
   ['explain.saliencyToPng', () => explain.saliencyToPng(new Float32Array(4), { width: 2, height: 2, colormap: 'heat', overlays: true } as never), 'overlays', 'overlay'],
 ];
 

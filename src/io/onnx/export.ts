@@ -507,8 +507,12 @@ function encodeValueInfo(w: ProtoWriter, name: string, shape: number[]): void {
  * output layers. A layer or option with no ONNX form here (masking, stateful
  * or returnState recurrent layers) is a ValueError naming the layer.
  */
-export function toOnnx(model: Model, opts: { op?: string } = {}): Uint8Array {
-  const op = opts.op ?? 'toOnnx';
+export function toOnnx(model: Model): Uint8Array {
+  return encodeOnnx(model, 'toOnnx');
+}
+
+/** toOnnx() with the operation name used in messages (saveOnnx passes its own). */
+export function encodeOnnx(model: Model, op: string): Uint8Array {
   if (!(model instanceof Model)) throw new ValueError(`${op}: expected a Sequential model or a graph Model, got ${describe(model)}`);
   if (model.isDisposed) throw new DisposedError(`${op}: model ${model.name} was disposed`);
   if (!model.built) throw new ValueError(`${op}: the model is not built yet (give the first layer an inputShape, or fit / predict first)`);

@@ -4,7 +4,7 @@ import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ValueError, describe } from '../../errors.js';
 import type { Model } from '../../models/model.js';
-import { toOnnx } from './export.js';
+import { encodeOnnx } from './export.js';
 
 /**
  * Writes a built model as an ONNX file (opset 13; see toOnnx), through a
@@ -12,7 +12,7 @@ import { toOnnx } from './export.js';
  */
 export function saveOnnx(model: Model, path: string): number {
   if (typeof path !== 'string' || path === '') throw new ValueError(`saveOnnx: path must be a non-empty string, got ${describe(path)}`);
-  const bytes = toOnnx(model, { op: 'saveOnnx' });
+  const bytes = encodeOnnx(model, 'saveOnnx');
   mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   try {

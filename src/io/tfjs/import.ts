@@ -20,6 +20,7 @@ import { MODEL_FORMAT, MODEL_FORMAT_VERSION, deserializeAs, type LoadOptions, ty
 import { checkPlainJSON, formatError, isRecord, show } from '../json.js';
 import { MAX_DIM, MAX_LAYERS, MAX_PARAMS, MAX_RANK } from '../limits.js';
 import { readF32LE, writeF32LE, type ExpectedWeight } from '../weights.js';
+import { checkOptions } from '../../util/options.js';
 import { camelKeys, type LayerWhere } from './keras-config.js';
 import { translateLayer, type Translated, type TranslateContext } from './layers.js';
 
@@ -62,6 +63,9 @@ export interface LoadLayersOptions extends LoadOptions {
   /** The fetch used for URLs (default: globalThis.fetch); in Node `loadLayersModel` reads paths itself. */
   fetch?: (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }>;
 }
+
+/** The options loadLayersModel takes. */
+export const LOAD_LAYERS_KEYS: readonly string[] = ['inputShape', 'fetch', 'backend', 'seed'];
 
 /** Most weights a TensorFlow.js manifest may list. */
 const MAX_WEIGHT_SPECS = 4 * MAX_LAYERS;
@@ -456,7 +460,7 @@ function arrange(op: string, p: Plan, files: FileWeight[], data: Uint8Array, exp
  */
 export function layersModelFromArtifacts(artifacts: unknown, opts: LoadLayersOptions = {}, op = 'loadLayersModel'): Model {
   if (!isRecord(artifacts)) throw formatError(op, '', `expected TensorFlow.js model artifacts { modelTopology, weightSpecs, weightData }, got ${show(artifacts)}`);
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describe(opts)}`);
+  checkOptions(op, opts, LOAD_LAYERS_KEYS, 'options');
   const { inputShape: _i, fetch: _f, ...loadOpts } = opts;
   if (artifacts.format !== undefined && artifacts.format !== 'layers-model') {
     throw formatError(op, 'format', `${show(artifacts.format)} is not a Layers model (a TensorFlow.js graph model cannot be read: it has no layer configs)`);

@@ -5,7 +5,8 @@ import type { Model } from '../../models/model.js';
 import { MAX_JSON_BYTES } from '../container.js';
 import { formatError, isRecord, parseJSONBytes, show } from '../json.js';
 import { MAX_PARAMS } from '../limits.js';
-import { isLoadHandler, layersModelFromArtifacts, notLayersModel, type LayersLoadHandler, type LayersModelArtifacts, type LoadLayersOptions } from './import.js';
+import { checkOptions } from '../../util/options.js';
+import { LOAD_LAYERS_KEYS, isLoadHandler, layersModelFromArtifacts, notLayersModel, type LayersLoadHandler, type LayersModelArtifacts, type LoadLayersOptions } from './import.js';
 import { isSaveHandler, toLayersArtifacts, type LayersSaveHandler } from './export.js';
 
 export { layersModelFromArtifacts, type LayersModelArtifacts, type LayersLoadHandler, type LayersWeightSpec, type LoadLayersOptions } from './import.js';
@@ -90,6 +91,7 @@ async function fromUrl(op: string, url: string, opts: LoadLayersOptions): Promis
  */
 export async function loadLayersModel(source: string | URL | LayersModelArtifacts | LayersLoadHandler, opts: LoadLayersOptions = {}): Promise<Model> {
   const op = 'loadLayersModel';
+  checkOptions(op, opts, LOAD_LAYERS_KEYS, 'options');
   if (typeof source === 'string' || source instanceof URL) return fromUrl(op, String(source), opts);
   if (isLoadHandler(source)) {
     const a = await source.load();

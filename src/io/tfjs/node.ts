@@ -8,7 +8,8 @@ import { MAX_JSON_BYTES } from '../container.js';
 import { formatError, parseJSONBytes } from '../json.js';
 import { MAX_PARAMS } from '../limits.js';
 import { resolveWeightsPath } from '../node.js';
-import { layersModelFromArtifacts, type LayersLoadHandler, type LayersModelArtifacts, type LoadLayersOptions } from './import.js';
+import { checkOptions } from '../../util/options.js';
+import { LOAD_LAYERS_KEYS, layersModelFromArtifacts, type LayersLoadHandler, type LayersModelArtifacts, type LoadLayersOptions } from './import.js';
 import { isSaveHandler, toLayersArtifacts, type LayersSaveHandler } from './export.js';
 import { loadLayersModel as loadBrowser, readManifest, saveLayersModel as saveBrowser } from './index.js';
 
@@ -71,6 +72,7 @@ function fromPath(op: string, path: string, opts: LoadLayersOptions): Model {
  */
 export async function loadLayersModel(source: string | URL | LayersModelArtifacts | LayersLoadHandler, opts: LoadLayersOptions = {}): Promise<Model> {
   const op = 'loadLayersModel';
+  checkOptions(op, opts, LOAD_LAYERS_KEYS, 'options');
   if (typeof source === 'string' && !/^https?:\/\//i.test(source)) {
     if (source === '') throw new ValueError(`${op}: path must be a non-empty string`);
     return fromPath(op, source.startsWith('file://') ? new URL(source).pathname : source, opts);
