@@ -305,7 +305,7 @@ describe('Keras files (tensorflowjs_converter output)', () => {
           layers: [
             { class_name: 'InputLayer', config: { batch_shape: [null, 6], dtype: 'float32', sparse: false, name: 'input_layer' }, name: 'input_layer', inbound_nodes: [] },
             { ...dense('dense', 5, 'relu'), name: 'dense', inbound_nodes: [{ args: [tensor('input_layer', [null, 6])], kwargs: {} }] },
-            { ...dense('dense_1', 4, 'tanh'), name: 'dense_1', inbound_nodes: [{ args: [tensor('input_layer', [null, 6])], kwargs: {} }] },
+            { ...dense('dense_1', 4, 'leaky_relu'), name: 'dense_1', inbound_nodes: [{ args: [tensor('input_layer', [null, 6])], kwargs: {} }] },
             {
               class_name: 'Concatenate', config: { name: 'concatenate', trainable: true, dtype: policy, axis: -1 }, name: 'concatenate',
               inbound_nodes: [{ args: [[tensor('dense', [null, 5]), tensor('dense_1', [null, 4])]], kwargs: {} }],
@@ -331,7 +331,7 @@ describe('Keras files (tensorflowjs_converter output)', () => {
     const m = await loadLayersModel({ modelTopology: topology, weightSpecs: shapes.map(([name, shape]) => ({ name, shape, dtype: 'float32' })), weightData: data.buffer } as never);
     const x0 = input({ shape: [6] });
     const d = layers.dense({ units: 5, activation: 'relu' });
-    const d1 = layers.dense({ units: 4, activation: 'tanh' });
+    const d1 = layers.dense({ units: 4, activation: 'leakyRelu', alpha: 0.2 });
     const d2 = layers.dense({ units: 2, activation: 'softmax' });
     const ref = graphModel({ inputs: x0, outputs: d2.apply(layers.concatenate().apply([d.apply(x0), d1.apply(x0)] as never) as never) as never });
     ref.setWeightsFlat(data);

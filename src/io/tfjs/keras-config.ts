@@ -131,6 +131,8 @@ export class ConfigReader {
 const ACTIVATIONS: Record<string, string> = {
   linear: 'linear', relu: 'relu', sigmoid: 'sigmoid', tanh: 'tanh', softmax: 'softmax', elu: 'elu', selu: 'selu',
   softplus: 'softplus', softsign: 'softsign', hardSigmoid: 'hardSigmoid', swish: 'swish', silu: 'silu', mish: 'mish',
+  // Keras 3's leaky_relu activation, whose negative slope defaults to 0.2 as simdnn's does.
+  leakyRelu: 'leakyRelu',
   // TensorFlow.js's gelu_new is the tanh approximation (Hendrycks & Gimpel 2016) simdnn computes.
   geluNew: 'gelu',
 };
