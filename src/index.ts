@@ -18,7 +18,7 @@ export {
 export { matmul, type MatmulOptions } from './ops/matmul.js';
 export { conv2d, maxPool2d, avgPool2d, type Conv2dOptions, type Pool2dOptions } from './ops/conv.js';
 export {
-  activation, relu, sigmoid, tanh, leakyRelu, elu, gelu, softplus, softsign, selu, swish, mish, step, sign, softmax, exp, log,
+  activation, relu, sigmoid, tanh, leakyRelu, elu, gelu, softplus, softsign, selu, swish, mish, hardSigmoid, step, sign, softmax, exp, log,
   add, sub, mul, clipByValue, transpose, sum, argMax,
 } from './ops/elementwise.js';
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';

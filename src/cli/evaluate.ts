@@ -39,7 +39,7 @@ export async function evaluate(opts: EvaluateOptions, out: Output): Promise<void
       loss: task === 'classification' ? 'sparseCategoricalCrossentropy' : 'mse',
       metrics: task === 'classification' ? ['accuracy'] : [],
     });
-    const r = model.evaluate(d.rows.x, y);
+    const r = model.evaluateLogs(d.rows.x, y);
     const n = d.rows.n;
     out.log(banner(`model ${opts.model} · ${d.title}${d.part ? ` ${d.part}` : ''}, ${int(n)} rows`));
     const lines: [string, string][] = task === 'classification'

@@ -100,7 +100,7 @@ async function trainText(opts: TrainOptions & { model: RecurrentModel }, path: s
   } finally {
     progress.abort();
   }
-  const perplexity = Math.exp(model.evaluate(valid.x, valid.y).loss);
+  const perplexity = Math.exp(model.evaluateLogs(valid.x, valid.y).loss);
   const unigram = unigramPerplexity(ids.subarray(0, cut), valid.y, vocab.size);
   const prime = [...text][0] === '\n' || text.includes('\n') ? '\n' : [...text][0];
   const sample = sampleText(model, vocab, { prime, length: 200, temperature: 0.8, seed: opts.seed });
@@ -189,7 +189,7 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
   }
   if (scaling) foldSequenceScaling(model.layers[0] as Recurrent, scaling);
   if (target) foldOutputScaling(model, target.mean, target.std);
-  const test = model.evaluate(data.test.x, data.test.y);
+  const test = model.evaluateLogs(data.test.x, data.test.y);
 
   const outPath = opts.out ?? `simdnn-${data.slug}-${opts.model}.simdnn`;
   const labelsFile = await saveWithLabels(model, outPath, {

@@ -128,7 +128,7 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
 
   if (scaling) foldInputScaling(model, scaling.mean, scaling.std);
   if (target) foldOutputScaling(model, target.mean, target.std);
-  const test = model.evaluate(data.test.x, data.test.y);
+  const test = model.evaluateLogs(data.test.x, data.test.y);
 
   const outPath = opts.out ?? `simdnn-${data.slug}.simdnn`;
   const labelsFile = await saveWithLabels(model, outPath, {

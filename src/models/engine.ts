@@ -245,21 +245,23 @@ export class Engine {
    * respect to the pre-activation where the loss is fused).
    */
   loss(rows: number, withGrad: boolean, gradScale: number): number {
+    let sum = 0;
+    for (let k = 0; k < this.topo.outputs.length; k++) sum += this.outputLoss(k, rows, withGrad, gradScale);
+    return sum;
+  }
+
+  /** loss() for output k alone. */
+  outputLoss(k: number, rows: number, withGrad: boolean, gradScale: number): number {
     const compiled = this.compiled as Compiled;
     const plan = this.plan as Plan;
-    const outs = this.topo.outputs;
-    let sum = 0;
-    for (let k = 0; k < outs.length; k++) {
-      const units = this.outUnits[k];
-      const steps = this.outSizes[k] / units;
-      const at = plan.exec.at(outs[k]);
-      sum += computeLoss(
-        this.backend, compiled.losses[k],
-        { y: plan.exec.act[at], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
-        plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[at] : 0, gradScale / steps,
-      ) / steps;
-    }
-    return sum;
+    const units = this.outUnits[k];
+    const steps = this.outSizes[k] / units;
+    const at = plan.exec.at(this.topo.outputs[k]);
+    return computeLoss(
+      this.backend, compiled.losses[k],
+      { y: plan.exec.act[at], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
+      plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[at] : 0, gradScale / steps,
+    ) / steps;
   }
 
   /** Per output: the loss gradient is with respect to the pre-activation. */
@@ -413,14 +415,14 @@ export class Engine {
   evaluateRows(X: readonly Rows[], Y: readonly Targets[], withLoss: boolean, batch?: number): Logs {
     const compiled = this.compiled as Compiled;
     const n = X[0].n;
-    let lossSum = 0;
     const nOut = this.topo.outputs.length;
+    const lossSums = new Array<number>(nOut).fill(0);
     const correct = new Array<number>(nOut).fill(0);
     const counted = new Array<number>(nOut).fill(0);
     const mse = new Array<number>(nOut).fill(0);
     const order = identity(n);
     this.forEachChunk(X, batch, (start, rows) => {
-      if (withLoss) lossSum += this.loss(rows, false, 0);
+      if (withLoss) for (let k = 0; k < nOut; k++) lossSums[k] += this.outputLoss(k, rows, false, 0);
       for (let k = 0; k < nOut; k++) {
         if (compiled.metrics.includes('accuracy')) {
           const [c, t] = this.countCorrect(k, rows, Y[k], order, start);
@@ -430,7 +432,8 @@ export class Engine {
         if (compiled.metrics.includes('mse')) mse[k] += this.batchMse(k, rows) * rows;
       }
     }, Y);
-    const logs: Logs = withLoss ? { loss: lossSum / n } : {};
+    const logs: Logs = withLoss ? { loss: lossSums.reduce((a, b) => a + b, 0) / n } : {};
+    if (withLoss && nOut > 1) for (let k = 0; k < nOut; k++) logs[`${this.metricPrefix(k)}loss`] = lossSums[k] / n;
     for (let k = 0; k < nOut; k++) {
       const prefix = this.metricPrefix(k);
       if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = correct[k] / counted[k];

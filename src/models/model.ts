@@ -285,6 +285,16 @@ export class Model implements TrainableModel {
     }
   }
 
+  /** Forgets compile(): the optimizer is disposed (created from a name) or released. */
+  protected resetCompile(): void {
+    const c = this.compiled;
+    if (!c) return;
+    if (c.ownsOptimizer) c.optimizer.dispose();
+    else c.optimizer.release();
+    this.compiled = null;
+    if (this.engine) this.engine.compiled = null;
+  }
+
   /** What compile() fixed (the engine holds the same once the model is built). */
   protected compiled: Compiled | null = null;
 
@@ -363,13 +373,52 @@ export class Model implements TrainableModel {
     return out;
   }
 
-  /** Loss and metrics over a dataset, without training (dropout off). */
-  evaluate(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Logs {
+  /**
+   * Loss and metrics over a dataset, without training (dropout off), as
+   * TensorFlow.js returns them: a scalar tensor of the loss when nothing else
+   * was compiled, else an array of scalar tensors [loss, ...per-output losses
+   * (several outputs), ...metrics in compile order, output by output]. The
+   * caller owns (and disposes) the tensors; evaluateLogs() gives the same
+   * numbers as a plain object.
+   */
+  evaluate(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number; verbose?: number | boolean } = {}): Tensor | Tensor[] {
+    const { verbose, ...rest } = (args ?? {}) as { batchSize?: number; verbose?: number | boolean };
+    if (verbose !== undefined && verbose !== true && verbose !== false && verbose !== 0 && verbose !== 1) {
+      throw new ValueError(`evaluate: verbose must be 0, 1 or a boolean, got ${describe(verbose)}`);
+    }
+    const logs = this.logsFor('evaluate', x, y, rest);
+    const engine = this.engine as Engine;
+    const compiled = this.compiled as Compiled;
+    const nOut = engine.topo.outputs.length;
+    const values = [logs.loss];
+    if (nOut > 1) for (let k = 0; k < nOut; k++) values.push(logs[`${engine.metricPrefix(k)}loss`]);
+    for (let k = 0; k < nOut; k++) for (const m of compiled.metrics) values.push(logs[`${engine.metricPrefix(k)}${m}`]);
+    const be = engine.backend;
+    const scalars = values.map((v) => {
+      const p = be.alloc(4);
+      be.f32()[p >>> 2] = v;
+      return new Tensor(be, [], p);
+    });
+    return scalars.length === 1 ? scalars[0] : scalars;
+  }
+
+  /**
+   * Loss and metrics over a dataset, without training (dropout off), as an
+   * object keyed like fit()'s logs: { loss, accuracy, acc, ... } (with
+   * several outputs also '<output>_loss' and '<output>_accuracy').
+   */
+  evaluateLogs(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number } = {}): Logs {
+    const logs = this.logsFor('evaluateLogs', x, y, args);
+    for (const k of Object.keys(logs)) if (k.endsWith('accuracy')) logs[`${k.slice(0, -'accuracy'.length)}acc`] = logs[k];
+    return logs;
+  }
+
+  private logsFor(op: string, x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number }): Logs {
     this.checkLive();
-    const compiled = this.requireCompiled('evaluate');
-    const batch = this.batchOption('evaluate', args);
-    const X = this.prepareInputs('evaluate', x, true);
-    const Y = this.prepareTargets('evaluate', 'y', y, X[0].n, compiled);
+    const compiled = this.requireCompiled(op);
+    const batch = this.batchOption(op, args);
+    const X = this.prepareInputs(op, x, true);
+    const Y = this.prepareTargets(op, 'y', y, X[0].n, compiled);
     return (this.engine as Engine).evaluateRows(X, Y, true, batch);
   }
 

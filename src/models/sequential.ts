@@ -109,6 +109,40 @@ export class Sequential extends Model {
 
   private connected: Topology | null = null;
 
+  /**
+   * Removes the last layer and returns it (TensorFlow.js / Keras pop()). A
+   * built model keeps the weights of the layers that stay; its outputs
+   * become the new last layer's, and it must be compiled again before
+   * training or evaluating (its loss belonged to the old output).
+   */
+  pop(): Layer {
+    this.checkLive();
+    if (this.stack.length === 0) throw new ValueError(`pop: model ${this.name} has no layers`);
+    const old = this.engine;
+    if (old && this.stack.length === 1) throw new ValueError(`pop: ${this.stack[0].name} is the only layer of the built model ${this.name}; a model needs at least one layer`);
+    if (old) {
+      const last = this.stack[this.stack.length - 2];
+      const node = old.topo.nodes.find((nd) => nd.layer === last);
+      const out = node?.outputs[0];
+      if (!out) throw new ValueError(`pop: layer ${last.name} has no output in model ${this.name}`);
+      const next = topology('sequential', old.topo.inputs, [out]);
+      this.buildGraph(next);
+      this.connected = next;
+      old.dispose();
+      old.rng.dispose();
+      old.store.release();
+    }
+    this.resetCompile();
+    return this.stack.pop() as Layer;
+  }
+
+  /** The Keras table (a model whose first layer declares its input shape is built first, as TensorFlow.js builds it on add). */
+  override summary(print: (line: string) => void = console.log): string {
+    this.checkLive();
+    if (!this.built && this.stack[0]?.declaredInputShape) this.build();
+    return super.summary(print);
+  }
+
   protected override isChain(): boolean {
     return true;
   }

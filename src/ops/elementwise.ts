@@ -46,6 +46,8 @@ export const selu = (x: Tensor | TensorLike): Tensor => activation(x, 'selu');
 export const swish = (x: Tensor | TensorLike): Tensor => activation(x, 'swish');
 /** x tanh(softplus(x)) (Misra, 2019). */
 export const mish = (x: Tensor | TensorLike): Tensor => activation(x, 'mish');
+/** clip(0.2 x + 0.5, 0, 1) (Courbariaux et al., 2015; the Keras and TensorFlow.js slope). */
+export const hardSigmoid = (x: Tensor | TensorLike): Tensor => activation(x, 'hardSigmoid');
 /** Heaviside step: 1 for x >= 0, else 0. */
 export const step = (x: Tensor | TensorLike): Tensor => activation(x, 'step');
 /** Sign with the Hopfield tie rule: +1 for x >= 0, else -1. */

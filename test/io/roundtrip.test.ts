@@ -80,7 +80,7 @@ describe('artifacts', () => {
     expect(loaded.toJSON()).toEqual(model.toJSON());
     expect(loaded.compileConfig()).toEqual(model.compileConfig());
     const { x, y } = classificationData();
-    expect(loaded.evaluate(x, y)).toEqual(model.evaluate(x, y));
+    expect(loaded.evaluateLogs(x, y)).toEqual(model.evaluateLogs(x, y));
     const before = loaded.getWeightsFlat();
     const h = await loaded.fit(x, y, { epochs: 3, batchSize: 8 });
     expect(h.history.loss.every(Number.isFinite)).toBe(true);
@@ -158,7 +158,7 @@ describe('artifacts', () => {
     const loaded = deserializeModel(a);
     expect(loaded.compileConfig()).toBeNull();
     const { x, y } = classificationData();
-    expect(() => loaded.evaluate(x, y)).toThrow(/compile/);
+    expect(() => loaded.evaluateLogs(x, y)).toThrow(/compile/);
     expectSamePredictions(model, loaded);
     model.dispose();
     loaded.dispose();

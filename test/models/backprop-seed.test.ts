@@ -35,7 +35,7 @@ describe('backpropagation: the seeds\' 2-2-2 worked example', () => {
     const out = model.predict([[0.05, 0.1]]).toFloat32Array();
     expect(out[0]).toBeCloseTo(0.75136507, 6);
     expect(out[1]).toBeCloseTo(0.772928465, 6);
-    const { loss } = model.evaluate([[0.05, 0.1]], [[0.01, 0.99]]);
+    const { loss } = model.evaluateLogs([[0.05, 0.1]], [[0.01, 0.99]]);
     expect(loss).toBeCloseTo(0.298371109, 7);
     // The hidden layer alone, through a model sharing its weights.
     const hidden = sequential({ layers: [layers.dense({ units: 2, activation: 'sigmoid', inputShape: [2] })] });

@@ -45,7 +45,7 @@ describe('a character-level model of first names', () => {
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.01, clipNorm: 5 }), loss: 'sparseCategoricalCrossentropy' });
     await m.fit(train.x, train.y, { epochs: 10, batchSize: 64 });
     // Perplexity = exp(mean cross-entropy per character) on the held-out names.
-    const perplexity = Math.exp(m.evaluate(valid.x, valid.y).loss as number);
+    const perplexity = Math.exp(m.evaluateLogs(valid.x, valid.y).loss as number);
     const counts = new Float64Array(vocab.size);
     for (const c of vocab.encode(trainText)) counts[c]++;
     const total = counts.reduce((a, b) => a + b, 0);

@@ -93,7 +93,7 @@ describe('graph models (functional API)', () => {
     const [pc, pr] = m.predict(xs) as Tensor[];
     expect(pc.shape).toEqual([40, 3]);
     expect(pr.shape).toEqual([40, 1]);
-    const ev = m.evaluate(xs, [labels, values]);
+    const ev = m.evaluateLogs(xs, [labels, values]);
     expect(ev.loss).toBeCloseTo(hist.history.loss.at(-1) as number, 0);
     m.dispose();
   });
@@ -313,14 +313,14 @@ describe('losses and metrics act on the last axis (Keras)', () => {
       const arg = [0, 1, 2].reduce((a, b) => (p[r * 3 + b] > p[r * 3 + a] ? b : a));
       if (arg === labels[r]) correct++;
     }
-    const ev = m.evaluate(x, y);
+    const ev = m.evaluateLogs(x, y);
     expect(ev.loss).toBeCloseTo(ce / 6, 5);
     expect(ev.accuracy).toBeCloseTo(correct / 6, 10);
     // Sparse labels with the leading axis: [n, T].
     m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
-    const sparse = m.evaluate(x, [[0, 2], [1, 1], [2, 0]]);
+    const sparse = m.evaluateLogs(x, [[0, 2], [1, 1], [2, 0]]);
     expect(sparse.loss).toBeCloseTo(ce / 6, 5);
-    expect(() => m.evaluate(x, [0, 1, 2])).toThrow(/one integer class per sample and step, shape \[3,2\]/);
+    expect(() => m.evaluateLogs(x, [0, 1, 2])).toThrow(/one integer class per sample and step, shape \[3,2\]/);
     m.dispose();
   });
 });

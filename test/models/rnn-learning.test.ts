@@ -50,7 +50,7 @@ describe('long-range memory: the adding problem over 100 steps', () => {
     const m = sequential({ seed: 1, layers: [rnn, layers.dense({ units: 1 })] });
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'mse' });
     await m.fit(train.x, train.y, { epochs, batchSize: 32 });
-    const { loss } = m.evaluate(test.x, test.y);
+    const { loss } = m.evaluateLogs(test.x, test.y);
     m.dispose();
     return loss as number;
   };
@@ -94,7 +94,7 @@ describe('an output at every step (hidden-to-hidden recurrence, per-step softmax
     });
     m.compile({ optimizer: optimizers.adam({ learningRate: 0.01 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
     await m.fit(train.x, train.y, { epochs: 15, batchSize: 32 });
-    const { accuracy } = m.evaluate(test.x, test.y);
+    const { accuracy } = m.evaluateLogs(test.x, test.y);
     expect(accuracy).toBeGreaterThanOrEqual(0.98);
     m.dispose();
   }, 120_000);
@@ -114,7 +114,7 @@ describe('MNIST read row by row', () => {
       metrics: ['accuracy'],
     });
     await m.fit(train.x, train.y, { epochs, batchSize: 32 });
-    const { accuracy } = m.evaluate(test.x, test.y);
+    const { accuracy } = m.evaluateLogs(test.x, test.y);
     console.log(`MNIST rows LSTM(64): ${(accuracy as number * 100).toFixed(2)}% after ${epochs} epochs`);
     expect(accuracy).toBeGreaterThanOrEqual(0.96);
     m.dispose();

@@ -162,7 +162,7 @@ describe('the training loop', () => {
     expect(events).toEqual(['train', 'e0', 'b0:40', 'b1:40', 'E0', 'e1', 'b0:40', 'b1:40', 'E1', 'e2', 'b0:40', 'b1:40', 'E2', 'end']);
     expect(h.epoch).toEqual([0, 1, 2]);
     expect(h.history.val_loss).toHaveLength(3);
-    const ev = model.evaluate(x.subarray(160), y.subarray(80));
+    const ev = model.evaluateLogs(x.subarray(160), y.subarray(80));
     expect(ev.loss).toBeCloseTo(h.history.val_loss[2], 6);
   });
 
@@ -322,7 +322,7 @@ describe('memory', () => {
     model.trainOnBatch(x, y);
     const planned = memoryStats();
     for (let i = 0; i < 3000; i++) model.trainOnBatch(x, y);
-    model.evaluate(x, y);
+    model.evaluateLogs(x, y);
     model.predict(x).dispose();
     const after = memoryStats();
     expect(after.liveBytes).toBe(planned.liveBytes);
@@ -356,7 +356,7 @@ describe('memory', () => {
     model.trainOnBatch(x, y);
     const planned = be.memoryStats();
     for (let i = 0; i < 300; i++) model.trainOnBatch(x, y);
-    model.evaluate(x, y);
+    model.evaluateLogs(x, y);
     model.predict(x).dispose();
     const after = be.memoryStats();
     expect([after.liveBytes, after.liveAllocations, after.internalBytes, after.heapBytes]).toEqual([planned.liveBytes, planned.liveAllocations, planned.internalBytes, planned.heapBytes]);
@@ -403,7 +403,7 @@ describe('bad input gets a clear error and loses nothing', () => {
     const before = model.getBackend().memoryStats().liveAllocations;
     xs[37 * 4 + 2] = -Infinity; // in the fifth chunk of 8
     expect(() => model.predict(xs, { batchSize: 8 })).toThrow(/predict: x must be finite: sample 37, feature 2 is -Infinity/);
-    expect(() => model.evaluate(xs, ys, { batchSize: 8 })).toThrow(/evaluate: x must be finite: sample 37, feature 2 is -Infinity/);
+    expect(() => model.evaluateLogs(xs, ys, { batchSize: 8 })).toThrow(/evaluateLogs: x must be finite: sample 37, feature 2 is -Infinity/);
     expect(model.getBackend().memoryStats().liveAllocations).toBe(before);
     xs[37 * 4 + 2] = ((37 * 4 + 2) % 5) / 5;
     const again = model.predict(xs, { batchSize: 8 });
