@@ -26,7 +26,7 @@ export { NonFiniteLossError } from './errors.js';
 export {
   layers, Layer, Dense, DenseTied, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, Concatenate, layerFromJSON, registerLayer, LAYER_REGISTRY,
   type ConvConfig, type PoolingConfig, type Padding, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
-  type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type LayerJSON,
+  type DenseConfig, type DenseTiedConfig, type ActivationConfig, type DropoutConfig, type LayerActivation, type InitializerName, type InitializerLike, type InitializerSpec, type LayerJSON,
 } from './layers/index.js';
 export {
   SimpleRNN, LSTM, GRU, Recurrent, TimeDistributed, Bidirectional, Embedding, Masking, BatchNormalization, type BatchNormalizationConfig, GaussianNoise, MaskingNoise, SaltAndPepperNoise, UpSampling2D, Conv2DTranspose, type SimpleRNNConfig, type LSTMConfig, type GRUConfig,
@@ -38,6 +38,7 @@ export { type SampleOptions } from './recurrent/sampling.js';
 export { CharVocabulary, nextStepWindows, sampleText, type SampleTextOptions } from './recurrent/text.js';
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
+export { initializers, type VarianceScalingOptions, type FanMode, type Distribution } from './params/initializers.js';
 export { ParamStore, type Segment } from './params/store.js';
 export { SymbolicTensor, Node, type MaskSource } from './graph/symbolic.js';
 export { input, InputLayer, type InputConfig } from './graph/input.js';

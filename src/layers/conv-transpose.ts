@@ -8,7 +8,7 @@ import {
 import { biasAdd, colsum } from '../kernels/elementwise.js';
 import type { ConvWindow } from '../kernels/geometry.js';
 import type { Variable } from '../params/variable.js';
-import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkOptions } from '../util/options.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkPadding, pair, type Padding } from './geometry.js';
@@ -28,9 +28,9 @@ export interface Conv2DTransposeConfig extends BaseLayerConfig {
   /** Default true. */
   useBias?: boolean;
   /** Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName;
+  kernelInitializer?: InitializerLike;
   /** Default 'zeros'. */
-  biasInitializer?: InitializerName;
+  biasInitializer?: InitializerLike;
 }
 
 interface TransposeSite extends Site {
@@ -57,8 +57,8 @@ export class Conv2DTranspose extends Layer {
   readonly activation: LayerActivation;
   readonly alpha: number;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: InitializerLike;
+  readonly biasInitializer: InitializerLike;
   kernel: Variable | null = null;
   bias: Variable | null = null;
 

@@ -13,7 +13,7 @@ import {
   BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
-import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
 import { checkOptions } from '../util/options.js';
@@ -30,8 +30,8 @@ export interface ConvConfig extends BaseLayerConfig {
   activation?: LayerActivation;
   alpha?: number;
   useBias?: boolean;
-  kernelInitializer?: InitializerName;
-  biasInitializer?: InitializerName;
+  kernelInitializer?: InitializerLike;
+  biasInitializer?: InitializerLike;
 }
 
 /** A convolution call site: its window geometry. */
@@ -63,8 +63,8 @@ export class Conv extends Layer {
   readonly activation: LayerActivation;
   readonly alpha: number;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: InitializerLike;
+  readonly biasInitializer: InitializerLike;
   /** [kh, kw, inC, filters] ([kw, inC, filters] for Conv1D), once built. */
   kernel: Variable | null = null;
   /** [filters], once built with useBias. */

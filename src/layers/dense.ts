@@ -9,7 +9,7 @@ import {
   BASE_LAYER_KEYS, Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type LossLogits, type PlanArgs, type Port, type Shape, type Site,
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
-import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkOptions } from '../util/options.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
@@ -23,9 +23,9 @@ export interface DenseConfig extends BaseLayerConfig {
   /** Whether to add a bias. Default true. */
   useBias?: boolean;
   /** Kernel initializer. Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName;
+  kernelInitializer?: InitializerLike;
   /** Bias initializer. Default 'zeros'. */
-  biasInitializer?: InitializerName;
+  biasInitializer?: InitializerLike;
   /** Input features, the same as inputShape: [inputDim] (Keras input_dim). */
   inputDim?: number;
 }
@@ -52,7 +52,7 @@ interface DenseBaseConfig extends BaseLayerConfig {
   activation?: LayerActivation;
   alpha?: number;
   useBias?: boolean;
-  biasInitializer?: InitializerName;
+  biasInitializer?: InitializerLike;
 }
 
 /**
@@ -68,7 +68,7 @@ abstract class DenseBase extends Layer {
   readonly activation: LayerActivation;
   readonly alpha: number;
   readonly useBias: boolean;
-  readonly biasInitializer: InitializerName;
+  readonly biasInitializer: InitializerLike;
   /** [units], once built with useBias. */
   bias: Variable | null = null;
   /** The kernel is stored [units, in] and read transposed. */
@@ -187,7 +187,7 @@ abstract class DenseBase extends Layer {
 /** Fully connected layer on the last axis: y = act(x W + b), W of shape [in, units] (Keras layout). */
 export class Dense extends DenseBase {
   readonly className = 'Dense';
-  readonly kernelInitializer: InitializerName;
+  readonly kernelInitializer: InitializerLike;
   /** [in, units], once built. */
   kernel: Variable | null = null;
   protected readonly transposed = false;

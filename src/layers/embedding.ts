@@ -3,7 +3,7 @@ import { fmt, sizeOf } from '../tensor.js';
 import { copy, fill } from '../kernels/elementwise.js';
 import { gatherRows, maskRows, scatterAddRows, stepMask } from '../kernels/recurrent.js';
 import type { Variable } from '../params/variable.js';
-import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import type { MaskSource, SymbolicTensor } from '../graph/symbolic.js';
 import { checkBool, checkOptions } from '../util/options.js';
 import { Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
@@ -15,7 +15,7 @@ export interface EmbeddingConfig extends BaseLayerConfig {
   /** Length of each id's vector. */
   outputDim: number;
   /** Default 'randomUniform' (uniform in [-0.05, 0.05], as Keras). */
-  embeddingsInitializer?: InitializerName;
+  embeddingsInitializer?: InitializerLike;
   /** Id 0 is padding: the steps holding it are masked for the recurrent layers after (Keras mask_zero). Default false. */
   maskZero?: boolean;
   /** Sequence length, the same as inputShape: [inputLength]. */
@@ -35,7 +35,7 @@ export class Embedding extends Layer {
   readonly className = 'Embedding';
   readonly inputDim: number;
   readonly outputDim: number;
-  readonly embeddingsInitializer: InitializerName;
+  readonly embeddingsInitializer: InitializerLike;
   readonly maskZero: boolean;
   /** [inputDim, outputDim], once built. */
   embeddings: Variable | null = null;

@@ -36,7 +36,7 @@ export {
 } from './noise.js';
 export { type Padding } from './geometry.js';
 export { type LayerActivation } from './activations.js';
-export { type InitializerName } from '../params/initializers.js';
+export { type InitializerName, type InitializerLike, type InitializerSpec, initializers } from '../params/initializers.js';
 
 /** Layer factories with TensorFlow.js names: layers.dense({ units, activation, inputShape }), layers.conv2d(...), ... */
 export const layers = {

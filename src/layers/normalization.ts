@@ -3,7 +3,7 @@ import { sizeOf } from '../tensor.js';
 import { add, fill, mul } from '../kernels/elementwise.js';
 import { bnBackward, bnCoeffs, bnStats, bnUpdateMoving, channelAffine } from '../kernels/normalization.js';
 import type { Variable } from '../params/variable.js';
-import { checkInitializer, type InitializerName } from '../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkBool, checkOptions } from '../util/options.js';
 import { Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
 
@@ -20,13 +20,13 @@ export interface BatchNormalizationConfig extends BaseLayerConfig {
   /** Learn a scale gamma. Default true. */
   scale?: boolean;
   /** Default 'zeros'. */
-  betaInitializer?: InitializerName;
+  betaInitializer?: InitializerLike;
   /** Default 'ones'. */
-  gammaInitializer?: InitializerName;
+  gammaInitializer?: InitializerLike;
   /** Default 'zeros'. */
-  movingMeanInitializer?: InitializerName;
+  movingMeanInitializer?: InitializerLike;
   /** Default 'ones'. */
-  movingVarianceInitializer?: InitializerName;
+  movingVarianceInitializer?: InitializerLike;
 }
 
 const BN_KEYS = [
@@ -58,10 +58,10 @@ export class BatchNormalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
-  readonly betaInitializer: InitializerName;
-  readonly gammaInitializer: InitializerName;
-  readonly movingMeanInitializer: InitializerName;
-  readonly movingVarianceInitializer: InitializerName;
+  readonly betaInitializer: InitializerLike;
+  readonly gammaInitializer: InitializerLike;
+  readonly movingMeanInitializer: InitializerLike;
+  readonly movingVarianceInitializer: InitializerLike;
   gamma: Variable | null = null;
   beta: Variable | null = null;
   movingMean: Variable | null = null;
@@ -100,7 +100,7 @@ export class BatchNormalization extends Layer {
 
   protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
     const c = inputs[0][inputs[0].length - 1];
-    const spec = (name: string, initializer: InitializerName, trainable = true) => ctx.addWeight({ name, shape: [c], initializer, fanIn: c, fanOut: c, trainable });
+    const spec = (name: string, initializer: InitializerLike, trainable = true) => ctx.addWeight({ name, shape: [c], initializer, fanIn: c, fanOut: c, trainable });
     if (this.scale) this.gamma = spec('gamma', this.gammaInitializer);
     if (this.center) this.beta = spec('beta', this.betaInitializer);
     this.movingMean = spec('moving_mean', this.movingMeanInitializer, false);

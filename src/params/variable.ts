@@ -1,5 +1,5 @@
 import { ValueError, describe } from '../errors.js';
-import type { InitializerName } from './initializers.js';
+import type { InitializerLike } from './initializers.js';
 import type { ParamStore } from './store.js';
 
 /** What a layer declares when it adds a weight at build time. */
@@ -7,7 +7,7 @@ export interface VariableSpec {
   /** Name within the layer ('kernel', 'bias'). */
   name: string;
   shape: readonly number[];
-  initializer: InitializerName;
+  initializer: InitializerLike;
   /** Fan sizes for the scaled initializers (those of a Dense kernel [fanIn, fanOut]). */
   fanIn: number;
   fanOut: number;
@@ -39,7 +39,7 @@ export class Variable {
   readonly size: number;
   /** The layer that declared it; its `trainable` flag freezes the variable. */
   readonly owner: VariableOwner;
-  readonly initializer: InitializerName;
+  readonly initializer: InitializerLike;
   readonly fanIn: number;
   readonly fanOut: number;
   /** Values set to 1 after the initializer, or null. */

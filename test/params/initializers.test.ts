@@ -34,7 +34,7 @@ describe('initializers', () => {
 
   it('every initializer is deterministic for a seed and finite', async () => {
     const be = await backendFor('simd');
-    for (const name of INITIALIZERS) {
+    for (const name of INITIALIZERS.filter((n) => n !== 'identity')) {
       const draws = [0, 1].map(() => {
         const rng = be.alloc(16);
         be.abi.rng_seed(rng, 3, 0);

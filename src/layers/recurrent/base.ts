@@ -7,7 +7,7 @@ import { dropoutMask } from '../../kernels/random.js';
 import { maskRows, stepMask } from '../../kernels/recurrent.js';
 import { scratchLayout } from '../../kernels/scratch.js';
 import type { Variable } from '../../params/variable.js';
-import { checkInitializer, type InitializerName } from '../../params/initializers.js';
+import { checkInitializer, type InitializerLike } from '../../params/initializers.js';
 import { Node, SymbolicTensor, type MaskSource } from '../../graph/symbolic.js';
 import { checkBool, checkOptions } from '../../util/options.js';
 import {
@@ -35,9 +35,9 @@ export abstract class Recurrent extends Layer {
   readonly activation: RecurrentActivation;
   readonly alpha: number;
   readonly useBias: boolean;
-  readonly kernelInitializer: InitializerName;
-  readonly recurrentInitializer: InitializerName;
-  readonly biasInitializer: InitializerName;
+  readonly kernelInitializer: InitializerLike;
+  readonly recurrentInitializer: InitializerLike;
+  readonly biasInitializer: InitializerLike;
   readonly returnSequences: boolean;
   readonly returnState: boolean;
   readonly goBackwards: boolean;

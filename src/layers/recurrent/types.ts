@@ -3,7 +3,7 @@
 import { ACT } from '../../runtime/abi.js';
 import type { Backend } from '../../runtime/backend.js';
 import { ValueError, describe } from '../../errors.js';
-import type { InitializerName } from '../../params/initializers.js';
+import type { InitializerLike } from '../../params/initializers.js';
 import type { BaseLayerConfig, Site } from '../layer.js';
 
 /** Activations a recurrent cell accepts: those whose derivative follows from their output. */
@@ -22,11 +22,11 @@ export interface RecurrentConfig extends BaseLayerConfig {
   /** Default true. */
   useBias?: boolean;
   /** Of the input kernel [features, gates · units]. Default 'glorotUniform'. */
-  kernelInitializer?: InitializerName;
+  kernelInitializer?: InitializerLike;
   /** Of the recurrent kernel [units, gates · units]. Default 'orthogonal'. */
-  recurrentInitializer?: InitializerName;
+  recurrentInitializer?: InitializerLike;
   /** Default 'zeros'. */
-  biasInitializer?: InitializerName;
+  biasInitializer?: InitializerLike;
   /** Output h at every step ([steps, units]) rather than the last one ([units]). Default false. */
   returnSequences?: boolean;
   /** Also output the final state(s): [output, h] (and c for an LSTM). Default false. */
