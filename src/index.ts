@@ -39,6 +39,7 @@ export { CharVocabulary, nextStepWindows, sampleText, type SampleTextOptions } f
 export * as kernels from './kernels/index.js';
 export { Variable, type VariableSpec } from './params/variable.js';
 export { initializers, type VarianceScalingOptions, type FanMode, type Distribution } from './params/initializers.js';
+export { regularizers, type RegularizerLike, type RegularizerSpec } from './params/regularizers.js';
 export { ParamStore, type Segment } from './params/store.js';
 export { SymbolicTensor, Node, type MaskSource } from './graph/symbolic.js';
 export { input, InputLayer, type InputConfig } from './graph/input.js';

@@ -14,6 +14,7 @@ import {
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerLike } from '../params/initializers.js';
+import { checkRegularizer, type RegularizerLike, type RegularizerSpec } from '../params/regularizers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
 import { checkOptions } from '../util/options.js';
@@ -32,6 +33,9 @@ export interface ConvConfig extends BaseLayerConfig {
   useBias?: boolean;
   kernelInitializer?: InitializerLike;
   biasInitializer?: InitializerLike;
+  /** Penalties added to the training loss: 'l1', 'l2', 'l1l2' or regularizers.*(). Default none. */
+  kernelRegularizer?: RegularizerLike;
+  biasRegularizer?: RegularizerLike;
 }
 
 /** A convolution call site: its window geometry. */
@@ -65,6 +69,8 @@ export class Conv extends Layer {
   readonly useBias: boolean;
   readonly kernelInitializer: InitializerLike;
   readonly biasInitializer: InitializerLike;
+  readonly kernelRegularizer: RegularizerSpec | null;
+  readonly biasRegularizer: RegularizerSpec | null;
   /** [kh, kw, inC, filters] ([kw, inC, filters] for Conv1D), once built. */
   kernel: Variable | null = null;
   /** [filters], once built with useBias. */
@@ -73,7 +79,7 @@ export class Conv extends Layer {
   constructor(config: ConvConfig, rank: 1 | 2) {
     const op = rank === 1 ? 'conv1d' : 'conv2d';
     checkOptions(op, config, [
-      ...BASE_LAYER_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer',
+      ...BASE_LAYER_KEYS, 'filters', 'kernelSize', 'strides', 'padding', 'dilationRate', 'activation', 'alpha', 'useBias', 'kernelInitializer', 'biasInitializer', 'kernelRegularizer', 'biasRegularizer',
     ]);
     super(config, op);
     this.rank = rank;
@@ -96,6 +102,8 @@ export class Conv extends Layer {
     this.useBias = config.useBias ?? true;
     this.kernelInitializer = checkInitializer(op, 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
+    this.kernelRegularizer = checkRegularizer(op, 'kernelRegularizer', config.kernelRegularizer);
+    this.biasRegularizer = checkRegularizer(op, 'biasRegularizer', config.biasRegularizer);
   }
 
   private window(inputShape: Shape): ConvWindow {
@@ -114,8 +122,8 @@ export class Conv extends Layer {
     const kshape = this.rank === 1 ? [kw, g.c, this.filters] : [kh, kw, g.c, this.filters];
     const field = kh * kw;
     const fans = { fanIn: field * g.c, fanOut: field * this.filters };
-    this.kernel = ctx.addWeight({ name: 'kernel', shape: kshape, initializer: this.kernelInitializer, ...fans });
-    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, ...fans });
+    this.kernel = ctx.addWeight({ name: 'kernel', shape: kshape, initializer: this.kernelInitializer, ...fans, regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.filters], initializer: this.biasInitializer, ...fans, regularizer: this.biasRegularizer });
   }
 
   override plan(inputs: readonly Shape[], outputs: readonly Shape[]): ConvSite {
@@ -247,6 +255,8 @@ export class Conv extends Layer {
       biasInitializer: this.biasInitializer,
     };
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
+    if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
+    if (this.biasRegularizer) c.biasRegularizer = this.biasRegularizer;
     return c;
   }
 }

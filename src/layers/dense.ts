@@ -10,6 +10,7 @@ import {
 } from './layer.js';
 import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation } from './activations.js';
 import { checkInitializer, type InitializerLike } from '../params/initializers.js';
+import { checkRegularizer, type RegularizerLike, type RegularizerSpec } from '../params/regularizers.js';
 import { checkOptions } from '../util/options.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
@@ -26,6 +27,10 @@ export interface DenseConfig extends BaseLayerConfig {
   kernelInitializer?: InitializerLike;
   /** Bias initializer. Default 'zeros'. */
   biasInitializer?: InitializerLike;
+  /** Penalty on the kernel, added to the training loss: 'l1', 'l2', 'l1l2' or regularizers.*(). Default none. */
+  kernelRegularizer?: RegularizerLike;
+  /** Penalty on the bias, added to the training loss. Default none. */
+  biasRegularizer?: RegularizerLike;
   /** Input features, the same as inputShape: [inputDim] (Keras input_dim). */
   inputDim?: number;
 }
@@ -53,6 +58,7 @@ interface DenseBaseConfig extends BaseLayerConfig {
   alpha?: number;
   useBias?: boolean;
   biasInitializer?: InitializerLike;
+  biasRegularizer?: RegularizerLike;
 }
 
 /**
@@ -69,13 +75,14 @@ abstract class DenseBase extends Layer {
   readonly alpha: number;
   readonly useBias: boolean;
   readonly biasInitializer: InitializerLike;
+  readonly biasRegularizer: RegularizerSpec | null;
   /** [units], once built with useBias. */
   bias: Variable | null = null;
   /** The kernel is stored [units, in] and read transposed. */
   protected abstract readonly transposed: boolean;
 
   constructor(config: DenseBaseConfig, op: string, keys: readonly string[]) {
-    checkOptions(op, config, [...BASE_LAYER_KEYS, 'activation', 'alpha', 'useBias', 'biasInitializer', ...keys]);
+    checkOptions(op, config, [...BASE_LAYER_KEYS, 'activation', 'alpha', 'useBias', 'biasInitializer', 'biasRegularizer', ...keys]);
     super(config, op);
     this.activation = checkActivation(op, config.activation ?? 'linear');
     this.alpha = checkAlpha(op, this.activation, config.alpha);
@@ -84,6 +91,7 @@ abstract class DenseBase extends Layer {
     }
     this.useBias = config.useBias ?? true;
     this.biasInitializer = checkInitializer(op, 'biasInitializer', config.biasInitializer ?? 'zeros');
+    this.biasRegularizer = checkRegularizer(op, 'biasRegularizer', config.biasRegularizer);
   }
 
   protected override get supportsMasking(): boolean {
@@ -180,6 +188,7 @@ abstract class DenseBase extends Layer {
   protected denseConfig(): Record<string, unknown> {
     const c: Record<string, unknown> = { ...this.baseConfig(), activation: this.activation, useBias: this.useBias, biasInitializer: this.biasInitializer };
     if (this.activation === 'leakyRelu' || this.activation === 'elu') c.alpha = this.alpha;
+    if (this.biasRegularizer) c.biasRegularizer = this.biasRegularizer;
     return c;
   }
 }
@@ -188,18 +197,20 @@ abstract class DenseBase extends Layer {
 export class Dense extends DenseBase {
   readonly className = 'Dense';
   readonly kernelInitializer: InitializerLike;
+  readonly kernelRegularizer: RegularizerSpec | null;
   /** [in, units], once built. */
   kernel: Variable | null = null;
   protected readonly transposed = false;
   private readonly unitCount: number;
 
   constructor(config: DenseConfig) {
-    super(withInputDim(config), 'dense', ['units', 'kernelInitializer', 'inputDim']);
+    super(withInputDim(config), 'dense', ['units', 'kernelInitializer', 'kernelRegularizer', 'inputDim']);
     if (typeof config.units !== 'number' || !Number.isInteger(config.units) || config.units < 1 || config.units > 1 << 24) {
       throw new ValueError(`dense: units must be a positive integer, got ${describe(config.units)}`);
     }
     this.unitCount = config.units;
     this.kernelInitializer = checkInitializer('dense', 'kernelInitializer', config.kernelInitializer ?? 'glorotUniform');
+    this.kernelRegularizer = checkRegularizer('dense', 'kernelRegularizer', config.kernelRegularizer);
   }
 
   /** Number of output units. */
@@ -213,12 +224,14 @@ export class Dense extends DenseBase {
 
   protected override build(inputs: readonly Shape[], ctx: BuildContext): void {
     const inSize = inputs[0][inputs[0].length - 1];
-    this.kernel = ctx.addWeight({ name: 'kernel', shape: [inSize, this.units], initializer: this.kernelInitializer, fanIn: inSize, fanOut: this.units });
-    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inSize, fanOut: this.units });
+    this.kernel = ctx.addWeight({ name: 'kernel', shape: [inSize, this.units], initializer: this.kernelInitializer, fanIn: inSize, fanOut: this.units, regularizer: this.kernelRegularizer });
+    if (this.useBias) this.bias = ctx.addWeight({ name: 'bias', shape: [this.units], initializer: this.biasInitializer, fanIn: inSize, fanOut: this.units, regularizer: this.biasRegularizer });
   }
 
   getConfig(): Record<string, unknown> {
-    return { ...this.denseConfig(), units: this.units, kernelInitializer: this.kernelInitializer };
+    const c: Record<string, unknown> = { ...this.denseConfig(), units: this.units, kernelInitializer: this.kernelInitializer };
+    if (this.kernelRegularizer) c.kernelRegularizer = this.kernelRegularizer;
+    return c;
   }
 }
 

@@ -3,6 +3,7 @@ import { ValueError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { ParamStore, type Segment, type StateArena } from '../params/store.js';
 import { inWeightOrder, type Variable } from '../params/variable.js';
+import { applyRegularizers } from '../params/regularizers.js';
 import type { Topology } from '../graph/topology.js';
 import { computeLoss, type CanonicalLoss } from '../losses/index.js';
 import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
@@ -250,18 +251,41 @@ export class Engine {
     return sum;
   }
 
+  /**
+   * Per-sample loss weights of the loaded training batch (classWeight /
+   * sampleWeight), or null: loss() then sums weight times each sample's
+   * loss, and its gradient likewise.
+   */
+  batchWeights: Float32Array | null = null;
+
   /** loss() for output k alone. */
   outputLoss(k: number, rows: number, withGrad: boolean, gradScale: number): number {
     const compiled = this.compiled as Compiled;
     const plan = this.plan as Plan;
     const units = this.outUnits[k];
-    const steps = this.outSizes[k] / units;
+    const size = this.outSizes[k];
+    const steps = size / units;
     const at = plan.exec.at(this.topo.outputs[k]);
-    return computeLoss(
-      this.backend, compiled.losses[k],
-      { y: plan.exec.act[at], logits: plan.logits[k], yIsLogits: compiled.fromLogits },
-      plan.targets[k], plan.labels[k], rows * steps, units, withGrad ? plan.exec.grad[at] : 0, gradScale / steps,
-    ) / steps;
+    const y = plan.exec.act[at];
+    const logits = plan.logits[k];
+    const dy = withGrad ? plan.exec.grad[at] : 0;
+    const w = this.batchWeights;
+    if (!w) {
+      return computeLoss(
+        this.backend, compiled.losses[k], { y, logits, yIsLogits: compiled.fromLogits },
+        plan.targets[k], plan.labels[k], rows * steps, units, dy, gradScale / steps,
+      ) / steps;
+    }
+    // One call per sample, each with its weight in the gradient's scale.
+    let sum = 0;
+    for (let r = 0; r < rows; r++) {
+      const off = r * size * 4;
+      sum += w[r] * computeLoss(
+        this.backend, compiled.losses[k], { y: y + off, logits: logits ? logits + off : 0, yIsLogits: compiled.fromLogits },
+        plan.targets[k] + off, plan.labels[k] + r * steps * 4, steps, units, dy ? dy + off : 0, (gradScale * w[r]) / steps,
+      ) / steps;
+    }
+    return sum;
   }
 
   /** Per output: the loss gradient is with respect to the pre-activation. */
@@ -308,12 +332,13 @@ export class Engine {
     const segments = this.trainableSegments();
     this.zeroGrads(segments);
     this.backward(rows);
+    const penalty = applyRegularizers(this.backend, this.weights, true);
     const opt = (this.compiled as Compiled).optimizer;
     if (opt instanceof Optimizer) {
       if (backup && plan.backup) this.copySegments(segments, this.store.values, plan.backup.slots[0]);
       opt.step(segments);
     }
-    return sum / rows;
+    return sum / rows + penalty;
   }
 
   /** True when a trainable weight is NaN or infinite. */
@@ -500,7 +525,8 @@ export class Engine {
       sum += this.loss(rows, true, 1 / n);
       this.backward(rows);
     }
-    return { loss: sum / n, gradients: this.readGradsFlat() };
+    const penalty = applyRegularizers(this.backend, this.weights, true);
+    return { loss: sum / n + penalty, gradients: this.readGradsFlat() };
   }
 
   /** Zeroes the state of every stateful layer (Keras model.resetStates()). */

@@ -18,7 +18,7 @@ import { backpropagate, copyOut, innerActivations, type Gradients } from './grad
 import { summaryLines } from './summary.js';
 import { firstNonFinite, inputRows, readEach, toTargets, type ModelInput, type Rows, type Targets } from './inputs.js';
 import type { Values as Raw } from '../util/rows.js';
-import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, type FitArgs, type FitData, type History } from './trainer.js';
+import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, sampleWeightsOf, type FitArgs, type FitData, type History } from './trainer.js';
 import type { Logs, TrainableModel } from './callbacks.js';
 
 export type { ModelInput } from './inputs.js';
@@ -322,14 +322,14 @@ export class Model implements TrainableModel {
     const X = this.prepareInputs('fit', x, false);
     const engine = this.engine as Engine;
     const Y = this.prepareTargets('fit', 'y', y, X[0].n, compiled);
-    let data: FitData = { X, Y, valX: null, valY: null };
+    let data: FitData = { X, Y, valX: null, valY: null, W: sampleWeightsOf(args, Y, X[0].n) };
     if (args.validationData) {
       if (!Array.isArray(args.validationData) || args.validationData.length !== 2) {
         throw new ValueError(`fit: validationData must be [x, y], got ${describe(args.validationData)}`);
       }
       const valX = this.prepareInputs('fit', args.validationData[0] as ModelInput, false, 'validationData[0]');
       const valY = this.prepareTargets('fit', 'validationData[1]', args.validationData[1] as ModelInput, valX[0].n, compiled);
-      data = { X, Y, valX, valY };
+      data = { X, Y, valX, valY, W: data.W };
     } else {
       data = applyValidationSplit(data, opts.split);
     }

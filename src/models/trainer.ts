@@ -21,6 +21,19 @@ export interface FitArgs {
   seed?: number;
   /** Epoch to start counting from (for resumed training). Default 0. */
   initialEpoch?: number;
+  /**
+   * Loss weight per class (Keras / TensorFlow.js): { 0: 1, 1: 5 } weighs the
+   * loss of every sample by the weight of its class (the label, the argmax
+   * of a one-hot target, or a 0/1 target's value). Every class in the
+   * training data needs a weight. Single-output models.
+   */
+  classWeight?: Record<number, number>;
+  /**
+   * Loss weight per training sample (Keras; TensorFlow.js does not implement
+   * it), multiplied with classWeight when both are given. The batch loss is
+   * the mean over its samples of weight times loss.
+   */
+  sampleWeight?: ArrayLike<number>;
   /** 1 or 2 (or true): one console line per epoch with its logs, as Keras prints them; 0 (or false): nothing. Default 0. */
   verbose?: number | boolean;
 }
@@ -43,13 +56,53 @@ export interface FitData {
   Y: Targets[];
   valX: Rows[] | null;
   valY: Targets[] | null;
+  /** Per training sample loss weights (classWeight, sampleWeight), or null. */
+  W?: Float32Array | null;
+}
+
+/** The per-sample loss weights of fit()'s classWeight and sampleWeight, or null when neither is given. */
+export function sampleWeightsOf(args: FitArgs, Y: readonly Targets[], n: number): Float32Array | null {
+  const { classWeight, sampleWeight } = args;
+  if (classWeight === undefined && sampleWeight === undefined) return null;
+  const W = new Float32Array(n).fill(1);
+  if (sampleWeight !== undefined) {
+    if (!sampleWeight || typeof sampleWeight !== 'object' || typeof sampleWeight.length !== 'number') {
+      throw new ValueError(`fit: sampleWeight must be an array of one number per sample, got ${describe(sampleWeight)}`);
+    }
+    if (sampleWeight.length !== n) throw new ValueError(`fit: sampleWeight has ${sampleWeight.length} weights for ${n} samples`);
+    for (let i = 0; i < n; i++) {
+      const w = sampleWeight[i];
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ValueError(`fit: sampleWeight[${i}] must be a finite number >= 0, got ${describe(w)}`);
+      W[i] = w;
+    }
+  }
+  if (classWeight !== undefined) {
+    if (!classWeight || typeof classWeight !== 'object' || Array.isArray(classWeight)) {
+      throw new ValueError(`fit: classWeight must be an object mapping class indices to weights ({ 0: 1, 1: 5 }), got ${describe(classWeight)}`);
+    }
+    for (const [k, w] of Object.entries(classWeight)) {
+      if (!/^\d+$/.test(k)) throw new ValueError(`fit: classWeight keys must be class indices, got ${describe(k)}`);
+      if (typeof w !== 'number' || !Number.isFinite(w) || w < 0) throw new ValueError(`fit: classWeight[${k}] must be a finite number >= 0, got ${describe(w)}`);
+    }
+    if (Y.length !== 1) throw new ValueError(`fit: classWeight applies to single-output models; this one has ${Y.length} outputs (use sampleWeight)`);
+    const y = Y[0];
+    if (y.steps !== 1) throw new ValueError(`fit: classWeight needs one class per sample; the targets have ${y.steps} steps per sample`);
+    const per = y.rows ? y.rows.length / n : 0;
+    for (let i = 0; i < n; i++) {
+      const c = y.labels ? y.labels[i] : per === 1 ? Math.round((y.rows as Float32Array)[i]) : -1;
+      const w = (classWeight as Record<number, number>)[c];
+      if (w === undefined) throw new ValueError(`fit: classWeight must give a weight for every class in the training data; class ${c} (sample ${i}) has none`);
+      W[i] *= w;
+    }
+  }
+  return W;
 }
 
 const HOOKS = ['onTrainBegin', 'onTrainEnd', 'onEpochBegin', 'onEpochEnd', 'onBatchBegin', 'onBatchEnd', 'setModel'] as const;
 
 /** Checks fit()'s options that do not depend on the data; returns the callbacks as a list. */
 export function checkFitArgs(args: FitArgs): { epochs: number; initialEpoch: number; shuffle: boolean; split: number; cbs: Callback[]; verbose: boolean } {
-  checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'verbose'], 'options');
+  checkOptions('fit', args, ['epochs', 'batchSize', 'shuffle', 'validationSplit', 'validationData', 'callbacks', 'seed', 'initialEpoch', 'verbose', 'classWeight', 'sampleWeight'], 'options');
   const epochs = checkInt('fit', 'epochs', args.epochs ?? 1, 1, 1e7);
   const v = args.verbose ?? 0;
   if (v !== true && v !== false && v !== 0 && v !== 1 && v !== 2) throw new ValueError(`fit: verbose must be 0, 1, 2 or a boolean, got ${describe(v)}`);
@@ -78,7 +131,7 @@ export function applyValidationSplit(data: FitData, split: number): FitData {
   if (nVal < 1 || nVal >= n) throw new ValueError(`fit: validationSplit ${split} leaves ${n - nVal} training and ${nVal} validation rows of ${n}`);
   const xs = data.X.map((x) => splitRows(x, n - nVal));
   const ys = data.Y.map((y) => splitTargets(y, n - nVal));
-  return { X: xs.map((p) => p[0]), Y: ys.map((p) => p[0]), valX: xs.map((p) => p[1]), valY: ys.map((p) => p[1]) };
+  return { X: xs.map((p) => p[0]), Y: ys.map((p) => p[0]), valX: xs.map((p) => p[1]), valY: ys.map((p) => p[1]), W: data.W ? data.W.subarray(0, n - nVal) : null };
 }
 
 // Let timers, I/O and rendering run at least this often (ms) during fit().
@@ -117,10 +170,12 @@ function yieldToEventLoop(): Promise<void> {
  */
 export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, args: FitArgs, opts: ReturnType<typeof checkFitArgs>): Promise<History> {
   const { X, Y, valX, valY } = data;
+  const W = data.W ?? null;
   const { epochs, initialEpoch, shuffle, cbs, verbose } = opts;
   const compiled = engine.requireCompiled('fit');
   const lbfgs = compiled.optimizer instanceof LBFGS;
   const n = X[0].n;
+  if (data.W && lbfgs) throw new ValueError(`fit: classWeight and sampleWeight need a gradient-step optimizer; L-BFGS minimises the unweighted full-batch loss`);
   const batchSize = lbfgs ? Math.min(n, 1024) : checkInt('fit', 'batchSize', args.batchSize ?? 32, 1, 1 << 20);
   if (args.seed !== undefined) engine.rng.reseed(checkFinite('fit', 'seed', args.seed));
   if (engine.weightsNonFinite()) throw new ValueError(`fit: model ${model.name} has non-finite weights (an earlier update diverged); set finite weights before training`);
@@ -188,7 +243,17 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
           if (gone()) return history;
         }
         engine.loadBatch(X, Y, order, start, rows);
-        const loss = engine.trainStep(rows, false);
+        if (W) {
+          const bw = new Float32Array(rows);
+          for (let r = 0; r < rows; r++) bw[r] = W[order[start + r]];
+          engine.batchWeights = bw;
+        }
+        let loss: number;
+        try {
+          loss = engine.trainStep(rows, false);
+        } finally {
+          engine.batchWeights = null;
+        }
         if (!Number.isFinite(loss)) abort(batchIndex + 1);
         lossSum += loss * rows;
         seen += rows;

@@ -1,6 +1,7 @@
 import { ValueError, describe } from '../errors.js';
 import type { InitializerLike } from './initializers.js';
 import type { ParamStore } from './store.js';
+import type { RegularizerSpec } from './regularizers.js';
 
 /** What a layer declares when it adds a weight at build time. */
 export interface VariableSpec {
@@ -15,6 +16,8 @@ export interface VariableSpec {
   onesRange?: readonly [number, number];
   /** False for state the layer updates itself (batch normalization's moving statistics): never trained. Default true. */
   trainable?: boolean;
+  /** A penalty added to the training loss (kernelRegularizer / biasRegularizer). */
+  regularizer?: RegularizerSpec | null;
 }
 
 /** Whatever decides whether a variable is trained: the layer that declared it. */
@@ -46,6 +49,8 @@ export class Variable {
   readonly onesRange: readonly [number, number] | null;
   /** False for a layer's own state (never trained, whatever the layer's flag). */
   readonly trainableSpec: boolean;
+  /** The penalty added to the training loss, or null. */
+  readonly regularizer: RegularizerSpec | null;
   /** The store holding the values, once placed. */
   store: ParamStore | null = null;
   /** Position in the store's arenas, in floats (set when placed). */
@@ -64,6 +69,7 @@ export class Variable {
     this.fanOut = spec.fanOut;
     this.onesRange = spec.onesRange ? [spec.onesRange[0], spec.onesRange[1]] : null;
     this.trainableSpec = spec.trainable ?? true;
+    this.regularizer = spec.regularizer ?? null;
   }
 
   /** '<layer name>/<variable name>': the name weights are saved under. */

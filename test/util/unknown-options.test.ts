@@ -21,7 +21,8 @@ const dense = () => {
 
 const CASES: [string, () => unknown, string, string | null][] = [
   ['dense', () => layers.dense({ units: 3, activaton: 'relu' } as never), 'activaton', 'activation'],
-  ['dense (a Keras option not implemented)', () => layers.dense({ units: 3, kernelRegularizer: 'l2' } as never), 'kernelRegularizer', null],
+  ['dense (a Keras option not implemented)', () => layers.dense({ units: 3, activityRegularizer: 'l2' } as never), 'activityRegularizer', null],
+  ['dense (a misspelt regularizer option)', () => layers.dense({ units: 3, kernelRegulariser: 'l2' } as never), 'kernelRegulariser', 'kernelRegularizer'],
   ['conv2d', () => layers.conv2d({ filters: 2, kernelSize: 3, stride: 2 } as never), 'stride', 'strides'],
   ['maxPooling2d', () => layers.maxPooling2d({ poolsize: 2 } as never), 'poolsize', 'poolSize'],
   ['dropout', () => layers.dropout({ rate: 0.5, seed: 1 } as never), 'seed', null],
@@ -34,7 +35,7 @@ const CASES: [string, () => unknown, string, string | null][] = [
   ['model', () => model({ inputs: input({ shape: [2] }), outputs: input({ shape: [2] }), seeds: 1 } as never), 'seeds', 'seed'],
   ['compile', () => dense().compile({ optimizer: 'sgd', loss: 'mse', metric: ['accuracy'] } as never), 'metric', 'metrics'],
   ['fit', () => dense().fit([[1, 2, 3]], [[1, 2]], { epoch: 2 } as never), 'epoch', 'epochs'],
-  ['fit (classWeight, not implemented)', () => dense().fit([[1, 2, 3]], [[1, 2]], { classWeight: { 0: 2 } } as never), 'classWeight', null],
+  ['fit (classWeights misspelt)', () => dense().fit([[1, 2, 3]], [[1, 2]], { classWeights: { 0: 2 } } as never), 'classWeights', 'classWeight'],
   ['evaluate', () => dense().evaluate([[1, 2, 3]], [[1, 2]], { batchsize: 2 } as never), 'batchsize', 'batchSize'],
   ['predict', () => dense().predict([[1, 2, 3]], { batch: 2 } as never), 'batch', null],
   ['sgd', () => optimizers.sgd({ lr: 0.1 } as never), 'lr', null],
