@@ -56,7 +56,7 @@ export {
   optimizers, Optimizer, SGD, Momentum, Adam, RMSProp, Adagrad, Adadelta, Adamax, LBFGS, stepDecay, exponentialDecay, cosineDecay,
   type OptimizerOptions, type LBFGSOptions, type OptimizerName, type Schedule,
 } from './optimizers/index.js';
-export type { LossName } from './losses/index.js';
+export type { LossName, CustomLoss } from './losses/index.js';
 export { Perceptron, type PerceptronOptions, type PerceptronJSON, type PerceptronTrainOptions, type PerceptronTrainResult } from './linear/perceptron.js';
 export {
   parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices, polynomialFeatures,

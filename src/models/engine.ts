@@ -13,9 +13,10 @@ import { Executor } from './executor.js';
 import { checkFiniteRows, type Rows, type Targets } from './inputs.js';
 import type { ModelRng } from './rng.js';
 import type { Logs } from './callbacks.js';
+import { MetricTally, type TallyMetric } from './metrics.js';
 
 /** Metrics compile() accepts, canonical names. */
-export type MetricName = 'accuracy' | 'mse';
+export type MetricName = 'accuracy' | 'mse' | TallyMetric;
 
 /** What compile() fixed. */
 export interface Compiled {
@@ -391,6 +392,34 @@ export class Engine {
     return [c, rows * size];
   }
 
+  /** A fresh tally of output k's precision / recall / AUC / top-k metrics, or null when none was compiled. */
+  newTally(): MetricTally | null {
+    const names = (this.compiled as Compiled).metrics.filter((m): m is TallyMetric => m !== 'accuracy' && m !== 'mse');
+    return names.length ? new MetricTally(names, (this.compiled as Compiled).fromLogits ? 0 : 0.5) : null;
+  }
+
+  /** Adds output k's predictions on the loaded batch, against their targets, to a tally. */
+  tally(k: number, rows: number, Y: Targets, order: Int32Array, start: number, t: MetricTally): void {
+    const plan = this.plan as Plan;
+    const units = this.outputUnits(k);
+    const size = this.outputSize(k);
+    const steps = size / units;
+    const out = this.backend.readF32(plan.exec.act[plan.exec.at(this.topo.outputs[k])], rows * size);
+    const entries = t.names.some((m) => m !== 'topKCategoricalAccuracy');
+    for (let r = 0; r < rows; r++) {
+      const s = order[start + r];
+      if (entries) {
+        for (let j = 0; j < size; j++) {
+          const positive = Y.rows ? Y.rows[s * size + j] > 0.5 : (Y.labels as Int32Array)[s * steps + Math.floor(j / units)] === j % units;
+          t.entry(out[r * size + j], positive);
+        }
+      }
+      if (t.names.includes('topKCategoricalAccuracy') && Y.labels && units > 1) {
+        for (let st = 0; st < steps; st++) t.row(out, r * size + st * units, units, Y.labels[s * steps + st]);
+      }
+    }
+  }
+
   /** Mean squared error of output k in the loaded batch against its targets (NaN for integer labels). */
   batchMse(k: number, rows: number): number {
     const compiled = this.compiled as Compiled;
@@ -445,10 +474,13 @@ export class Engine {
     const correct = new Array<number>(nOut).fill(0);
     const counted = new Array<number>(nOut).fill(0);
     const mse = new Array<number>(nOut).fill(0);
+    const tallies = this.topo.outputs.map(() => this.newTally());
     const order = identity(n);
     this.forEachChunk(X, batch, (start, rows) => {
       if (withLoss) for (let k = 0; k < nOut; k++) lossSums[k] += this.outputLoss(k, rows, false, 0);
       for (let k = 0; k < nOut; k++) {
+        const t = tallies[k];
+        if (t) this.tally(k, rows, Y[k], order, start, t);
         if (compiled.metrics.includes('accuracy')) {
           const [c, t] = this.countCorrect(k, rows, Y[k], order, start);
           correct[k] += c;
@@ -463,6 +495,8 @@ export class Engine {
       const prefix = this.metricPrefix(k);
       if (compiled.metrics.includes('accuracy')) logs[`${prefix}accuracy`] = correct[k] / counted[k];
       if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mse[k] / n;
+      const t = tallies[k];
+      if (t) for (const [name, v] of Object.entries(t.values())) logs[`${prefix}${name}`] = v;
     }
     return logs;
   }

@@ -10,7 +10,7 @@ import { SymbolicTensor } from '../graph/symbolic.js';
 import { InputLayer } from '../graph/input.js';
 import { graphFromJSON, graphToJSON, type ModelTopologyJSON } from '../graph/serialize.js';
 import { topology, type Topology } from '../graph/topology.js';
-import { checkLoss, type LossName } from '../losses/index.js';
+import { checkLoss, type CustomLoss, type LossName } from '../losses/index.js';
 import { LBFGS, Optimizer, getOptimizer, type OptimizerName } from '../optimizers/index.js';
 import { ModelRng, randomSeed } from './rng.js';
 import { Engine, identity, type Compiled, type MetricName } from './engine.js';
@@ -44,11 +44,13 @@ export interface ModelConfig extends ModelBaseConfig {
 /** Options of compile(). */
 export interface CompileArgs {
   optimizer: OptimizerName | Optimizer | LBFGS;
-  /** One loss for every output, or one per output. */
-  loss: LossName | LossName[];
+  /** One loss for every output, or one per output: a name, or a function of (yTrue, yPred) tensors (see CustomLoss). */
+  loss: LossName | CustomLoss | (LossName | CustomLoss)[];
   /**
-   * 'accuracy' (alias 'acc') and 'mse' (alias 'meanSquaredError'), as an array
-   * or one name. Accuracy is logged under both `accuracy` (Keras) and `acc`
+   * 'accuracy' (alias 'acc'), 'mse' (alias 'meanSquaredError'), 'precision',
+   * 'recall', 'auc' and 'topK' (alias 'topKCategoricalAccuracy', k = 5), as
+   * an array or one name. Precision, recall, AUC and top-k are counted over
+   * the whole epoch or dataset, as Keras accumulates them. Accuracy is logged under both `accuracy` (Keras) and `acc`
    * (TensorFlow.js), `val_accuracy` and `val_acc` with validation data.
    */
   metrics?: string | string[];
@@ -75,7 +77,10 @@ export interface GradientsArgs {
   batchSize?: number;
 }
 
-const METRIC_NAMES: Record<string, MetricName> = { accuracy: 'accuracy', acc: 'accuracy', mse: 'mse', meanSquaredError: 'mse' };
+const METRIC_NAMES: Record<string, MetricName> = {
+  accuracy: 'accuracy', acc: 'accuracy', mse: 'mse', meanSquaredError: 'mse', precision: 'precision', recall: 'recall', auc: 'auc', AUC: 'auc',
+  topK: 'topKCategoricalAccuracy', topKCategoricalAccuracy: 'topKCategoricalAccuracy', sparseTopKCategoricalAccuracy: 'topKCategoricalAccuracy',
+};
 
 /**
  * A model over a graph of layers (TensorFlow.js LayersModel): inputs from
@@ -236,7 +241,7 @@ export class Model implements TrainableModel {
     if (!Array.isArray(metricsIn)) throw new ValueError(`compile: metrics must be a metric name or an array of them, got ${describe(metricsIn)}`);
     const metrics = metricsIn.map((m) => {
       const c = typeof m === 'string' && Object.prototype.hasOwnProperty.call(METRIC_NAMES, m) ? METRIC_NAMES[m] : undefined;
-      if (!c) throw new ValueError(`compile: metrics may contain 'accuracy' and 'mse', got ${describe(m)}`);
+      if (!c) throw new ValueError(`compile: metrics may contain ${Object.keys(METRIC_NAMES).map((k) => `'${k}'`).join(', ')}, got ${describe(m)}`);
       return c;
     });
     if (args.fromLogits !== undefined && typeof args.fromLogits !== 'boolean') {
@@ -246,7 +251,7 @@ export class Model implements TrainableModel {
     this.ensureBuiltForCompile();
     const outputLayers = this.outputLayers();
     if (outputLayers.length === 0) throw new ValueError(`compile: the model has no layers`);
-    const lossList = Array.isArray(args.loss) ? args.loss : outputLayers.map(() => args.loss as LossName);
+    const lossList = Array.isArray(args.loss) ? args.loss : outputLayers.map(() => args.loss as LossName | CustomLoss);
     if (lossList.length !== outputLayers.length) throw new ValueError(`compile: loss lists ${lossList.length} losses for ${outputLayers.length} outputs`);
     const losses = lossList.map((l) => checkLoss('compile', l));
     losses.forEach((loss, k) => {
@@ -363,11 +368,15 @@ export class Model implements TrainableModel {
     if (!compiled.metrics.length) return loss;
     const out = [loss];
     for (let k = 0; k < Y.length; k++) {
+      const tally = engine.newTally();
+      if (tally) engine.tally(k, n, Y[k], order, 0, tally);
+      const tallied = tally ? tally.values() : {};
       for (const m of compiled.metrics) {
         if (m === 'accuracy') {
           const [c, t] = engine.countCorrect(k, n, Y[k], order, 0);
           out.push(c / t);
-        } else out.push(engine.batchMse(k, n));
+        } else if (m === 'mse') out.push(engine.batchMse(k, n));
+        else out.push(tallied[m]);
       }
     }
     return out;
@@ -643,11 +652,13 @@ export class Model implements TrainableModel {
     return this.requireEngine('getBackend').backend;
   }
 
-  /** The arguments compile() was given, in serialisable form (optimizer as its config), or null. */
+  /** The arguments compile() was given, in serialisable form (optimizer as its config), or null (also for a custom loss function, which cannot be saved). */
   compileConfig(): { loss: string | string[]; metrics: string[]; fromLogits: boolean; optimizer: Record<string, unknown> } | null {
     const c = this.compiled;
     if (!c) return null;
-    return { loss: c.losses.length === 1 ? c.losses[0] : c.losses.slice(), metrics: c.metrics.slice(), fromLogits: c.fromLogits, optimizer: c.optimizer.getConfig() };
+    const names = c.losses.filter((l): l is Exclude<typeof l, CustomLoss> => typeof l === 'string');
+    if (names.length !== c.losses.length) return null;
+    return { loss: names.length === 1 ? names[0] : names, metrics: c.metrics.slice(), fromLogits: c.fromLogits, optimizer: c.optimizer.getConfig() };
   }
 
   /** The compiled optimizer, if any. */

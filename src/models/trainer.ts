@@ -234,6 +234,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
       const correct = new Array<number>(nOut).fill(0);
       const counted = new Array<number>(nOut).fill(0);
       const mseSum = new Array<number>(nOut).fill(0);
+      const tallies = Y.map(() => engine.newTally());
       let batchIndex = 0;
       let seen = 0;
       for (let start = 0; start < n; start += batchSize, batchIndex++) {
@@ -272,6 +273,11 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
             mseSum[k] += m * rows;
             batchLogs[`${prefix}mse`] = m;
           }
+          const t = tallies[k];
+          if (t) {
+            engine.tally(k, rows, Y[k], order, start, t);
+            for (const [name, v] of Object.entries(t.values(false))) batchLogs[`${prefix}${name}`] = v;
+          }
         }
         for (const cb of cbs) {
           await cb.onBatchEnd?.(batchIndex, batchLogs);
@@ -292,6 +298,8 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
           logs[`${prefix}acc`] = correct[k] / counted[k];
         }
         if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mseSum[k] / seen;
+        const t = tallies[k];
+        if (t) for (const [name, v] of Object.entries(t.values())) logs[`${prefix}${name}`] = v;
       }
     }
     // An update can overflow the weights while every loss it was computed from stayed finite.
