@@ -44,7 +44,7 @@ export { ParamStore, type Segment } from './params/store.js';
 export { SymbolicTensor, Node, type MaskSource } from './graph/symbolic.js';
 export { input, InputLayer, type InputConfig } from './graph/input.js';
 export {
-  Model, model, type ModelConfig, type ModelBaseConfig, type CompileArgs, type FitArgs, type History, type ModelInput, type GradientsArgs, type Gradients,
+  Model, model, type BatchSource, type DatasetBatch, type FitDatasetArgs, type ModelConfig, type ModelBaseConfig, type CompileArgs, type FitArgs, type History, type ModelInput, type GradientsArgs, type Gradients,
 } from './models/model.js';
 export { Sequential, sequential, type SequentialConfig } from './models/sequential.js';
 export {

@@ -20,6 +20,8 @@ import { firstNonFinite, inputRows, readEach, toTargets, type ModelInput, type R
 import type { Values as Raw } from '../util/rows.js';
 import { abortNonFinite, applyValidationSplit, checkFitArgs, fitLoop, sampleWeightsOf, type FitArgs, type FitData, type History } from './trainer.js';
 import type { Logs, TrainableModel } from './callbacks.js';
+import { fitDatasetLoop, type BatchSource, type DatasetBatch, type DatasetHost, type FitDatasetArgs } from './dataset-fit.js';
+export type { BatchSource, DatasetBatch, FitDatasetArgs } from './dataset-fit.js';
 
 export type { ModelInput } from './inputs.js';
 export type { FitArgs, History } from './trainer.js';
@@ -341,6 +343,46 @@ export class Model implements TrainableModel {
     this.busy = 'fit';
     try {
       return await fitLoop(this, engine, data, args, opts);
+    } finally {
+      this.busy = null;
+    }
+  }
+
+  /**
+   * Trains on batches read one at a time from a dataset, generator or
+   * (async) iterator of { xs, ys } (TensorFlow.js fitDataset), for data that
+   * does not fit in memory: each batch is one gradient step, with fit()'s
+   * metrics, callbacks and stopTraining. See FitDatasetArgs for epochs and
+   * batchesPerEpoch. Validation data may be [x, y] or another batch source.
+   */
+  async fitDataset(dataset: BatchSource, args: FitDatasetArgs = {}): Promise<History> {
+    this.checkLive();
+    this.checkIdle('fitDataset');
+    const compiled = this.requireCompiled('fitDataset');
+    if (!args || typeof args !== 'object') throw new ValueError(`fitDataset: options must be an object, got ${describe(args)}`);
+    const engine = this.engine;
+    if (!engine) throw new ValueError(`fitDataset: the model is not built yet; give the first layer an inputShape`);
+    const self = this;
+    const host: DatasetHost = {
+      name: this.name,
+      get isDisposed() { return self.isDisposed; },
+      get stopTraining() { return self.stopTraining; },
+      set stopTraining(v: boolean) { self.stopTraining = v; },
+      getWeightsFlat: () => this.getWeightsFlat(),
+      setWeightsFlat: (w: Float32Array) => this.setWeightsFlat(w),
+      prepareBatch: (op: string, b: DatasetBatch, where: string) => {
+        const X = this.prepareInputs(op, b.xs, false, `${where}.xs`);
+        return { X, Y: this.prepareTargets(op, `${where}.ys`, b.ys, X[0].n, compiled) };
+      },
+      validationLogs: (d: [unknown, unknown]) => {
+        const valX = this.prepareInputs('fitDataset', d[0] as ModelInput, false, 'validationData[0]');
+        const valY = this.prepareTargets('fitDataset', 'validationData[1]', d[1] as ModelInput, valX[0].n, compiled);
+        return engine.evaluateRows(valX, valY, true);
+      },
+    };
+    this.busy = 'fitDataset';
+    try {
+      return await fitDatasetLoop(host, engine, dataset, args);
     } finally {
       this.busy = null;
     }

@@ -144,7 +144,7 @@ const now: () => number = typeof performance !== 'undefined' && typeof performan
  * setImmediate (Node, Bun), a MessageChannel message (browsers and workers,
  * where setTimeout is clamped to 4 ms), else setTimeout.
  */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   const g = globalThis as { setImmediate?: (f: () => void) => void; MessageChannel?: typeof MessageChannel };
   if (typeof g.setImmediate === 'function') return new Promise((resolve) => (g.setImmediate as (f: () => void) => void)(resolve));
   if (typeof g.MessageChannel === 'function') {
@@ -357,7 +357,7 @@ export function abortNonFinite(model: { name: string }, engine: Engine, op: 'fit
 }
 
 /** "Epoch 3/20 - loss: 0.1234 - accuracy: 0.9500": one epoch's logs as Keras prints them. */
-function epochLine(epoch: number, total: number, logs: Logs): string {
+export function epochLine(epoch: number, total: number, logs: Logs): string {
   // TensorFlow.js's acc duplicates accuracy: printed once, as Keras prints it.
   const parts = Object.entries(logs).filter(([k]) => !(k.endsWith('acc') && `${k}uracy` in logs)).map(([k, v]) => `${k}: ${Math.abs(v) >= 1e-3 || v === 0 ? v.toFixed(4) : v.toExponential(3)}`);
   return [`Epoch ${epoch + 1}/${total}`, ...parts].join(' - ');
