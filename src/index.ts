@@ -22,6 +22,11 @@ export {
   add, sub, mul, clipByValue, transpose, sum, argMax,
 } from './ops/elementwise.js';
 export { randomUniform, randomNormal, randomBernoulli } from './ops/random.js';
+export {
+  scalar, tensor1d, tensor2d, tensor3d, tensor4d, linspace, range, zerosLike, onesLike,
+  div, pow, maximum, minimum, squaredDifference, sqrt, square, abs, neg, reciprocal, round, floor, ceil,
+  mean, max, min, prod, argMin, concat, stack, slice, gather, expandDims, squeeze, broadcastShapes, util, type TensorInput,
+} from './ops/tfjs.js';
 export { NonFiniteLossError } from './errors.js';
 export {
   layers, Layer, Dense, DenseTied, Activation, Dropout, Conv, Pooling, GlobalAveragePooling, Reshape, Add, Concatenate, layerFromJSON, registerLayer, LAYER_REGISTRY,

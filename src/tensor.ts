@@ -2,6 +2,7 @@ import type { Backend } from './runtime/backend.js';
 import { getBackend } from './runtime/init.js';
 import { DisposedError, ShapeError, ValueError, describe } from './errors.js';
 import { fill as fillKernel } from './kernels/elementwise.js';
+import * as ops from './ops/chain.js';
 
 /** Element types a tensor can hold. Everything computes in float32; int32 holds labels and indices. */
 export type DType = 'float32' | 'int32';
@@ -146,6 +147,99 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, shape ${fmt(this.shape)})`;
   }
+
+  // ---- TensorFlow.js chainable methods: each returns a new tensor (src/ops/tfjs.ts) ----
+
+  /** The values, as a promise (TensorFlow.js data()). */
+  async data(): Promise<Float32Array | Int32Array> {
+    return this.dataSync();
+  }
+  /** The values as nested arrays (TensorFlow.js arraySync()). */
+  arraySync(): NestedArray {
+    return this.array();
+  }
+  /** Prints the values as TensorFlow.js does. */
+  print(): void {
+    console.log(ops.formatTensor(this));
+  }
+  /** this + b, broadcasting. */
+  add(b: Tensor | TensorLike): Tensor { return ops.addB(this, b); }
+  /** this - b, broadcasting. */
+  sub(b: Tensor | TensorLike): Tensor { return ops.subB(this, b); }
+  /** this * b elementwise, broadcasting. */
+  mul(b: Tensor | TensorLike): Tensor { return ops.mulB(this, b); }
+  /** this / b elementwise, broadcasting. */
+  div(b: Tensor | TensorLike): Tensor { return ops.div(this, b); }
+  /** this ** b elementwise, broadcasting. */
+  pow(b: Tensor | TensorLike): Tensor { return ops.pow(this, b); }
+  /** Elementwise maximum with b, broadcasting. */
+  maximum(b: Tensor | TensorLike): Tensor { return ops.maximum(this, b); }
+  /** Elementwise minimum with b, broadcasting. */
+  minimum(b: Tensor | TensorLike): Tensor { return ops.minimum(this, b); }
+  /** (this - b)², broadcasting. */
+  squaredDifference(b: Tensor | TensorLike): Tensor { return ops.squaredDifference(this, b); }
+  /** Matrix product (rank 2). */
+  matMul(b: Tensor | TensorLike, transposeA = false, transposeB = false): Tensor { return ops.matmul(this, b, { transposeA, transposeB }); }
+  /** Square root. */
+  sqrt(): Tensor { return ops.sqrt(this); }
+  /** Square. */
+  square(): Tensor { return ops.square(this); }
+  /** exp. */
+  exp(): Tensor { return ops.expT(this); }
+  /** Natural log. */
+  log(): Tensor { return ops.logT(this); }
+  /** Absolute value. */
+  abs(): Tensor { return ops.abs(this); }
+  /** Negation. */
+  neg(): Tensor { return ops.neg(this); }
+  /** 1 / x. */
+  reciprocal(): Tensor { return ops.reciprocal(this); }
+  /** Round half to even. */
+  round(): Tensor { return ops.round(this); }
+  /** Floor. */
+  floor(): Tensor { return ops.floor(this); }
+  /** Ceiling. */
+  ceil(): Tensor { return ops.ceil(this); }
+  /** max(x, 0). */
+  relu(): Tensor { return ops.relu(this); }
+  /** Logistic sigmoid. */
+  sigmoid(): Tensor { return ops.sigmoid(this); }
+  /** tanh. */
+  tanh(): Tensor { return ops.tanh(this); }
+  /** Softmax over the last axis. */
+  softmax(): Tensor { return ops.softmax(this); }
+  /** Values clamped to [lo, hi]. */
+  clipByValue(lo: number, hi: number): Tensor { return ops.clipByValue(this, lo, hi); }
+  /** Sum along axes (all by default), as a tensor. */
+  sum(axis?: number | number[], keepDims = false): Tensor { return ops.sumT(this, axis, keepDims); }
+  /** Mean along axes (all by default). */
+  mean(axis?: number | number[], keepDims = false): Tensor { return ops.mean(this, axis, keepDims); }
+  /** Maximum along axes (all by default). */
+  max(axis?: number | number[], keepDims = false): Tensor { return ops.max(this, axis, keepDims); }
+  /** Minimum along axes (all by default). */
+  min(axis?: number | number[], keepDims = false): Tensor { return ops.min(this, axis, keepDims); }
+  /** Product along axes (all by default). */
+  prod(axis?: number | number[], keepDims = false): Tensor { return ops.prod(this, axis, keepDims); }
+  /** Index of the largest value along an axis (default 0, as TensorFlow.js). */
+  argMax(axis = 0): Tensor { return ops.argMaxT(this, axis); }
+  /** Index of the smallest value along an axis (default 0). */
+  argMin(axis = 0): Tensor { return ops.argMin(this, axis); }
+  /** Axes permuted (default reversed). */
+  transpose(perm?: number[]): Tensor { return ops.transposeT(this, perm); }
+  /** A new axis of length 1. */
+  expandDims(axis = 0): Tensor { return ops.expandDims(this, axis); }
+  /** Without axes of length 1. */
+  squeeze(axis?: number[]): Tensor { return ops.squeeze(this, axis); }
+  /** As a rank-1 tensor. */
+  flatten(): Tensor { return this.reshape([this.size]); }
+  /** A block starting at begin of the given size (-1: to the end). */
+  slice(begin: number | number[], size?: number | number[]): Tensor { return ops.slice(this, begin, size); }
+  /** Entries along an axis picked by indices. */
+  gather(indices: Tensor | TensorLike, axis = 0): Tensor { return ops.gather(this, indices, axis); }
+  /** Joined with others along an axis. */
+  concat(others: Tensor | (Tensor | TensorLike)[], axis = 0): Tensor { return ops.concat([this, ...(Array.isArray(others) ? others : [others])], axis); }
+  /** A copy converted to another dtype (float32 to int32 truncates). */
+  cast(dtype: DType): Tensor { return tensor(dtype === 'int32' ? this.toInt32Array() : this.toFloat32Array(), this.shape, dtype, this.backend); }
 
   private copyAs(shape: readonly number[]): Tensor {
     const src = this.ptr;

@@ -3,6 +3,8 @@ import { checkOptions } from '../util/options.js';
 import type { LabeledRows } from './dataset.js';
 import { Mulberry32 } from './random.js';
 import { checkSeed32 } from '../util/seed.js';
+import { Tensor } from '../tensor.js';
+import { oneHotTensor } from '../ops/tfjs.js';
 
 /** Options of trainTestSplit(). */
 export interface SplitOptions {
@@ -32,7 +34,11 @@ export function shuffleIndices(n: number, seed = 0): Int32Array {
 }
 
 /** 1-of-K rows for integer labels: a Float32Array of labels.length x numClasses. */
-export function oneHot(labels: Int32Array | readonly number[], numClasses: number): Float32Array {
+export function oneHot(labels: Int32Array | readonly number[], numClasses: number): Float32Array;
+/** A tensor of indices gives a one-hot tensor [...indices.shape, depth] (TensorFlow.js tf.oneHot; out-of-range indices give zero rows). */
+export function oneHot(indices: Tensor, depth: number, onValue?: number, offValue?: number): Tensor;
+export function oneHot(labels: Int32Array | readonly number[] | Tensor, numClasses: number, onValue = 1, offValue = 0): Float32Array | Tensor {
+  if (labels instanceof Tensor) return oneHotTensor(labels, numClasses, onValue, offValue);
   checkInt('oneHot', 'numClasses', numClasses, 1);
   const n = labels.length;
   const out = new Float32Array(n * numClasses);

@@ -8,6 +8,7 @@ import {
   add as addKernel, argmaxRows, biasAdd, clip, mul as mulKernel, scale, sub as subKernel, sum as sumKernel, transpose as transposeKernel,
 } from '../kernels/elementwise.js';
 import { log as logKernel } from '../kernels/loss.js';
+import { addB, mulB, subB, transposeT } from './tfjs.js';
 
 /** Applies an elementwise activation; returns a new tensor of the same shape. */
 export function activation(x: Tensor | TensorLike, name: ActivationName, alpha?: number): Tensor {
@@ -113,6 +114,10 @@ function binary(op: Binary, a: Tensor | TensorLike, b: Tensor | TensorLike | num
         biasAdd(be, { m: A.t.size / last, n: last, x: A.t.ptr, bias: B.t.ptr, y: out.ptr });
         return out;
       }
+      if (A.t.rank !== B.t.rank || A.t.shape.some((d, i) => d !== B.t.shape[i]) || B.t.dtype !== 'float32') {
+        // Other shapes broadcast as in TensorFlow.js (a TypeScript loop).
+        return (op === 'add' ? addB : op === 'sub' ? subB : mulB)(A.t, B.t);
+      }
       requireSameShape(op, A.t, 'a', B.t, 'b');
       const out = empty(A.t.shape, A.t.backend);
       const fn = op === 'add' ? addKernel : op === 'sub' ? subKernel : mulKernel;
@@ -126,11 +131,11 @@ function binary(op: Binary, a: Tensor | TensorLike, b: Tensor | TensorLike | num
   }
 }
 
-/** a + b: same shapes, a scalar b, or a rank-1 b broadcast over a's last axis. */
+/** a + b: same shapes on the wasm kernel, a scalar b, a rank-1 b over a's last axis, or any shapes that broadcast (TensorFlow.js rules). */
 export const add = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('add', a, b);
-/** a - b: same shapes or a scalar b. */
+/** a - b: same shapes on the wasm kernel, a scalar b, or shapes that broadcast. */
 export const sub = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('sub', a, b);
-/** a * b elementwise (Hadamard), or a scaled by a number b. */
+/** a * b elementwise (Hadamard), a scaled by a number b, or shapes that broadcast. */
 export const mul = (a: Tensor | TensorLike, b: Tensor | TensorLike | number): Tensor => binary('mul', a, b);
 
 /** Clamps every value to [lo, hi]. */
@@ -148,8 +153,9 @@ export function clipByValue(x: Tensor | TensorLike, lo: number, hi: number): Ten
   }
 }
 
-/** Transpose of a rank-2 tensor. */
-export function transpose(x: Tensor | TensorLike): Tensor {
+/** Transpose: a rank-2 tensor on the wasm kernel; other ranks or an explicit perm permute the axes (TensorFlow.js tf.transpose). */
+export function transpose(x: Tensor | TensorLike, perm?: number[]): Tensor {
+  if (perm !== undefined || (x instanceof Tensor && x.rank !== 2)) return transposeT(x, perm);
   const X = arg('transpose', 'x', x);
   try {
     requireRank('transpose', 'x', X.t, 2);
