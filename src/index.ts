@@ -89,3 +89,6 @@ export { DBN, type DBNOptions, type DBNPretrainOptions, type DBNSequentialOption
 export { layerFiltersToPng, type LayerFilterOptions } from './explain/filters.js';
 export * from './explain/index.js';
 export type { ColorMap } from './viz/canvas.js';
+export {
+  NeuralNetwork, type NeuralNetworkOptions, type BrainTrainOptions, type BrainExample, type BrainValues, type BrainActivation, type NeuralNetworkJSON,
+} from './compat/brain.js';
