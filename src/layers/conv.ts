@@ -17,6 +17,7 @@ import { checkInitializer, type InitializerLike } from '../params/initializers.j
 import { checkRegularizer, type RegularizerLike, type RegularizerSpec } from '../params/regularizers.js';
 import { checkPadding, pair, windowGeometry, type Padding } from './geometry.js';
 import { Pooling } from './pooling.js';
+import { BatchNormalization } from './normalization.js';
 import { checkOptions } from '../util/options.js';
 
 /** Options of conv1d and conv2d (TensorFlow.js names). */
@@ -159,13 +160,15 @@ export class Conv extends Layer {
     const n = p.batch;
     const F = this.filters;
     const rows = n * g.oh * g.ow;
+    // Inference schedules (also of executors planned for training) may fold a batch normalization after a linear convolution into a copy of the kernel.
+    const fold = this.activation === 'linear' && this.kernel ? BatchNormalization.foldBytes(this.kernel.size / F, F) : 0;
     if (this.pointwise(g)) {
       const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(be, a, b, c);
-      return Math.max(ws(rows, F, g.c), p.backward ? Math.max(ws(g.c, F, rows), ws(rows, g.c, F)) : 0);
+      return Math.max(ws(rows, F, g.c) + fold, p.backward ? Math.max(ws(g.c, F, rows), ws(rows, g.c, F)) : 0);
     }
     const fwd = conv2dIgemmScratchBytes(be, n, g, F);
-    if (!p.backward) return fwd;
-    return Math.max(fwd, conv2dFilterGradScratchBytes(be, n, g, F), conv2dInputGradScratchBytes(be, n, g, F, this.transposedDirect(g)));
+    if (!p.backward) return fwd + fold;
+    return Math.max(fwd + fold, conv2dFilterGradScratchBytes(be, n, g, F), conv2dInputGradScratchBytes(be, n, g, F, this.transposedDirect(g)));
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
@@ -193,6 +196,7 @@ export class Conv extends Layer {
    * that reads its input in place, with a linear or relu activation.
    */
   override fusesWith(site: Site, next: Layer): boolean {
+    if (next instanceof BatchNormalization) return this.activation === 'linear';
     return next instanceof Pooling && next.mode === 'max' && next.rank === 2 && this.rank === 2 &&
       next.poolSize[0] === 2 && next.poolSize[1] === 2 && next.strides[0] === 2 && next.strides[1] === 2 && next.padding === 'valid' &&
       (this.activation === 'relu' || this.activation === 'linear') && !this.pointwise((site as ConvSite).g);
@@ -204,8 +208,27 @@ export class Conv extends Layer {
    * backward pass). Writes the pooling layer's output, the same bits as the
    * two layers run one after the other.
    */
-  override forwardFused(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {
+  override forwardFused(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], next?: Layer): void {
     const g = (ctx.site as ConvSite).g;
+    if (next instanceof BatchNormalization) {
+      // The normalization folded into the kernel and bias (inference), as Dense does.
+      const be = ctx.backend;
+      const F = this.filters;
+      const K = (this.kernel as Variable).size / F;
+      if (!next.foldable(ctx.training) || ctx.batch * g.oh * g.ow < 4 * K) {
+        this.forward(ctx, xs, ys);
+        const outs = (ctx.site as ConvSite).outputs;
+        next.forward({ ...ctx, site: next.plan(outs, outs), tape: 0 }, ys, ys);
+        return;
+      }
+      const f = next.fold(be, (this.kernel as Variable).value, this.bias ? this.bias.value : 0, K, F, ctx.scratch);
+      if (this.pointwise(g)) {
+        gemm(be, { m: ctx.batch * g.oh * g.ow, n: F, k: g.c, a: xs[0].ptr, b: f.kernel, c: ys[0].ptr, bias: f.bias, act: ACT.linear, work: f.rest });
+      } else {
+        conv2dIgemm(be, { batch: ctx.batch, geometry: g, x: xs[0].ptr, kernel: f.kernel, filters: F, y: ys[0].ptr, bias: f.bias, act: ACT.linear, actAlpha: 0, scratch: f.rest });
+      }
+      return;
+    }
     conv2dIgemmMaxPool2(ctx.backend, {
       batch: ctx.batch, geometry: g, x: xs[0].ptr, kernel: (this.kernel as Variable).value, filters: this.filters, y: ys[0].ptr,
       bias: this.bias ? this.bias.value : 0, act: ACT[this.activation as 'relu' | 'linear'], scratch: ctx.scratch,

@@ -12,6 +12,7 @@ import { checkActivation, checkAlpha, needsPreactivation, type LayerActivation }
 import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkRegularizer, type RegularizerLike, type RegularizerSpec } from '../params/regularizers.js';
 import { checkOptions } from '../util/options.js';
+import { BatchNormalization } from './normalization.js';
 
 /** Options of a Dense layer (TensorFlow.js names). */
 export interface DenseConfig extends BaseLayerConfig {
@@ -133,7 +134,40 @@ abstract class DenseBase extends Layer {
     const k = this.inputUnits;
     const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(p.backend, a, b, c);
     const dw = this.transposed ? ws(n, k, m) : ws(k, n, m);
-    return Math.max(ws(m, n, k), p.backward ? dw : 0, p.backward ? ws(m, k, n) : 0);
+    // Inference schedules (also of executors planned for training) may fold a batch normalization into a copy of the kernel.
+    const fold = this.activation === 'linear' && !this.transposed ? BatchNormalization.foldBytes(k, n) + ws(m, n, k) : 0;
+    return Math.max(ws(m, n, k), p.backward ? dw : 0, p.backward ? ws(m, k, n) : 0, fold);
+  }
+
+  /** True when `next` is a batch normalization inference may fold into this linear layer's kernel and bias (forwardFused). */
+  override fusesWith(_site: Site, next: Layer): boolean {
+    return next instanceof BatchNormalization && this.activation === 'linear' && !this.transposed;
+  }
+
+  /**
+   * This layer and the batch normalization after it as one GEMM with the
+   * normalization folded into the kernel and bias (inference: the moving
+   * statistics) when there are at least four times as many rows as inputs; otherwise,
+   * and for a training-mode pass through a trainable normalization, the two
+   * run one after the other in the output buffer.
+   */
+  override forwardFused(ctx: CallContext, xs: readonly Port[], ys: readonly Port[], next?: Layer): void {
+    const bn = next as BatchNormalization;
+    const be = ctx.backend;
+    const m = ctx.batch * (ctx.site as DenseSite).steps;
+    const n = this.units;
+    const k = this.inputUnits;
+    const w = this.weightKernel;
+    // Folding rescales the k x n kernel on every call; it pays when that is well under the n-wide pass over m rows it saves.
+    if (!bn.foldable(ctx.training) || m < 4 * k) {
+      this.forward(ctx, xs, ys);
+      const outs = (ctx.site as DenseSite).outputs;
+      const site = bn.plan(outs, outs);
+      bn.forward({ ...ctx, site, tape: 0 }, ys, ys);
+      return;
+    }
+    const f = bn.fold(be, w.value, this.bias ? this.bias.value : 0, k, n, ctx.scratch);
+    gemm(be, { m, n, k, a: xs[0].ptr, b: f.kernel, c: ys[0].ptr, bias: f.bias, act: ACT.linear, work: f.rest });
   }
 
   override lossLogits(): LossLogits | null {

@@ -217,8 +217,8 @@ export abstract class Layer {
     return false;
   }
 
-  /** This layer and the next one in one pass, writing the next layer's outputs (see fusesWith). */
-  forwardFused(_ctx: CallContext, _xs: readonly Port[], _ys: readonly Port[]): void {
+  /** This layer and the next one (`next`) in one pass, writing the next layer's outputs (see fusesWith). */
+  forwardFused(_ctx: CallContext, _xs: readonly Port[], _ys: readonly Port[], _next?: Layer): void {
     throw new ValueError(`${this.name}: ${this.className} fuses with nothing`);
   }
 

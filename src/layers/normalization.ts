@@ -3,6 +3,7 @@ import { sizeOf } from '../tensor.js';
 import { add, fill, mul } from '../kernels/elementwise.js';
 import { bnBackward, bnCoeffs, bnStats, bnUpdateMoving, channelAffine } from '../kernels/normalization.js';
 import type { Variable } from '../params/variable.js';
+import type { Backend } from '../runtime/backend.js';
 import { checkInitializer, type InitializerLike } from '../params/initializers.js';
 import { checkBool, checkOptions } from '../util/options.js';
 import { Layer, registerLayer, type BaseLayerConfig, type BuildContext, type CallContext, type PlanArgs, type Port, type Shape, type Site } from './layer.js';
@@ -150,6 +151,41 @@ export class BatchNormalization extends Layer {
       bnCoeffs(be, { c, mean: mm.value, variance: mv.value, gamma, beta, eps: this.epsilon, a, b });
     }
     channelAffine(be, { rows, c, x: xs[0].ptr, a, b, y: ys[0].ptr });
+  }
+
+  /** True when a call uses the moving statistics (inference, or a frozen layer), so it can be folded into the layer before it. */
+  foldable(training: boolean): boolean {
+    return !(training && this.trainable);
+  }
+
+  /** Scratch bytes fold() needs for a [k, c] kernel, before the kernel's own workspace. */
+  static foldBytes(k: number, c: number): number {
+    const pc = Math.ceil(c / 4) * 4;
+    return (4 * pc + Math.ceil((k * c) / 4) * 4) * 4;
+  }
+
+  /**
+   * Folds the moving statistics into the linear layer before it (Ioffe &
+   * Szegedy, 2015, section 3.2): with a = gamma / sqrt(variance + eps) and
+   * b = beta - mean·a, writes the kernel W·diag(a) ([k, c], channels last)
+   * and the bias a·bias + b to scratch, and returns them and the first
+   * free byte after them.
+   */
+  fold(be: Backend, kernel: number, bias: number, k: number, c: number, scratch: number): { kernel: number; bias: number; rest: number } {
+    const pc = Math.ceil(c / 4) * 4;
+    const a = scratch;
+    const b = a + pc * 4;
+    const zero = b + pc * 4;
+    const nb = zero + pc * 4;
+    const w = nb + pc * 4;
+    bnCoeffs(be, {
+      c, mean: (this.movingMean as Variable).value, variance: (this.movingVariance as Variable).value,
+      gamma: this.gamma ? this.gamma.value : 0, beta: this.beta ? this.beta.value : 0, eps: this.epsilon, a, b,
+    });
+    fill(be, { n: c, y: zero, value: 0 });
+    channelAffine(be, { rows: k, c, x: kernel, a, b: zero, y: w });
+    channelAffine(be, { rows: 1, c, x: bias || zero, a, b, y: nb });
+    return { kernel: w, bias: nb, rest: w + Math.ceil((k * c) / 4) * 16 };
   }
 
   backward(ctx: CallContext, xs: readonly Port[], _ys: readonly Port[], dys: readonly Port[], dxs: readonly Port[]): void {

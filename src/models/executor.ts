@@ -203,7 +203,7 @@ export class Executor {
         c.batch = rows;
         c.training = training;
         c.backward = false;
-        s.layer.forwardFused(c, s.xs, r.fused.ys);
+        s.layer.forwardFused(c, s.xs, r.fused.ys, r.fused.layer);
       } else {
         this.call(s, rows, training, false);
       }
