@@ -93,7 +93,7 @@ for (const m of MODELS) {
   const net = simdnn.sequential({ seed: SEED, layers: m.layers(simdnn.layers) });
   net.compile({ optimizer: simdnn.optimizers.adam({ learningRate: m.lr }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await net.fit(train.x, train.y, { epochs: 1, batchSize: m.batch, seed: SEED });
-  const { accuracy } = net.evaluate(test.x, test.y);
+  const { accuracy } = net.evaluateLogs(test.x, test.y);
   WEIGHTS[m.name] = net.getWeights().map((w) => {
     const entry = { values: w.toFloat32Array(), shape: w.shape.slice() };
     w.dispose();

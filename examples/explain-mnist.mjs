@@ -32,7 +32,7 @@ const first = (n) => test.x.subarray(0, n * 784);
 async function fit(model, epochs, batchSize, learningRate) {
   model.compile({ optimizer: optimizers.adam({ learningRate }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
   await model.fit(train.x, train.y, { epochs, batchSize, seed: 1 });
-  return model.evaluate(test.x, test.y).accuracy;
+  return model.evaluateLogs(test.x, test.y).accuracy;
 }
 
 // The command line's two MNIST networks: a 784-256-10 MLP and LeNet.

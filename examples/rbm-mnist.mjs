@@ -46,7 +46,7 @@ await dbn.pretrain(train.x, { epochs: 5, batchSize: 20, learningRate: 0.05, mome
 const model = dbn.toSequential({ outputUnits: 10 });
 model.compile({ optimizer: optimizers.adam({ learningRate: 0.002 }), loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
 await model.fit(train.x, train.y, { epochs: 5, batchSize: 32 });
-console.log(`DBN 784-256-64-10 fine-tuned: test accuracy ${(model.evaluate(test.x, test.y).accuracy * 100).toFixed(1)}%`);
+console.log(`DBN 784-256-64-10 fine-tuned: test accuracy ${(model.evaluateLogs(test.x, test.y).accuracy * 100).toFixed(1)}%`);
 model.dispose();
 dbn.dispose();
 console.log(`images written to ${out}`);

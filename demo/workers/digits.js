@@ -88,7 +88,7 @@ async function train(kind, epochs) {
   });
   const seconds = (performance.now() - start) / 1000;
   training = false;
-  const { accuracy } = model.evaluate(data.test.x, data.test.y);
+  const { accuracy } = model.evaluateLogs(data.test.x, data.test.y);
   postMessage({ type: 'trained', model: kind, seconds, samplesPerSecond: (epochs * TRAIN) / seconds, testAccuracy: accuracy, testSize: data.test.n });
   if (waiting) predict(waiting);
   waiting = null;

@@ -160,15 +160,15 @@ export class Conv extends Layer {
     const n = p.batch;
     const F = this.filters;
     const rows = n * g.oh * g.ow;
-    // Inference schedules (also of executors planned for training) may fold a batch normalization after a linear convolution into a copy of the kernel.
-    const fold = this.activation === 'linear' && this.kernel ? BatchNormalization.foldBytes(this.kernel.size / F, F) : 0;
+    // Inference-only plans may fold a batch normalization after a linear convolution into a copy of the kernel.
+    const fold = !p.backward && this.activation === 'linear' && this.kernel ? BatchNormalization.foldBytes(this.kernel.size / F, F) : 0;
     if (this.pointwise(g)) {
       const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(be, a, b, c);
       return Math.max(ws(rows, F, g.c) + fold, p.backward ? Math.max(ws(g.c, F, rows), ws(rows, g.c, F)) : 0);
     }
     const fwd = conv2dIgemmScratchBytes(be, n, g, F);
     if (!p.backward) return fwd + fold;
-    return Math.max(fwd + fold, conv2dFilterGradScratchBytes(be, n, g, F), conv2dInputGradScratchBytes(be, n, g, F, this.transposedDirect(g)));
+    return Math.max(fwd, conv2dFilterGradScratchBytes(be, n, g, F), conv2dInputGradScratchBytes(be, n, g, F, this.transposedDirect(g)));
   }
 
   forward(ctx: CallContext, xs: readonly Port[], ys: readonly Port[]): void {

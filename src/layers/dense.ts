@@ -134,8 +134,8 @@ abstract class DenseBase extends Layer {
     const k = this.inputUnits;
     const ws = (a: number, b: number, c: number) => gemmWorkspaceBytes(p.backend, a, b, c);
     const dw = this.transposed ? ws(n, k, m) : ws(k, n, m);
-    // Inference schedules (also of executors planned for training) may fold a batch normalization into a copy of the kernel.
-    const fold = this.activation === 'linear' && !this.transposed ? BatchNormalization.foldBytes(k, n) + ws(m, n, k) : 0;
+    // Inference-only plans may fold a batch normalization into a copy of the kernel.
+    const fold = !p.backward && this.activation === 'linear' && !this.transposed ? BatchNormalization.foldBytes(k, n) + ws(m, n, k) : 0;
     return Math.max(ws(m, n, k), p.backward ? dw : 0, p.backward ? ws(m, k, n) : 0, fold);
   }
 

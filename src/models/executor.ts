@@ -143,7 +143,8 @@ export class Executor {
       for (const s of this.steps) s.ctx.scratch = scratchPtr;
       // Inference schedule: a node fused with the next one runs both; the next one is then skipped.
       const keep = new Set([...(opts.keep ?? []), ...topo.outputs]);
-      const pairs = fusePairs(topo.nodes, sites, keep);
+      // Folding a batch normalization needs a copy of the kernel in scratch, which only inference-only plans reserve.
+      const pairs = fusePairs(topo.nodes, sites, keep).map((p) => (p && opts.backward && p.layer.className === 'BatchNormalization' ? null : p));
       const skipped = new Set(pairs.filter((p): p is Node => p !== null));
       this.steps.forEach((s, i) => {
         if (skipped.has(s.node)) return;
