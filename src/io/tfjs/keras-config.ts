@@ -198,10 +198,24 @@ export function readInitializer(r: ConfigReader, key: string): InitializerName |
   }
 }
 
-/** A simdnn initializer as Keras writes it (what tf.loadLayersModel reads). */
-export function writeInitializer(name: string): Record<string, unknown> {
+/** A simdnn initializer (a name, or an initializers.*() spec) as Keras writes it (what tf.loadLayersModel reads). */
+export function writeInitializer(init: unknown): Record<string, unknown> {
   const vs = (scale: number, mode: string, distribution: string) => ({ class_name: 'VarianceScaling', config: { scale, mode, distribution, seed: null } });
+  if (init && typeof init === 'object') {
+    const spec = init as { className: string; config?: Record<string, unknown> };
+    const config: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(spec.config ?? {})) config[toSnake(k)] = k === 'mode' || k === 'distribution' ? toSnake(String(v)) : v;
+    if (['VarianceScaling', 'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Orthogonal', 'GlorotUniform', 'GlorotNormal', 'HeUniform', 'HeNormal', 'LeCunNormal', 'LeCunUniform'].includes(spec.className)) config.seed ??= null;
+    return { class_name: spec.className, config };
+  }
+  const name = init as string;
   switch (name) {
+    case 'leCunNormal': return vs(1, 'fan_in', 'normal');
+    case 'leCunUniform':
+    case 'lecunUniform': return vs(1, 'fan_in', 'uniform');
+    case 'truncatedNormal': return { class_name: 'TruncatedNormal', config: { mean: 0, stddev: 0.05, seed: null } };
+    case 'varianceScaling': return vs(1, 'fan_in', 'normal');
+    case 'identity': return { class_name: 'Identity', config: { gain: 1 } };
     case 'zeros': return { class_name: 'Zeros', config: {} };
     case 'ones': return { class_name: 'Ones', config: {} };
     case 'glorotNormal': return vs(1, 'fan_avg', 'normal');
