@@ -17,6 +17,7 @@
 // The Boltzmann learning rule then needs two more GEMMs per epoch:
 // W̃ += (η / R+) S+ S̃+ᵀ − (η / R−) S− S̃−ᵀ, whose last column is the θ update
 // <s_i>+ − <s_i>−.
+import { forget, reclaimOnCollect, release, type Holdings } from '../runtime/reclaim.js';
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
@@ -159,6 +160,7 @@ export class BoltzmannMachine {
   private pPtr = 0;
   private nChains = 0;
   private disposed = false;
+  private readonly held: Holdings;
 
   /** Creates a machine with small random weights, zero biases and one random chain. */
   constructor(options: BoltzmannOptions) {
@@ -183,6 +185,7 @@ export class BoltzmannMachine {
       be.free(this.wPtr);
       throw err;
     }
+    this.held = reclaimOnCollect(this, { backend: be, ptrs: [this.wPtr, 0, 0], parts: [this.rng] });
     // Upper triangle drawn in row order, mirrored; θ = 0.
     const w = new Float32Array(n * (n + 1));
     const draws = be.alloc(Math.max(1, (n * (n - 1)) / 2) * 4);
@@ -451,9 +454,8 @@ export class BoltzmannMachine {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const be = this.backend;
-    for (const p of [this.wPtr, this.sPtr, this.pPtr]) if (p && be.isLive(p)) be.free(p);
-    this.rng.dispose();
+    forget(this);
+    release(this.held);
   }
 
   // One Gibbs sweep over units first..n−1 of R chains at S̃ (see the header).
@@ -523,6 +525,8 @@ export class BoltzmannMachine {
     if (this.pPtr) be.free(this.pPtr);
     this.sPtr = s;
     this.pPtr = p;
+    this.held.ptrs[1] = s;
+    this.held.ptrs[2] = p;
     this.nChains = r;
     this.randomizeChains();
   }

@@ -19,6 +19,7 @@
 // instead (f32_dot accumulates the exact float32 products in float64), so the
 // tie rule and the energy descent hold as in exact arithmetic. The field is
 // recomputed by a GEMV once N flips have accumulated.
+import { forget, reclaimOnCollect, release, type Holdings } from '../runtime/reclaim.js';
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { axpy, dot, fill, scale } from '../kernels/elementwise.js';
@@ -139,6 +140,7 @@ export class Hopfield {
   private readonly order: Int32Array;
   private storedCount = 0;
   private disposed = false;
+  private readonly held: Holdings;
 
   /** Creates a network with zero weights and thresholds. */
   constructor(options: HopfieldOptions) {
@@ -167,6 +169,7 @@ export class Hopfield {
       throw err;
     }
     [this.wPtr, this.negTPtr, this.sPtr, this.dPtr] = ptrs;
+    this.held = reclaimOnCollect(this, { backend: be, ptrs, parts: [this.rng] });
     fill(be, { n: n * n, y: this.wPtr, value: 0 });
     fill(be, { n, y: this.negTPtr, value: 0 });
     this.rowScale = new Float64Array(n);
@@ -385,9 +388,8 @@ export class Hopfield {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const be = this.backend;
-    for (const p of [this.wPtr, this.negTPtr, this.sPtr, this.dPtr]) if (be.isLive(p)) be.free(p);
-    this.rng.dispose();
+    forget(this);
+    release(this.held);
   }
 
   // Synchronous steps: every unit decides from the same field d (so from the

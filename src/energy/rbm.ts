@@ -14,6 +14,7 @@
 // fit() plans every buffer once for its batch size (batch, hidden
 // probabilities and samples, chain states, gradients, velocities) and a
 // training step then only runs kernels on them: it allocates nothing.
+import { forget, reclaimOnCollect, release, type Holdings } from '../runtime/reclaim.js';
 import type { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { ACT } from '../runtime/abi.js';
@@ -192,6 +193,7 @@ export class RBM implements TrainableModel {
   private readonly cPtr: number;
   private fitted = false;
   private disposed = false;
+  private readonly held: Holdings;
 
   /** Creates an RBM with N(0, initStd²) weights and zero biases. */
   constructor(options: RBMOptions) {
@@ -219,6 +221,7 @@ export class RBM implements TrainableModel {
       throw err;
     }
     [this.wPtr, this.bPtr, this.cPtr] = ptrs;
+    this.held = reclaimOnCollect(this, { backend: be, ptrs, parts: [this.rng] });
     randNormal(be, { state: this.rng.ptr, n: this.visible * this.hidden, out: this.wPtr, mean: 0, std: initStd });
     fill(be, { n: this.visible, y: this.bPtr, value: 0 });
     fill(be, { n: this.hidden, y: this.cPtr, value: 0 });
@@ -595,9 +598,8 @@ export class RBM implements TrainableModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const be = this.backend;
-    for (const p of [this.wPtr, this.bPtr, this.cPtr]) if (be.isLive(p)) be.free(p);
-    this.rng.dispose();
+    forget(this);
+    release(this.held);
   }
 
   // ---- training ----

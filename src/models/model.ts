@@ -1,4 +1,5 @@
 import type { Backend } from '../runtime/backend.js';
+import { forgetCallback, onCollect } from '../runtime/reclaim.js';
 import { getBackend } from '../runtime/init.js';
 import { DisposedError, ShapeError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
@@ -102,8 +103,11 @@ export class Model implements TrainableModel {
   private disposed = false;
   /** The call running a training loop on this model, or null. */
   private busy: string | null = null;
+  /** What a collected, never disposed model leaves to free (see releaseParts). */
+  private readonly parts: ModelParts = { engine: null, compiled: null };
 
   constructor(config: ModelConfig | ModelBaseConfig = {}) {
+    onCollect(this, releaser(this.parts));
     checkOptions(this.op(), config, 'inputs' in config || 'outputs' in config ? ['name', 'seed', 'backend', 'inputs', 'outputs'] : ['name', 'seed', 'backend']);
     if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
       throw new ValueError(`${this.op()}: name must be a non-empty string, got ${describe(config.name)}`);
@@ -229,6 +233,7 @@ export class Model implements TrainableModel {
       throw err;
     }
     this.engine = new Engine(topo, store, rng);
+    this.parts.engine = this.engine;
   }
 
   // ---- training ----
@@ -286,6 +291,7 @@ export class Model implements TrainableModel {
     }
     const compiled: Compiled = { losses, optimizer, ownsOptimizer: owns, metrics, fromLogits };
     this.compiled = compiled;
+    this.parts.compiled = compiled;
     if (engine) {
       engine.compiled = compiled;
       engine.updateFusedLogits();
@@ -717,20 +723,8 @@ export class Model implements TrainableModel {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    const compiled = this.compiled;
-    if (compiled) {
-      if (compiled.ownsOptimizer) compiled.optimizer.dispose();
-      else compiled.optimizer.release();
-    }
-    const engine = this.engine;
-    if (engine) {
-      const be = engine.backend;
-      if (!be.isDisposed) {
-        engine.dispose();
-        engine.rng.dispose();
-      }
-      engine.store.release();
-    }
+    forgetCallback(this);
+    releaseParts(this.parts);
   }
 
   /** True once dispose() ran. */
@@ -799,4 +793,32 @@ export class Model implements TrainableModel {
 /** Creates a graph model from symbolic inputs and outputs (TensorFlow.js tf.model). */
 export function model(config: ModelConfig): Model {
   return new Model(config);
+}
+
+interface ModelParts {
+  engine: Engine | null;
+  compiled: Compiled | null;
+}
+
+// Module level, so the closure holds the parts and never the model.
+function releaser(parts: ModelParts): () => void {
+  return () => releaseParts(parts);
+}
+
+function releaseParts(parts: ModelParts): void {
+  const { compiled, engine } = parts;
+  parts.compiled = null;
+  parts.engine = null;
+  if (compiled) {
+    if (compiled.ownsOptimizer) compiled.optimizer.dispose();
+    else compiled.optimizer.release();
+  }
+  if (engine) {
+    const be = engine.backend;
+    if (!be.isDisposed) {
+      engine.dispose();
+      engine.rng.dispose();
+    }
+    engine.store.release();
+  }
 }

@@ -29,12 +29,15 @@ export interface OptimizerOwner {
 /** Ownership and disposal shared by every optimizer: one instance trains one model at a time. */
 abstract class Owned {
   abstract readonly className: string;
-  private _owner: OptimizerOwner | null = null;
+  // Weak, so a model dropped without dispose() can still be collected (its
+  // reclaimer holds this optimizer, which must not hold the model in turn).
+  private _owner: WeakRef<OptimizerOwner> | null = null;
   private disposed = false;
 
   /** The model this optimizer trains, or null. */
   get owner(): OptimizerOwner | null {
-    return this._owner && !this._owner.isDisposed ? this._owner : null;
+    const owner = this._owner?.deref();
+    return owner && !owner.isDisposed ? owner : null;
   }
 
   /**
@@ -47,7 +50,7 @@ abstract class Owned {
     if (current && current !== owner) {
       throw new ValueError(`${op}: this ${this.className} optimizer is already used by model ${describe(current.name)}; give each model its own optimizer instance`);
     }
-    this._owner = owner;
+    this._owner = new WeakRef(owner);
   }
 
   /** Frees the state and lets another model claim the optimizer. */

@@ -3,6 +3,14 @@ import { OutOfMemoryError, ValueError, describe } from '../errors.js';
 /** Allocation granule: every region starts and ends on a 16-byte boundary (v128 alignment). */
 export const ALIGN = 16;
 const PAGE = 65536;
+// The live-region table is paged: one Uint32Array per 2^12 granules (64 KiB of
+// heap), made when a region first starts in that range, holding each live region's size in
+// granules at the granule where it starts (0: no region starts there). Lookups
+// and updates cost the same however many regions are live, unlike a hash map
+// keyed by offset, whose insert / delete cycles rehash in proportion to its size.
+const GRANULE_SHIFT = 4;
+const SLOT_BITS = 12;
+const SLOTS = 1 << SLOT_BITS;
 
 /** Counters describing one allocator's use of linear memory. */
 export interface MemoryStats {
@@ -33,7 +41,10 @@ export class Allocator {
   /** Free regions below top, sorted by offset, never adjacent to each other. */
   private readonly freeOffsets: number[] = [];
   private readonly freeSizes: number[] = [];
-  private readonly live = new Map<number, number>();
+  /** At least the largest free region below top (exact after a scan that found nothing). */
+  private freeBound = 0;
+  private readonly pages: (Uint32Array | undefined)[] = [];
+  private liveCount = 0;
   private liveBytes = 0;
   private peakBytes = 0;
   private maxTop: number;
@@ -51,7 +62,8 @@ export class Allocator {
       throw new ValueError(`alloc: bytes must be a non-negative integer, got ${describe(bytes)}`);
     }
     const size = Math.max(ALIGN, Math.ceil(bytes / ALIGN) * ALIGN);
-    for (let i = 0; i < this.freeOffsets.length; i++) {
+    // Holes known to be too small are not scanned again.
+    for (let i = 0; size <= this.freeBound && i < this.freeOffsets.length; i++) {
       const fsize = this.freeSizes[i];
       if (fsize >= size) {
         const off = this.freeOffsets[i];
@@ -64,6 +76,7 @@ export class Allocator {
         }
         return this.track(off, size);
       }
+      if (i === this.freeOffsets.length - 1) this.freeBound = maxOf(this.freeSizes);
     }
     const off = this.top;
     this.ensure(off + size, bytes);
@@ -74,9 +87,9 @@ export class Allocator {
 
   /** Returns a region to the allocator. Freeing an unknown offset throws. */
   free(offset: number): void {
-    const size = this.live.get(offset);
-    if (size === undefined) throw new ValueError(`free: no live allocation at offset ${describe(offset)}`);
-    this.live.delete(offset);
+    const size = this.lookup(offset);
+    if (size === 0) throw new ValueError(`free: no live allocation at offset ${describe(offset)}`);
+    this.untrack(offset);
     this.liveBytes -= size;
     let start = offset;
     let end = offset + size;
@@ -105,34 +118,57 @@ export class Allocator {
     } else {
       this.freeOffsets.splice(idx, 0, start);
       this.freeSizes.splice(idx, 0, end - start);
+      if (end - start > this.freeBound) this.freeBound = end - start;
     }
   }
 
   /** Size in bytes of the live region at `offset` (as rounded at allocation). */
   sizeOf(offset: number): number {
-    const size = this.live.get(offset);
-    if (size === undefined) throw new ValueError(`sizeOf: no live allocation at offset ${describe(offset)}`);
+    const size = this.lookup(offset);
+    if (size === 0) throw new ValueError(`sizeOf: no live allocation at offset ${describe(offset)}`);
     return size;
   }
 
   /** True when `offset` is the start of a live region. */
   isLive(offset: number): boolean {
-    return this.live.has(offset);
+    return this.lookup(offset) !== 0;
   }
 
   /** Current counters. */
   stats(): MemoryStats {
     return {
       liveBytes: this.liveBytes,
-      liveAllocations: this.live.size,
+      liveAllocations: this.liveCount,
       heapBytes: this.memory.buffer.byteLength,
       reservedBytes: this.maxTop - this.base,
       peakBytes: this.peakBytes,
     };
   }
 
+  /** Size in bytes of the live region starting at `offset`, or 0. */
+  private lookup(offset: number): number {
+    if (typeof offset !== 'number' || !Number.isInteger(offset) || offset < this.base || (offset - this.base) % ALIGN !== 0) return 0;
+    const g = (offset - this.base) >>> GRANULE_SHIFT;
+    const page = this.pages[g >>> SLOT_BITS];
+    return page === undefined ? 0 : page[g & (SLOTS - 1)] * ALIGN;
+  }
+
+  private untrack(offset: number): void {
+    const g = (offset - this.base) >>> GRANULE_SHIFT;
+    (this.pages[g >>> SLOT_BITS] as Uint32Array)[g & (SLOTS - 1)] = 0;
+    this.liveCount--;
+  }
+
   private track(off: number, size: number): number {
-    this.live.set(off, size);
+    const g = (off - this.base) >>> GRANULE_SHIFT;
+    const p = g >>> SLOT_BITS;
+    let page = this.pages[p];
+    if (page === undefined) {
+      page = new Uint32Array(SLOTS);
+      this.pages[p] = page;
+    }
+    page[g & (SLOTS - 1)] = size / ALIGN;
+    this.liveCount++;
     this.liveBytes += size;
     if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
     return off;
@@ -154,4 +190,10 @@ export class Allocator {
       throw err;
     }
   }
+}
+
+function maxOf(values: readonly number[]): number {
+  let m = 0;
+  for (const v of values) if (v > m) m = v;
+  return m;
 }
