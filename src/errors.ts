@@ -32,11 +32,15 @@ export class KernelAssertionError extends SimdnnError {}
 export class InitError extends SimdnnError {}
 
 /** Renders a value for an error message: short, and exact for numbers. */
-export function describe(value: unknown): string {
+export function describe(value: unknown, depth = 0): string {
   if (typeof value === 'number') return Number.isNaN(value) ? 'NaN' : String(value);
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return JSON.stringify(value.length > 200 ? `${value.slice(0, 200)}...` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (typeof value === 'symbol') return value.toString();
   if (Array.isArray(value)) {
-    const inner = value.slice(0, 8).map(describe).join(',');
+    // Nesting is shown to a fixed depth: a hostile argument may be nested deeper than the stack.
+    if (depth >= 4) return value.length === 0 ? '[]' : '[...]';
+    const inner = value.slice(0, 8).map((v) => describe(v, depth + 1)).join(',');
     return `[${inner}${value.length > 8 ? ',...' : ''}]`;
   }
   if (value === null || value === undefined) return String(value);

@@ -67,7 +67,7 @@ export {
   parseCsv, parseCsvRecords, oneHot, trainTestSplit, standardize, applyStandardize, shuffleIndices, polynomialFeatures,
   type PolynomialFeaturesOptions, type PolynomialFeatures, type CsvOptions, type CsvData, type CsvRecord, type Dataset, type LabeledRows,
 } from './data/browser.js';
-export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, type ModelArtifacts } from './io/index.js';
+export { serializeModel, deserializeModel, encodeModelFile, decodeModelFile, modelFromJSONAndWeights, DEFAULT_MEMORY_LIMIT, type ModelArtifacts } from './io/index.js';
 export type { ModelJSON, WeightEntry, TrainingConfig, SerializeOptions, LoadOptions } from './io/index.js';
 export {
   loadLayersModel, saveLayersModel, toLayersArtifacts, layersModelFromArtifacts,

@@ -256,6 +256,7 @@ export function fmt(shape: readonly number[]): string {
 
 /** Product of the dimensions (1 for a scalar). */
 export function sizeOf(shape: readonly number[]): number {
+  if (!Array.isArray(shape)) throw new ValueError(`sizeOf: shape must be an array of non-negative integers, got ${describe(shape)}`);
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -285,10 +286,14 @@ export function flattenNested(op: string, values: NestedArray): { flat: number[]
   return { flat, shape };
 }
 
+/** Most axes of a tensor built from nested arrays. */
+const MAX_NESTING = 32;
+
 function inferShape(values: NestedArray): number[] {
   const shape: number[] = [];
   let v: NestedArray = values;
   while (Array.isArray(v)) {
+    if (shape.length === MAX_NESTING) throw new ShapeError(`tensor: values are nested more than ${MAX_NESTING} deep`);
     shape.push(v.length);
     if (v.length === 0) break;
     v = v[0];
@@ -324,8 +329,8 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype: DTy
   if (typeof values === 'number') {
     flat = [values];
     inferred = [];
-  } else if (ArrayBuffer.isView(values) || (!Array.isArray(values) && typeof (values as ArrayLike<number>).length === 'number')) {
-    flat = values as ArrayLike<number>;
+  } else if (ArrayBuffer.isView(values) || isArrayLikeObject(values)) {
+    flat = checkArrayLike('tensor', 'values', values);
     inferred = [flat.length];
   } else if (Array.isArray(values)) {
     inferred = inferShape(values as NestedArray);
@@ -343,6 +348,33 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype: DTy
   if (dtype === 'int32') be.i32().set(flat, ptr >>> 2);
   else be.f32().set(flat, ptr >>> 2);
   return new Tensor(be, finalShape, ptr, dtype);
+}
+
+function isArrayLikeObject(values: unknown): boolean {
+  return values !== null && typeof values === 'object' && !Array.isArray(values) && 'length' in values;
+}
+
+/**
+ * Checks a typed array or array-like of numbers before anything is
+ * allocated: number element types only (no BigInt64Array, DataView or
+ * strings), an integer length, and numbers as elements.
+ */
+export function checkArrayLike(op: string, name: string, values: unknown): ArrayLike<number> {
+  if (ArrayBuffer.isView(values)) {
+    if (values instanceof DataView || values instanceof BigInt64Array || values instanceof BigUint64Array) {
+      throw new ValueError(`${op}: ${name} must hold numbers, got ${describe(values)}`);
+    }
+    return values as unknown as ArrayLike<number>;
+  }
+  const n = (values as { length?: unknown }).length;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0 || n > 2 ** 30) {
+    throw new ValueError(`${op}: ${name}.length must be an integer in [0, 2^30], got ${describe(n)}`);
+  }
+  const v = values as ArrayLike<unknown>;
+  for (let i = 0; i < n; i++) {
+    if (typeof v[i] !== 'number') throw new ValueError(`${op}: ${name}[${i}] must be a number, got ${describe(v[i])}`);
+  }
+  return v as ArrayLike<number>;
 }
 
 /** Allocates an uninitialised float32 tensor (for ops that write every element). */
@@ -376,6 +408,7 @@ export function ones(shape: readonly number[], backend?: Backend): Tensor {
  * tensors). Scopes nest.
  */
 export function tidy<T>(fn: () => T): T {
+  if (typeof fn !== 'function') throw new ValueError(`tidy: fn must be a function, got ${describe(fn)}`);
   const scope: Tensor[] = [];
   scopes.push(scope);
   let result: T;

@@ -36,7 +36,7 @@ const DEFAULTS = { image: { hidden: [128, 32], epochs: 10, batchSize: 64, learni
 /** Runs `simdnn train --model autoencoder`. */
 export async function trainAutoencoder(opts: AutoencoderTrainOptions, out: Output): Promise<void> {
   const started = performance.now();
-  const data = loadTrainingData(opts.data, opts.labelColumn, opts.task);
+  const data = loadTrainingData(opts.data, opts.labelColumn, opts);
   if (opts.reconstructions && !data.image) {
     throw new UsageError(`option '--reconstructions' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
   }

@@ -1,7 +1,7 @@
 /// <reference types="node" />
 // `simdnn evaluate`: a saved model scored on labelled data.
 import { ValueError, sizeOf, type Model } from '../node.js';
-import { loadEvaluationData, type DataSpec } from './data.js';
+import { loadEvaluationData, warn, type DataSpec } from './data.js';
 import { fixed, int, pairs, percent } from './format.js';
 import { loadWithLabels, type ModelLabels } from './model-file.js';
 import { UsageError } from './options.js';
@@ -9,17 +9,25 @@ import { banner, type Output } from './output.js';
 
 /** Options of `simdnn evaluate`, after parsing. */
 export interface EvaluateOptions {
+  /** --memory-limit: bytes one call on the loaded model may plan. */
+  memoryLimit?: number;
   model: string;
   data: DataSpec;
   labelColumn?: string | number;
+  missing?: 'drop' | 'mean';
+  delimiter?: string;
+  ignoreColumns?: string[];
 }
 
 /** Runs `simdnn evaluate`. */
 export async function evaluate(opts: EvaluateOptions, out: Output): Promise<void> {
-  const { model, labels } = await loadWithLabels(opts.model);
+  const { model, labels } = await loadWithLabels(opts.model, opts.memoryLimit);
   try {
     const task = modelTask(model, labels);
-    const d = loadEvaluationData(opts.data, opts.labelColumn ?? labels?.labelName);
+    const d = loadEvaluationData(opts.data, opts.labelColumn ?? labels?.labelName, {
+      task: opts.data.kind === 'csv' ? task : 'auto', missing: opts.missing, delimiter: opts.delimiter, ignoreColumns: opts.ignoreColumns,
+    });
+    warn(d.notes);
     const inputs = modelInputs(model);
     if (d.features !== inputs) {
       throw new UsageError(`option '--data' argument '${d.slug}' has ${d.features} feature columns, but the model at ${opts.model} takes ${inputs}`);

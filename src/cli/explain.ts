@@ -2,7 +2,8 @@
 // `simdnn explain`: looks inside a saved classifier and draws what it finds:
 // saliency maps of the input rows, FGSM or PGD adversarial samples with the
 // predictions they flip, or maximum-response inputs for each class.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readText } from './data.js';
+import { writeFileSync } from 'node:fs';
 import {
   explain, imagesToPng, loadMnist, parseCsvRecords, sizeOf, ValueError,
   type FlipReport, type IntegrationRule, type Model, type SaliencyMethod, type Tensor,
@@ -21,6 +22,8 @@ export const SALIENCY_METHODS: SaliencyMethod[] = ['gradient', 'gradientTimesInp
 
 /** Options of `simdnn explain`, after parsing. */
 export interface ExplainOptions {
+  /** --memory-limit: bytes one call on the loaded model may plan. */
+  memoryLimit?: number;
   model: string;
   method: (typeof EXPLAIN_METHODS)[number];
   out: string;
@@ -51,7 +54,7 @@ interface Samples {
 
 /** Runs `simdnn explain`. */
 export async function explainCommand(opts: ExplainOptions, out: Output): Promise<void> {
-  const { model, labels } = await loadWithLabels(opts.model);
+  const { model, labels } = await loadWithLabels(opts.model, opts.memoryLimit);
   try {
     if (labels?.task === 'next-character') {
       throw new UsageError(`the model is a next-character text model, whose inputs are character ids (no gradient reaches them): generate text with simdnn sample --model <path>`);
@@ -142,7 +145,7 @@ function readSamples(opts: ExplainOptions, model: Model, labels: ModelLabels | n
     return { x: test.x.slice(0, n * 784), n, labels: Int32Array.from(test.y.subarray(0, n)), title: 'MNIST test split' };
   }
   const file = opts.input as string;
-  const records = parseCsvRecords(readFileSync(file, 'utf8'));
+  const records = parseCsvRecords(readText(file));
   const header = records.length > 0 && records[0].fields.some((f) => !DECIMAL.test(f.trim()));
   const names = header ? records[0].fields.map((f) => f.trim()) : [];
   const rows = (header ? records.slice(1) : records).slice(0, opts.count);

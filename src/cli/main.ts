@@ -8,10 +8,10 @@
 // an unexpected error, which prints its stack.
 import { Command, CommanderError, Option } from 'commander';
 import { SimdnnError, init } from '../node.js';
-import { existingPath, parseDataSpec } from './data.js';
+import { columnList, delimiterOption, existingPath, parseDataSpec } from './data.js';
 import { evaluate } from './evaluate.js';
 import { EXPLAIN_METHODS, SALIENCY_METHODS, explainCommand } from './explain.js';
-import { floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
+import { byteSize, floatIn, intIn, labelColumn, UsageError, widths } from './options.js';
 import { packageVersion, type Output } from './output.js';
 import { predict } from './predict.js';
 import { OPTIMIZERS, train } from './train.js';
@@ -40,7 +40,8 @@ const program = new Command('simdnn')
 Examples:
   simdnn train --data mnist --augment                 97-98% on 2,000 held-out digits in seconds
   simdnn train --data mnist --model cnn               LeNet-style CNN, about 97.7% in 12 epochs (5 s)
-  simdnn train --data houses.csv --label-column price  regression when the labels are not integers
+  simdnn train --data houses.csv --label-column price --ignore-columns id --missing mean
+                                                      regression: prices are many distinct numbers
   simdnn train --data names.txt --model lstm          a next-character model of a text file
   simdnn train --data mnist --model autoencoder --tied --noise mask:0.3 --reconstructions rec.png
   simdnn sample --model simdnn-names.simdnn --temperature 0.8
@@ -56,6 +57,8 @@ async function start(): Promise<void> {
   if (info.threadsUnavailable) process.stderr.write(`simdnn: warning: one thread runs: ${info.threadsUnavailable}\n`);
 }
 
+const missingOption = () => new Option('--missing <how>', 'CSV rows with an empty or NA field: drop them, or fill features with their column mean (default: an error naming the field)').choices(['drop', 'mean']);
+
 const labelOption = () => new Option('--label-column <name|index>', 'CSV label column: a header name or a 0-based index, negative from the end (default: the last column)').argParser(labelColumn);
 
 program
@@ -63,7 +66,10 @@ program
   .description('train a network on mnist, iris, a CSV file or (recurrent models) a text file, show progress, report test scores and save the model')
   .requiredOption('--data <mnist|iris|file.csv|file.txt>', 'the bundled MNIST digits (8,000 train / 2,000 test), Iris, a CSV file with a header row (80 / 20 split), or with --model lstm|gru|rnn a text file (a next-character model)', parseDataSpec)
   .addOption(labelOption())
-  .addOption(new Option('--task <type>', 'auto: integer or text labels are classes, other numbers are values to regress').choices(['auto', 'classification', 'regression']).default('auto'))
+  .addOption(new Option('--task <type>', 'auto: text labels and up to 20 distinct integers are classes, other numbers are values to regress (with a warning when integers are)').choices(['auto', 'classification', 'regression']).default('auto'))
+  .addOption(missingOption())
+  .option('--delimiter <char>', 'CSV field separator: one character, or "tab" (default ",")', delimiterOption)
+  .option('--ignore-columns <names>', 'CSV columns to leave out, by header name, e.g. id,name', columnList)
   .addOption(new Option('--model <type>', 'network type: mlp, cnn (LeNet-style, image data), a recurrent network: lstm, gru, rnn (sequences: CSV rows, MNIST rows, or the characters of a text file), or autoencoder (reconstructs the features; --hidden are the encoder widths, the last the code)').choices(['mlp', 'cnn', 'lstm', 'gru', 'rnn', 'autoencoder']).default('mlp'))
   .option('--tied', 'autoencoder: decoder kernels are the transposed encoder kernels (half the parameters)')
   .option('--noise <kind:amount>', 'autoencoder: a denoising one, trained on corrupted inputs: mask:RATE, saltpepper:RATE or gaussian:STDDEV', parseNoise)
@@ -71,7 +77,7 @@ program
   .option('--hidden <units>', 'hidden layer widths, e.g. 256 or 256,128 (default: 256 for mnist, 32 for tables; recurrent: 128 for text and mnist, 64 for CSV sequences)', widths)
   .option('--steps <n>', 'recurrent models on a CSV file: steps per row, the feature columns being steps x features (default: one feature per step)', intIn(1, 1 << 20))
   .option('--window <n>', 'next-character models: characters per training window (default 48)', intIn(2, 4096))
-  .option('--dropout <rate>', 'dropout rate after each hidden layer', floatIn(0, 1, { maxOpen: true }), 0.25)
+  .option('--dropout <rate>', 'dropout rate after each hidden layer (default: 0.25 for classification, 0 for regression)', floatIn(0, 1, { maxOpen: true }))
   .option('--epochs <n>', 'passes over the training data (default: 6 for mnist, 100 for tables)', intIn(1, 100000))
   .option('--batch-size <n>', 'rows per gradient step (default: 64 for mnist, 16 for tables)', intIn(1, 65536))
   .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS).default('adam'))
@@ -92,6 +98,7 @@ program
   .command('sample')
   .description('generate text from a next-character model (trained with --model lstm|gru|rnn on a text file)')
   .requiredOption('--model <path>', 'a saved next-character model (.simdnn file or directory)', existingPath)
+  .option('--memory-limit <size>', 'most wasm memory one call on the loaded model may plan, e.g. 512M or 2G (default 512M): a small file can describe huge activations', byteSize)
   .option('--length <n>', 'characters to generate', intIn(1, 1_000_000), 200)
   .option('--temperature <t>', 'below 1 sharpens the distribution, above 1 flattens it; 0 takes the most likely character', floatIn(0, 100), 0.8)
   .option('--prime <text>', 'text to continue (default: a line break)')
@@ -105,8 +112,12 @@ program
   .command('evaluate')
   .description('score a saved model: the test split of mnist or iris, or every row of a CSV file')
   .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .option('--memory-limit <size>', 'most wasm memory one call on the loaded model may plan, e.g. 512M or 2G (default 512M): a small file can describe huge activations', byteSize)
   .requiredOption('--data <mnist|iris|file.csv>', 'mnist, iris, or a labelled CSV file', parseDataSpec)
   .addOption(labelOption())
+  .addOption(missingOption())
+  .option('--delimiter <char>', 'CSV field separator: one character, or "tab" (default ",")', delimiterOption)
+  .option('--ignore-columns <names>', 'CSV columns to leave out, by header name, e.g. id,name', columnList)
   .action(async (opts) => {
     await start();
     await evaluate(opts, out);
@@ -116,6 +127,7 @@ program
   .command('predict')
   .description('run a saved model on the rows of a CSV file: the predicted class and its probability, or the predicted value')
   .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .option('--memory-limit <size>', 'most wasm memory one call on the loaded model may plan, e.g. 512M or 2G (default 512M): a small file can describe huge activations', byteSize)
   .requiredOption('--input <file.csv>', 'feature rows, with or without a header row', existingPath)
   .option('-o, --output <file.csv>', 'write the predictions here instead of to stdout')
   .addOption(new Option('--label-column <name|index>', 'a column of the input to ignore (the label of a labelled file)').argParser(labelColumn))
@@ -128,6 +140,7 @@ program
   .command('explain')
   .description('look inside a saved classifier: saliency maps, FGSM / PGD adversarial samples with the predictions they flip, or maximum-response inputs, drawn as a PNG')
   .requiredOption('--model <path>', 'a saved model (.simdnn file or directory)', existingPath)
+  .option('--memory-limit <size>', 'most wasm memory one call on the loaded model may plan, e.g. 512M or 2G (default 512M): a small file can describe huge activations', byteSize)
   .addOption(new Option('--method <name>', 'saliency: which pixels the class score depends on; fgsm, pgd: adversarial samples; maximize: an input per class by gradient ascent').choices(EXPLAIN_METHODS).default('saliency'))
   .requiredOption('-o, --out <file.png>', 'where to write the picture')
   .option('--input <file.csv>', 'rows to explain (one input per row, with or without a header row)', existingPath)

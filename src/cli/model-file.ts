@@ -4,7 +4,8 @@
 // may number them differently), the feature and label column names, and the
 // task. The model format (src/io) has no field for them, so they go in a JSON file
 // beside it: `m.simdnn` -> `m.labels.json`, `dir/` -> `dir/labels.json`.
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
+import { FileReadProblem, readRegularFile } from '../io/file.js';
 import { join } from 'node:path';
 import { loadModel, saveModel } from '../io/node.js';
 import { ModelFormatError, type Model } from '../node.js';
@@ -39,41 +40,55 @@ export async function saveWithLabels(model: Model, path: string, labels: ModelLa
 }
 
 /** Loads a model and, if present, its labels file (checked field by field). */
-export async function loadWithLabels(path: string): Promise<{ model: Model; labels: ModelLabels | null }> {
-  const model = await loadModel(path);
+export async function loadWithLabels(path: string, memoryLimit?: number): Promise<{ model: Model; labels: ModelLabels | null }> {
+  const model = await loadModel(path, memoryLimit === undefined ? {} : { memoryLimit });
   if (model.inputs.length !== 1 || model.outputs.length !== 1) {
     const shape = `${model.inputs.length} inputs and ${model.outputs.length} outputs`;
     model.dispose();
     throw new ModelFormatError(`${path}: the command line runs models with one input and one output; this one has ${shape}`);
   }
-  const file = labelsPath(path);
-  if (!existsSync(file) || !statSync(file).isFile()) return { model, labels: null };
+  try {
+    return { model, labels: readLabels(labelsPath(path)) };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
+
+/** Largest labels file read, and the most characters of any name in it (names are printed and written to CSV files). */
+const MAX_LABELS_BYTES = 16 << 20;
+const MAX_NAME_CHARS = 1000;
+
+function readLabels(file: string): ModelLabels | null {
+  if (!existsSync(file)) return null;
   let json: Record<string, unknown>;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+    json = JSON.parse(new TextDecoder().decode(readRegularFile(file, MAX_LABELS_BYTES))) as Record<string, unknown>;
   } catch (err) {
-    throw new ModelFormatError(`${file}: not valid JSON (${(err as Error).message})`);
+    if (err instanceof FileReadProblem) throw new ModelFormatError(`${file}: ${err.message}`);
+    throw new ModelFormatError(`${file}: not valid JSON (${(err as Error).message.slice(0, 200)})`);
   }
   const bad = (what: string) => new ModelFormatError(`${file}: ${what}`);
   if (json === null || typeof json !== 'object' || json.format !== 'simdnn-cli-labels' || json.version !== 1) {
     throw bad('expected { "format": "simdnn-cli-labels", "version": 1, ... }');
   }
-  const strings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
-  if (typeof json.data !== 'string') throw bad('"data" must be a string');
+  const name = (s: unknown) => typeof s === 'string' && s.length <= MAX_NAME_CHARS;
+  const strings = (v: unknown) => Array.isArray(v) && v.length <= 1 << 20 && v.every(name);
+  if (!name(json.data)) throw bad(`"data" must be a string of at most ${MAX_NAME_CHARS} characters`);
   if (json.task !== 'classification' && json.task !== 'regression' && json.task !== 'next-character') {
     throw bad('"task" must be "classification", "regression" or "next-character"');
   }
   for (const key of ['classNames', 'featureNames', 'vocabulary'] as const) {
-    if (json[key] !== undefined && !strings(json[key])) throw bad(`"${key}" must be an array of strings`);
+    if (json[key] !== undefined && !strings(json[key])) throw bad(`"${key}" must be an array of strings of at most ${MAX_NAME_CHARS} characters`);
   }
-  if (json.labelName !== undefined && typeof json.labelName !== 'string') throw bad('"labelName" must be a string');
+  if (json.labelName !== undefined && !name(json.labelName)) throw bad(`"labelName" must be a string of at most ${MAX_NAME_CHARS} characters`);
   if (json.task === 'next-character') {
     const v = json.vocabulary as string[] | undefined;
     if (!v || v.length === 0 || v.some((c) => [...c].length !== 1) || new Set(v).size !== v.length) throw bad('"vocabulary" must list distinct single characters');
   }
   if (json.steps !== undefined && (!Number.isInteger(json.steps) || (json.steps as number) < 1)) throw bad('"steps" must be a positive integer');
-  const labels: ModelLabels = {
-    data: json.data,
+  return {
+    data: json.data as string,
     task: json.task,
     classNames: json.classNames as string[] | undefined,
     featureNames: json.featureNames as string[] | undefined,
@@ -81,5 +96,4 @@ export async function loadWithLabels(path: string): Promise<{ model: Model; labe
     vocabulary: json.vocabulary as string[] | undefined,
     steps: json.steps as number | undefined,
   };
-  return { model, labels };
 }

@@ -51,3 +51,12 @@ export function widths(value: string): number[] {
 export function labelColumn(value: string): string | number {
   return INT.test(value.trim()) ? Number(value) : value;
 }
+
+/** A parser for --memory-limit: bytes, or a number with a K, M or G suffix (powers of 1024), e.g. 512M. */
+export function byteSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmg]?)i?b?\s*$/i.exec(value);
+  const scale = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 }[(m?.[2] ?? '').toLowerCase() as '' | 'k' | 'm' | 'g'];
+  const bytes = m ? Math.floor(Number(m[1]) * scale) : NaN;
+  if (!(bytes >= 1 << 20) || bytes > 2 ** 32) throw new InvalidArgumentError('Expected a size from 1M to 4G, e.g. 512M or 2G.');
+  return bytes;
+}

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 // `simdnn predict`: a saved model run on the rows of a CSV file.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readText } from './data.js';
+import { writeFileSync } from 'node:fs';
 import { ValueError, parseCsvRecords, sizeOf, type CsvRecord, type Tensor } from '../node.js';
 import { modelInputs, modelTask } from './evaluate.js';
 import { int } from './format.js';
@@ -10,6 +11,8 @@ import { banner, type Output } from './output.js';
 
 /** Options of `simdnn predict`, after parsing. */
 export interface PredictOptions {
+  /** --memory-limit: bytes one call on the loaded model may plan. */
+  memoryLimit?: number;
   model: string;
   input: string;
   output?: string;
@@ -18,9 +21,9 @@ export interface PredictOptions {
 
 /** Runs `simdnn predict`: one output row per input row, as CSV on stdout or in --output. */
 export async function predict(opts: PredictOptions, out: Output): Promise<void> {
-  const { model, labels } = await loadWithLabels(opts.model);
+  const { model, labels } = await loadWithLabels(opts.model, opts.memoryLimit);
   try {
-    const records = parseCsvRecords(readFileSync(opts.input, 'utf8'));
+    const records = parseCsvRecords(readText(opts.input));
     const header = records.length > 0 && records[0].fields.some((f) => !DECIMAL.test(f.trim()));
     const names = header ? records[0].fields.map((f) => f.trim()) : [];
     const rows = header ? records.slice(1) : records;
@@ -122,5 +125,8 @@ function valueRows(v: Float32Array, outputs: number): string[] {
 }
 
 function csvField(s: string): string {
-  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+  // A spreadsheet runs a cell starting with = + - @ (or a tab / CR before one) as a formula: such a
+  // class name is written with a leading apostrophe, as OWASP advises, unless it is a plain number.
+  const safe = /^[=+\-@\t\r]/.test(s) && !DECIMAL.test(s) ? `'${s}` : s;
+  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }

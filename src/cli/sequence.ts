@@ -3,13 +3,13 @@
 // next-character model), on a CSV file of sequences (one sequence per row),
 // or on MNIST read row by row; and `simdnn sample`, which generates text from
 // a saved next-character model.
-import { readFileSync } from 'node:fs';
+
 import { basename, extname } from 'node:path';
 import {
   CharVocabulary, cosineDecay, layers, nextStepWindows, optimizers, sampleText, sequential,
   type Layer, type Model, type Recurrent, type Sequential,
 } from '../node.js';
-import { loadTrainingData } from './data.js';
+import { defaultDropout, loadTrainingData, readText, warn } from './data.js';
 import { fixed, int, percent } from './format.js';
 import { loadWithLabels, saveWithLabels } from './model-file.js';
 import { UsageError } from './options.js';
@@ -34,6 +34,8 @@ const MNIST_ROWS = { hidden: [128], epochs: 6, batchSize: 32, learningRate: 0.00
 
 /** Options of `simdnn sample`. */
 export interface SampleCommandOptions {
+  /** --memory-limit: bytes one call on the loaded model may plan. */
+  memoryLimit?: number;
   model: string;
   length: number;
   temperature: number;
@@ -62,7 +64,7 @@ export async function trainRecurrent(opts: TrainOptions & { model: RecurrentMode
 async function trainText(opts: TrainOptions & { model: RecurrentModel }, path: string, out: Output): Promise<void> {
   const started = performance.now();
   if (opts.labelColumn !== undefined) throw new UsageError(`option '--label-column' is for CSV files; ${basename(path)} is read as text (a next-character model)`);
-  const text = readFileSync(path, 'utf8');
+  const text = readText(path);
   const window = opts.window ?? TEXT.window;
   const chars = [...text].length;
   if (chars < 4 * window) throw new UsageError(`--data ${basename(path)} has ${chars} characters: a next-character model with --window ${window} needs at least ${4 * window}`);
@@ -80,7 +82,8 @@ async function trainText(opts: TrainOptions & { model: RecurrentModel }, path: s
   const stack: Layer[] = [layers.embedding({ inputDim: vocab.size, outputDim: TEXT.embedding, inputShape: [window] })];
   hidden.forEach((units) => {
     stack.push(recurrentLayer(opts.model, units, true));
-    if (opts.dropout > 0) stack.push(layers.dropout({ rate: opts.dropout }));
+    const dropout = defaultDropout(opts.dropout, true);
+    if (dropout > 0) stack.push(layers.dropout({ rate: dropout }));
   });
   stack.push(layers.dense({ units: vocab.size, activation: 'softmax' }));
   const model = sequential({ seed: opts.seed, layers: stack });
@@ -137,7 +140,7 @@ function slug(path: string): string {
 
 async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, out: Output): Promise<void> {
   const started = performance.now();
-  const data = loadTrainingData(opts.data, opts.labelColumn, opts.task);
+  const data = loadTrainingData(opts.data, opts.labelColumn, opts);
   // MNIST images are read row by row; a CSV row is `steps` steps of features / steps values.
   const steps = data.image ? data.image.height : opts.steps ?? data.features;
   if (data.features % steps !== 0) throw new UsageError(`option '--steps <n>' argument '${steps}' is invalid. ${data.title} has ${data.features} feature columns, not a multiple of ${steps}`);
@@ -149,6 +152,8 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
   const learningRate = opts.learningRate ?? d.learningRate;
   const classification = data.task === 'classification';
   const outputs = classification ? (data.classNames as string[]).length : 1;
+  const dropout = defaultDropout(opts.dropout, classification);
+  warn(data.notes);
 
   let { fit, val } = validationSplit(data, opts);
   // Tables train on standardized features (one mean and deviation per feature, over every step), folded into the first layer afterwards.
@@ -163,7 +168,7 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
   const stack: Layer[] = [];
   hidden.forEach((units, i) => {
     stack.push(recurrentLayer(opts.model, units, i < hidden.length - 1, i === 0 ? [steps, features] : undefined));
-    if (opts.dropout > 0) stack.push(layers.dropout({ rate: opts.dropout }));
+    if (dropout > 0) stack.push(layers.dropout({ rate: dropout }));
   });
   stack.push(layers.dense({ units: outputs, activation: classification ? 'softmax' : 'linear' }));
   const model: Sequential = sequential({ seed: opts.seed, layers: stack });
@@ -177,7 +182,7 @@ async function trainSequences(opts: TrainOptions & { model: RecurrentModel }, ou
   const loadMs = performance.now() - started;
 
   out.log(banner(`${data.title} ${int(data.train.n)} train / ${int(data.test.n)} test`));
-  out.log(`model   ${hidden.map((u) => `${NAMES[opts.model]} ${u}`).join(', ')} over ${steps} steps of ${features} feature${features === 1 ? '' : 's'}${opts.dropout > 0 ? `, dropout ${opts.dropout}` : ''} · ${classification ? `softmax over ${outputs} classes` : 'linear output, mse'} · ${int(model.countParams())} parameters`);
+  out.log(`model   ${hidden.map((u) => `${NAMES[opts.model]} ${u}`).join(', ')} over ${steps} steps of ${features} feature${features === 1 ? '' : 's'}${dropout > 0 ? `, dropout ${dropout}` : ''} · ${classification ? `softmax over ${outputs} classes` : 'linear output, mse'} · ${int(model.countParams())} parameters`);
   out.log(`train   ${int(fit.n)} sequences${val ? ` · validation ${int(val.n)}` : ''} · ${opts.optimizer}, lr ${learningRate}${opts.schedule === 'cosine' ? ' cosine' : ''}, clip norm 5 · batch ${batchSize} · ${epochs} epochs`);
 
   const lossScale = target ? target.std * target.std : 1;
@@ -245,7 +250,7 @@ function foldSequenceScaling(layer: Recurrent, s: { mean: Float32Array; std: Flo
 
 /** Runs `simdnn sample`: text from a saved next-character model. */
 export async function sample(opts: SampleCommandOptions, out: Output): Promise<void> {
-  const { model, labels } = await loadWithLabels(opts.model);
+  const { model, labels } = await loadWithLabels(opts.model, opts.memoryLimit);
   try {
     if (!labels || labels.task !== 'next-character' || !labels.vocabulary) {
       throw new UsageError(`option '--model <path>' argument '${opts.model}' is invalid. It is not a next-character model (train one with --model lstm|gru|rnn on a text file)`);

@@ -5,7 +5,7 @@ import {
   type Layer, type Logs, type NoiseSpec, type Sequential,
 } from '../node.js';
 import { trainAutoencoder } from './autoencoder.js';
-import { loadTrainingData, type DataInfo, type DataSpec, type TaskChoice, type Table } from './data.js';
+import { defaultDropout, loadTrainingData, warn, type DataInfo, type DataSpec, type TaskChoice, type Table } from './data.js';
 import { foldInputScaling, foldOutputScaling } from './fold.js';
 import { writeFileSync } from 'node:fs';
 import { fixed, int, pairs, percent, seconds, table } from './format.js';
@@ -33,7 +33,14 @@ export interface TrainOptions {
   /** Autoencoders: where to draw held-out images over their reconstructions. */
   reconstructions?: string;
   hidden?: number[];
-  dropout: number;
+  /** Default: 0.25 for classification, none for regression (dropout biases a regression's outputs). */
+  dropout?: number;
+  /** --missing: rows with missing values dropped, or features filled with their column's mean. */
+  missing?: 'drop' | 'mean';
+  /** --delimiter: one character between CSV fields. */
+  delimiter?: string;
+  /** --ignore-columns: CSV columns left out. */
+  ignoreColumns?: string[];
   epochs?: number;
   batchSize?: number;
   optimizer: (typeof OPTIMIZERS)[number];
@@ -76,7 +83,7 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
     throw new UsageError(`option '${opts.steps !== undefined ? '--steps' : '--window'}' is for the recurrent models (--model lstm, gru or rnn)`);
   }
   const started = performance.now();
-  const data = loadTrainingData(opts.data, opts.labelColumn, opts.task);
+  const data = loadTrainingData(opts.data, opts.labelColumn, opts);
   if (opts.augment && !data.image) {
     throw new UsageError(`option '--augment' needs image data (mnist); --data ${data.slug} is a table of ${data.features} columns`);
   }
@@ -96,12 +103,14 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
   const learningRate = opts.learningRate ?? d.learningRate;
   const classification = data.task === 'classification';
   const outputs = classification ? (data.classNames as string[]).length : 1;
+  const dropout = defaultDropout(opts.dropout, classification);
+  warn(data.notes);
   const { fit, originals, val, scaling, target } = prepare(data, opts);
   const loadMs = performance.now() - started;
 
   const model = opts.model === 'cnn' && data.image
-    ? buildCnn(data.image, hidden, opts.dropout, outputs, opts.seed)
-    : buildModel(data.features, hidden, opts.dropout, outputs, classification, opts.seed);
+    ? buildCnn(data.image, hidden, dropout, outputs, opts.seed)
+    : buildModel(data.features, hidden, dropout, outputs, classification, opts.seed);
   const steps = epochs * Math.ceil(fit.n / batchSize);
   const rate = opts.schedule === 'cosine' ? cosineDecay({ initialLearningRate: learningRate, decaySteps: steps }) : learningRate;
   model.compile({
@@ -112,7 +121,7 @@ export async function train(opts: TrainOptions, out: Output): Promise<void> {
 
   const arch = opts.model === 'cnn'
     ? `LeNet-style CNN: conv 5x5x8 relu, maxpool 2, conv 5x5x16 relu, maxpool 2${hidden.map((u) => `, dense ${u} relu`).join('')}`
-    : `${[data.features, ...hidden, outputs].join('-')} MLP · relu${opts.dropout > 0 ? `, dropout ${opts.dropout}` : ''}`;
+    : `${[data.features, ...hidden, outputs].join('-')} MLP · relu${dropout > 0 ? `, dropout ${dropout}` : ''}`;
   out.log(banner(`${data.title} ${int(data.train.n)} train / ${int(data.test.n)} test`));
   out.log(`model   ${arch} · ${classification ? `softmax over ${outputs} classes` : 'linear output, mse'} · ${int(model.countParams())} parameters`);
   const rows = opts.augment ? `${int(originals)} rows + ${fit.n / originals - 1} shifted copies each = ${int(fit.n)}` : `${int(fit.n)} rows`;

@@ -62,6 +62,7 @@ const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
  * leading byte-order mark is dropped; blank (or whitespace-only) lines are skipped.
  */
 export function parseCsvRecords(text: string, options: { delimiter?: string } = {}): CsvRecord[] {
+  checkOptions('parseCsvRecords', options, ['delimiter'], 'options');
   const out: CsvRecord[] = [];
   scan('parseCsvRecords', checkText('parseCsvRecords', text), checkDelimiter('parseCsvRecords', options.delimiter ?? ','), (fields, row) => {
     out.push({ fields, row });

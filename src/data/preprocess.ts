@@ -39,8 +39,13 @@ export function oneHot(labels: Int32Array | readonly number[], numClasses: numbe
 export function oneHot(indices: Tensor, depth: number, onValue?: number, offValue?: number): Tensor;
 export function oneHot(labels: Int32Array | readonly number[] | Tensor, numClasses: number, onValue = 1, offValue = 0): Float32Array | Tensor {
   if (labels instanceof Tensor) return oneHotTensor(labels, numClasses, onValue, offValue);
-  checkInt('oneHot', 'numClasses', numClasses, 1);
+  // Bounded so the n x numClasses result stays a possible allocation.
+  checkInt('oneHot', 'numClasses', numClasses, 1, 2 ** 24);
+  if (labels === null || typeof labels !== 'object' || typeof labels.length !== 'number') {
+    throw new ValueError(`oneHot: labels must be an array or Int32Array of class indices, got ${describe(labels)}`);
+  }
   const n = labels.length;
+  if (n * numClasses > 2 ** 30) throw new ValueError(`oneHot: labels.length x numClasses must be at most 2^30, got ${n} x ${numClasses}`);
   const out = new Float32Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     const l = labels[i];
@@ -188,6 +193,9 @@ export function standardize(x: Float32Array, features: number): Standardized {
 export function applyStandardize(x: Float32Array, features: number, mean: ArrayLike<number>, std: ArrayLike<number>): Float32Array {
   const op = 'applyStandardize';
   checkMatrix(op, x, features);
+  for (const [name, v] of [['mean', mean], ['std', std]] as const) {
+    if (v === null || typeof v !== 'object' || typeof v.length !== 'number') throw new ValueError(`${op}: ${name} must be an array of ${features} numbers, got ${describe(v)}`);
+  }
   if (mean.length !== features) throw new ShapeError(`${op}: mean must have features = ${features} values, got ${mean.length}`);
   if (std.length !== features) throw new ShapeError(`${op}: std must have features = ${features} values, got ${std.length}`);
   for (let c = 0; c < features; c++) {

@@ -41,6 +41,7 @@
  * memory, so a bad file costs no memory; every failure is a ModelFormatError
  * that says what is wrong and where.
  */
+import { checkOptions } from '../util/options.js';
 import { Backend } from '../runtime/backend.js';
 import { getBackend } from '../runtime/init.js';
 import { DisposedError, ModelFormatError, SimdnnError, ValueError, describe } from '../errors.js';
@@ -122,7 +123,17 @@ export interface LoadOptions {
   backend?: Backend;
   /** Seed of the loaded model's generator (dropout, shuffling); default: random. */
   seed?: number;
+  /**
+   * Most bytes of wasm memory one call on the loaded model may plan
+   * (activation buffers plus results), checked before anything is
+   * allocated; default DEFAULT_MEMORY_LIMIT (512 MiB). A small file can
+   * describe a model whose activations are huge; pass Infinity to trust it.
+   */
+  memoryLimit?: number;
 }
+
+/** The memoryLimit of a loaded model unless LoadOptions say otherwise: 512 MiB. */
+export const DEFAULT_MEMORY_LIMIT = 2 ** 29;
 
 /**
  * Captures a built model as ModelArtifacts: architecture, input shape,
@@ -227,6 +238,11 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions,
   if (opts.seed !== undefined && (typeof opts.seed !== 'number' || !Number.isFinite(opts.seed))) {
     throw new ValueError(`${op}: seed must be a finite number, got ${describe(opts.seed)}`);
   }
+  checkOptions(op, opts, ['backend', 'seed', 'memoryLimit'], 'options');
+  const memoryLimit = opts.memoryLimit ?? DEFAULT_MEMORY_LIMIT;
+  if (typeof memoryLimit !== 'number' || Number.isNaN(memoryLimit) || memoryLimit <= 0) {
+    throw new ValueError(`${op}: memoryLimit must be a positive number of bytes (or Infinity), got ${describe(memoryLimit)}`);
+  }
   // Resolved first: a missing init() is the caller's mistake, not the file's.
   const backend = opts.backend ?? getBackend();
   backend.check();
@@ -242,12 +258,12 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions,
 
   const inputShape = checkInputShape(op, artifacts.inputShape);
   const topo = artifacts.modelTopology;
-  if (isRecord(topo) && topo.className === 'Model') return deserializeGraph(op, artifacts, topo, inputShape, weightData, backend, opts.seed, arrange);
+  if (isRecord(topo) && topo.className === 'Model') return deserializeGraph(op, artifacts, topo, inputShape, weightData, backend, opts.seed, memoryLimit, arrange);
   // Nothing below allocates until build(): an unbuilt model owns no memory.
   const model = topologyToModel(op, topo, inputShape, backend, opts.seed);
   const values = arrangedWeights(op, artifacts.weightSpecs, weightData, plannedWeights(op, model, inputShape), arrange);
   const training = checkTraining(op, artifacts.training);
-  return finishLoad(op, () => {
+  return finishLoad(op, memoryLimit, () => {
     model.build(inputShape);
     return model;
   }, values, training, !!arrange);
@@ -256,7 +272,7 @@ export function deserializeAs(op: string, artifacts: unknown, opts: LoadOptions,
 /** A graph model (topology className 'Model'): structure, layers, sizes, weights, then allocation. */
 function deserializeGraph(
   op: string, artifacts: Record<string, unknown>, topo: Record<string, unknown>, inputShape: number[], weightData: Uint8Array, backend: Backend, seed: number | undefined,
-  arrange?: WeightArranger,
+  memoryLimit: number, arrange?: WeightArranger,
 ): Model {
   checkGraphStructure(op, topo);
   const { graph, name, expected } = connectGraph(op, topo);
@@ -266,7 +282,7 @@ function deserializeGraph(
   }
   const values = arrangedWeights(op, artifacts.weightSpecs, weightData, expected, arrange);
   const training = checkTraining(op, artifacts.training);
-  return finishLoad(op, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training, !!arrange);
+  return finishLoad(op, memoryLimit, () => new Model({ inputs: graph.inputs, outputs: graph.outputs, name, backend, seed }), values, training, !!arrange);
 }
 
 /** readWeights() on the file's weights, or on those an arranger re-packed for the planned model. */
@@ -283,10 +299,11 @@ function arrangedWeights(op: string, specs: unknown, data: Uint8Array, expected:
  * Files of other formats (an arranger re-packed their weights) skip the
  * initializers, whose draws every weight is about to replace.
  */
-function finishLoad(op: string, build: () => Model, values: Float32Array[], training: Training | null, skipInitializers = false): Model {
+function finishLoad(op: string, memoryLimit: number, build: () => Model, values: Float32Array[], training: Training | null, skipInitializers = false): Model {
   let model: Model;
   try {
     model = skipInitializers ? withoutInitializers(build) : build();
+    model.memoryLimit = memoryLimit;
   } catch (err) {
     training?.optimizer.dispose();
     throw rethrow(op, 'modelTopology', err, 'could not build the model');

@@ -1,6 +1,7 @@
 /// <reference types="node" />
 // Node only: kept apart from the browser-safe io modules because it imports node:fs.
-import { closeSync, fstatSync, mkdirSync, openSync, readSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { FileReadProblem, readRegularFile } from './file.js';
 import { dirname, isAbsolute, join, posix, relative, resolve, win32 } from 'node:path';
 import { ModelFormatError, ValueError, describe } from '../errors.js';
 import type { Model } from '../models/model.js';
@@ -28,17 +29,18 @@ const MAX_WEIGHT_BYTES = MAX_PARAMS * 4;
 export function saveModel(model: Model, path: string, opts: SerializeOptions = {}): void {
   if (typeof path !== 'string' || path === '') throw new ValueError(`saveModel: path must be a non-empty string, got ${describe(path)}`);
   const artifacts = serializeModel(model, opts);
+  const op = 'saveModel';
   if (path.endsWith('.simdnn')) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeAtomic(path, encodeModelFile(artifacts));
+    ensureDirectory(op, path, dirname(path));
+    writeAtomic(op, path, encodeModelFile(artifacts));
     return;
   }
   const { weightData, ...rest } = artifacts;
   const json: ModelJSON = { ...rest, weightsPath: WEIGHTS_BIN };
-  mkdirSync(path, { recursive: true });
+  ensureDirectory(op, path, path);
   // Weights first: a model.json on disk always names weights that are complete.
-  writeAtomic(join(path, WEIGHTS_BIN), weightData);
-  writeAtomic(join(path, MODEL_JSON), new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
+  writeAtomic(op, join(path, WEIGHTS_BIN), weightData);
+  writeAtomic(op, join(path, MODEL_JSON), new TextEncoder().encode(`${JSON.stringify(json, null, 2)}\n`));
 }
 
 /**
@@ -67,8 +69,25 @@ function loadDirectory(op: string, dir: string, jsonPath: string, opts: LoadOpti
   const json = parseJSONBytes(where, 'JSON', bytes, 0);
   if (!isRecord(json)) throw formatError(where, '', `must be a JSON object, got ${show(json)}`);
   const weightsFile = resolveWeightsPath(where, dir, json.weightsPath);
-  const weights = readCapped(op, weightsFile, MAX_WEIGHT_BYTES);
+  // Read no more than the JSON declares: a huge (sparse) weights file fails before it is read.
+  const declared = declaredWeightBytes(json.weightSpecs);
+  const weights = declared < MAX_WEIGHT_BYTES
+    ? readCapped(op, weightsFile, declared, `bytes its weightSpecs declare`)
+    : readCapped(op, weightsFile, MAX_WEIGHT_BYTES);
   return modelFromParts(where, json, weights, opts);
+}
+
+// The sum of the weightSpecs' byteLengths when they are all sane numbers, else the general bound (the full check comes later).
+function declaredWeightBytes(specs: unknown): number {
+  if (!Array.isArray(specs)) return MAX_WEIGHT_BYTES;
+  let total = 0;
+  for (const s of specs) {
+    const b = isRecord(s) ? s.byteLength : undefined;
+    if (typeof b !== 'number' || !Number.isInteger(b) || b < 0) return MAX_WEIGHT_BYTES;
+    total += b;
+    if (total >= MAX_WEIGHT_BYTES) return MAX_WEIGHT_BYTES;
+  }
+  return total;
 }
 
 /**
@@ -104,30 +123,13 @@ function statOrFail(op: string, path: string) {
   }
 }
 
-/** Reads a whole file, refusing (before reading) one larger than `max` bytes. */
-function readCapped(op: string, path: string, max: number): Uint8Array {
-  let fd: number;
+/** Reads a whole regular file, refusing (before reading) one larger than `max` bytes, or a FIFO, socket or device. */
+function readCapped(op: string, path: string, max: number, what = 'a loadable model can have'): Uint8Array {
   try {
-    fd = openSync(path, 'r');
+    return readRegularFile(path, max);
   } catch (err) {
-    throw formatError(op, path, `cannot be read: ${ioReason(err)}`);
-  }
-  try {
-    const { size } = fstatSync(fd);
-    if (size > max) throw formatError(op, path, `is ${size} bytes, more than the ${max} a loadable model can have`);
-    const out = new Uint8Array(size);
-    let read = 0;
-    while (read < size) {
-      const bytesRead = readSync(fd, out, read, size - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-    }
-    return read === size ? out : out.subarray(0, read);
-  } catch (err) {
-    if (err instanceof ModelFormatError) throw err;
-    throw formatError(op, path, `cannot be read: ${ioReason(err)}`);
-  } finally {
-    closeSync(fd);
+    if (err instanceof FileReadProblem) throw formatError(op, path, err.message.replace(/accepted$/, what));
+    throw err;
   }
 }
 
@@ -135,11 +137,11 @@ function ioReason(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-/** Writes to a temporary file beside `path`, then renames it into place. */
-function writeAtomic(path: string, data: Uint8Array): void {
+/** Writes to a temporary file beside `path`, then renames it into place; a failure is a ValueError naming `path`. */
+function writeAtomic(op: string, path: string, data: Uint8Array): void {
   const tmp = `${path}.${process.pid}.${Date.now().toString(36)}.tmp`;
   try {
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { flag: 'wx' });
     renameSync(tmp, path);
   } catch (err) {
     try {
@@ -147,6 +149,51 @@ function writeAtomic(path: string, data: Uint8Array): void {
     } catch {
       // Nothing was written, or it is already gone: the original error is what matters.
     }
-    throw err;
+    throw new ValueError(`${op}: cannot write ${describe(path)}: ${ioCode(err)}`);
   }
+}
+
+/**
+ * Creates `dir` and its missing parents one level at a time (Node's
+ * recursive mkdir loops for ever on some virtual file systems such as
+ * /proc); every failure is a ValueError naming `path`.
+ */
+function ensureDirectory(op: string, path: string, dir: string): void {
+  const missing: string[] = [];
+  let d = resolve(dir);
+  for (;;) {
+    let isDir: boolean;
+    try {
+      isDir = statSync(d).isDirectory();
+    } catch (err) {
+      const parent = dirname(d);
+      if ((err as { code?: unknown }).code !== 'ENOENT' || parent === d || missing.length >= 256) {
+        throw new ValueError(`${op}: cannot create the directory of ${describe(path)}: ${ioCode(err)}`);
+      }
+      missing.push(d);
+      d = parent;
+      continue;
+    }
+    if (!isDir) throw new ValueError(`${op}: cannot save to ${describe(path)}: ${describe(d)} exists and is not a directory`);
+    break;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'EEXIST' && statSync(m).isDirectory()) continue;
+      throw new ValueError(`${op}: cannot create the directory ${describe(m)} for ${describe(path)}: ${ioCode(err)}`);
+    }
+  }
+}
+
+// The system's reason without the temporary file name Node puts in its messages.
+function ioCode(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown };
+  const codes: Record<string, string> = {
+    ENOENT: 'no such file or directory', EISDIR: 'it is a directory', EEXIST: 'it already exists', EACCES: 'permission denied',
+    EPERM: 'operation not permitted', ENOTDIR: 'a parent is not a directory', ENOSPC: 'no space left on the device', EROFS: 'read-only file system',
+  };
+  if (typeof e?.code === 'string') return codes[e.code] ? `${codes[e.code]} (${e.code})` : e.code;
+  return String(e?.message ?? err);
 }

@@ -1,7 +1,7 @@
 // Plain TypeScript, not wasm: the perceptron rule is sequential (each update
 // depends on the previous sample's weights) over vectors of a handful of
 // values, so one wasm call per sample would cost more than the arithmetic.
-import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { ModelFormatError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
 import { Mulberry32 } from '../data/random.js';
 import { checkFiniteF32, checkFiniteF32Array } from '../util/finite.js';
@@ -123,21 +123,27 @@ export class Perceptron {
   /** Rebuilds a perceptron from toJSON() output, validating every field. */
   static fromJSON(json: unknown): Perceptron {
     const op = 'Perceptron.fromJSON';
-    if (json === null || typeof json !== 'object') throw new ValueError(`${op}: expected an object, got ${describe(json)}`);
+    // Like every other loader, anything wrong with the document is a ModelFormatError.
+    if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new ModelFormatError(`${op}: expected an object, got ${describe(json)}`);
     const j = json as Partial<PerceptronJSON>;
-    if (j.type !== 'Perceptron') throw new ValueError(`${op}: type must be "Perceptron", got ${describe(j.type)}`);
+    if (j.type !== 'Perceptron') throw new ModelFormatError(`${op}: type must be "Perceptron", got ${describe(j.type)}`);
     // Every field must be present: a default filled in here would silently change a saved model.
     for (const key of ['inputs', 'activation', 'learningRate', 'bias', 'weights'] as const) {
-      if (j[key] === undefined) throw new ValueError(`${op}: ${key} is missing`);
+      if (!Object.prototype.hasOwnProperty.call(j, key) || j[key] === undefined) throw new ModelFormatError(`${op}: ${key} is missing`);
     }
-    if (!Array.isArray(j.weights)) throw new ValueError(`${op}: weights must be an array, got ${describe(j.weights)}`);
-    return new Perceptron({
-      inputs: j.inputs as number,
-      activation: j.activation,
-      learningRate: j.learningRate,
-      weights: j.weights,
-      bias: j.bias,
-    });
+    if (!Array.isArray(j.weights)) throw new ModelFormatError(`${op}: weights must be an array, got ${describe(j.weights)}`);
+    try {
+      return new Perceptron({
+        inputs: j.inputs as number,
+        activation: j.activation,
+        learningRate: j.learningRate,
+        weights: j.weights,
+        bias: j.bias,
+      });
+    } catch (err) {
+      if (err instanceof ValueError || err instanceof ShapeError) throw new ModelFormatError(err.message.replace(/^Perceptron:/, `${op}:`));
+      throw err;
+    }
   }
 
   /** A copy of the current weights: bias w0 and w1..wn. */

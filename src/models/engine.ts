@@ -1,5 +1,5 @@
 import type { Backend } from '../runtime/backend.js';
-import { ValueError } from '../errors.js';
+import { OutOfMemoryError, ValueError } from '../errors.js';
 import { sizeOf } from '../tensor.js';
 import { ParamStore, type Segment, type StateArena } from '../params/store.js';
 import { inWeightOrder, type Variable } from '../params/variable.js';
@@ -9,13 +9,16 @@ import { computeLoss, type CanonicalLoss } from '../losses/index.js';
 import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
 import { mse } from '../kernels/loss.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
-import { Executor } from './executor.js';
+import { Executor, planBytes } from './executor.js';
 import { checkFiniteRows, type Rows, type Targets } from './inputs.js';
 import type { ModelRng } from './rng.js';
 import type { Logs } from './callbacks.js';
 import { MetricTally, type TallyMetric } from './metrics.js';
 
 /** Metrics compile() accepts, canonical names. */
+/** Most bytes of buffers an inference chunk plans when no batch size is given (16 MiB). */
+export const PREDICT_CHUNK_BYTES = 16 << 20;
+
 export type MetricName = 'accuracy' | 'mse' | TallyMetric;
 
 /** What compile() fixed. */
@@ -61,6 +64,38 @@ export class Engine {
   private readonly outUnits: number[];
   /** The trainable segments, and the trainable flag of each weight they were computed for. */
   private segmentCache: { flags: boolean[]; segments: Segment[] } | null = null;
+
+  /** Most bytes one call may plan (buffers plus results); Infinity: only wasm32 memory bounds it. */
+  memoryLimit = Infinity;
+
+  /** Bytes the buffers for `capacity` rows take (executor plus targets, labels and argmax), without allocating. */
+  planBytes(capacity: number, backward: boolean): number {
+    let total = planBytes(this.backend, this.topo, capacity, backward);
+    for (let k = 0; k < this.outSizes.length; k++) total += capacity * (this.outSizes[k] + 2 * (this.outSizes[k] / this.outUnits[k])) * 4;
+    return total;
+  }
+
+  /** Throws OutOfMemoryError, before anything is allocated, when `bytes` exceed memoryLimit. */
+  checkLimit(op: string, bytes: number, what: string): void {
+    if (bytes > this.memoryLimit) {
+      throw new OutOfMemoryError(
+        `${op}: ${what} needs ${bytes} bytes, more than this model's memoryLimit of ${this.memoryLimit} bytes; ` +
+          'use fewer rows or a smaller batchSize, or raise memoryLimit (loadModel / deserializeModel option, or model.memoryLimit)',
+        bytes,
+      );
+    }
+  }
+
+  /**
+   * Rows per inference chunk when the caller gives no batch size: at most
+   * 256, and as many as fit in PREDICT_CHUNK_BYTES (at least one), so a model
+   * with large activations is run a few rows at a time.
+   */
+  chunkRows(n: number): number {
+    const perRow = this.planBytes(1, false);
+    const budget = Math.min(PREDICT_CHUNK_BYTES, this.memoryLimit);
+    return Math.max(1, Math.min(n, 256, Math.floor(budget / perRow)));
+  }
 
   constructor(topo: Topology, store: ParamStore, rng: ModelRng) {
     this.topo = topo;
@@ -112,6 +147,7 @@ export class Engine {
       capacity = Math.max(capacity, old.exec.capacity);
       backward ||= old.exec.backward;
     }
+    this.checkLimit('plan', this.planBytes(capacity, backward), `a plan for ${capacity} rows${backward ? ' with gradients' : ''}`);
     // Recurrent state carried across calls survives planning for more rows.
     const states = old ? old.exec.saveStates() : null;
     this.unplan();
@@ -434,7 +470,7 @@ export class Engine {
   forEachChunk(X: readonly Rows[], batch: number | undefined, each: (start: number, rows: number) => void, Y?: readonly Targets[]): void {
     const n = X[0].n;
     // Without an explicit batch size, reuse the planned buffers (training's batch capacity) rather than planning new ones.
-    const cap = Math.min(n, batch ?? (this.plan ? this.plan.exec.capacity : 256));
+    const cap = Math.min(n, batch ?? (this.plan ? this.plan.exec.capacity : this.chunkRows(n)));
     this.ensurePlan(cap, false);
     this.runChunks(this.exec, X, Math.min(this.capacity, batch ?? Infinity), each, Y);
   }

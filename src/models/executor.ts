@@ -334,3 +334,22 @@ function floatBytes(rows: number, size: number): number {
   }
   return bytes;
 }
+
+/**
+ * Bytes an Executor for `capacity` rows would allocate (activations,
+ * gradients, tapes, states and scratch), computed without allocating, so a
+ * caller can refuse or shrink a plan before memory grows.
+ */
+export function planBytes(backend: Backend, topo: Topology, capacity: number, backward: boolean): number {
+  const tensors = [...topo.inputs, ...topo.nodes.flatMap((n) => n.outputs)];
+  let total = 0;
+  for (const t of tensors) total += Math.max(1, capacity * sizeOf(t.shape)) * 4 * (backward ? 3 : 1);
+  let scratch = 0;
+  for (const node of topo.nodes) {
+    const site = node.layer.plan(node.inputs.map((t) => t.shape), node.outputs.map((t) => t.shape), node);
+    const p = { backend, batch: capacity, backward };
+    total += node.layer.tapeBytes(site, p) + node.layer.stateBytes(site, p);
+    scratch = Math.max(scratch, node.layer.scratchBytes(site, p));
+  }
+  return total + scratch;
+}

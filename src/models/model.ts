@@ -103,6 +103,27 @@ export class Model implements TrainableModel {
   private disposed = false;
   /** The call running a training loop on this model, or null. */
   private busy: string | null = null;
+  private limit = Infinity;
+
+  /**
+   * Most bytes of wasm memory one call may plan (activation buffers for a
+   * batch, plus predict's results), checked before anything is allocated:
+   * a call over the limit throws OutOfMemoryError and changes nothing.
+   * Infinity (the default for models built in code) leaves only wasm32's
+   * 4 GiB; loaded models default to 512 MiB (LoadOptions.memoryLimit).
+   */
+  get memoryLimit(): number {
+    return this.limit;
+  }
+
+  set memoryLimit(bytes: number) {
+    if (typeof bytes !== 'number' || Number.isNaN(bytes) || bytes <= 0) {
+      throw new ValueError(`memoryLimit must be a positive number of bytes (or Infinity), got ${describe(bytes)}`);
+    }
+    this.limit = bytes;
+    if (this.engine) this.engine.memoryLimit = bytes;
+  }
+
   /** What a collected, never disposed model leaves to free (see releaseParts). */
   private readonly parts: ModelParts = { engine: null, compiled: null };
 
@@ -234,6 +255,7 @@ export class Model implements TrainableModel {
     }
     this.engine = new Engine(topo, store, rng);
     this.parts.engine = this.engine;
+    this.engine.memoryLimit = this.limit;
   }
 
   // ---- training ----
@@ -494,6 +516,9 @@ export class Model implements TrainableModel {
     const be = engine.backend;
     const n = X[0].n;
     const nOut = engine.topo.outputs.length;
+    const outBytes = engine.topo.outputs.reduce((s, _, k) => s + n * engine.outputSize(k) * 4, 0);
+    const chunk = Math.min(n, batch ?? (engine.capacity || engine.chunkRows(n)));
+    engine.checkLimit(op, outBytes + (engine.capacity >= chunk ? 0 : engine.planBytes(chunk, false)), `predicting ${n} rows`);
     const ptrs: number[] = [];
     try {
       for (let k = 0; k < nOut; k++) ptrs.push(be.alloc(Math.max(1, n * engine.outputSize(k)) * 4));

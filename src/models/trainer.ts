@@ -3,7 +3,7 @@ import { checkOptions } from '../util/options.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
 import type { Engine } from './engine.js';
 import { splitRows, splitTargets, type Rows, type Targets } from './inputs.js';
-import type { Callback, Logs, TrainableModel } from './callbacks.js';
+import { EarlyStopping, type Callback, type Logs, type TrainableModel } from './callbacks.js';
 
 /** Options of fit(). */
 export interface FitArgs {
@@ -177,6 +177,18 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
   const n = X[0].n;
   if (data.W && lbfgs) throw new ValueError(`fit: classWeight and sampleWeight need a gradient-step optimizer; L-BFGS minimises the unweighted full-batch loss`);
   const batchSize = lbfgs ? Math.min(n, 1024) : checkInt('fit', 'batchSize', args.batchSize ?? 32, 1, 1 << 20);
+  // A monitor that names a log fit() will never write fails now, before any weight changes.
+  const logNames = ['loss'];
+  for (let k = 0; k < Y.length; k++) {
+    const prefix = engine.metricPrefix(k);
+    logNames.push(`${prefix}loss`, ...compiled.metrics.flatMap((m) => (m === 'accuracy' ? [`${prefix}accuracy`, `${prefix}acc`] : [`${prefix}${m}`])));
+  }
+  if (valX) logNames.push(...logNames.map((k) => `val_${k}`));
+  for (const cb of cbs) {
+    if (cb instanceof EarlyStopping && !logNames.includes(cb.monitor)) {
+      throw new ValueError(`fit: earlyStopping monitors ${describe(cb.monitor)}, which is not in the logs (${[...new Set(logNames)].join(', ')})${valX ? '' : '; add validation data or monitor \'loss\''}`);
+    }
+  }
   if (args.seed !== undefined) engine.rng.reseed(checkFinite('fit', 'seed', args.seed));
   if (engine.weightsNonFinite()) throw new ValueError(`fit: model ${model.name} has non-finite weights (an earlier update diverged); set finite weights before training`);
   engine.ensurePlan(Math.min(batchSize, n), true);

@@ -1,7 +1,7 @@
 import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { ACT, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkBool, checkOptions } from '../util/options.js';
 import { arg, release, requireRank } from './util.js';
 import { gemm } from '../kernels/gemm.js';
 
@@ -38,11 +38,14 @@ export function activationId(op: string, activation: unknown): number {
  */
 export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: MatmulOptions = {}): Tensor {
   checkOptions('matmul', options, ['transposeA', 'transposeB', 'bias', 'activation', 'alpha'], 'options');
+  const transposeA = checkBool('matmul', 'transposeA', options.transposeA, false);
+  const transposeB = checkBool('matmul', 'transposeB', options.transposeB, false);
   const A = arg('matmul', 'a', a);
-  const B = arg('matmul', 'b', b, A.t.backend);
+  let B: ReturnType<typeof arg> | undefined;
   let bias: ReturnType<typeof arg> | undefined;
   try {
-    const { transposeA = false, transposeB = false, activation = 'linear' } = options;
+    B = arg('matmul', 'b', b, A.t.backend);
+    const { activation = 'linear' } = options;
     const act = activationId('matmul', activation);
     const alpha = options.alpha ?? defaultAlpha(activation);
     if (typeof alpha !== 'number' || !Number.isFinite(alpha)) throw new ValueError(`matmul: alpha must be a finite number, got ${describe(alpha)}`);

@@ -1,5 +1,5 @@
 import type { Backend } from '../runtime/backend.js';
-import { DisposedError, ValueError, checkFinite, describe } from '../errors.js';
+import { DisposedError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
 import type { ParamStore, Segment, StateArena } from '../params/store.js';
 import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
@@ -386,7 +386,7 @@ export class LBFGS extends Owned {
   constructor(opts: LBFGSOptions = {}) {
     super();
     checkOptions('lbfgs', opts, ['historySize', 'maxLineSearch', 'gradientTolerance'], 'options');
-    this.historySize = checkFinite('lbfgs', 'historySize', opts.historySize ?? 10, 1, 1000);
+    this.historySize = checkInt('lbfgs', 'historySize', opts.historySize ?? 10, 1, 1000);
     this.maxLineSearch = checkFinite('lbfgs', 'maxLineSearch', opts.maxLineSearch ?? 20, 1, 1000);
     this.gradientTolerance = checkFinite('lbfgs', 'gradientTolerance', opts.gradientTolerance ?? 1e-7, 0);
   }

@@ -1,5 +1,5 @@
 import { ValueError, checkFinite, checkInt, describe } from '../errors.js';
-import { checkOptions } from '../util/options.js';
+import { checkBool, checkOptions } from '../util/options.js';
 
 /** A learning-rate schedule: the rate for optimizer step `step` (0-based). */
 export interface Schedule {
@@ -29,7 +29,7 @@ export function exponentialDecay(opts: { initialLearningRate: number; decaySteps
   const lr = checkFinite('exponentialDecay', 'initialLearningRate', opts.initialLearningRate, 0);
   const steps = checkInt('exponentialDecay', 'decaySteps', opts.decaySteps, 1);
   const rate = checkFinite('exponentialDecay', 'decayRate', opts.decayRate, 0);
-  const stair = opts.staircase ?? false;
+  const stair = checkBool('exponentialDecay', 'staircase', opts.staircase, false);
   return tag((s) => lr * rate ** (stair ? Math.floor(s / steps) : s / steps), { type: 'exponentialDecay', initialLearningRate: lr, decaySteps: steps, decayRate: rate, staircase: stair });
 }
 

@@ -94,6 +94,16 @@ function checkOptions(opts: InitOptions): void {
   if (opts.module !== undefined && !(opts.module instanceof WebAssembly.Module)) {
     throw new ValueError(`init: module must be a WebAssembly.Module, got ${describe(opts.module)}`);
   }
+  if (opts.module !== undefined) {
+    const exported = new Set(WebAssembly.Module.exports(opts.module).map((e) => e.name));
+    const foreign = WebAssembly.Module.imports(opts.module).find((i) => i.module !== 'env' || (i.name !== 'memory' && i.name !== 'abort'));
+    if (!exported.has('build_kind') || !exported.has('heap_base') || foreign) {
+      throw new ValueError(`init: module is not a simdnn build (${foreign ? `it imports ${foreign.module}.${foreign.name}` : 'it does not export build_kind and heap_base'})`);
+    }
+  }
+  if (opts.deterministic !== undefined && typeof opts.deterministic !== 'boolean') {
+    throw new ValueError(`init: deterministic must be a boolean, got ${describe(opts.deterministic)}`);
+  }
 }
 
 function verdicts(opts: InitOptions, memory: WebAssembly.Memory, instance: WebAssembly.Instance): Instantiated {

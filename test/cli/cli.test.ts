@@ -176,7 +176,8 @@ describe('simdnn on a CSV file', () => {
     writeFileSync(join(dir, 'prices.csv'), `a,b,price\n${rows.map((r) => r.join(',')).join('\n')}\n`);
     const train = simdnn('train', '--data', 'prices.csv', '--epochs', '60', '-q', '-o', 'prices.simdnn');
     expect(train.code, train.stderr).toBe(0);
-    expect(train.stdout).toMatch(/^model\s+2-32-1 MLP · relu, dropout 0.25 · linear output, mse/m);
+    // No dropout by default for a regression: its rescaling at training time biases the outputs.
+    expect(train.stdout).toMatch(/^model\s+2-32-1 MLP · relu · linear output, mse/m);
     // The label spans about 1000..3000 (std ~600); a fit leaves an error of tens.
     const rmse = Number(/rmse ([\d.,]+)/.exec(train.stdout)?.[1].replace(/,/g, ''));
     expect(rmse).toBeLessThan(100);
@@ -464,5 +465,115 @@ describe('simdnn command-line errors', () => {
     const version = simdnn('--version');
     expect(version.code).toBe(0);
     expect(version.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version);
+  });
+});
+
+describe('simdnn on hostile files and limits', () => {
+  const quickTrain = () => {
+    if (!existsSync(join(dir, 'small-iris.simdnn'))) {
+      const r = simdnn('train', '--data', 'iris', '--epochs', '2', '-q', '-o', 'small-iris.simdnn');
+      expect(r.code, r.stderr).toBe(0);
+    }
+  };
+
+  it('a FIFO as weights.bin, model.json, the labels file or the data file fails at once with one line', () => {
+    const r0 = simdnn('train', '--data', 'iris', '--epochs', '2', '-q', '-o', 'fifo-model');
+    expect(r0.code, r0.stderr).toBe(0);
+    const fifo = (p: string) => {
+      rmSync(p, { force: true });
+      expect(spawnSync('mkfifo', [p]).status).toBe(0);
+    };
+    for (const f of ['weights.bin', 'model.json', 'labels.json']) {
+      const d = `fifo-${f}`;
+      simdnn('train', '--data', 'iris', '--epochs', '2', '-q', '-o', d);
+      fifo(join(dir, d, f));
+      const t0 = Date.now();
+      const r = spawnSync(process.execPath, [CLI, 'evaluate', '--model', d, '--data', 'iris'], { cwd: dir, encoding: 'utf8', timeout: 15_000 });
+      expect(r.status, `${f}: ${r.stderr}`).toBe(1);
+      expect(r.stderr).toMatch(/not a regular file/);
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    }
+    fifo(join(dir, 'rows.csv'));
+    const r = spawnSync(process.execPath, [CLI, 'predict', '--model', 'fifo-model', '--input', 'rows.csv'], { cwd: dir, encoding: 'utf8', timeout: 15_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/rows\.csv is not a regular file/);
+  });
+
+  it('--memory-limit bounds what a loaded model may plan; the default refuses a small file with huge activations', async () => {
+    quickTrain();
+    const { init, sequential, layers, saveModel } = await import('../../src/node.js');
+    await init();
+    const m = sequential({ seed: 1, layers: [layers.conv2d({ filters: 1024, kernelSize: 1, inputShape: [128, 128, 1] }), layers.flatten()] });
+    m.build();
+    saveModel(m, join(dir, 'wide.simdnn'));
+    m.dispose();
+    writeFileSync(join(dir, 'wide.csv'), Array.from({ length: 40 }, () => new Array(128 * 128).fill('0.5').join(',')).join('\n'));
+    const r = simdnn('predict', '--model', 'wide.simdnn', '--input', 'wide.csv');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^simdnn: error: predict: predicting 40 rows needs \d+ bytes, more than this model's memoryLimit of 536870912 bytes/);
+    const low = simdnn('predict', '--model', 'small-iris.simdnn', '--input', 'flowers.csv', '--memory-limit', '1M');
+    expect(low.code, low.stderr).toBe(0);
+    const bad = simdnn('predict', '--model', 'small-iris.simdnn', '--input', 'flowers.csv', '--memory-limit', 'lots');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--memory-limit <size>' argument 'lots' is invalid/);
+  });
+
+  it('--out under /proc fails at once; --label-column on a bundled dataset is a usage error', () => {
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [CLI, 'train', '--data', 'iris', '--epochs', '1', '-q', '--out', '/proc/simdnn-x/y.simdnn'], { cwd: dir, encoding: 'utf8', timeout: 20_000 });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot create the directory/);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const l = simdnn('train', '--data', 'iris', '--label-column', '99');
+    expect(l.code).toBe(2);
+    expect(l.stderr).toMatch(/'--label-column' is for CSV files/);
+  });
+
+  it('a hostile labels file: names too long are refused; formula class names are written inert', () => {
+    quickTrain();
+    const labelsFile = join(dir, 'small-iris.labels.json');
+    const good = readFileSync(labelsFile, 'utf8');
+    const j = JSON.parse(good) as { classNames: string[] };
+    writeFileSync(labelsFile, JSON.stringify({ ...j, classNames: ['x'.repeat(100_000), 'b', 'c'] }));
+    const long = simdnn('predict', '--model', 'small-iris.simdnn', '--input', 'flowers.csv');
+    expect(long.code).toBe(1);
+    expect(long.stderr.length).toBeLessThan(500);
+    writeFileSync(labelsFile, JSON.stringify({ ...j, classNames: ['=cmd|"/c calc"!A1', '+1+1', '-2'] }));
+    const p = simdnn('predict', '--model', 'small-iris.simdnn', '--input', 'flowers.csv');
+    expect(p.code, p.stderr).toBe(0);
+    for (const line of p.stdout.trimEnd().split('\n').slice(1)) expect(line).toMatch(/^("'=cmd\|""\/c calc""!A1"|'\+1\+1|-2),/);
+    writeFileSync(labelsFile, good);
+  });
+
+  it('integer targets with many values train a regression with a warning and no dropout; --missing, --delimiter, --ignore-columns', () => {
+    let state = 7;
+    const rand = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const rows = Array.from({ length: 300 }, (_, i) => {
+      const rooms = 1 + Math.floor(rand() * 6);
+      const area = Math.round(40 + rand() * 160);
+      const price = Math.round(20000 + 1500 * area + 10000 * rooms + rand() * 5000);
+      return [`h${i}`, i % 37 === 0 ? 'NA' : String(area), String(rooms), String(price)];
+    });
+    writeFileSync(join(dir, 'houses.csv'), `id;area;rooms;price\n${rows.map((r) => r.join(';')).join('\n')}\n`);
+    const base = ['train', '--data', 'houses.csv', '--label-column', 'price', '--delimiter', ';', '--epochs', '60', '-q'];
+    const r = simdnn(...base, '--ignore-columns', 'id', '--missing', 'mean', '-o', 'houses.simdnn');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^simdnn: warning: the label column "price" of houses\.csv holds \d+ distinct integers: training a regression/m);
+    expect(r.stderr).toMatch(/filled 9 missing values with their column's mean/);
+    expect(r.stdout).toMatch(/^model\s+2-32-1 MLP · relu · linear output, mse/m);
+    const drop = simdnn(...base, '--ignore-columns', 'id', '--missing', 'drop', '-o', 'houses2.simdnn');
+    expect(drop.code, drop.stderr).toBe(0);
+    expect(drop.stderr).toMatch(/dropped 9 of 300 rows with a missing value/);
+    const none = simdnn(...base, '--ignore-columns', 'id', '-o', 'houses3.simdnn');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/got "NA"; --missing drop or --missing mean handles missing values/);
+    const cls = simdnn(...base, '--ignore-columns', 'id', '--missing', 'drop', '--task', 'classification', '--epochs', '1', '-o', 'houses4.simdnn');
+    expect(cls.code, cls.stderr).toBe(0);
+    expect(cls.stderr).not.toMatch(/regression/);
+    const ev = simdnn('evaluate', '--model', 'houses.simdnn', '--data', 'houses.csv', '--delimiter', ';', '--ignore-columns', 'id', '--missing', 'drop');
+    expect(ev.code, ev.stderr).toBe(0);
+    expect(ev.stdout).toMatch(/^rmse\s+[\d.]+/m);
+    const badCol = simdnn(...base, '--ignore-columns', 'nope');
+    expect(badCol.code).toBe(2);
   });
 });
