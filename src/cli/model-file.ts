@@ -59,7 +59,8 @@ export async function loadWithLabels(path: string, memoryLimit?: number): Promis
 const MAX_LABELS_BYTES = 16 << 20;
 const MAX_NAME_CHARS = 1000;
 
-function readLabels(file: string): ModelLabels | null {
+/** Reads and checks a labels file (null when there is none); exported for the loader fuzzer. */
+export function readLabels(file: string): ModelLabels | null {
   if (!existsSync(file)) return null;
   let json: Record<string, unknown>;
   try {
