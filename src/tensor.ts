@@ -258,7 +258,10 @@ export function fmt(shape: readonly number[]): string {
 export function sizeOf(shape: readonly number[]): number {
   if (!Array.isArray(shape)) throw new ValueError(`sizeOf: shape must be an array of non-negative integers, got ${describe(shape)}`);
   let n = 1;
-  for (const d of shape) n *= d;
+  for (const d of shape) {
+    if (typeof d !== 'number') throw new ValueError(`sizeOf: shape must be an array of numbers, got ${describe(shape)}`);
+    n *= d;
+  }
   return n;
 }
 
@@ -275,9 +278,10 @@ export function checkShape(op: string, name: string, shape: unknown): readonly n
 
 /** Flattens nested arrays (checking they are rectangular) into values and a shape. */
 export function flattenNested(op: string, values: NestedArray): { flat: number[]; shape: number[] } {
-  const shape = inferShape(values);
+  let shape: number[] = [];
   const flat: number[] = [];
   try {
+    shape = inferShape(values);
     flatten(values, shape, 0, flat);
   } catch (err) {
     if (err instanceof ShapeError) throw new ShapeError(err.message.replace(/^tensor:/, `${op}:`));
@@ -437,6 +441,7 @@ export function tidy<T>(fn: () => T): T {
 
 /** Keeps a tensor created inside tidy() alive after the scope ends. */
 export function keep(t: Tensor): Tensor {
+  if (!(t instanceof Tensor)) throw new ValueError(`keep: t must be a Tensor, got ${describe(t)}`);
   for (const scope of scopes) {
     const i = scope.indexOf(t);
     if (i >= 0) scope.splice(i, 1);

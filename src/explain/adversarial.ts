@@ -4,6 +4,7 @@
 // Carlini & Wagner (2017) on the logits. Each chunk of samples stays in wasm
 // memory for every step; the steps run through one InputGradientProbe and
 // allocate nothing.
+import { checkFiniteF32 } from '../util/finite.js';
 import { ShapeError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import type { Model } from '../models/model.js';
@@ -88,7 +89,7 @@ export function fgsm(model: Model, x: ModelInput, labels: ModelInput, options: F
   const op = 'explain.fgsm';
   if (options === undefined) throw new ValueError(`${op}: options must give epsilon`);
   const o = checkOptions(op, options, FGSM_KEYS, 'options');
-  const epsilon = checkFinite(op, 'epsilon', o.epsilon, 0);
+  const epsilon = checkFiniteF32(op, 'epsilon', o.epsilon, { min: 0 });
   return attack(op, model, x, labels, o, { epsilon, stepSize: epsilon, steps: 1, randomStart: false, seed: 0, project: false });
 }
 
@@ -104,7 +105,7 @@ export function pgd(model: Model, x: ModelInput, labels: ModelInput, options: Pg
   const op = 'explain.pgd';
   if (options === undefined) throw new ValueError(`${op}: options must give epsilon`);
   const o = checkOptions(op, options, PGD_KEYS, 'options');
-  const epsilon = checkFinite(op, 'epsilon', o.epsilon, 0);
+  const epsilon = checkFiniteF32(op, 'epsilon', o.epsilon, { min: 0 });
   if (o.norm !== undefined && o.norm !== 'linf') throw new ValueError(`${op}: norm must be 'linf' (the only ball implemented), got ${describe(o.norm)}`);
   const steps = o.steps === undefined ? 40 : checkInt(op, 'steps', o.steps, 1, 1 << 20);
   const stepSize = o.stepSize === undefined ? (2.5 * epsilon) / steps : checkFinite(op, 'stepSize', o.stepSize, 0);

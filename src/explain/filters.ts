@@ -22,7 +22,11 @@ export interface LayerFilterOptions extends Omit<FilterGridOptions, 'width' | 'h
 export function layerFiltersToPng(layer: Layer, options: LayerFilterOptions = {}): Uint8Array {
   const op = 'layerFiltersToPng';
   if (!(layer instanceof Layer)) throw new ValueError(`${op}: expected a layer, got ${describe(layer)}`);
-  const [kernel] = layer.getWeights();
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw new ValueError(`${op}: options must be an object, got ${describe(options)}`);
+  const weights = layer.getWeights();
+  const [kernel] = weights;
+  // Only the kernel is drawn; the other weights' copies are freed at once.
+  for (const t of weights.slice(1)) t.dispose();
   if (!kernel) throw new ValueError(`${op}: layer ${layer.name} (${layer.className}) has no weights to draw`);
   const w = kernel.toFloat32Array();
   const shape = kernel.shape;

@@ -3,7 +3,7 @@
 // give different maps when the model's weights are replaced by random ones.
 // The layers are randomised from the top down (cascading), and each model's
 // maps are compared with the trained model's by Spearman rank correlation.
-import { ValueError, checkFinite } from '../errors.js';
+import { ValueError, checkFinite, describe } from '../errors.js';
 import { Model } from '../models/model.js';
 import { Sequential } from '../models/sequential.js';
 import type { ModelInput } from '../models/inputs.js';
@@ -110,6 +110,9 @@ function absOf(v: Float32Array): Float64Array {
  * is constant).
  */
 export function rankCorrelation(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  for (const [name, v] of [['a', a], ['b', b]] as const) {
+    if (v === null || typeof v !== 'object' || typeof v.length !== 'number') throw new ValueError(`rankCorrelation: ${name} must be an array of numbers, got ${describe(v)}`);
+  }
   if (a.length !== b.length) throw new ValueError(`rankCorrelation: the arrays differ in length (${a.length} and ${b.length})`);
   const ra = ranks(a);
   const rb = ranks(b);

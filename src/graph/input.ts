@@ -1,4 +1,5 @@
 import { ShapeError, ValueError, describe } from '../errors.js';
+import { checkOptions } from '../util/options.js';
 import { Layer, registerLayer, type Shape } from '../layers/layer.js';
 import { Node, SymbolicTensor } from './symbolic.js';
 
@@ -15,12 +16,14 @@ export class InputLayer extends Layer {
   readonly shape: number[];
 
   constructor(config: InputConfig) {
-    if (config === null || typeof config !== 'object') throw new ValueError(`input: config must be an object, got ${describe(config)}`);
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ValueError(`input: config must be an object, got ${describe(config)}`);
+    checkOptions('input', config, ['shape', 'name']);
     super({ name: config.name }, 'input');
     const s = config.shape;
     if (!Array.isArray(s) || s.length === 0 || !s.every((d) => Number.isInteger(d) && d > 0)) {
       throw new ShapeError(`input: shape must be a non-empty array of positive integers, got ${describe(s)}`);
     }
+    if (s.reduce((a: number, d: number) => a * d, 1) > 2 ** 30) throw new ShapeError(`input: shape ${describe(s)} has more than 2^30 values per sample`);
     this.shape = s.slice();
   }
 

@@ -1,5 +1,6 @@
 /// <reference types="node" />
 // Node only: kept apart from the browser-safe io modules because it imports node:fs.
+import { checkOptions } from '../util/options.js';
 import { mkdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { FileReadProblem, readRegularFile } from './file.js';
 import { dirname, isAbsolute, join, posix, relative, resolve, win32 } from 'node:path';
@@ -52,6 +53,8 @@ export function saveModel(model: Model, path: string, opts: SerializeOptions = {
 export function loadModel(path: string, opts: LoadOptions = {}): Model {
   const op = 'loadModel';
   if (typeof path !== 'string' || path === '') throw new ValueError(`${op}: path must be a non-empty string, got ${describe(path)}`);
+  // The options are the caller's: checked before the file is touched.
+  checkOptions(op, opts, ['backend', 'seed', 'memoryLimit'], 'options');
   const info = statOrFail(op, path);
   if (info.isDirectory()) return loadDirectory(op, path, join(path, MODEL_JSON), opts);
   if (!info.isFile()) throw formatError(op, path, 'is neither a file nor a directory');

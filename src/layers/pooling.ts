@@ -42,7 +42,9 @@ export class Pooling extends Layer {
   readonly padding: Padding;
 
   constructor(config: PoolingConfig, mode: Mode, rank: 1 | 2) {
-    const className = CLASS_NAMES[mode][rank - 1];
+    const names = Object.prototype.hasOwnProperty.call(CLASS_NAMES, mode) ? CLASS_NAMES[mode] : undefined;
+    if (!names || (rank !== 1 && rank !== 2)) throw new ValueError(`Pooling: mode and rank must name a pooling layer (use layers.maxPooling2d and friends), got ${describe(mode)} and ${describe(rank)}`);
+    const className = names[rank - 1];
     const op = className[0].toLowerCase() + className.slice(1).replace('D', 'd');
     checkOptions(op, config, [...BASE_LAYER_KEYS, 'poolSize', 'strides', 'padding']);
     super(config, op);

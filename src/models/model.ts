@@ -129,6 +129,7 @@ export class Model implements TrainableModel {
 
   constructor(config: ModelConfig | ModelBaseConfig = {}) {
     onCollect(this, releaser(this.parts));
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new ValueError(`${this.op()}: config must be an object, got ${describe(config)}`);
     checkOptions(this.op(), config, 'inputs' in config || 'outputs' in config ? ['name', 'seed', 'backend', 'inputs', 'outputs'] : ['name', 'seed', 'backend']);
     if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '')) {
       throw new ValueError(`${this.op()}: name must be a non-empty string, got ${describe(config.name)}`);
@@ -636,7 +637,7 @@ export class Model implements TrainableModel {
     this.checkLive();
     const engine = this.requireEngine('setWeights');
     const vars = engine.weights;
-    if (!Array.isArray(weights) || weights.length !== vars.length) throw new ValueError(`setWeights: expected ${vars.length} arrays, got ${describe(weights)}`);
+    if (!Array.isArray(weights) || weights.length !== vars.length) throw new ValueError(`setWeights: weights must be an array of ${vars.length} arrays, got ${describe(weights)}`);
     const values = weights.map((w, i) => {
       const v = vars[i];
       const t = w instanceof Tensor ? w : null;

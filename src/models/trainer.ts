@@ -114,7 +114,7 @@ export function checkFitArgs(args: FitArgs): { epochs: number; initialEpoch: num
   const raw = args.callbacks;
   const cbs = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
   cbs.forEach((cb, i) => {
-    if (cb === null || typeof cb !== 'object') throw new ValueError(`fit: callbacks[${i}] must be an object of hooks (onEpochEnd, ...), got ${describe(cb)}`);
+    if (cb === null || typeof cb !== 'object' || Array.isArray(cb)) throw new ValueError(`fit: callbacks[${i}] must be an object of hooks (onEpochEnd, ...), got ${describe(cb)}`);
     for (const h of HOOKS) {
       const f = (cb as Record<string, unknown>)[h];
       if (f !== undefined && typeof f !== 'function') throw new ValueError(`fit: callbacks[${i}].${h} must be a function, got ${describe(f)}`);

@@ -1,4 +1,5 @@
 import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
+import { checkOptions } from '../util/options.js';
 import { POOL, type ActivationName } from '../runtime/abi.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { axisGeometry, checkPadding, pair, type Padding } from '../layers/geometry.js';
@@ -44,7 +45,8 @@ function images(op: string, X: Arg): { n: number; h: number; w: number; c: numbe
 
 function options(op: string, o: unknown): Record<string, unknown> {
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new ValueError(`${op}: options must be an object, got ${describe(o)}`);
-  return o as Record<string, unknown>;
+  const known = op === 'conv2d' ? ['strides', 'dilations', 'padding', 'activation', 'alpha', 'bias'] : ['poolSize', 'strides', 'padding'];
+  return checkOptions(op, o as Record<string, unknown>, known, 'options');
 }
 
 /**

@@ -14,7 +14,7 @@ import { addB, mulB, subB, transposeT } from './tfjs.js';
 export function activation(x: Tensor | TensorLike, name: ActivationName, alpha?: number): Tensor {
   const id = activationId('activation', name);
   const a = alpha ?? defaultAlpha(name);
-  if (typeof a !== 'number' || !Number.isFinite(a)) throw new ValueError(`${name}: alpha must be a finite number, got ${describe(a)}`);
+  if (typeof a !== 'number' || !Number.isFinite(Math.fround(a))) throw new ValueError(`${name}: alpha must be a finite number, got ${describe(a)}`);
   const X = arg(name, 'x', x);
   try {
     const out = empty(X.t.shape, X.t.backend);

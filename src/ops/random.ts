@@ -1,4 +1,5 @@
 import { Tensor, empty } from '../tensor.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import { getBackend } from '../runtime/init.js';
 import { seedState, type Backend } from '../runtime/backend.js';
 import { ValueError, checkFinite, describe } from '../errors.js';
@@ -25,9 +26,12 @@ function withState(backend: Backend, seed: number | undefined, fill: (state: num
 
 /** Uniform values on [minval, maxval). */
 export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, seed?: number, backend?: Backend): Tensor {
-  checkFinite('randomUniform', 'minval', minval);
-  checkFinite('randomUniform', 'maxval', maxval);
+  checkFiniteF32('randomUniform', 'minval', minval);
+  checkFiniteF32('randomUniform', 'maxval', maxval);
   if (!(minval <= maxval)) throw new ValueError(`randomUniform: minval must be <= maxval, got ${describe(minval)} > ${describe(maxval)}`);
+  if (seed !== undefined) checkFinite('randomUniform', 'seed', seed);
+  if (seed !== undefined) checkFinite('randomNormal', 'seed', seed);
+  if (seed !== undefined) checkFinite('randomBernoulli', 'seed', seed);
   const be = backend ?? getBackend();
   const t = empty(shape, be);
   withState(be, seed, (state) => randUniform(be, { state, n: t.size, out: t.ptr, lo: minval, hi: maxval }));
@@ -36,8 +40,8 @@ export function randomUniform(shape: readonly number[], minval = 0, maxval = 1, 
 
 /** Normal values with the given mean and standard deviation. */
 export function randomNormal(shape: readonly number[], mean = 0, stdDev = 1, seed?: number, backend?: Backend): Tensor {
-  checkFinite('randomNormal', 'mean', mean);
-  checkFinite('randomNormal', 'stdDev', stdDev, 0);
+  checkFiniteF32('randomNormal', 'mean', mean);
+  checkFiniteF32('randomNormal', 'stdDev', stdDev, { min: 0 });
   const be = backend ?? getBackend();
   const t = empty(shape, be);
   withState(be, seed, (state) => randNormal(be, { state, n: t.size, out: t.ptr, mean, std: stdDev }));

@@ -18,7 +18,14 @@ export function arg(op: string, name: string, x: Tensor | TensorLike, backend?: 
     return { t: x, owned: false };
   }
   if (x === null || x === undefined) throw new ValueError(`${op}: ${name} is required, got ${describe(x)}`);
-  return { t: tensor(x, undefined, 'float32', backend ?? getBackend()), owned: true };
+  try {
+    return { t: tensor(x, undefined, 'float32', backend ?? getBackend()), owned: true };
+  } catch (err) {
+    // The conversion's message names tensor()'s argument; the caller knows this one as `name`.
+    if (err instanceof ValueError) throw new ValueError(err.message.replace(/^tensor: values/, `${op}: ${name}`));
+    if (err instanceof ShapeError) throw new ShapeError(err.message.replace(/^tensor: values/, `${op}: ${name}`));
+    throw err;
+  }
 }
 
 /** Disposes the arguments an op created. */

@@ -1,6 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { DisposedError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import type { ParamStore, Segment, StateArena } from '../params/store.js';
 import { clip, fill, scale, sumsq } from '../kernels/elementwise.js';
 import { adadelta, adagrad, adam, adamax, momentum, rmsprop, sgd } from '../kernels/optim.js';
@@ -100,9 +101,10 @@ export abstract class Optimizer extends Owned {
     super();
     checkOptions(op, opts, ['learningRate', 'weightDecay', 'clipNorm', 'clipValue', ...keys], 'options');
     const lr = opts.learningRate ?? defaultRate;
-    if (typeof lr !== 'function') checkFinite(op, 'learningRate', lr, 0);
+    // Rates and scales reach the kernels as float32: 1e39 would arrive as Infinity.
+    if (typeof lr !== 'function') checkFiniteF32(op, 'learningRate', lr, { min: 0 });
     this.learningRate = lr;
-    this.weightDecay = checkFinite(op, 'weightDecay', opts.weightDecay ?? 0, 0);
+    this.weightDecay = checkFiniteF32(op, 'weightDecay', opts.weightDecay ?? 0, { min: 0 });
     this.clipNorm = opts.clipNorm === undefined ? undefined : checkFinite(op, 'clipNorm', opts.clipNorm, Number.MIN_VALUE);
     this.clipValue = opts.clipValue === undefined ? undefined : checkFinite(op, 'clipValue', opts.clipValue, Number.MIN_VALUE);
   }
@@ -528,7 +530,7 @@ export function optimizerFromConfig(c: Record<string, unknown>): Optimizer | LBF
 export const optimizers = {
   sgd: (opts?: OptimizerOptions) => new SGD(opts),
   momentum: (opts?: OptimizerOptions & { momentum?: number; nesterov?: boolean }) => new Momentum(opts),
-  nesterov: (opts?: OptimizerOptions & { momentum?: number }) => new Momentum({ ...opts, nesterov: true }),
+  nesterov: (opts: OptimizerOptions & { momentum?: number } = {}) => new Momentum({ ...checkOptions('nesterov', opts, ['learningRate', 'weightDecay', 'clipNorm', 'clipValue', 'momentum'], 'options'), nesterov: true }),
   adam: (opts?: OptimizerOptions & { beta1?: number; beta2?: number; epsilon?: number }) => new Adam(opts),
   rmsprop: (opts?: OptimizerOptions & { rho?: number; epsilon?: number }) => new RMSProp(opts),
   adagrad: (opts?: OptimizerOptions & { initialAccumulatorValue?: number; epsilon?: number }) => new Adagrad(opts),

@@ -1,6 +1,6 @@
 import { ValueError, describe } from '../errors.js';
 import { Mulberry32 } from '../data/random.js';
-import type { Model } from '../models/model.js';
+import { Model } from '../models/model.js';
 import type { Tensor } from '../tensor.js';
 import { checkOptions } from '../util/options.js';
 import { checkSampleOptions, drawClass, type SampleOptions } from './sampling.js';
@@ -67,6 +67,7 @@ export class CharVocabulary {
  * ids every `stride` ids, and y the same windows one step later.
  */
 export function nextStepWindows(ids: ArrayLike<number>, window: number, stride = window): { x: Float32Array; y: Float32Array; count: number } {
+  if (ids === null || typeof ids !== 'object' || typeof ids.length !== 'number') throw new ValueError(`nextStepWindows: ids must be an array of integer ids, got ${describe(ids)}`);
   if (!Number.isInteger(window) || window < 1) throw new ValueError(`nextStepWindows: window must be a positive integer, got ${describe(window)}`);
   if (!Number.isInteger(stride) || stride < 1) throw new ValueError(`nextStepWindows: stride must be a positive integer, got ${describe(stride)}`);
   const count = ids.length > window ? Math.floor((ids.length - window - 1) / stride) + 1 : 0;
@@ -98,6 +99,8 @@ export interface SampleTextOptions extends SampleOptions {
  * drawn from the model's prediction after the last `window` characters.
  */
 export function sampleText(model: Model, vocab: CharVocabulary, options: SampleTextOptions): string {
+  if (!(model instanceof Model)) throw new ValueError(`sampleText: model must be a Model, got ${describe(model)}`);
+  if (!(vocab instanceof CharVocabulary)) throw new ValueError(`sampleText: vocab must be a CharVocabulary, got ${describe(vocab)}`);
   checkOptions('sampleText', options, ['length', 'prime', 'stop', 'temperature', 'seed'], 'options');
   const { temperature, seed } = checkSampleOptions('sampleText', options);
   const length = options.length;

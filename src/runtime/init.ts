@@ -1,4 +1,5 @@
 import { Backend, createMemory, type BackendInfo, type InitOptions, type Instantiated } from './backend.js';
+import { checkOptions as checkKeys } from '../util/options.js';
 import { InitError, KernelAssertionError, ValueError, describe } from '../errors.js';
 import { RELAXED_WASM, SCALAR_WASM, SIMD_WASM } from './generated/wasm.js';
 import type { BuildName } from './abi.js';
@@ -36,6 +37,9 @@ const support = new Map<BuildName, boolean>();
 
 /** True when this engine validates the given build (SIMD128, relaxed SIMD). Cached. */
 export function engineSupports(build: BuildName): boolean {
+  if (build !== 'scalar' && build !== 'simd' && build !== 'relaxed') {
+    throw new ValueError(`engineSupports: build must be 'relaxed', 'simd' or 'scalar', got ${describe(build)}`);
+  }
   let ok = support.get(build);
   if (ok === undefined) {
     if (build === 'scalar') ok = true;
@@ -86,7 +90,8 @@ function imports(memory: WebAssembly.Memory): WebAssembly.Imports {
 }
 
 function checkOptions(opts: InitOptions): void {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`init: options must be an object, got ${describe(opts)}`);
+  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) throw new ValueError(`init: options must be an object, got ${describe(opts)}`);
+  checkKeys('init', opts, ['build', 'deterministic', 'seed', 'maxMemoryBytes', 'module', 'threads'], 'options');
   const t = opts.threads;
   if (t !== undefined && (typeof t !== 'number' || !Number.isInteger(t) || t < 1 || t > 64)) {
     throw new ValueError(`init: threads must be an integer in [1, 64], got ${describe(t)}`);

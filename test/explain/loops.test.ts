@@ -105,7 +105,7 @@ describe('explain checks its arguments', () => {
     expect(() => explain.saliency(m, x, { classIndex: 5 })).toThrow(/classIndex must be an integer class in \[0, 4\], got 5/);
     expect(() => explain.saliency(m, x, { classIndex: [1, 2, 3] })).toThrow(ShapeError);
     expect(() => explain.saliency(m, x, { method: 'integratedGradients', rule: 'simpson' as never })).toThrow(/rule must be one of trapezoid, riemannRight, midpoint, gaussLegendre, got "simpson"/);
-    expect(() => explain.fgsm(m, x, y, {} as never)).toThrow(/epsilon must be a finite number in \[0, Infinity\], got undefined/);
+    expect(() => explain.fgsm(m, x, y, {} as never)).toThrow(/epsilon must be a finite number >= 0, got undefined/);
     expect(() => explain.fgsm(m, x, [0, 7], { epsilon: 0.1 })).toThrow(/labels\[1\] must be an integer class in \[0, 4\], got 7/);
     expect(() => explain.fgsm(m, x, [0], { epsilon: 0.1 })).toThrow(/labels must hold one integer class per sample \(2\) or one-hot rows \(2 x 5\), got 1 values/);
     expect(() => explain.pgd(m, x, y, { epsilon: 0.1, norm: 'l2' as never })).toThrow(/norm must be 'linf'/);
