@@ -213,6 +213,14 @@ const TABLE: Record<string, Row> = {
   modelFromJSONAndWeights: { cases: () => [...each(['model.json', 'json', 'format'], 'options', (v) => api.modelFromJSONAndWeights(v as never, new Uint8Array(0))), ...each(['weights', 'weightData'], 'model', (v) => api.modelFromJSONAndWeights({}, v as never))] },
   saveModel: { cases: () => [...each('path', 'string', (v) => api.saveModel(m, v as never)), ...each('model', 'model', (v) => api.saveModel(v as never, '/tmp/simdnn-never.simdnn'))] },
   loadModel: { cases: () => [...each('path', 'string', (v) => api.loadModel(v as never)), ...each(['options', 'nope'], 'options', (v) => api.loadModel('/tmp', v as never))] },
+  // ---- TensorFlow.js Layers and ONNX
+  loadLayersModel: { cases: () => [...each(['source', 'URL', 'modelTopology', 'cannot be read'], 'model', (v) => api.loadLayersModel(v as never)), ...each(['options', 'opts', 'nope'], 'options', (v) => api.loadLayersModel('/no/such/model.json', v as never), [null])] },
+  saveLayersModel: { cases: () => [...each('model', 'model', (v) => api.saveLayersModel(v as never, '/tmp/simdnn-never')), fixed('model disposed', ['disposed', 'model'], () => api.saveLayersModel(gone, '/tmp/simdnn-never'))] },
+  toLayersArtifacts: { cases: () => [...each('model', 'model', (v) => api.toLayersArtifacts(v as never)), fixed('model disposed', ['disposed', 'model'], () => api.toLayersArtifacts(gone))] },
+  layersModelFromArtifacts: { cases: () => [...each(['artifacts', 'modelTopology', 'expected'], 'options', (v) => api.layersModelFromArtifacts(v as never)), ...each(['options', 'opts', 'nope'], 'options', (v) => api.layersModelFromArtifacts(api.toLayersArtifacts(m), v as never), [null])] },
+  toOnnx: { cases: () => [...each('model', 'model', (v) => api.toOnnx(v as never)), fixed('model disposed', ['disposed', 'model'], () => api.toOnnx(gone))] },
+  saveOnnx: { cases: () => [...each('model', 'model', (v) => api.saveOnnx(v as never, '/tmp/simdnn-never.onnx')), ...each('path', 'string', (v) => api.saveOnnx(m, v as never))] },
+  ONNX_OPSET: { skip: 'a constant' },
   // ---- pictures
   encodePng: { cases: () => [...each('pixels', 'model', (v) => api.encodePng(v as never, 1, 1)), ...each('width', 'size', (v) => api.encodePng(new Uint8Array(4), v as never, 1)), ...each('channels', 'size', (v) => api.encodePng(new Uint8Array(4), 1, 1, v as never))] },
   filtersToPng: { cases: () => [...each('weights', 'model', (v) => api.filtersToPng(v as never, { width: 1, height: 1 } as never)), ...each(['options', 'nope'], 'options', (v) => api.filtersToPng(x2, v as never))] },

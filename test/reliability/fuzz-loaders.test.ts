@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   init, memoryStats, sequential, layers, saveModel, loadModel, encodeModelFile, serializeModel, Hopfield, BoltzmannMachine, RBM, DBN, Perceptron,
-  parseCsv, ModelFormatError, SimdnnError, ValueError, type Model, type Tensor,
+  parseCsv, toLayersArtifacts, layersModelFromArtifacts, ModelFormatError, SimdnnError, ValueError, type Model, type Tensor,
 } from '../../src/node.js';
 import { readLabels } from '../../src/cli/model-file.js';
 import { loadTrainingData } from '../../src/cli/data.js';
@@ -307,6 +307,21 @@ describe('loader fuzzing', () => {
       return Buffer.from(b).toString('latin1');
     });
   }, TIMEOUT * 2);
+
+  it('layersModelFromArtifacts (the TensorFlow.js Layers importer): model.json mutated', () => {
+    const m = sequential({ seed: 2, layers: [layers.dense({ units: 4, activation: 'relu', inputShape: [3] }), layers.dense({ units: 2, activation: 'softmax' })] });
+    m.build();
+    const { weightData, ...json } = toLayersArtifacts(m);
+    m.dispose();
+    fuzz('TensorFlow.js Layers importer', json, (t) => layersModelFromArtifacts({ ...(JSON.parse(t) as object), weightData } as never), (x) => {
+      const y = x.predict(new Float32Array(2 * (x.inputs[0].shape as number[]).reduce((a, b) => a * b, 1)).fill(0.25)) as Tensor;
+      try {
+        finite(y.toFloat32Array());
+      } finally {
+        y.dispose();
+      }
+    }, (x) => x.dispose(), isFormat);
+  }, TIMEOUT);
 
   it("the CLI's labels file", () => {
     const doc = { format: 'simdnn-cli-labels', version: 1, data: 'iris', task: 'classification', classNames: ['a', 'b', 'c'], featureNames: ['w', 'h'], labelName: 'kind' };

@@ -65,7 +65,7 @@ export interface LoadLayersOptions extends LoadOptions {
 }
 
 /** The options loadLayersModel takes. */
-export const LOAD_LAYERS_KEYS: readonly string[] = ['inputShape', 'fetch', 'backend', 'seed'];
+export const LOAD_LAYERS_KEYS: readonly string[] = ['inputShape', 'fetch', 'backend', 'seed', 'memoryLimit'];
 
 /** Most weights a TensorFlow.js manifest may list. */
 const MAX_WEIGHT_SPECS = 4 * MAX_LAYERS;
