@@ -1,5 +1,5 @@
 import { Tensor, tensor, fmt, sizeOf, type DType, type NestedArray, type TensorLike } from '../tensor.js';
-import { ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { DisposedError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
 import { add as addKernel, mul as mulKernel, sub as subKernel } from '../kernels/elementwise.js';
 import { exp as expWasm, log as logWasm } from './elementwise.js';
 
@@ -13,11 +13,18 @@ export type TensorInput = Tensor | TensorLike;
 
 function asTensor(op: string, name: string, x: TensorInput): { t: Tensor; owned: boolean } {
   if (x instanceof Tensor) {
-    if (x.isDisposed) throw new ValueError(`${op}: ${name} is a disposed tensor of shape ${fmt(x.shape)}`);
+    if (x.isDisposed) throw new DisposedError(`${op}: ${name} is a disposed tensor of shape ${fmt(x.shape)}`);
     return { t: x, owned: false };
   }
   if (x === null || x === undefined) throw new ValueError(`${op}: ${name} is required, got ${describe(x)}`);
-  return { t: tensor(x), owned: true };
+  try {
+    return { t: tensor(x), owned: true };
+  } catch (err) {
+    // tensor()'s message names its own argument; the caller knows this one as `name`.
+    if (err instanceof ValueError) throw new ValueError(err.message.replace(/^tensor: values/, `${op}: ${name}`));
+    if (err instanceof ShapeError) throw new ShapeError(err.message.replace(/^tensor: values/, `${op}: ${name}`));
+    throw err;
+  }
 }
 
 function values(op: string, name: string, x: TensorInput): { data: Float32Array | Int32Array; shape: readonly number[]; dtype: DType } {
@@ -123,7 +130,14 @@ const KERNELS = { add: addKernel, sub: subKernel, mul: mulKernel } as const;
 
 function binary(op: string, a: TensorInput, b: TensorInput, f: Binary, intResult: boolean): Tensor {
   const A = asTensor(op, 'a', a);
-  const B = asTensor(op, 'b', b);
+  let B: typeof A;
+  try {
+    B = asTensor(op, 'b', b);
+  } catch (err) {
+    // a was converted (and is owned here) before b was refused.
+    if (A.owned) A.t.dispose();
+    throw err;
+  }
   try {
     const sa = A.t.shape;
     const sb = B.t.shape;
