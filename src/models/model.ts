@@ -462,7 +462,8 @@ export class Model implements TrainableModel {
    * numbers as a plain object.
    */
   evaluate(x: ModelInput | ModelInput[], y: ModelInput | ModelInput[], args: { batchSize?: number; verbose?: number | boolean } = {}): Tensor | Tensor[] {
-    const { verbose, ...rest } = (args ?? {}) as { batchSize?: number; verbose?: number | boolean };
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) throw new ValueError(`evaluate: options must be an object, got ${describe(args)}`);
+    const { verbose, ...rest } = args;
     if (verbose !== undefined && verbose !== true && verbose !== false && verbose !== 0 && verbose !== 1) {
       throw new ValueError(`evaluate: verbose must be 0, 1 or a boolean, got ${describe(verbose)}`);
     }

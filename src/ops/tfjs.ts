@@ -1,5 +1,6 @@
 import { Tensor, tensor, fmt, sizeOf, type DType, type NestedArray, type TensorLike } from '../tensor.js';
 import { DisposedError, ShapeError, ValueError, checkInt, describe } from '../errors.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import { add as addKernel, mul as mulKernel, sub as subKernel } from '../kernels/elementwise.js';
 import { exp as expWasm, log as logWasm } from './elementwise.js';
 
@@ -68,22 +69,47 @@ export const tensor4d = (values: TensorLike, shape?: [number, number, number, nu
 
 /** `num` evenly spaced values from start to stop inclusive. */
 export function linspace(start: number, stop: number, num: number): Tensor {
-  checkInt('linspace', 'num', num, 1);
-  if (!Number.isFinite(start) || !Number.isFinite(stop)) throw new ValueError(`linspace: start and stop must be finite, got ${describe(start)} and ${describe(stop)}`);
+  checkFiniteF32('linspace', 'start', start);
+  checkFiniteF32('linspace', 'stop', stop);
+  checkInt('linspace', 'num', num, 1, MAX_GENERATED);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   return make(Float64Array.from({ length: num }, (_, i) => start + i * step), [num]);
 }
 
 /** start, start + step, ... below stop (above it for a negative step). */
 export function range(start: number, stop: number, step = 1, dtype: DType = 'float32'): Tensor {
-  if (!Number.isFinite(step) || step === 0) throw new ValueError(`range: step must be a non-zero finite number, got ${describe(step)}`);
+  checkFiniteF32('range', 'start', start);
+  checkFiniteF32('range', 'stop', stop);
+  checkFiniteF32('range', 'step', step);
+  if (step === 0) throw new ValueError('range: step must not be 0');
   const n = Math.max(0, Math.ceil((stop - start) / step));
+  if (n > MAX_GENERATED) throw new ValueError(`range: ${start} to ${stop} by ${step} makes ${n} values, more than ${MAX_GENERATED}`);
   return make(Float64Array.from({ length: n }, (_, i) => start + i * step), [n], dtype);
 }
 
-/** A tensor of zeros (ones) shaped like x. */
-export const zerosLike = (x: Tensor): Tensor => make(new Float32Array(x.size), x.shape, x.dtype);
-export const onesLike = (x: Tensor): Tensor => make(new Float32Array(x.size).fill(1), x.shape, x.dtype);
+/** A tensor of zeros shaped like x (a tensor, or anything tensor() takes). */
+export const zerosLike = (x: TensorInput): Tensor => filledLike('zerosLike', x, 0);
+/** A tensor of ones shaped like x (a tensor, or anything tensor() takes). */
+export const onesLike = (x: TensorInput): Tensor => filledLike('onesLike', x, 1);
+
+function filledLike(op: string, x: TensorInput, value: number): Tensor {
+  const a = asTensor(op, 'x', x);
+  try {
+    return make(new Float32Array(a.t.size).fill(value), a.t.shape, a.t.dtype);
+  } finally {
+    if (a.owned) a.t.dispose();
+  }
+}
+
+/** The most values linspace() and range() make (their values are computed in JavaScript first). */
+const MAX_GENERATED = 2 ** 28;
+
+/** x itself when it is a live tensor; else a ValueError (DisposedError when disposed) naming it. */
+function liveTensor(op: string, x: unknown): Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: x must be a Tensor, got ${describe(x)}`);
+  if (x.isDisposed) throw new DisposedError(`${op}: x is a disposed tensor of shape ${fmt(x.shape)}`);
+  return x;
+}
 
 /** One-hot rows [...indices.shape, depth] with onValue at each index (TensorFlow.js tf.oneHot: int32 for integer values). */
 export function oneHotTensor(indices: TensorInput, depth: number, onValue = 1, offValue = 0): Tensor {
@@ -102,6 +128,10 @@ export function oneHotTensor(indices: TensorInput, depth: number, onValue = 1, o
 
 /** The shape two shapes broadcast to (NumPy / TensorFlow.js rules). */
 export function broadcastShapes(op: string, a: readonly number[], b: readonly number[]): number[] {
+  for (const [name, shape] of [['a', a], ['b', b]] as const) {
+    if (!Array.isArray(shape)) throw new ValueError(`${op}: shape ${name} must be an array of sizes, got ${describe(shape)}`);
+    shape.forEach((d, i) => checkInt(op, `shape ${name}, dimension ${i}`, d, 0));
+  }
   const n = Math.max(a.length, b.length);
   const out: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -419,7 +449,7 @@ export function gather(x: TensorInput, indices: TensorInput, axis = 0): Tensor {
 
 /** x with a new axis of length 1 at `axis` (default 0). */
 export function expandDims(x: Tensor, axis = 0): Tensor {
-  const r = x.rank;
+  const r = liveTensor('expandDims', x).rank;
   if (!Number.isInteger(axis) || axis < -(r + 1) || axis > r) throw new ValueError(`expandDims: axis must be an integer in [${-(r + 1)}, ${r}], got ${describe(axis)}`);
   const a = axis < 0 ? axis + r + 1 : axis;
   return x.reshape([...x.shape.slice(0, a), 1, ...x.shape.slice(a)]);
@@ -427,6 +457,8 @@ export function expandDims(x: Tensor, axis = 0): Tensor {
 
 /** x without its axes of length 1 (or only those listed). */
 export function squeeze(x: Tensor, axis?: number[]): Tensor {
+  liveTensor('squeeze', x);
+  if (axis !== undefined && !Array.isArray(axis)) throw new ValueError(`squeeze: axis must be an array of axes, got ${describe(axis)}`);
   const drop = axis === undefined ? x.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0) : axesOf('squeeze', x.rank, axis);
   for (const a of drop) if (x.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmt(x.shape)} has length ${x.shape[a]}, not 1`);
   return x.reshape(x.shape.filter((_, i) => !drop.includes(i)));

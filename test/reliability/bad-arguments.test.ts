@@ -165,7 +165,7 @@ const TABLE: Record<string, Row> = {
   Sequential: { cases: cfg((c) => new api.Sequential(c as never)) },
   sequential: { cases: () => [...cfg((c) => sequential(c as never), ['config', 'options', 'nope'])(), ...each('name', 'string', (v) => sequential({ name: v } as never)), ...each('seed', 'seed', (v) => sequential({ seed: v } as never)), ...each('backend', 'model', (v) => sequential({ backend: v } as never), [null])] },
   'Model#predict': { cases: () => [...each(['x', 'values'], 'values', (v) => m.predict(v as never)), ...each(['options', 'args', 'nope'], 'options', (v) => m.predict(x2, v as never)), ...each('batchSize', 'size', (v) => m.predict(x2, { batchSize: v } as never)), fixed('disposed model', ['disposed'], () => gone.predict(x2))] },
-  'Model#evaluate': { gap: 'null, 5 or [] as options are accepted since evaluate took TensorFlow.js-style options', cases: () => [...each(['y', 'values'], 'values', (v) => m.evaluate(x2, v as never)), ...each(['options', 'args', 'nope'], 'options', (v) => m.evaluate(x2, x2, v as never))] },
+  'Model#evaluate': { cases: () => [...each(['y', 'values'], 'values', (v) => m.evaluate(x2, v as never)), ...each(['options', 'args', 'nope'], 'options', (v) => m.evaluate(x2, x2, v as never))] },
   'Model#compile': { cases: () => [...each(['args', 'compile', 'options'], 'options', (v) => m.compile(v as never)), ...each('loss', 'string', (v) => m.compile({ optimizer: 'sgd', loss: v } as never)), ...each('optimizer', 'string', (v) => m.compile({ optimizer: v, loss: 'mse' } as never)), ...each('metrics', 'model', (v) => m.compile({ optimizer: 'sgd', loss: 'mse', metrics: v } as never), [null])] },
   'Model#fit': { cases: () => [...each(['options', 'args', 'nope'], 'options', (v) => m.fit(x2, x2, v as never)), ...each('epochs', 'size', (v) => m.fit(x2, x2, { epochs: v } as never)), ...each('callbacks', 'fn', (v) => m.fit(x2, x2, { epochs: 1, callbacks: v } as never), [{}]), ...each('shuffle', 'bool', (v) => m.fit(x2, x2, { shuffle: v } as never))] },
   'Model#trainOnBatch': { cases: () => [...each(['x', 'values'], 'values', (v) => m.trainOnBatch(v as never, x2)), ...each(['y', 'values'], 'values', (v) => m.trainOnBatch(x2, v as never))] },
@@ -220,7 +220,6 @@ const TABLE: Record<string, Row> = {
   loadModel: { cases: () => [...each('path', 'string', (v) => api.loadModel(v as never)), ...each(['options', 'nope'], 'options', (v) => api.loadModel('/tmp', v as never))] },
   // ---- TensorFlow.js-shaped tensor functions
   ...Object.fromEntries(['hardSigmoid', 'sqrt', 'square', 'abs', 'neg', 'reciprocal', 'round', 'floor', 'ceil', 'mean', 'max', 'min', 'prod', 'argMin', 'zerosLike', 'onesLike'].map((f) => [f, {
-    gap: f.endsWith('Like') ? 'any value is accepted as x (strings, objects, disposed tensors)' : undefined,
     cases: () => [...each(['x', 'values'], 'values', (v) => (api as unknown as Record<string, Call>)[f](v)), fixed('x disposed', ['x', 'disposed'], () => (api as unknown as Record<string, Call>)[f](dead))],
   }])),
   ...Object.fromEntries(['div', 'pow', 'maximum', 'minimum', 'squaredDifference'].map((f) => [f, {
@@ -233,15 +232,15 @@ const TABLE: Record<string, Row> = {
   ...Object.fromEntries(['tensor1d', 'tensor2d', 'tensor3d', 'tensor4d'].map((f) => [f, {
     cases: () => each('values', 'values', (v) => (api as unknown as Record<string, Call>)[f](v), [{ length: 1.5 }]),
   }])),
-  linspace: { gap: 'start = 1e39 (Infinity as float32) is accepted', cases: () => [...each('start', 'number', (v) => api.linspace(v as never, 1, 3)), ...each('num', 'size', (v) => api.linspace(0, 1, v as never))] },
-  range: { gap: 'a NaN, infinite or non-number start gives a RangeError or an unbounded allocation', cases: () => [...each('start', 'number', (v) => api.range(v as never, 3)), ...each('step', 'number', (v) => api.range(0, 3, v as never))] },
+  linspace: { cases: () => [...each('start', 'number', (v) => api.linspace(v as never, 1, 3)), ...each('num', 'size', (v) => api.linspace(0, 1, v as never))] },
+  range: { cases: () => [...each('start', 'number', (v) => api.range(v as never, 3)), ...each('step', 'number', (v) => api.range(0, 3, v as never))] },
   concat: { cases: () => [...each('tensors', 'model', (v) => api.concat(v as never)), ...each('axis', 'count', (v) => api.concat([[1], [2]], v as never), [-1])] },
   stack: { cases: () => [...each('tensors', 'model', (v) => api.stack(v as never)), ...each('axis', 'count', (v) => api.stack([[1], [2]], v as never), [-1])] },
   slice: { cases: () => [...each('x', 'values', (v) => api.slice(v as never, 0)), ...each('begin', 'count', (v) => api.slice([1, 2], v as never))] },
   gather: { cases: () => [...each('x', 'values', (v) => api.gather(v as never, [0])), ...each('indices', 'values', (v) => api.gather([1, 2], v as never))] },
-  expandDims: { gap: 'a non-tensor x raises a TypeError', cases: () => [...each('x', 'model', (v) => api.expandDims(v as never)), ...each('axis', 'count', (v) => api.expandDims(t, v as never), [-1])] },
-  squeeze: { gap: 'a non-tensor x raises a TypeError', cases: () => [...each('x', 'model', (v) => api.squeeze(v as never)), ...each('axis', 'model', (v) => api.squeeze(t, v as never), [null])] },
-  broadcastShapes: { gap: 'an exported helper: null shapes raise a TypeError, negative and fractional dimensions pass', cases: () => [...each('a', 'shape', (v) => api.broadcastShapes('op', v as never, [1])), ...each('b', 'shape', (v) => api.broadcastShapes('op', [1], v as never))] },
+  expandDims: { cases: () => [...each('x', 'model', (v) => api.expandDims(v as never)), ...each('axis', 'count', (v) => api.expandDims(t, v as never), [-1])] },
+  squeeze: { cases: () => [...each('x', 'model', (v) => api.squeeze(v as never)), ...each('axis', 'model', (v) => api.squeeze(t, v as never), [null])] },
+  broadcastShapes: { cases: () => [...each('a', 'shape', (v) => api.broadcastShapes('op', v as never, [1])), ...each('b', 'shape', (v) => api.broadcastShapes('op', [1], v as never))] },
   util: { skip: 'a namespace added while this table was written; its members have no rows yet' },
   initializers: { skip: 'a namespace of initializer factories added while this table was written; its members have no rows yet' },
   regularizers: { skip: 'a namespace of regularizer factories added while this table was written; its members have no rows yet' },
