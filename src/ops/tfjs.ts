@@ -502,6 +502,7 @@ export function formatTensor(x: Tensor): string {
 export const util = {
   /** Shuffles an array in place (Fisher-Yates, Math.random as tf.util.shuffle). */
   shuffle<T>(array: T[] | Float32Array | Int32Array | Uint32Array): void {
+    shuffleable('util.shuffle', 'array', array);
     for (let i = array.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
       const t = array[i];
@@ -511,6 +512,8 @@ export const util = {
   },
   /** Shuffles two arrays of the same length in place with the same permutation. */
   shuffleCombo<T, U>(a: T[] | Float32Array | Int32Array, b: U[] | Float32Array | Int32Array): void {
+    shuffleable('util.shuffleCombo', 'a', a);
+    shuffleable('util.shuffleCombo', 'b', b);
     if (a.length !== b.length) throw new ValueError(`util.shuffleCombo: the arrays have lengths ${a.length} and ${b.length}`);
     for (let i = a.length - 1; i > 0; i--) {
       const j = Math.floor(Math.random() * (i + 1));
@@ -521,4 +524,11 @@ export const util = {
   /** Number of elements of a shape. */
   sizeFromShape: (shape: readonly number[]): number => sizeOf(shape),
 };
+
+/** An array or typed array to shuffle in place; else a ValueError naming it. */
+function shuffleable(op: string, name: string, a: unknown): void {
+  if (!Array.isArray(a) && !(ArrayBuffer.isView(a) && !(a instanceof DataView))) {
+    throw new ValueError(`${op}: ${name} must be an array or a typed array, got ${describe(a)}`);
+  }
+}
 

@@ -1,6 +1,7 @@
 import type { Backend } from '../runtime/backend.js';
 import { ValueError, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
+import { checkFiniteF32 } from '../util/finite.js';
 import type { Variable } from './variable.js';
 
 /**
@@ -18,8 +19,7 @@ export type RegularizerLike = 'l1' | 'l2' | 'l1l2' | RegularizerSpec;
 
 function factor(op: string, name: string, v: unknown): number {
   if (v === undefined) return 0;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValueError(`${op}: ${name} must be a finite number >= 0, got ${describe(v)}`);
-  return v;
+  return checkFiniteF32(op, name, v, { min: 0 });
 }
 
 function make(op: string, l1: unknown, l2: unknown): RegularizerSpec {
