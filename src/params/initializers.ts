@@ -76,9 +76,16 @@ const CONFIG_KEYS: Record<string, readonly string[]> = {
   Orthogonal: ['gain', 'seed'], Identity: ['gain'],
 };
 
+/** A number the weights are drawn or scaled with: finite as float32 (1e39 is not), at least min. */
 function num(op: string, where: string, v: unknown, dflt: number, min = -Infinity): number {
   if (v === undefined || v === null) return dflt;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new ValueError(`${op}: ${where} must be a finite number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(v)}`);
+  if (typeof v !== 'number' || !Number.isFinite(Math.fround(v)) || v < min) throw new ValueError(`${op}: ${where} must be a finite float32 number${min > -Infinity ? ` >= ${min}` : ''}, got ${describe(v)}`);
+  return v;
+}
+
+/** A seed: any finite number (hashed to the generator's state). */
+function seedOf(op: string, where: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${op}: ${where} must be a finite number, got ${describe(v)}`);
   return v;
 }
 
@@ -86,7 +93,7 @@ function resolve(op: string, arg: string, init: InitializerLike): Resolved {
   const spec: InitializerSpec = typeof init === 'string' ? { className: CLASS_OF[init], config: {} } : init;
   const c = spec.config ?? {};
   const where = (k: string) => `${arg}.config.${k}`;
-  const seed = c.seed === undefined || c.seed === null ? undefined : num(op, where('seed'), c.seed, 0);
+  const seed = c.seed === undefined || c.seed === null ? undefined : seedOf(op, where('seed'), c.seed);
   const scaling = (scale: number, mode: FanMode, distribution: Distribution): Resolved => ({ kind: 'scaling', scale, mode, distribution, seed });
   switch (spec.className) {
     case 'Zeros': return { kind: 'constant', value: 0 };

@@ -178,7 +178,7 @@ describe('initializer objects and seeds', () => {
     expect(() => layers.dense({ units: 2, kernelInitializer: 'henormal' as never })).toThrow(/kernelInitializer must be one of .* got "henormal" \(did you mean "heNormal"\?\)/);
     expect(() => initializers.varianceScaling({ mode: 'fan_in' as never })).toThrow(ValueError);
     expect(() => initializers.varianceScaling({ mode: 'fan_in' as never })).toThrow(/mode must be 'fanIn', 'fanOut' or 'fanAvg', got "fan_in"/);
-    expect(() => initializers.varianceScaling({ scale: -1 })).toThrow(/scale must be a finite number >= 0/);
+    expect(() => initializers.varianceScaling({ scale: -1 })).toThrow(/scale must be a finite float32 number >= 0/);
     expect(() => initializers.varianceScaling({ distribution: 'gaussian' as never })).toThrow(/distribution/);
     expect(() => initializers.randomUniform({ minval: 1, maxval: 0 })).toThrow(/minval <= maxval/);
     expect(() => initializers.randomNormal({ stdev: 1 } as never)).toThrow(/did you mean "stddev"/);
