@@ -40,10 +40,11 @@ export interface GemmOptions {
 }
 
 /**
- * Multiply-adds below which a GEMM stays on one thread: waking a worker and
- * waiting for it costs a few microseconds, about this much work.
+ * Multiply-adds below which a GEMM stays on one thread (about 25 us of work):
+ * handing a call to an awake worker and waiting for it costs a few
+ * microseconds.
  */
-export const THREAD_MIN_MACS = 1 << 18;
+export const THREAD_MIN_MACS = 1 << 20;
 /** Row and column granularity of a split: the SIMD micro-tile (MR = 5 rows, NR = 8 columns). */
 const SPLIT_ROWS = 5;
 const SPLIT_COLS = 8;

@@ -6,7 +6,7 @@ import { inWeightOrder, type Variable } from '../params/variable.js';
 import { applyRegularizers } from '../params/regularizers.js';
 import type { Topology } from '../graph/topology.js';
 import { computeLoss, type CanonicalLoss } from '../losses/index.js';
-import { argmaxRows, countNonFinite, fill } from '../kernels/elementwise.js';
+import { argmaxRows, copy2d, countNonFinite, fill } from '../kernels/elementwise.js';
 import { mse } from '../kernels/loss.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
 import { Executor, planBytes } from './executor.js';
@@ -389,9 +389,9 @@ export class Engine {
     if (plan.backup) this.copySegments(this.trainableSegments(), plan.backup.slots[0], this.store.values);
   }
 
+  // In wasm: copyWithin over a shared memory's SharedArrayBuffer (threads) runs several times slower.
   private copySegments(segments: readonly Segment[], from: number, to: number): void {
-    const u8 = this.backend.u8();
-    for (const s of segments) u8.copyWithin(to + s.offset * 4, from + s.offset * 4, from + (s.offset + s.size) * 4);
+    for (const s of segments) copy2d(this.backend, { m: 1, n: s.size, x: from + s.offset * 4, y: to + s.offset * 4 });
   }
 
   /** [correct, counted] predictions of output k in the loaded batch (rows of its last axis). */

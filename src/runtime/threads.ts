@@ -18,6 +18,15 @@ const DONE = 1;
 const FN = 2;
 const NARGS = 3;
 const ERROR = 4;
+/**
+ * How long a thread polls for the next call (a worker) or for a worker to
+ * finish (the caller) before it sleeps in Atomics.wait, in milliseconds.
+ * Waking a sleeping thread costs 50-100 us on a virtual machine (its idle
+ * core is halted), as much as a mid-sized GEMM; the kernel calls of a
+ * training step come a few microseconds apart, so a worker that polls this
+ * long stays awake through a step and sleeps between steps of a slow loop.
+ */
+const SPIN_MS = 0.5;
 
 /** The exports a worker may run (index = position). */
 export const THREAD_KERNELS = [
@@ -42,7 +51,11 @@ function boot(d, ready) {
   ready();
   let seen = 0;
   for (;;) {
-    Atomics.wait(ctrl, ${SEQ}, seen);
+    if (Atomics.load(ctrl, ${SEQ}) === seen) {
+      const until = performance.now() + ${SPIN_MS};
+      while (Atomics.load(ctrl, ${SEQ}) === seen && performance.now() < until);
+      Atomics.wait(ctrl, ${SEQ}, seen);
+    }
     const seq = Atomics.load(ctrl, ${SEQ});
     if (seq < 0) return;
     seen = seq;
@@ -177,10 +190,14 @@ export class ThreadPool {
     let workerFailed = false;
     for (let i = 0; i < busy; i++) {
       const t = this.threads[i];
-      for (;;) {
-        const done = Atomics.load(t.ctrl, DONE);
-        if (done === t.seq) break;
-        Atomics.wait(t.ctrl, DONE, done);
+      if (Atomics.load(t.ctrl, DONE) !== t.seq) {
+        const until = performance.now() + SPIN_MS;
+        while (Atomics.load(t.ctrl, DONE) !== t.seq && performance.now() < until);
+        for (;;) {
+          const done = Atomics.load(t.ctrl, DONE);
+          if (done === t.seq) break;
+          Atomics.wait(t.ctrl, DONE, done);
+        }
       }
       if (t.ctrl[ERROR]) workerFailed = true;
     }

@@ -46,12 +46,12 @@ async function job(nn: typeof simdnn): Promise<JobResult> {
   };
   const one = await nn.createBackend({ deterministic: true, seed: 1 });
   const two = await nn.createBackend({ deterministic: true, seed: 1, threads: 2 });
-  const g = { h: 14, w: 13, c: 3, oh: 12, ow: 11, ph: 0, pw: 0, kernel: [3, 3] as [number, number], strides: [1, 1] as [number, number], dilation: [1, 1] as [number, number] };
-  const x = fill(two, 7 * 14 * 13 * 3, 0.11);
-  const dy = fill(two, 7 * 12 * 11 * 16, 0.13);
-  const dW = fill(two, 27 * 16, 0.17);
-  nn.kernels.conv2dFilterGrad(two, { batch: 7, geometry: g, x, dy, filters: 16, dW });
-  const r = { threads: two.info().threads, gemm: gemm(two), gemmOne: gemm(one), filterGrad: bits(two.readF32(dW, 27 * 16)) };
+  const g = { h: 14, w: 13, c: 8, oh: 12, ow: 11, ph: 0, pw: 0, kernel: [3, 3] as [number, number], strides: [1, 1] as [number, number], dilation: [1, 1] as [number, number] };
+  const x = fill(two, 9 * 14 * 13 * 8, 0.11);
+  const dy = fill(two, 9 * 12 * 11 * 16, 0.13);
+  const dW = fill(two, 72 * 16, 0.17);
+  nn.kernels.conv2dFilterGrad(two, { batch: 9, geometry: g, x, dy, filters: 16, dW });
+  const r = { threads: two.info().threads, gemm: gemm(two), gemmOne: gemm(one), filterGrad: bits(two.readF32(dW, 72 * 16)) };
   one.dispose();
   two.dispose();
   return r;

@@ -17,6 +17,23 @@ afterAll(() => {
   three.dispose();
 });
 
+/** The kernels `fn` hands to the worker threads of `be`. */
+function splitKernels(be: Backend, fn: () => void): string[] {
+  const pool = be.threads!;
+  const run = pool.run;
+  const seen: string[] = [];
+  pool.run = (k, calls) => {
+    seen.push(`${k} x${calls.length}`);
+    run.call(pool, k, calls);
+  };
+  try {
+    fn();
+  } finally {
+    pool.run = run;
+  }
+  return seen;
+}
+
 interface GemmCase { m: number; n: number; k: number; transA: boolean; transB: boolean; bias: boolean; beta: number; act: number }
 
 function runGemm(be: Backend, c: GemmCase, packed: boolean): Float32Array {
@@ -79,7 +96,7 @@ describe('threads: GEMM split over rows or columns gives the single-thread bits'
   const cases: GemmCase[] = [
     { m: 257, n: 130, k: 129, transA: false, transB: false, bias: true, beta: 0, act: ACT.relu },
     { m: 64, n: 1031, k: 70, transA: false, transB: true, bias: true, beta: 0.5, act: ACT.linear },
-    { m: 301, n: 9, k: 300, transA: true, transB: false, bias: false, beta: 1, act: ACT.tanh },
+    { m: 301, n: 13, k: 300, transA: true, transB: false, bias: false, beta: 1, act: ACT.tanh },
     { m: 33, n: 517, k: 260, transA: true, transB: true, bias: true, beta: 0, act: ACT.leakyRelu },
     { m: 784, n: 128, k: 256, transA: true, transB: false, bias: false, beta: 0, act: ACT.linear },
   ];
@@ -87,7 +104,9 @@ describe('threads: GEMM split over rows or columns gives the single-thread bits'
     const split = gemmSplit(c.m, c.n, c.k, 3);
     it(`${c.m}x${c.n}x${c.k} transA ${c.transA} transB ${c.transB} (split over ${split?.rows ? 'rows' : 'columns'})`, () => {
       expect(split).not.toBeNull();
-      expectBitIdentical(runGemm(three, c, false), runGemm(one, c, false), 'gemm');
+      let r: Float32Array = new Float32Array(0);
+      expect(splitKernels(three, () => (r = runGemm(three, c, false)))).toEqual([`f32_gemm x${split!.cuts.length - 1}`]);
+      expectBitIdentical(r, runGemm(one, c, false), 'gemm');
       if (split!.rows) expectBitIdentical(runGemm(three, c, true), runGemm(one, c, true), 'gemmPacked');
     });
   }
@@ -101,8 +120,8 @@ describe('threads: GEMM split over rows or columns gives the single-thread bits'
 });
 
 describe('threads: convolutions split over the batch', () => {
-  const g: ConvWindow = { h: 14, w: 13, c: 3, oh: 12, ow: 11, ph: 0, pw: 0, kernel: [3, 3], strides: [1, 1], dilation: [1, 1] };
-  const n = 7;
+  const g: ConvWindow = { h: 14, w: 13, c: 8, oh: 12, ow: 11, ph: 0, pw: 0, kernel: [3, 3], strides: [1, 1], dilation: [1, 1] };
+  const n = 9;
   const F = 16;
   function conv(be: Backend, pool: boolean): Float32Array {
     const x = put(be, randArray(n * g.h * g.w * g.c, 5));
@@ -128,12 +147,15 @@ describe('threads: convolutions split over the batch', () => {
   }
 
   it('forward and the fused max pooling: the single-thread bits', () => {
-    expectBitIdentical(conv(three, false), conv(one, false), 'conv');
+    let r: Float32Array = new Float32Array(0);
+    expect(splitKernels(three, () => (r = conv(three, false)))).toEqual(['f32_conv2d_igemm_nhwc x3']);
+    expectBitIdentical(r, conv(one, false), 'conv');
     expectBitIdentical(conv(three, true), conv(one, true), 'conv + pool');
   });
 
   it('filter gradient: partial sums added in worker order, the same bits run to run, within float rounding of one thread', () => {
-    const a = filterGrad(three);
+    let a: Float32Array = new Float32Array(0);
+    expect(splitKernels(three, () => (a = filterGrad(three)))).toEqual(['f32_conv2d_filter_grad_nhwc x3']);
     expectBitIdentical(filterGrad(three), a, 'run to run');
     expectClose(a, filterGrad(one), { rtol: 1e-5, atol: 1e-5 });
   });
