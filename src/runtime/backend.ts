@@ -37,8 +37,17 @@ export interface InitOptions {
    * SIMD128 and scalar builds and across JavaScript engines. Default false.
    */
   deterministic?: boolean;
-  /** A precompiled module of one of the builds, for runtimes that forbid compiling bytes. */
+  /**
+   * A precompiled module of one of the builds (simdnn/simdnn.wasm,
+   * simdnn-relaxed.wasm, simdnn-scalar.wasm), for runtimes that forbid compiling
+   * bytes (Cloudflare Workers, Vercel Edge) and for `simdnn/slim`. A module
+   * from another realm (a vm context, an iframe) is accepted.
+   */
   module?: WebAssembly.Module;
+  /** The bytes of one of the builds, compiled here (`simdnn/slim` embeds none). */
+  bytes?: ArrayBuffer | ArrayBufferView;
+  /** Where to fetch one of the builds from (`init()` only; `simdnn/slim` embeds none). */
+  url?: string | URL;
   /** Upper bound on wasm memory, in bytes (rounded up to 64 KiB pages). Default: the engine's limit. */
   maxMemoryBytes?: number;
   /** Seed of the backend's random generator; default: a random seed. */

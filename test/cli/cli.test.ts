@@ -41,7 +41,7 @@ beforeAll(async () => {
   // `npm test` builds everything first (pretest). Run on its own after an
   // edit, this file rebuilds just the CLI bundle if it is older than src/.
   if (!existsSync(CLI) || statSync(CLI).mtimeMs < Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'package.json')).mtimeMs)) {
-    if (!existsSync(join(ROOT, 'src/runtime/generated/wasm.ts'))) throw new Error('the wasm kernels are not built; run `npm run build` first');
+    if (!existsSync(join(ROOT, 'src/runtime/generated/wasm-simd.ts'))) throw new Error('the wasm kernels are not built; run `npm run build` first');
     const { rollup } = await import('rollup');
     const configs = (await import(join(ROOT, 'rollup.config.mjs'))).default as { input: unknown; output: object }[];
     const cli = configs.find((c) => c.input === 'src/cli/main.ts');
