@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the pinned runtimes of runtimes/package.json (Node 22, Deno, Bun)
+// Installs the pinned runtimes of runtimes/package.json (Node 22, Deno, Bun,
+// workerd, edge-runtime, TypeScript 5.0)
 // into runtimes/node_modules with `npm ci`, unless every one is already there
 // at its pinned version. `npm test` runs this before the tests.
 import { spawnSync } from 'node:child_process';
