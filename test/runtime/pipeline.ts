@@ -1,7 +1,8 @@
 /**
  * The deterministic-mode pipeline every runtime runs: seeded tensors, a mixed
  * chain of ops, a CNN and a recurrent network trained a few Adam steps, each
- * stage recorded as raw float32 bits. Its source text is what other runtimes
+ * stage recorded as raw float32 bits; the CNN is also saved to a model file and
+ * loaded back. Its source text is what other runtimes
  * (a Chromium page, Deno, Bun, another Node) evaluate against dist/index.js.
  */
 import { expect } from 'vitest';
@@ -89,6 +90,13 @@ export async function pipeline(nn: Simdnn, build: BuildName, seed: number): Prom
     const weights = cnn.getWeightsFlat();
     record('cnn weights after 4 Adam steps', nn.tensor(weights, [weights.length], 'float32', be));
     record('cnn predict (conv fused with max pooling)', cnn.predict(images));
+    // Saved to the binary model file and loaded back: the loaded weights and predictions. (The file's
+    // bytes also hold the auto-generated layer names, which count the layers made before in the process.)
+    const loaded = nn.deserializeModel(nn.decodeModelFile(nn.encodeModelFile(nn.serializeModel(cnn))), { backend: be });
+    const lw = loaded.getWeightsFlat();
+    record('cnn loaded from the file: weights', nn.tensor(lw, [lw.length], 'float32', be));
+    record('cnn loaded from the file: predict', loaded.predict(images) as ReturnType<Simdnn['tensor']>);
+    loaded.dispose();
     cnn.dispose();
     // A recurrent network trained a few steps (embedding with a padding mask, a bidirectional LSTM,
     // a GRU, the gate kernels forward and backward through time), then predict.
