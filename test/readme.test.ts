@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, mkdirSync, existsSync, symlinkSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
 
@@ -17,6 +17,10 @@ describe('README examples', () => {
   // Inside node_modules/.cache, so an example can import the devDependencies it shows working with simdnn (TensorFlow.js, onnxruntime).
   mkdirSync(join(root, 'node_modules', '.cache'), { recursive: true });
   const dir = mkdtempSync(join(root, 'node_modules', '.cache', 'simdnn-readme-'));
+  // The package as a dependency of the examples' directory: 'simdnn/slim', 'simdnn/simdnn.wasm' and the
+  // rest resolve through its "exports" to dist/, as in a user's project.
+  mkdirSync(join(dir, 'node_modules'));
+  symlinkSync(root, join(dir, 'node_modules', 'simdnn'), 'dir');
   blocks.forEach((code, i) => {
     const first = code.split('\n').find((l) => l.startsWith('import')) ?? '';
     it(`example ${i + 1} runs (${first.slice(0, 60)})`, () => {

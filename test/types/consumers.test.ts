@@ -21,6 +21,7 @@ const TSC = { '5.9': join(ROOT, 'node_modules/typescript/bin/tsc'), '5.0': join(
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const quickStart = /## Quick start\n\n```js\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
+const workerRecipe = /Cloudflare Workers \(wrangler[^\n]*\n\n```ts\n([\s\S]*?)```/.exec(readme)?.[1] ?? '';
 
 /** Uses every entry point and the .wasm subpaths; written for ESM projects. */
 const ESM_USE = `import { init, tensor, matmul, sequential, layers, InitError, type BackendInfo, type InitOptions } from 'simdnn';
@@ -73,6 +74,8 @@ const PROJECTS: Project[] = [
   { name: 'esm-node16', type: 'module', compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, files: { 'index.ts': ESM_USE, 'quick-start.ts': quickStart } },
   { name: 'esm-nodenext', type: 'module', compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' }, files: { 'index.ts': ESM_USE, 'quick-start.ts': quickStart } },
   { name: 'esm-bundler', type: 'module', compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, files: { 'index.ts': ESM_USE, 'quick-start.ts': quickStart } },
+  // The README's Cloudflare worker recipe.
+  { name: 'esm-worker', type: 'module', compilerOptions: { ...strict, module: 'esnext', moduleResolution: 'bundler' }, files: { 'worker.ts': workerRecipe } },
   { name: 'cjs-node16', type: 'commonjs', compilerOptions: { ...strict, module: 'node16', moduleResolution: 'node16' }, files: { 'index.ts': CJS_USE } },
   { name: 'cjs-nodenext', type: 'commonjs', compilerOptions: { ...strict, module: 'nodenext', moduleResolution: 'nodenext' }, files: { 'index.ts': CJS_USE } },
   // Classic resolution ignores "exports": the root comes from "types", the subpaths from "typesVersions".
@@ -113,8 +116,9 @@ afterAll(() => {
 }, 60_000);
 
 describe('types: consumer projects against the packed tarball (skipLibCheck false, strict)', () => {
-  it('the README has a quick start to compile', () => {
+  it('the README has a quick start and a worker recipe to compile', () => {
     expect(quickStart).toMatch(/await init\(\)/);
+    expect(workerRecipe).toMatch(/init\(\{ module: wasm \}\)/);
   });
 
   it('the tarball ships declarations for every entry, CommonJS ones too, and the .wasm subpaths', () => {
