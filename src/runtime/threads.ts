@@ -223,7 +223,9 @@ async function spawn(start: ThreadStart, scratch: number): Promise<Thread> {
   const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o: object) => WebWorker; Deno?: unknown };
   let worker: WorkerHandle;
   if (g.process?.versions?.node && !g.Deno) {
-    const { Worker } = (await import('node:worker_threads')) as unknown as { Worker: NodeWorkerCtor };
+    // A computed specifier: a bundler building for browsers leaves it alone instead of failing to resolve a Node built-in.
+    const specifier = ['node', 'worker_threads'].join(':');
+    const { Worker } = (await import(/* @vite-ignore */ /* webpackIgnore: true */ specifier)) as unknown as { Worker: NodeWorkerCtor };
     const w = new Worker(NODE_WORKER, { eval: true, workerData: data });
     await new Promise<void>((resolve, reject) => {
       w.once('message', () => resolve());
