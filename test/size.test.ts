@@ -54,8 +54,10 @@ describe('size budget of each entry point', () => {
     it('simdnn/slim embeds no wasm and fits its budget', () => {
       console.log(`slim.${ext}: ${KB(slim.raw)}, ${KB(slim.gzip)} gzipped (${slim.files.join(', ')}); + simdnn.wasm ${KB(statSync(join(DIST, 'simdnn.wasm')).size)}`);
       expect(slim.builds).toBe(0);
-      expect(slim.raw).toBeLessThan(420_000);
-      expect(slim.gzip).toBeLessThan(130_000);
+      // 428 KiB / 129 KiB measured with the TensorFlow.js and ONNX file bridge, the TensorFlow.js-shaped
+      // ops and the brain.js NeuralNetwork in the library (bundlers drop what an app does not import).
+      expect(slim.raw).toBeLessThan(460_000);
+      expect(slim.gzip).toBeLessThan(140_000);
     });
 
     it('simdnn/simd embeds the SIMD128 build and nothing else beyond slim', () => {

@@ -13,7 +13,8 @@ const WIRE_I32 = 5;
 export class ProtoWriter {
   private chunks: Uint8Array[] = [];
   private size = 0;
-  private static readonly enc = new TextEncoder();
+  // Made on first use: importing simdnn must work in realms without TextEncoder.
+  private static enc: TextEncoder | null = null;
 
   private push(b: Uint8Array): void {
     this.chunks.push(b);
@@ -62,6 +63,7 @@ export class ProtoWriter {
 
   /** A string field (UTF-8). */
   string(field: number, value: string): this {
+    ProtoWriter.enc ??= new TextEncoder();
     return this.bytes(field, ProtoWriter.enc.encode(value));
   }
 
