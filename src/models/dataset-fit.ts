@@ -5,7 +5,7 @@ import type { Engine } from './engine.js';
 import { identity } from './engine.js';
 import type { Rows, Targets, ModelInput } from './inputs.js';
 import type { Callback, Logs } from './callbacks.js';
-import { abortNonFinite, epochLine, yieldToEventLoop, type FitTarget, type History } from './trainer.js';
+import { abortNonFinite, batchMetrics, epochLine, yieldToEventLoop, type FitTarget, type History } from './trainer.js';
 
 /** One batch of a dataset: inputs and targets (TensorFlow.js tf.data batches as { xs, ys }). */
 export interface DatasetBatch {
@@ -145,24 +145,7 @@ export async function fitDatasetLoop(model: DatasetHost, engine: Engine, source:
       seen += rows;
       const batchLogs: Logs = { batch: b, size: rows, loss };
       for (let k = 0; k < nOut; k++) {
-        const prefix = engine.metricPrefix(k);
-        if (compiled.metrics.includes('accuracy')) {
-          const [c, t] = engine.countCorrect(k, rows, Y[k], order, 0);
-          correct[k] += c;
-          counted[k] += t;
-          batchLogs[`${prefix}accuracy`] = c / t;
-          batchLogs[`${prefix}acc`] = c / t;
-        }
-        if (compiled.metrics.includes('mse')) {
-          const m = engine.batchMse(k, rows);
-          mseSum[k] += m * rows;
-          batchLogs[`${prefix}mse`] = m;
-        }
-        const t = tallies[k];
-        if (t) {
-          engine.tally(k, rows, Y[k], order, 0, t);
-          for (const [name, val2] of Object.entries(t.values(false))) batchLogs[`${prefix}${name}`] = val2;
-        }
+        batchMetrics(engine, compiled, k, rows, Y[k], order, 0, { correct, counted, mseSum, tallies }, batchLogs);
       }
       for (const cb of cbs) {
         await cb.onBatchEnd?.(b, batchLogs);

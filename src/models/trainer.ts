@@ -1,7 +1,8 @@
 import { NonFiniteLossError, ValueError, checkFinite, checkInt, describe } from '../errors.js';
 import { checkOptions } from '../util/options.js';
 import { LBFGS, Optimizer } from '../optimizers/index.js';
-import type { Engine } from './engine.js';
+import type { Compiled, Engine } from './engine.js';
+import type { MetricTally } from './metrics.js';
 import { splitRows, splitTargets, type Rows, type Targets } from './inputs.js';
 import { EarlyStopping, type Callback, type Logs, type TrainableModel } from './callbacks.js';
 
@@ -272,24 +273,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
         seen += rows;
         const batchLogs: Logs = { batch: batchIndex, size: rows, loss };
         for (let k = 0; k < nOut; k++) {
-          const prefix = engine.metricPrefix(k);
-          if (compiled.metrics.includes('accuracy')) {
-            const [c, total] = engine.countCorrect(k, rows, Y[k], order, start);
-            correct[k] += c;
-            counted[k] += total;
-            batchLogs[`${prefix}accuracy`] = c / total;
-            batchLogs[`${prefix}acc`] = c / total;
-          }
-          if (compiled.metrics.includes('mse')) {
-            const m = engine.batchMse(k, rows);
-            mseSum[k] += m * rows;
-            batchLogs[`${prefix}mse`] = m;
-          }
-          const t = tallies[k];
-          if (t) {
-            engine.tally(k, rows, Y[k], order, start, t);
-            for (const [name, v] of Object.entries(t.values(false))) batchLogs[`${prefix}${name}`] = v;
-          }
+          batchMetrics(engine, compiled, k, rows, Y[k], order, start, { correct, counted, mseSum, tallies }, batchLogs);
         }
         for (const cb of cbs) {
           await cb.onBatchEnd?.(batchIndex, batchLogs);
@@ -349,6 +333,41 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
  * restores them from before the update that made them non-finite, if one
  * did. Optimizer state is cleared either way.
  */
+/** The epoch's running metric sums, one entry per output. */
+export interface MetricSums {
+  correct: number[];
+  counted: number[];
+  mseSum: number[];
+  tallies: (MetricTally | null)[];
+}
+
+/**
+ * Output k's metrics on the trained batch (rows order[start..start + rows)):
+ * written to the batch's logs and added to the epoch's sums.
+ */
+export function batchMetrics(
+  engine: Engine, compiled: Compiled, k: number, rows: number, Y: Targets, order: Int32Array, start: number, sums: MetricSums, batchLogs: Logs,
+): void {
+  const prefix = engine.metricPrefix(k);
+  if (compiled.metrics.includes('accuracy')) {
+    const [c, total] = engine.countCorrect(k, rows, Y, order, start);
+    sums.correct[k] += c;
+    sums.counted[k] += total;
+    batchLogs[`${prefix}accuracy`] = c / total;
+    batchLogs[`${prefix}acc`] = c / total;
+  }
+  if (compiled.metrics.includes('mse')) {
+    const m = engine.batchMse(k, rows);
+    sums.mseSum[k] += m * rows;
+    batchLogs[`${prefix}mse`] = m;
+  }
+  const t = sums.tallies[k];
+  if (t) {
+    engine.tally(k, rows, Y, order, start, t);
+    for (const [name, v] of Object.entries(t.values(false))) batchLogs[`${prefix}${name}`] = v;
+  }
+}
+
 export function abortNonFinite(model: { name: string }, engine: Engine, op: 'fit' | 'trainOnBatch', epoch: number, batch: number, snapshot?: Float32Array): never {
   let what: string;
   if (snapshot) {
