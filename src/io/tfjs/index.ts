@@ -65,7 +65,12 @@ async function fromUrl(op: string, url: string, opts: LoadLayersOptions): Promis
     total += s.length;
     shards.push(s);
   }
-  const data = new Uint8Array(total);
+  return modelFromShards(m, shards, opts, where);
+}
+
+/** The model of a manifest read by readManifest, its weight shards read in manifest order. */
+export function modelFromShards(m: ReturnType<typeof readManifest>, shards: readonly Uint8Array[], opts: LoadLayersOptions, where: string): Model {
+  const data = new Uint8Array(shards.reduce((n, s) => n + s.length, 0));
   let at = 0;
   for (const s of shards) {
     data.set(s, at);

@@ -11,7 +11,7 @@ import { resolveWeightsPath } from '../node.js';
 import { checkOptions } from '../../util/options.js';
 import { LOAD_LAYERS_KEYS, layersModelFromArtifacts, type LayersLoadHandler, type LayersModelArtifacts, type LoadLayersOptions } from './import.js';
 import { isSaveHandler, toLayersArtifacts, type LayersSaveHandler } from './export.js';
-import { loadLayersModel as loadBrowser, readManifest, saveLayersModel as saveBrowser } from './index.js';
+import { loadLayersModel as loadBrowser, modelFromShards, readManifest, saveLayersModel as saveBrowser } from './index.js';
 
 /** The shard file saveLayersModel writes beside model.json (the converter's name for a single shard). */
 export const LAYERS_SHARD = 'group1-shard1of1.bin';
@@ -55,13 +55,7 @@ function fromPath(op: string, path: string, opts: LoadLayersOptions): Model {
     total += s.length;
     shards.push(s);
   }
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const s of shards) {
-    data.set(s, at);
-    at += s.length;
-  }
-  return layersModelFromArtifacts({ modelTopology: m.topology, weightSpecs: m.specs as never, weightData: data, format: m.format as string }, opts, where);
+  return modelFromShards(m, shards, opts, where);
 }
 
 /**
