@@ -112,7 +112,10 @@ function predictJob(makeLayers, batch) {
 
 const rows = [];
 const add = async (group, name, make, work) => {
+  const pool = two.threads;
+  const before = [pool.sharedJobs, pool.soloJobs];
   const r = await compare(make);
+  log(`  jobs on both threads ${pool.sharedJobs - before[0]}, run alone ${pool.soloJobs - before[1]}`);
   const rate = (ms) => (work ? work(ms) : `${ms.toFixed(3)} ms`);
   rows.push([group, name, rate(r.one), rate(r.two), fmtRatio(r.ratio)]);
   log(`${group} ${name}: ${rate(r.one)} vs ${rate(r.two)}: ${fmtRatio(r.ratio)}`);

@@ -2,7 +2,7 @@ import { ACT } from '../runtime/abi.js';
 import { SCRATCH, type Backend } from '../runtime/backend.js';
 import type { ConvWindow } from './geometry.js';
 import { scratchLayout } from './scratch.js';
-import { THREAD_MIN_MACS, gemm } from './gemm.js';
+import { blockCuts, gemm } from './gemm.js';
 
 // The convolution kernels read their input in place: a window that reaches
 // past the image reads a zero-bordered copy instead. Each call's temporaries
@@ -128,36 +128,36 @@ function igemm(be: Backend, o: Conv2dIgemmOptions, maxPool2: boolean): void {
   const work = part(be, o.scratch, at.work, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters), SCRATCH.gemm);
   const act = o.act ?? ACT.linear;
   const outPixels = maxPool2 ? (g.oh >> 1) * (g.ow >> 1) : g.oh * g.ow;
-  const cuts = batchCuts(be, o.batch, g.oh * g.ow * o.filters * kh * kw * g.c);
-  const calls: number[][] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const n = cuts[i + 1] - cuts[i];
-    const x = src + 4 * cuts[i] * hp * wp * g.c;
-    const y = o.y + 4 * cuts[i] * outPixels * o.filters;
-    const w = i === 0 ? work : be.threadScratch(i - 1, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters));
-    calls.push(maxPool2
-      ? [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, w]
-      : [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, o.actAlpha ?? 0, w]);
-  }
+  const macs = o.batch * g.oh * g.ow * o.filters * kh * kw * g.c;
+  const cuts = blockCuts(o.batch, 1, be.threads?.size ?? 1, macs);
+  const block = (lo: number, n: number) => {
+    const x = src + 4 * lo * hp * wp * g.c;
+    const y = o.y + 4 * lo * outPixels * o.filters;
+    return maxPool2
+      ? [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, work]
+      : [act, n, hp, wp, g.c, kh, kw, sh, sw, dh, dw, g.oh, g.ow, o.filters, x, o.kernel, o.bias ?? 0, y, o.actAlpha ?? 0, work];
+  };
   const kernel = maxPool2 ? 'f32_conv2d_igemm_maxpool2_nhwc' : 'f32_conv2d_igemm_nhwc';
-  if (calls.length > 1) be.threads!.run(kernel, calls);
-  else if (maxPool2) be.abi.f32_conv2d_igemm_maxpool2_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_igemm_maxpool2_nhwc']>));
-  else be.abi.f32_conv2d_igemm_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_igemm_nhwc']>));
-}
-
-/**
- * Image ranges of a batch split between the backend's threads ([0, ..., n]),
- * or [0, n] when one thread runs or the work (multiply-adds per image times
- * the batch) is too small to share.
- */
-function batchCuts(be: Backend, n: number, macsPerImage: number): number[] {
-  const pool = be.threads;
-  if (!pool || n < 2 || n * macsPerImage < THREAD_MIN_MACS) return [0, n];
-  const step = Math.ceil(n / pool.size);
-  const cuts = [0];
-  for (let i = 1; i < pool.size && i * step < n; i++) cuts.push(i * step);
-  cuts.push(n);
-  return cuts;
+  const whole = () => {
+    const call = block(0, o.batch);
+    if (maxPool2) be.abi.f32_conv2d_igemm_maxpool2_nhwc(...(call as Parameters<Backend['abi']['f32_conv2d_igemm_maxpool2_nhwc']>));
+    else be.abi.f32_conv2d_igemm_nhwc(...(call as Parameters<Backend['abi']['f32_conv2d_igemm_nhwc']>));
+  };
+  if (!cuts) {
+    whole();
+    return;
+  }
+  // Images are independent: every output is the same bits whichever thread computes it.
+  be.threads!.run({
+    kernel, macs, workArg: maxPool2 ? 18 : 19,
+    alone: whole,
+    blocks: () => cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i])),
+    works: () => {
+      const works = [work];
+      for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters)));
+      return works;
+    },
+  });
 }
 
 /** act(conv(x, kernel) + bias) by the implicit-GEMM kernel (no column matrix), through a zero-bordered copy when padded. */
@@ -187,31 +187,35 @@ export function conv2dFilterGrad(be: Backend, o: Conv2dFilterGradOptions): void 
   const [src, hp, wp] = inPlaceSource(be, o.batch, g, o.x, () => part(be, o.scratch, at.col, paddedBytes(o.batch, g), SCRATCH.col));
   const work = part(be, o.scratch, at.work, be.abi.f32_conv2d_filter_grad_workspace(o.filters), SCRATCH.gemm);
   const size = kh * kw * g.c * o.filters;
-  const cuts = batchCuts(be, o.batch, g.oh * g.ow * size);
-  const calls: number[][] = [];
-  const partials: number[] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const n = cuts[i + 1] - cuts[i];
-    let dW = o.dW;
-    let w = work;
-    if (i > 0) {
-      // Workers sum their images into zeroed partials, added to dW afterwards in worker order.
-      w = be.threadScratch(i - 1, be.abi.f32_conv2d_filter_grad_workspace(o.filters));
-      dW = be.threadScratch(i - 1, size * 4, 1);
-      be.f32().fill(0, dW >>> 2, (dW >>> 2) + size);
-      partials.push(dW);
-    }
-    calls.push([
-      n, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, o.filters,
-      src + 4 * cuts[i] * hp * wp * g.c, o.dy + 4 * cuts[i] * g.oh * g.ow * o.filters, dW, w,
-    ]);
-  }
-  if (calls.length === 1) {
-    be.abi.f32_conv2d_filter_grad_nhwc(...(calls[0] as Parameters<Backend['abi']['f32_conv2d_filter_grad_nhwc']>));
+  const block = (lo: number, n: number, dW: number) => [
+    n, hp, wp, g.c, kh, kw, g.strides[0], g.strides[1], g.dilation[0], g.dilation[1], g.oh, g.ow, o.filters,
+    src + 4 * lo * hp * wp * g.c, o.dy + 4 * lo * g.oh * g.ow * o.filters, dW, work,
+  ];
+  const macs = o.batch * g.oh * g.ow * size;
+  const cuts = blockCuts(o.batch, 1, be.threads?.size ?? 1, macs);
+  if (!cuts) {
+    be.abi.f32_conv2d_filter_grad_nhwc(...(block(0, o.batch, o.dW) as Parameters<Backend['abi']['f32_conv2d_filter_grad_nhwc']>));
     return;
   }
-  be.threads!.run('f32_conv2d_filter_grad_nhwc', calls);
-  for (const p of partials) be.abi.f32_axpy(size, p, o.dW, 1);
+  // Block 0 adds into dW; every other block sums its images into a zeroed
+  // partial of its own, added to dW afterwards in block order. The cuts
+  // depend on the batch and the thread count only, so the result is the same
+  // bits run to run whichever thread runs which block, alone or shared (but
+  // not the same bits as one thread, which adds every image into dW in turn).
+  const partials = be.scratch((cuts.length - 2) * size * 4, SCRATCH.partials);
+  be.threads!.run({
+    kernel: 'f32_conv2d_filter_grad_nhwc', macs, workArg: 16,
+    blocks: () => {
+      be.f32().fill(0, partials >>> 2, (partials >>> 2) + (cuts.length - 2) * size);
+      return cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i], i === 0 ? o.dW : partials + 4 * (i - 1) * size));
+    },
+    works: () => {
+      const works = [work];
+      for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, be.abi.f32_conv2d_filter_grad_workspace(o.filters)));
+      return works;
+    },
+  });
+  for (let i = 1; i + 1 < cuts.length; i++) be.abi.f32_axpy(size, partials + 4 * (i - 1) * size, o.dW, 1);
 }
 
 /** The extent of dy zero-bordered by the window's reach, [rows, cols], for a stride-1 input gradient. */

@@ -1,5 +1,6 @@
 import { ACT } from '../runtime/abi.js';
 import { SCRATCH, type Backend } from '../runtime/backend.js';
+import { MAX_BLOCKS } from '../runtime/threads.js';
 
 /** Options of gemm(): C = act(alpha · op(A) · op(B) + beta · C + bias), row-major, sizes in elements, pointers as byte offsets. */
 export interface GemmOptions {
@@ -45,29 +46,63 @@ export interface GemmOptions {
  * microseconds.
  */
 export const THREAD_MIN_MACS = 1 << 20;
+/** Smallest block of a split job, in multiply-adds (about 5 us of work, several times a block's dispatch). */
+const MIN_BLOCK_MACS = 1 << 18;
+/**
+ * Blocks per thread of a split job: with several, a thread that loses its
+ * core to another process holds up at most the block it is running while
+ * the others take the rest; each block costs a kernel call.
+ */
+const BLOCKS_PER_THREAD = 4;
 /** Row and column granularity of a split: the SIMD micro-tile (MR = 5 rows, NR = 8 columns). */
 const SPLIT_ROWS = 5;
 const SPLIT_COLS = 8;
 
 /**
- * Where a GEMM of this shape is cut between `parts` threads: over rows of C
- * (each thread reads all of B and its rows of A) when there are rows enough,
- * else over columns (each reads all of A and its columns of B). Every element
- * of C is computed by exactly the same operations as on one thread, so the
- * result is bit-identical whatever the split. Returns the cut points, or null
- * to stay on one thread.
+ * Cut points [0, ..., len] of `len` units (rows, columns or images, `unit`
+ * at a time) into the blocks `parts` threads take in turn, or null when the
+ * work (`macs` multiply-adds in all) is too small to share. The cuts depend
+ * on the sizes and the thread count only, never on timing, so a reduction
+ * over blocks in block order is deterministic.
+ */
+export function blockCuts(len: number, unit: number, parts: number, macs: number): number[] | null {
+  if (parts < 2 || macs < THREAD_MIN_MACS) return null;
+  const units = Math.ceil(len / unit);
+  const blocks = Math.min(MAX_BLOCKS, parts * BLOCKS_PER_THREAD, Math.floor(macs / MIN_BLOCK_MACS), units);
+  if (blocks < 2) return null;
+  const step = Math.ceil(units / blocks) * unit;
+  const cuts = [0];
+  for (let at = step; at < len; at += step) cuts.push(at);
+  cuts.push(len);
+  return cuts;
+}
+
+/**
+ * Where a GEMM of this shape is cut into blocks for `parts` threads: over
+ * rows of C (each block reads all of B and its rows of A) when there are rows
+ * enough, else over columns (each reads all of A and its columns of B).
+ * Every element of C is computed by exactly the same operations as on one
+ * thread, so the result is bit-identical whatever the split and whichever
+ * thread runs a block. Returns the cut points, or null to stay on one thread.
  */
 export function gemmSplit(m: number, n: number, k: number, parts: number): { rows: boolean; cuts: number[] } | null {
-  if (parts < 2 || m * n * k < THREAD_MIN_MACS) return null;
   const rows = m >= parts * 4 * SPLIT_ROWS || m >= n;
-  const len = rows ? m : n;
-  const unit = rows ? SPLIT_ROWS : SPLIT_COLS;
-  const cuts = [0];
-  const step = Math.ceil(len / parts / unit) * unit;
-  for (let i = 1; i < parts && i * step < len; i++) cuts.push(i * step);
-  if (cuts.length < 2) return null;
-  cuts.push(len);
-  return { rows, cuts };
+  const cuts = blockCuts(rows ? m : n, rows ? SPLIT_ROWS : SPLIT_COLS, parts, m * n * k);
+  return cuts ? { rows, cuts } : null;
+}
+
+/** The longest block of a split. */
+function longest(cuts: number[]): number {
+  let most = 0;
+  for (let i = 0; i + 1 < cuts.length; i++) most = Math.max(most, cuts[i + 1] - cuts[i]);
+  return most;
+}
+
+/** Each worker's own workspace of `bytes`, after the caller's: the `works` of a ThreadJob. */
+function threadWorks(be: Backend, caller: number, bytes: number): number[] {
+  const works = [caller];
+  for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, bytes));
+  return works;
 }
 
 /** C = act(alpha · op(A) · op(B) + beta · C + bias) by the packed, register-blocked GEMM. */
@@ -78,30 +113,68 @@ export function gemm(be: Backend, o: GemmOptions): void {
   const ldc = o.ldc ?? n;
   const act = o.act ?? ACT.linear;
   const bias = o.bias ?? 0;
+  const whole = () => be.abi.f32_gemm(
+    transA ? 1 : 0, transB ? 1 : 0, act, m, n, k, o.a, lda, o.b, ldb, bias, o.c, ldc,
+    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+  );
   const pool = be.threads;
   const split = pool ? gemmSplit(m, n, k, pool.size) : null;
   if (!pool || !split) {
-    be.abi.f32_gemm(
-      transA ? 1 : 0, transB ? 1 : 0, act, m, n, k, o.a, lda, o.b, ldb, bias, o.c, ldc,
-      o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-    );
+    whole();
     return;
   }
-  const calls: number[][] = [];
-  for (let i = 0; i + 1 < split.cuts.length; i++) {
-    const lo = split.cuts[i];
-    const len = split.cuts[i + 1] - lo;
-    const pm = split.rows ? len : m;
-    const pn = split.rows ? n : len;
-    // Thread 0 is the caller: its workspace is the caller's (sized for the whole call).
-    const work = i === 0 ? (o.work ?? be.gemmWorkspace(pm, pn, k)) : be.threadScratch(i - 1, be.abi.f32_gemm_workspace(pm, pn, k));
-    const a = split.rows ? o.a + 4 * lo * (transA ? 1 : lda) : o.a;
-    const b = split.rows ? o.b : o.b + 4 * lo * (transB ? ldb : 1);
-    const c = o.c + 4 * (split.rows ? lo * ldc : lo);
-    const pb = split.rows || !bias ? bias : bias + 4 * lo;
-    calls.push([transA ? 1 : 0, transB ? 1 : 0, act, pm, pn, k, a, lda, b, ldb, pb, c, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, work]);
+  const { cuts } = split;
+  if (split.rows) {
+    pool.run({
+      kernel: 'f32_gemm_packed', macs: m * n * k, workArg: PACKED_WORK_ARG, alone: whole,
+      blocks: () => {
+        // B packed once for every row block (the same panels f32_gemm packs one at a time: the same bits).
+        const packed = be.scratch(be.abi.f32_gemm_packed_b_bytes(n, k), SCRATCH.packB);
+        be.abi.f32_gemm_pack_b(transB ? 1 : 0, n, k, o.b, ldb, packed);
+        return packedRowBlocks({ ...o, packed }, cuts);
+      },
+      works: () => packedRowWorks(be, o, cuts),
+    });
+    return;
   }
-  pool.run('f32_gemm', calls);
+  const width = longest(cuts);
+  pool.run({
+    kernel: 'f32_gemm', macs: m * n * k, workArg: 16, alone: whole,
+    blocks: () => {
+      const blocks: number[][] = [];
+      for (let i = 0; i + 1 < cuts.length; i++) {
+        const lo = cuts[i];
+        const b = o.b + 4 * lo * (transB ? ldb : 1);
+        const pb = bias ? bias + 4 * lo : 0;
+        blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, m, cuts[i + 1] - lo, k, o.a, lda, b, ldb, pb, o.c + 4 * lo, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
+      }
+      return blocks;
+    },
+    works: () => threadWorks(be, o.work ?? be.gemmWorkspace(m, width, k), be.abi.f32_gemm_workspace(m, width, k)),
+  });
+}
+
+/** Position of the workspace among f32_gemm_packed's arguments. */
+const PACKED_WORK_ARG = 14;
+
+/** f32_gemm_packed's arguments for each row block of C between `cuts` (the workspace left to each thread). */
+function packedRowBlocks(o: GemmPackedOptions, cuts: number[]): number[][] {
+  const { n, k, transA = false } = o;
+  const lda = o.lda ?? (transA ? o.m : k);
+  const ldc = o.ldc ?? n;
+  const blocks: number[][] = [];
+  for (let i = 0; i + 1 < cuts.length; i++) {
+    const lo = cuts[i];
+    const a = o.a + 4 * lo * (transA ? 1 : lda);
+    blocks.push([transA ? 1 : 0, o.act ?? ACT.linear, cuts[i + 1] - lo, n, k, a, lda, o.packed, o.bias ?? 0, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
+  }
+  return blocks;
+}
+
+/** Every thread's workspace for the longest row block between `cuts`. */
+function packedRowWorks(be: Backend, o: { n: number; k: number; work?: number }, cuts: number[]): number[] {
+  const rows = longest(cuts);
+  return threadWorks(be, o.work ?? be.gemmWorkspace(rows, o.n, o.k), be.abi.f32_gemm_workspace(rows, o.n, o.k));
 }
 
 /** Bytes of workspace gemm() needs for these sizes. */
@@ -150,25 +223,19 @@ export function gemmPackB(be: Backend, o: GemmPackBOptions): void {
  */
 export function gemmPacked(be: Backend, o: GemmPackedOptions): void {
   const { m, n, k, transA = false } = o;
-  const lda = o.lda ?? (transA ? m : k);
-  const ldc = o.ldc ?? n;
-  const act = o.act ?? ACT.linear;
+  const whole = () => be.abi.f32_gemm_packed(
+    transA ? 1 : 0, o.act ?? ACT.linear, m, n, k, o.a, o.lda ?? (transA ? m : k), o.packed, o.bias ?? 0, o.c, o.ldc ?? n,
+    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+  );
   const pool = be.threads;
   const split = pool ? gemmSplit(m, n, k, pool.size) : null;
   if (!pool || !split || !split.rows) {
-    be.abi.f32_gemm_packed(
-      transA ? 1 : 0, act, m, n, k, o.a, lda, o.packed, o.bias ?? 0, o.c, ldc,
-      o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-    );
+    whole();
     return;
   }
-  const calls: number[][] = [];
-  for (let i = 0; i + 1 < split.cuts.length; i++) {
-    const lo = split.cuts[i];
-    const pm = split.cuts[i + 1] - lo;
-    const work = i === 0 ? (o.work ?? be.gemmWorkspace(pm, n, k)) : be.threadScratch(i - 1, be.abi.f32_gemm_workspace(pm, n, k));
-    const a = o.a + 4 * lo * (transA ? 1 : lda);
-    calls.push([transA ? 1 : 0, act, pm, n, k, a, lda, o.packed, o.bias ?? 0, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, work]);
-  }
-  pool.run('f32_gemm_packed', calls);
+  const { cuts } = split;
+  pool.run({
+    kernel: 'f32_gemm_packed', macs: m * n * k, workArg: PACKED_WORK_ARG, alone: whole,
+    blocks: () => packedRowBlocks(o, cuts), works: () => packedRowWorks(be, o, cuts),
+  });
 }

@@ -214,12 +214,9 @@ export class Backend {
     return ptr;
   }
 
-  /**
-   * Worker `worker`'s own scratch (0-based, the caller's thread excluded):
-   * `which` 0 is its kernel workspace, 1 a partial result it sums into.
-   */
-  threadScratch(worker: number, bytes: number, which: 0 | 1 = 0): number {
-    return this.scratch(bytes, SCRATCH.thread + 2 * worker + which);
+  /** Worker `worker`'s own kernel workspace (0-based, the caller's thread excluded). */
+  threadScratch(worker: number, bytes: number): number {
+    return this.scratch(bytes, SCRATCH.thread + worker);
   }
 
   /** Scratch big enough for f32_gemm on these sizes. */
@@ -291,7 +288,7 @@ export class Backend {
 }
 
 /** Scratch slots of Backend.scratch(). */
-export const SCRATCH = { gemm: 0, col: 1, dcol: 2, thread: 3 } as const;
+export const SCRATCH = { gemm: 0, col: 1, dcol: 2, packB: 3, partials: 4, thread: 5 } as const;
 
 /** Seeds a 16-byte xoshiro state at `ptr` from a JS number (hashing its 64-bit float pattern for non-integers). */
 export function seedState(backend: Backend, ptr: number, seed: number): void {

@@ -1,32 +1,85 @@
 // Worker threads sharing one wasm memory. Each worker instantiates the same
 // shared-memory build on the backend's memory, points its spill areas at its
-// own scratch (thread_scratch), then waits on a control block for kernel
-// calls: the caller writes the export's index and its arguments, bumps a
-// sequence number and notifies; the worker runs the call and publishes the
-// sequence number it finished. The caller runs its own share of the work in
-// the meantime and then waits for every worker: one barrier per kernel call.
-// Only the caller's thread allocates (the allocator lives in TypeScript).
+// own scratch (thread_scratch), then waits on a control block for jobs. A job
+// is one kernel called on a list of blocks (row ranges of a GEMM, image
+// ranges of a convolution): every thread, the caller's included, takes the
+// next block from a shared counter until none is left (dynamic scheduling,
+// as in OpenMP's schedule(dynamic)), and the caller returns once every block
+// is done: one barrier per job. A thread that loses its core to another
+// process then holds up at most the block it is running, instead of a fixed
+// share of the work. Only the caller's thread allocates (the allocator lives
+// in TypeScript).
 import { InitError } from '../errors.js';
 
-/** Words of a worker's control block (Int32): sequence, done, export index, argument count, error. */
-const CTRL_WORDS = 8;
-/** Most arguments a kernel call passes (float64 slots after the control words). */
+/** Most blocks of one job. */
+export const MAX_BLOCKS = 64;
+/** Most threads of a pool, the caller's included. */
+const MAX_THREADS = 64;
+/** Most arguments a kernel call passes. */
 const MAX_ARGS = 24;
-const CTRL_BYTES = CTRL_WORDS * 4 + MAX_ARGS * 8;
-const SEQ = 0;
-const DONE = 1;
-const FN = 2;
-const NARGS = 3;
-const ERROR = 4;
+/** Int32 words of the control block. */
+const CTRL_WORDS = 8;
 /**
- * How long a thread polls for the next call (a worker) or for a worker to
- * finish (the caller) before it sleeps in Atomics.wait, in milliseconds.
+ * The claim word: (job sequence << 8) | next block. A thread takes block i
+ * by compare-and-swap from i to i + 1 under the current job's sequence; the
+ * caller closes the word (next = CLOSED) while it writes a new job.
+ */
+const CLAIM = 0;
+/** Blocks finished in the current job. */
+const DONE = 1;
+/** The current job's sequence, waited on by idle workers (-1 ends them). */
+const WAKE = 2;
+const FN = 3;
+const NARGS = 4;
+const NBLOCKS = 5;
+/** The argument each thread replaces by its own workspace, or -1. */
+const WORK_ARG = 6;
+const ERROR = 7;
+const CLOSED = 255;
+const TABLE_OFFSET = CTRL_WORDS * 4;
+const WORKS_OFFSET = TABLE_OFFSET + MAX_BLOCKS * MAX_ARGS * 8;
+const CTRL_BYTES = WORKS_OFFSET + MAX_THREADS * 8;
+/**
+ * How long a thread polls for the next job (a worker) or for the last blocks
+ * to finish (the caller) before it sleeps in Atomics.wait, in milliseconds.
  * Waking a sleeping thread costs 50-100 us on a virtual machine (its idle
  * core is halted), as much as a mid-sized GEMM; the kernel calls of a
  * training step come a few microseconds apart, so a worker that polls this
  * long stays awake through a step and sleeps between steps of a slow loop.
  */
 const SPIN_MS = 0.5;
+/**
+ * Every EXPLORE-th job of a kind runs the way the caller currently thinks is
+ * slower (alone, or on every thread), to keep both timings fresh.
+ */
+const EXPLORE = 64;
+const MAX_EXPLORE = 1024;
+/** Weight of the newest job in the running mean of a kind's time per multiply-add, the way it runs now. */
+const EWMA = 0.25;
+
+/** Running means of one kind of job's time per multiply-add, alone and on every thread (ms; NaN before the first). */
+interface JobTiming {
+  alone: number;
+  shared: number;
+  jobs: number;
+  /** Jobs between trials of the way not in use. */
+  every: number;
+}
+
+/** A kernel call cut into blocks that write disjoint memory, for ThreadPool.run. */
+export interface ThreadJob {
+  kernel: ThreadKernel;
+  /** Multiply-adds of the whole job. */
+  macs: number;
+  /** Each block's arguments (called only when the blocks run). */
+  blocks(): number[][];
+  /** The argument each thread replaces by its own workspace, or -1. */
+  workArg: number;
+  /** Each thread's workspace, the caller's first (called only when the blocks run). */
+  works(): readonly number[];
+  /** The whole job in one call on this thread, the same bits as its blocks; without it the caller runs the blocks alone. */
+  alone?(): void;
+}
 
 /** The exports a worker may run (index = position). */
 export const THREAD_KERNELS = [
@@ -39,37 +92,48 @@ export const THREAD_KERNELS = [
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 
 // The worker's body, shared by every runtime. `boot` receives the module, the
-// memory, the control block and the scratch area, and never returns (the
-// worker ends when the pool is disposed, with sequence -1).
+// memory, the control block, its thread index and its scratch area, and never
+// returns (the worker ends when the pool is disposed, with sequence -1).
+// drain() is the claiming loop of ThreadPool.drain, kept in step with it.
 const WORKER_BODY = `
+function drain(ctrl, table, fns, tag, work) {
+  for (;;) {
+    const w = Atomics.load(ctrl, ${CLAIM});
+    const i = w & 255;
+    if ((w & ~255) !== tag || i >= ctrl[${NBLOCKS}]) return;
+    if (Atomics.compareExchange(ctrl, ${CLAIM}, w, w + 1) !== w) continue;
+    const n = ctrl[${NARGS}];
+    const a = [];
+    for (let j = 0; j < n; j++) a.push(table[i * ${MAX_ARGS} + j]);
+    const wa = ctrl[${WORK_ARG}];
+    if (wa >= 0) a[wa] = work;
+    try {
+      fns[ctrl[${FN}]](...a);
+    } catch (e) {
+      Atomics.store(ctrl, ${ERROR}, 1);
+    }
+    if (Atomics.add(ctrl, ${DONE}, 1) + 1 === ctrl[${NBLOCKS}]) Atomics.notify(ctrl, ${DONE});
+  }
+}
 function boot(d, ready) {
   const inst = new WebAssembly.Instance(d.module, { env: { memory: d.memory, abort() { throw new Error('kernel assertion'); } } });
   inst.exports.thread_scratch(d.scratch);
   const ctrl = new Int32Array(d.ctrl, 0, ${CTRL_WORDS});
-  const args = new Float64Array(d.ctrl, ${CTRL_WORDS * 4}, ${MAX_ARGS});
+  const table = new Float64Array(d.ctrl, ${TABLE_OFFSET}, ${MAX_BLOCKS * MAX_ARGS});
+  const works = new Float64Array(d.ctrl, ${WORKS_OFFSET}, ${MAX_THREADS});
   const fns = d.names.map((n) => inst.exports[n]);
   ready();
-  let seen = 0;
+  let seen = Atomics.load(ctrl, ${WAKE});
   for (;;) {
-    if (Atomics.load(ctrl, ${SEQ}) === seen) {
+    if (Atomics.load(ctrl, ${WAKE}) === seen) {
       const until = performance.now() + ${SPIN_MS};
-      while (Atomics.load(ctrl, ${SEQ}) === seen && performance.now() < until);
-      Atomics.wait(ctrl, ${SEQ}, seen);
+      while (Atomics.load(ctrl, ${WAKE}) === seen && performance.now() < until);
+      Atomics.wait(ctrl, ${WAKE}, seen);
     }
-    const seq = Atomics.load(ctrl, ${SEQ});
+    const seq = Atomics.load(ctrl, ${WAKE});
     if (seq < 0) return;
     seen = seq;
-    try {
-      const n = ctrl[${NARGS}];
-      const a = [];
-      for (let i = 0; i < n; i++) a.push(args[i]);
-      fns[ctrl[${FN}]](...a);
-      ctrl[${ERROR}] = 0;
-    } catch (e) {
-      ctrl[${ERROR}] = 1;
-    }
-    Atomics.store(ctrl, ${DONE}, seq);
-    Atomics.notify(ctrl, ${DONE});
+    drain(ctrl, table, fns, seq << 8, works[d.index]);
   }
 }
 `;
@@ -85,13 +149,6 @@ self.onmessage = (e) => boot(e.data, () => self.postMessage('ready'));
 
 interface WorkerHandle {
   terminate(): unknown;
-}
-
-interface Thread {
-  worker: WorkerHandle;
-  ctrl: Int32Array;
-  args: Float64Array;
-  seq: number;
 }
 
 /** What a worker needs to start: the shared-memory module, the memory and its scratch area. */
@@ -134,92 +191,172 @@ export function threadsUnavailable(): string | null {
 }
 
 /**
- * A fixed set of workers sharing the backend's memory. `run` executes one
- * kernel call per thread (the caller's first) and returns when all are done.
+ * A fixed set of workers sharing the backend's memory. `runBlocks` runs a
+ * kernel over a list of blocks on every thread and returns when all are done.
  */
 export class ThreadPool {
-  private readonly threads: Thread[];
+  private readonly workers: WorkerHandle[];
+  private readonly ctrl: Int32Array;
+  private readonly table: Float64Array;
+  private readonly works: Float64Array;
   private readonly exports: Record<string, (...a: number[]) => void>;
+  private seq = 0;
   private disposed = false;
+  private readonly timings = new Map<number, JobTiming>();
+  /**
+   * How jobs are run: 'adapt' (the default) the faster way as measured,
+   * 'shared' always on every thread, 'alone' always on the caller's.
+   */
+  policy: 'adapt' | 'shared' | 'alone' = 'adapt';
+  /** The time source the policy measures jobs with (ms). */
+  clock: () => number = () => performance.now();
+  /** Jobs run on every thread. */
+  sharedJobs = 0;
+  /** Jobs the caller ran alone because that was faster (the other cores were busy). */
+  soloJobs = 0;
 
-  private constructor(threads: Thread[], exports: WebAssembly.Exports) {
-    this.threads = threads;
+  private constructor(workers: WorkerHandle[], sab: SharedArrayBuffer, exports: WebAssembly.Exports) {
+    this.workers = workers;
+    this.ctrl = new Int32Array(sab, 0, CTRL_WORDS);
+    this.table = new Float64Array(sab, TABLE_OFFSET, MAX_BLOCKS * MAX_ARGS);
+    this.works = new Float64Array(sab, WORKS_OFFSET, MAX_THREADS);
     this.exports = exports as unknown as Record<string, (...a: number[]) => void>;
   }
 
   /** Threads including the caller's. */
   get size(): number {
-    return this.threads.length + 1;
+    return this.workers.length + 1;
   }
 
   /** Starts one worker per scratch area and resolves once each has instantiated the module. */
   static async start(start: ThreadStart, callerExports: WebAssembly.Exports): Promise<ThreadPool> {
-    const threads: Thread[] = [];
+    if (start.scratch.length + 1 > MAX_THREADS) throw new InitError(`init: at most ${MAX_THREADS} threads`);
+    const sab = new SharedArrayBuffer(CTRL_BYTES);
+    const workers: WorkerHandle[] = [];
     try {
-      for (const scratch of start.scratch) threads.push(await spawn(start, scratch));
+      for (let i = 0; i < start.scratch.length; i++) workers.push(await spawn(start, sab, i + 1, start.scratch[i]));
     } catch (e) {
-      for (const t of threads) void t.worker.terminate();
+      for (const w of workers) void w.terminate();
       throw new InitError(`init: could not start a worker thread (${(e as Error)?.message ?? String(e)})`);
     }
-    return new ThreadPool(threads, callerExports);
+    return new ThreadPool(workers, sab, callerExports);
   }
 
   /**
-   * Runs `kernel` once per entry of `calls` at the same time: calls[0] on this
-   * thread, calls[i] on worker i - 1. Fewer calls than threads leave the rest idle.
+   * Runs a job: its blocks, each once, on whichever thread takes it first;
+   * returns when all are done.
+   *
+   * Graceful under contention: the caller keeps a running mean of the time
+   * per multiply-add of each kind of job (kernel, and size to a power of two)
+   * run alone and run on every thread, and runs it the faster way, trying the
+   * other way every 64th job (less often while the trials keep losing, down
+   * to every 1024th). When another process takes a worker's core, the caller
+   * would wait for the block that worker holds, so such jobs run alone until
+   * sharing pays again. Both ways give the same bits.
    */
-  run(kernel: ThreadKernel, calls: number[][]): void {
-    const fn = THREAD_KERNELS.indexOf(kernel);
-    const busy = Math.min(calls.length - 1, this.threads.length);
-    for (let i = 0; i < busy; i++) {
-      const t = this.threads[i];
-      const a = calls[i + 1];
-      for (let j = 0; j < a.length; j++) t.args[j] = a[j];
-      t.ctrl[FN] = fn;
-      t.ctrl[NARGS] = a.length;
-      t.seq = (t.seq + 1) & 0x3fffffff;
-      Atomics.store(t.ctrl, SEQ, t.seq);
-      Atomics.notify(t.ctrl, SEQ);
+  run(job: ThreadJob): void {
+    const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));
+    let t = this.timings.get(key);
+    if (!t) this.timings.set(key, (t = { alone: NaN, shared: NaN, jobs: 0, every: EXPLORE }));
+    const trial = ++t.jobs % t.every === 0;
+    const solo = this.policy === 'adapt' ? Number.isNaN(t.alone) || (t.alone < t.shared ? !trial : trial) : this.policy === 'alone';
+    if (solo) this.soloJobs++;
+    else this.sharedJobs++;
+    const start = this.clock();
+    if (solo && job.alone) job.alone();
+    else this.runBlocks(job, !solo);
+    const perMac = (this.clock() - start) / Math.max(job.macs, 1);
+    if (trial) {
+      // A trial of the other way is taken as it comes; one that loses makes the next trial come later.
+      const inUse = solo ? t.shared : t.alone;
+      t.every = perMac < inUse ? EXPLORE : Math.min(MAX_EXPLORE, 2 * t.every);
     }
-    let failure: unknown = null;
-    try {
-      this.exports[kernel](...calls[0]);
-    } catch (e) {
-      failure = e;
+    const mean = (was: number) => (trial || Number.isNaN(was) ? perMac : was + EWMA * (perMac - was));
+    if (solo) t.alone = mean(t.alone);
+    else t.shared = mean(t.shared);
+  }
+
+  /** The job's blocks, on every thread when `shared`, else on the caller's alone. */
+  private runBlocks(job: ThreadJob, shared: boolean): void {
+    const ctrl = this.ctrl;
+    const blocks = job.blocks();
+    const works = job.works();
+    const nblocks = blocks.length;
+    if (nblocks > MAX_BLOCKS) throw new RangeError(`ThreadPool: at most ${MAX_BLOCKS} blocks, got ${nblocks}`);
+    this.seq = (this.seq + 1) & 0x7fffff;
+    const tag = this.seq << 8;
+    // Closed first: a worker still looking at the last job cannot claim a block of this one half-written.
+    Atomics.store(ctrl, CLAIM, tag | CLOSED);
+    const nargs = blocks[0].length;
+    for (let i = 0; i < nblocks; i++) {
+      const a = blocks[i];
+      for (let j = 0; j < nargs; j++) this.table[i * MAX_ARGS + j] = a[j];
     }
-    let workerFailed = false;
-    for (let i = 0; i < busy; i++) {
-      const t = this.threads[i];
-      if (Atomics.load(t.ctrl, DONE) !== t.seq) {
-        const until = performance.now() + SPIN_MS;
-        while (Atomics.load(t.ctrl, DONE) !== t.seq && performance.now() < until);
-        for (;;) {
-          const done = Atomics.load(t.ctrl, DONE);
-          if (done === t.seq) break;
-          Atomics.wait(t.ctrl, DONE, done);
-        }
+    for (let i = 1; i < works.length; i++) this.works[i] = works[i];
+    ctrl[FN] = THREAD_KERNELS.indexOf(job.kernel);
+    ctrl[NARGS] = nargs;
+    ctrl[NBLOCKS] = nblocks;
+    ctrl[WORK_ARG] = job.workArg;
+    ctrl[ERROR] = 0;
+    Atomics.store(ctrl, DONE, 0);
+    Atomics.store(ctrl, CLAIM, tag);
+    if (shared) {
+      Atomics.store(ctrl, WAKE, this.seq);
+      Atomics.notify(ctrl, WAKE);
+    }
+    const failure = this.drain(job.kernel, works[0] ?? 0);
+    if (Atomics.load(ctrl, DONE) < nblocks) {
+      const until = performance.now() + SPIN_MS;
+      while (Atomics.load(ctrl, DONE) < nblocks && performance.now() < until);
+      for (;;) {
+        const done = Atomics.load(ctrl, DONE);
+        if (done >= nblocks) break;
+        Atomics.wait(ctrl, DONE, done);
       }
-      if (t.ctrl[ERROR]) workerFailed = true;
     }
     if (failure) throw failure;
-    if (workerFailed) throw new InitError(`a worker thread failed in ${kernel}`);
+    if (Atomics.load(ctrl, ERROR)) throw new InitError(`a worker thread failed in ${job.kernel}`);
+  }
+
+  /** The caller's share of a job: the claiming loop of the workers' drain(). Returns the first error it caught. */
+  private drain(kernel: ThreadKernel, work: number): unknown {
+    const ctrl = this.ctrl;
+    const fn = this.exports[kernel];
+    const nargs = ctrl[NARGS];
+    const workArg = ctrl[WORK_ARG];
+    const nblocks = ctrl[NBLOCKS];
+    const a: number[] = new Array(nargs);
+    let failure: unknown = null;
+    for (;;) {
+      const w = Atomics.load(ctrl, CLAIM);
+      const i = w & 255;
+      if (i >= nblocks) return failure;
+      if (Atomics.compareExchange(ctrl, CLAIM, w, w + 1) !== w) continue;
+      for (let j = 0; j < nargs; j++) a[j] = this.table[i * MAX_ARGS + j];
+      if (workArg >= 0) a[workArg] = work;
+      if (!failure) {
+        try {
+          fn(...a);
+        } catch (e) {
+          failure = e;
+        }
+      }
+      if (Atomics.add(ctrl, DONE, 1) + 1 === nblocks) Atomics.notify(ctrl, DONE);
+    }
   }
 
   /** Ends the workers. */
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    for (const t of this.threads) {
-      Atomics.store(t.ctrl, SEQ, -1);
-      Atomics.notify(t.ctrl, SEQ);
-      void t.worker.terminate();
-    }
+    Atomics.store(this.ctrl, WAKE, -1);
+    Atomics.notify(this.ctrl, WAKE);
+    for (const w of this.workers) void w.terminate();
   }
 }
 
-async function spawn(start: ThreadStart, scratch: number): Promise<Thread> {
-  const sab = new SharedArrayBuffer(CTRL_BYTES);
-  const data = { module: start.module, memory: start.memory, ctrl: sab, scratch, names: [...THREAD_KERNELS] };
+async function spawn(start: ThreadStart, sab: SharedArrayBuffer, index: number, scratch: number): Promise<WorkerHandle> {
+  const data = { module: start.module, memory: start.memory, ctrl: sab, index, scratch, names: [...THREAD_KERNELS] };
   const g = globalThis as { process?: { versions?: { node?: string } }; Worker?: new (url: string, o: object) => WebWorker; Deno?: unknown };
   let worker: WorkerHandle;
   if (g.process?.versions?.node && !g.Deno) {
@@ -244,7 +381,7 @@ async function spawn(start: ThreadStart, scratch: number): Promise<Thread> {
     URL.revokeObjectURL(url);
     worker = w;
   }
-  return { worker, ctrl: new Int32Array(sab, 0, CTRL_WORDS), args: new Float64Array(sab, CTRL_WORDS * 4, MAX_ARGS), seq: 0 };
+  return worker;
 }
 
 interface WebWorker extends WorkerHandle {

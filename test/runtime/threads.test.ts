@@ -11,6 +11,8 @@ let three: Backend;
 beforeAll(async () => {
   one = await createBackend({ deterministic: true, seed: 3 });
   three = await createBackend({ deterministic: true, seed: 3, threads: 3 });
+  // Every job on every thread (not as measured), so the tests run the blocks.
+  three.threads!.policy = 'shared';
 });
 afterAll(() => {
   one.dispose();
@@ -22,9 +24,10 @@ function splitKernels(be: Backend, fn: () => void): string[] {
   const pool = be.threads!;
   const run = pool.run;
   const seen: string[] = [];
-  pool.run = (k, calls) => {
-    seen.push(`${k} x${calls.length}`);
-    run.call(pool, k, calls);
+  pool.run = (job) => {
+    const blocks = job.blocks();
+    seen.push(`${job.kernel} x${blocks.length}`);
+    run.call(pool, { ...job, blocks: () => blocks });
   };
   try {
     fn();
@@ -105,17 +108,100 @@ describe('threads: GEMM split over rows or columns gives the single-thread bits'
     it(`${c.m}x${c.n}x${c.k} transA ${c.transA} transB ${c.transB} (split over ${split?.rows ? 'rows' : 'columns'})`, () => {
       expect(split).not.toBeNull();
       let r: Float32Array = new Float32Array(0);
-      expect(splitKernels(three, () => (r = runGemm(three, c, false)))).toEqual([`f32_gemm x${split!.cuts.length - 1}`]);
+      const kernel = split!.rows ? 'f32_gemm_packed' : 'f32_gemm';
+      expect(splitKernels(three, () => (r = runGemm(three, c, false)))).toEqual([`${kernel} x${split!.cuts.length - 1}`]);
       expectBitIdentical(r, runGemm(one, c, false), 'gemm');
       if (split!.rows) expectBitIdentical(runGemm(three, c, true), runGemm(one, c, true), 'gemmPacked');
     });
   }
 
-  it('keeps small products on one thread, and cuts on micro-tile boundaries', () => {
+  it('keeps small products on one thread, and cuts into blocks on micro-tile boundaries', () => {
     expect(gemmSplit(8, 8, 8, 2)).toBeNull();
     expect(gemmSplit(512, 512, 512, 1)).toBeNull();
-    expect(gemmSplit(512, 512, 512, 2)).toEqual({ rows: true, cuts: [0, 260, 512] });
-    expect(gemmSplit(4, 1000, 1000, 2)).toEqual({ rows: false, cuts: [0, 504, 1000] });
+    expect(gemmSplit(512, 512, 512, 2)).toEqual({ rows: true, cuts: [0, 65, 130, 195, 260, 325, 390, 455, 512] });
+    expect(gemmSplit(4, 1000, 1000, 2)).toEqual({ rows: false, cuts: [0, 128, 256, 384, 512, 640, 768, 896, 1000] });
+    // Blocks of at least 2^18 multiply-adds: a product of 2^20 makes 4, not 8.
+    expect(gemmSplit(128, 128, 64, 2)).toEqual({ rows: true, cuts: [0, 35, 70, 105, 128] });
+    // At most 64 blocks, however many threads.
+    expect(gemmSplit(4096, 512, 512, 64)!.cuts.length).toBe(65);
+  });
+
+  it('runs each block exactly once over many back-to-back jobs (C += A·B accumulates every block once)', () => {
+    const cases: GemmCase[] = [
+      { m: 300, n: 96, k: 200, transA: false, transB: false, bias: false, beta: 1, act: ACT.linear },
+      { m: 12, n: 900, k: 300, transA: false, transB: true, bias: true, beta: 1, act: ACT.linear },
+    ];
+    const want = cases.map((c) => runGemm(one, c, false));
+    for (let i = 0; i < 300; i++) expectBitIdentical(runGemm(three, cases[i % 2], false), want[i % 2], `job ${i}`);
+  });
+});
+
+describe('threads: graceful under contention', () => {
+  /** Runs `jobs` GEMMs on a fresh two-thread backend whose clock makes a shared job take `shared` ms and one run alone 1 ms. */
+  async function adapt(shared: number, jobs: number) {
+    const be = await createBackend({ deterministic: true, seed: 1, threads: 2 });
+    const pool = be.threads!;
+    let t = 0;
+    let ends = false;
+    let wasShared = false;
+    let seen = pool.sharedJobs;
+    pool.clock = () => {
+      // Called at the start of a job (after its counter moved) and at its end.
+      if (!ends) {
+        wasShared = pool.sharedJobs !== seen;
+        seen = pool.sharedJobs;
+      } else {
+        t += wasShared ? shared : 1;
+      }
+      ends = !ends;
+      return t;
+    };
+    const c: GemmCase = { m: 128, n: 128, k: 64, transA: false, transB: false, bias: false, beta: 0, act: ACT.linear };
+    const want = runGemm(one, c, false);
+    const a = put(be, randArray(c.m * c.k, 1));
+    const b = put(be, randArray(c.k * c.n, 2));
+    const out = be.alloc(c.m * c.n * 4);
+    for (let i = 0; i < jobs; i++) kernels.gemm(be, { m: c.m, n: c.n, k: c.k, a, b, c: out });
+    expectBitIdentical(get(be, out, c.m * c.n), want, 'gemm');
+    const r = { shared: pool.sharedJobs, alone: pool.soloJobs };
+    be.dispose();
+    return r;
+  }
+
+  it('runs a kind of job alone when sharing it is slower, trying to share less and less often', async () => {
+    const r = await adapt(10, 2000);
+    // The first shared job, then trials at jobs 64, 192, 448, 960 and 1984 (each lost, so the next comes twice as late).
+    expect(r.shared).toBe(6);
+    expect(r.alone).toBe(1994);
+  });
+
+  it('shares a kind of job when that is faster', async () => {
+    const r = await adapt(0.5, 2000);
+    expect(r.alone).toBeLessThanOrEqual(7);
+    expect(r.shared).toBeGreaterThanOrEqual(1993);
+  });
+
+  it('gives the same bits alone and shared, the filter gradient included', () => {
+    const pool = three.threads!;
+    const g: ConvWindow = { h: 12, w: 12, c: 4, oh: 10, ow: 10, ph: 0, pw: 0, kernel: [3, 3], strides: [1, 1], dilation: [1, 1] };
+    const run = () => {
+      const x = put(three, randArray(16 * 12 * 12 * 4, 8));
+      const dy = put(three, randArray(16 * 10 * 10 * 8, 9));
+      const dW = put(three, randArray(9 * 4 * 8, 10));
+      kernels.conv2dFilterGrad(three, { batch: 16, geometry: g, x, dy, filters: 8, dW });
+      const r = get(three, dW, 9 * 4 * 8);
+      for (const p of [x, dy, dW]) three.free(p);
+      return r;
+    };
+    const shared = run();
+    pool.policy = 'alone';
+    try {
+      expectBitIdentical(run(), shared, 'filter gradient alone');
+      const c: GemmCase = { m: 257, n: 130, k: 129, transA: false, transB: false, bias: true, beta: 0, act: ACT.relu };
+      expectBitIdentical(runGemm(three, c, false), runGemm(one, c, false), 'gemm alone');
+    } finally {
+      pool.policy = 'shared';
+    }
   });
 });
 
@@ -148,14 +234,15 @@ describe('threads: convolutions split over the batch', () => {
 
   it('forward and the fused max pooling: the single-thread bits', () => {
     let r: Float32Array = new Float32Array(0);
-    expect(splitKernels(three, () => (r = conv(three, false)))).toEqual(['f32_conv2d_igemm_nhwc x3']);
+    expect(splitKernels(three, () => (r = conv(three, false)))).toEqual(['f32_conv2d_igemm_nhwc x5']);
     expectBitIdentical(r, conv(one, false), 'conv');
     expectBitIdentical(conv(three, true), conv(one, true), 'conv + pool');
   });
 
-  it('filter gradient: partial sums added in worker order, the same bits run to run, within float rounding of one thread', () => {
+  it('filter gradient: partial sums added in block order, the same bits run to run, within float rounding of one thread', () => {
     let a: Float32Array = new Float32Array(0);
-    expect(splitKernels(three, () => (a = filterGrad(three)))).toEqual(['f32_conv2d_filter_grad_nhwc x3']);
+    expect(splitKernels(three, () => (a = filterGrad(three)))).toEqual(['f32_conv2d_filter_grad_nhwc x5']);
+    for (let i = 0; i < 20; i++) expectBitIdentical(filterGrad(three), a, `run ${i}`);
     expectBitIdentical(filterGrad(three), a, 'run to run');
     expectClose(a, filterGrad(one), { rtol: 1e-5, atol: 1e-5 });
   });
