@@ -485,14 +485,23 @@ export class Engine {
     for (let start = 0; start < n; start += chunk) {
       const rows = Math.min(chunk, n - start);
       this.loadBatch(X, Y ?? null, order, start, rows, exec);
-      for (let i = 0; i < X.length; i++) {
-        const x = X[i];
-        if (x.deferred && countNonFinite(this.backend, { n: rows * this.inSizes[i], x: exec.act[i] }) > 0) {
-          checkFiniteRows(x, start, start + rows, ...x.deferred);
-        }
-      }
+      this.checkDeferred(X, start, rows, exec);
       exec.forward(rows, false, false);
       each(start, rows);
+    }
+  }
+
+  /**
+   * The NaN / Inf check of inputs that left it to wasm (Rows.deferred), on
+   * rows [start, start + rows) once loadBatch() put them in `exec`'s inputs:
+   * a SIMD pass instead of a JavaScript loop over every value.
+   */
+  checkDeferred(X: readonly Rows[], start: number, rows: number, exec: Executor = this.exec): void {
+    for (let i = 0; i < X.length; i++) {
+      const x = X[i];
+      if (x.deferred && countNonFinite(this.backend, { n: rows * this.inSizes[i], x: exec.act[i] }) > 0) {
+        checkFiniteRows(x, start, start + rows, ...x.deferred);
+      }
     }
   }
 

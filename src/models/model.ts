@@ -426,14 +426,16 @@ export class Model implements TrainableModel {
     this.checkIdle('trainOnBatch');
     const compiled = this.requireCompiled('trainOnBatch');
     if (compiled.optimizer instanceof LBFGS) throw new ValueError(`trainOnBatch: L-BFGS works on the full batch; use fit()`);
-    const X = this.prepareInputs('trainOnBatch', x, false);
+    // The NaN / Inf check of x runs in wasm once the batch is loaded, before anything changes.
+    const X = this.prepareInputs('trainOnBatch', x, true);
     const Y = this.prepareTargets('trainOnBatch', 'y', y, X[0].n, compiled);
     const engine = this.engine as Engine;
     const n = X[0].n;
     engine.ensurePlan(n, true);
-    compiled.optimizer.bind(engine.store);
     const order = identity(n);
     engine.loadBatch(X, Y, order, 0, n);
+    engine.checkDeferred(X, 0, n);
+    compiled.optimizer.bind(engine.store);
     const loss = engine.trainStep(n, true);
     if (!Number.isFinite(loss)) abortNonFinite(this, engine, 'trainOnBatch', 0, 1);
     if (!compiled.metrics.length) return loss;
