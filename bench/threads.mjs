@@ -16,6 +16,7 @@
 //   THREADS_BUSY=1   keep a busy loop on the other core (contention)
 //   THREADS_BUILD    'relaxed' or 'simd' (default: what init picks)
 //   THREADS_NO_WRITE=1  do not write bench/RESULTS.md
+//   THREADS_POLICY   'shared' or 'alone' instead of the measured choice ('adapt')
 
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -39,6 +40,7 @@ const build = process.env.THREADS_BUILD || undefined;
 const one = await createBackend({ build, seed: 1 });
 const two = await createBackend({ build, seed: 1, threads: 2 });
 if (two.info().threads !== 2) throw new Error(`threads could not start: ${two.info().threadsUnavailable}`);
+if (process.env.THREADS_POLICY) two.threads.policy = process.env.THREADS_POLICY;
 log(`build ${one.info().build}; ${os.cpus().length} cores: ${os.cpus()[0]?.model ?? '?'}`);
 
 /** Times `fn` (ms per call) with enough calls to fill ~`target` ms. */

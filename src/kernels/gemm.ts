@@ -49,11 +49,14 @@ export const THREAD_MIN_MACS = 1 << 20;
 /** Smallest block of a split job, in multiply-adds (about 5 us of work, several times a block's dispatch). */
 const MIN_BLOCK_MACS = 1 << 18;
 /**
- * Blocks per thread of a split job: with several, a thread that loses its
- * core to another process holds up at most the block it is running while
- * the others take the rest; each block costs a kernel call.
+ * Blocks per thread of a split job. One: each block of a GEMM packs the
+ * panels of B it reads, so smaller blocks pack B more times over (and B
+ * packed once ahead of the blocks costs a serial pass and a second barrier);
+ * on 2 cores, 4 blocks per thread (B packed ahead) measured 15-20% slower
+ * than one (best of 11 rounds, n = 64-256). A late worker still holds
+ * nothing up: the caller takes every block left when it is done with its own.
  */
-const BLOCKS_PER_THREAD = 4;
+const BLOCKS_PER_THREAD = 1;
 /** Row and column granularity of a split: the SIMD micro-tile (MR = 5 rows, NR = 8 columns). */
 const SPLIT_ROWS = 5;
 const SPLIT_COLS = 8;
@@ -124,33 +127,27 @@ export function gemm(be: Backend, o: GemmOptions): void {
     return;
   }
   const { cuts } = split;
-  if (split.rows) {
-    pool.run({
-      kernel: 'f32_gemm_packed', macs: m * n * k, workArg: PACKED_WORK_ARG, alone: whole,
-      blocks: () => {
-        // B packed once for every row block (the same panels f32_gemm packs one at a time: the same bits).
-        const packed = be.scratch(be.abi.f32_gemm_packed_b_bytes(n, k), SCRATCH.packB);
-        be.abi.f32_gemm_pack_b(transB ? 1 : 0, n, k, o.b, ldb, packed);
-        return packedRowBlocks({ ...o, packed }, cuts);
-      },
-      works: () => packedRowWorks(be, o, cuts),
-    });
-    return;
-  }
-  const width = longest(cuts);
+  const width = split.rows ? n : longest(cuts);
+  const rows = split.rows ? longest(cuts) : m;
   pool.run({
     kernel: 'f32_gemm', macs: m * n * k, workArg: 16, alone: whole,
     blocks: () => {
       const blocks: number[][] = [];
       for (let i = 0; i + 1 < cuts.length; i++) {
         const lo = cuts[i];
-        const b = o.b + 4 * lo * (transB ? ldb : 1);
-        const pb = bias ? bias + 4 * lo : 0;
-        blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, m, cuts[i + 1] - lo, k, o.a, lda, b, ldb, pb, o.c + 4 * lo, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
+        const len = cuts[i + 1] - lo;
+        if (split.rows) {
+          const a = o.a + 4 * lo * (transA ? 1 : lda);
+          blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, len, n, k, a, lda, o.b, ldb, bias, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
+        } else {
+          const b = o.b + 4 * lo * (transB ? ldb : 1);
+          const pb = bias ? bias + 4 * lo : 0;
+          blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, m, len, k, o.a, lda, b, ldb, pb, o.c + 4 * lo, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
+        }
       }
       return blocks;
     },
-    works: () => threadWorks(be, o.work ?? be.gemmWorkspace(m, width, k), be.abi.f32_gemm_workspace(m, width, k)),
+    works: () => threadWorks(be, o.work ?? be.gemmWorkspace(rows, width, k), be.abi.f32_gemm_workspace(rows, width, k)),
   });
 }
 

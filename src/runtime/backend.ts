@@ -288,7 +288,7 @@ export class Backend {
 }
 
 /** Scratch slots of Backend.scratch(). */
-export const SCRATCH = { gemm: 0, col: 1, dcol: 2, packB: 3, partials: 4, thread: 5 } as const;
+export const SCRATCH = { gemm: 0, col: 1, dcol: 2, partials: 3, thread: 4 } as const;
 
 /** Seeds a 16-byte xoshiro state at `ptr` from a JS number (hashing its 64-bit float pattern for non-integers). */
 export function seedState(backend: Backend, ptr: number, seed: number): void {

@@ -5,10 +5,11 @@
 // ranges of a convolution): every thread, the caller's included, takes the
 // next block from a shared counter until none is left (dynamic scheduling,
 // as in OpenMP's schedule(dynamic)), and the caller returns once every block
-// is done: one barrier per job. A thread that loses its core to another
-// process then holds up at most the block it is running, instead of a fixed
-// share of the work. Only the caller's thread allocates (the allocator lives
-// in TypeScript).
+// is done: one barrier per job. A worker that wakes late holds nothing up
+// (the caller takes the blocks left); one that loses its core mid-block does,
+// so the pool times each kind of job alone and shared and runs it the faster
+// way (ThreadPool.run). Only the caller's thread allocates (the allocator
+// lives in TypeScript).
 import { InitError } from '../errors.js';
 
 /** Most blocks of one job. */
@@ -49,21 +50,43 @@ const CTRL_BYTES = WORKS_OFFSET + MAX_THREADS * 8;
  */
 const SPIN_MS = 0.5;
 /**
- * Every EXPLORE-th job of a kind runs the way the caller currently thinks is
- * slower (alone, or on every thread), to keep both timings fresh.
+ * A job of a kind runs the way the caller currently thinks is slower (alone,
+ * or on every thread) once this long (ms) has passed since the last such
+ * trial; the gap doubles while trials lose, up to MAX_TRIAL_MS.
  */
-const EXPLORE = 64;
-const MAX_EXPLORE = 1024;
-/** Weight of the newest job in the running mean of a kind's time per multiply-add, the way it runs now. */
-const EWMA = 0.25;
+const TRIAL_MS = 10;
+const MAX_TRIAL_MS = 1000;
+/** Jobs each way's mean time is taken over (the latest). */
+const WINDOW = 8;
 
-/** Running means of one kind of job's time per multiply-add, alone and on every thread (ms; NaN before the first). */
+/** The latest times per multiply-add of one kind of job, run alone and on every thread (ms). */
 interface JobTiming {
-  alone: number;
-  shared: number;
-  jobs: number;
-  /** Jobs between trials of the way not in use. */
-  every: number;
+  alone: Window;
+  shared: Window;
+  /** When the last trial of the way not in use ran, and the gap to the next (ms). */
+  lastTrial: number;
+  gap: number;
+}
+
+/** The latest WINDOW samples, and their mean (NaN before the first). */
+class Window {
+  private readonly samples = new Float64Array(WINDOW);
+  private count = 0;
+  mean = NaN;
+
+  /** Forgets every sample but `v`. */
+  reset(v: number): void {
+    this.count = 0;
+    this.add(v);
+  }
+
+  add(v: number): void {
+    this.samples[this.count++ % WINDOW] = v;
+    const n = Math.min(this.count, WINDOW);
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += this.samples[i];
+    this.mean = sum / n;
+  }
 }
 
 /** A kernel call cut into blocks that write disjoint memory, for ThreadPool.run. */
@@ -246,34 +269,38 @@ export class ThreadPool {
    * Runs a job: its blocks, each once, on whichever thread takes it first;
    * returns when all are done.
    *
-   * Graceful under contention: the caller keeps a running mean of the time
-   * per multiply-add of each kind of job (kernel, and size to a power of two)
-   * run alone and run on every thread, and runs it the faster way, trying the
-   * other way every 64th job (less often while the trials keep losing, down
-   * to every 1024th). When another process takes a worker's core, the caller
+   * Graceful under contention: the caller keeps the mean time per
+   * multiply-add of the latest 8 jobs of each kind (kernel, and size to a
+   * power of two) run alone and run on every thread, and runs it the faster
+   * way (a stall counts in full in the mean). It tries the other way 10 ms
+   * after the last trial, then twice as late while the trials lose (up to
+   * 1 s); a trial that wins is the other way's new mean. When another process takes a worker's core, the caller
    * would wait for the block that worker holds, so such jobs run alone until
    * sharing pays again. Both ways give the same bits.
    */
   run(job: ThreadJob): void {
     const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));
     let t = this.timings.get(key);
-    if (!t) this.timings.set(key, (t = { alone: NaN, shared: NaN, jobs: 0, every: EXPLORE }));
-    const trial = ++t.jobs % t.every === 0;
-    const solo = this.policy === 'adapt' ? Number.isNaN(t.alone) || (t.alone < t.shared ? !trial : trial) : this.policy === 'alone';
+    const start = this.clock();
+    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS }));
+    const trial = start - t.lastTrial >= t.gap;
+    const alone = t.alone.mean;
+    const solo = this.policy === 'adapt' ? Number.isNaN(alone) || (alone < t.shared.mean ? !trial : trial) : this.policy === 'alone';
     if (solo) this.soloJobs++;
     else this.sharedJobs++;
-    const start = this.clock();
     if (solo && job.alone) job.alone();
     else this.runBlocks(job, !solo);
     const perMac = (this.clock() - start) / Math.max(job.macs, 1);
-    if (trial) {
-      // A trial of the other way is taken as it comes; one that loses makes the next trial come later.
-      const inUse = solo ? t.shared : t.alone;
-      t.every = perMac < inUse ? EXPLORE : Math.min(MAX_EXPLORE, 2 * t.every);
+    const way = solo ? t.alone : t.shared;
+    if (trial && this.policy === 'adapt') {
+      t.lastTrial = start;
+      const won = perMac < (solo ? t.shared : t.alone).mean;
+      t.gap = won ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
+      if (won) way.reset(perMac);
+      else way.add(perMac);
+    } else {
+      way.add(perMac);
     }
-    const mean = (was: number) => (trial || Number.isNaN(was) ? perMac : was + EWMA * (perMac - was));
-    if (solo) t.alone = mean(t.alone);
-    else t.shared = mean(t.shared);
   }
 
   /** The job's blocks, on every thread when `shared`, else on the caller's alone. */
