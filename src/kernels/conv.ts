@@ -275,7 +275,13 @@ export function conv2dInputGradCol2im(be: Backend, o: Conv2dInputGradOptions): v
   const work = part(be, o.scratch, at.work, be.abi.f32_gemm_workspace(rows, K, F), SCRATCH.gemm);
   const dcol = part(be, o.scratch, at.dcol, rows * K * 4, SCRATCH.dcol);
   gemm(be, { m: rows, n: K, k: F, a: o.dy, b: o.kernel, transB: true, c: dcol, work });
-  be.abi.f32_col2im_nhwc(
-    o.batch, g.h, g.w, g.c, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.ph, g.pw, g.dilation[0], g.dilation[1], g.oh, g.ow, dcol, o.dx,
-  );
+  const block = (lo: number, n: number) => [
+    n, g.h, g.w, g.c, g.kernel[0], g.kernel[1], g.strides[0], g.strides[1], g.ph, g.pw, g.dilation[0], g.dilation[1], g.oh, g.ow,
+    dcol + 4 * lo * g.oh * g.ow * K, o.dx + 4 * lo * g.h * g.w * g.c,
+  ] as Parameters<Backend['abi']['f32_col2im_nhwc']>;
+  const whole = () => be.abi.f32_col2im_nhwc(...block(0, o.batch));
+  // Each image's pixels gather from its own columns only: the same bits split over the batch.
+  const cuts = blockCuts(o.batch, 1, be.threads?.size ?? 1, rows * K);
+  if (!cuts) whole();
+  else be.threads!.run({ kernel: 'f32_col2im_nhwc', macs: rows * K, workArg: -1, alone: whole, blocks: () => cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i])), works: () => [0] });
 }

@@ -111,6 +111,7 @@ export const THREAD_KERNELS = [
   'f32_conv2d_igemm_nhwc',
   'f32_conv2d_filter_grad_nhwc',
   'f32_conv2d_igemm_maxpool2_nhwc',
+  'f32_col2im_nhwc',
 ] as const;
 export type ThreadKernel = (typeof THREAD_KERNELS)[number];
 

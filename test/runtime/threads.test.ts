@@ -249,6 +249,23 @@ describe('threads: convolutions split over the batch', () => {
     expectBitIdentical(conv(three, true), conv(one, true), 'conv + pool');
   });
 
+  it('input gradient by col2im: the GEMM over rows and the scatter over the batch, the single-thread bits', () => {
+    const g2: ConvWindow = { h: 29, w: 28, c: 32, oh: 15, ow: 14, ph: 1, pw: 1, kernel: [3, 3], strides: [2, 2], dilation: [1, 1] };
+    const nb = 18;
+    const inputGrad = (be: Backend) => {
+      const dy = put(be, randArray(nb * 15 * 14 * F, 11));
+      const k = put(be, randArray(9 * g2.c * F, 12));
+      const dx = put(be, randArray(nb * 29 * 28 * g2.c, 13));
+      kernels.conv2dInputGradCol2im(be, { batch: nb, geometry: g2, dy, kernel: k, filters: F, dx });
+      const r = get(be, dx, nb * 29 * 28 * g2.c);
+      for (const p of [dy, k, dx]) be.free(p);
+      return r;
+    };
+    let r: Float32Array = new Float32Array(0);
+    expect(splitKernels(three, () => (r = inputGrad(three)))).toEqual(['f32_gemm x3', 'f32_col2im_nhwc x3']);
+    expectBitIdentical(r, inputGrad(one), 'col2im');
+  });
+
   it('filter gradient: partial sums added in block order, the same bits run to run, within float rounding of one thread', () => {
     let a: Float32Array = new Float32Array(0);
     expect(splitKernels(three, () => (a = filterGrad(three)))).toEqual(['f32_conv2d_filter_grad_nhwc x3']);
