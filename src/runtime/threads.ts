@@ -55,7 +55,7 @@ const SPIN_MS = 0.5;
  * trial; the gap doubles while trials lose, up to MAX_TRIAL_MS.
  */
 const TRIAL_MS = 10;
-const MAX_TRIAL_MS = 1000;
+const MAX_TRIAL_MS = 250;
 /** Jobs each way's mean time is taken over (the latest). */
 const WINDOW = 8;
 
@@ -275,9 +275,12 @@ export class ThreadPool {
    * power of two) run alone and run on every thread, and runs it the faster
    * way (a stall counts in full in the mean). It tries the other way 10 ms
    * after the last trial, then twice as late while the trials lose (up to
-   * 1 s); a trial that wins is the other way's new mean. When another process takes a worker's core, the caller
-   * would wait for the block that worker holds, so such jobs run alone until
-   * sharing pays again. Both ways give the same bits.
+   * 250 ms: a losing trial of sharing costs about one stall, a few ms, and
+   * the engine's own start-up, compiling the kernels on a spare core, makes
+   * the first trials lose); a trial that wins is the other way's new mean.
+   * When another process takes a worker's core, the caller would wait for
+   * the block that worker holds, so such jobs run alone until sharing pays
+   * again. Both ways give the same bits.
    */
   run(job: ThreadJob): void {
     const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));

@@ -173,22 +173,22 @@ describe('threads: graceful under contention', () => {
 
   it('runs a kind of job alone when sharing it is slower, trying to share less and less often', async () => {
     const r = await adapt(() => 10, 2000);
-    // The second job, then trials 10, 20, 40, ... 640 ms of clock apart (each lost, so the next comes twice as late).
-    expect(r.shared).toBe(8);
-    expect(r.alone).toBe(1992);
+    // The second job, then trials 10, 20, 40, ..., 250, 250, ... ms of clock apart (each lost, so the next comes twice as late).
+    expect(r.shared).toBe(13);
+    expect(r.alone).toBe(1987);
   });
 
   it('shares a kind of job when that is faster', async () => {
     const r = await adapt(() => 0.5, 2000);
-    // The first job, then trials of running alone 10, 20, 40, ... 320 ms of clock apart (1,000 ms in all).
-    expect(r.alone).toBe(7);
-    expect(r.shared).toBe(1993);
+    // The first job, then trials of running alone 10, 20, 40, ..., 250, 250 ms of clock apart (1,000 ms in all).
+    expect(r.alone).toBe(8);
+    expect(r.shared).toBe(1992);
   });
 
-  it('goes back to sharing within a second once the other core is free again', async () => {
-    // Sharing is slow for 1,000 jobs (about 1.1 s of clock), then fast: the next trial (at most 1 s later) wins.
+  it('goes back to sharing within 250 ms once the other core is free again', async () => {
+    // Sharing is slow for 1,000 jobs (about 1.1 s of clock), then fast: the next trial (at most 250 ms later) wins.
     const r = await adapt((i) => (i < 1000 ? 10 : 0.5), 4000, 1000);
-    expect(r.shared).toBeGreaterThan(2000);
+    expect(r.shared).toBeGreaterThan(2700);
   });
 
   it('gives the same bits alone and shared, the filter gradient included', () => {
