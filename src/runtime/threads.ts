@@ -56,6 +56,8 @@ const SPIN_MS = 0.5;
  */
 const TRIAL_MS = 10;
 const MAX_TRIAL_MS = 250;
+/** Jobs of a trial; the first only wakes the workers (or lets them sleep) and is not counted. */
+const TRIAL_JOBS = 4;
 /** Jobs each way's mean time is taken over (the latest). */
 const WINDOW = 8;
 
@@ -63,9 +65,11 @@ const WINDOW = 8;
 interface JobTiming {
   alone: Window;
   shared: Window;
-  /** When the last trial of the way not in use ran, and the gap to the next (ms). */
+  /** When the last trial of the way not in use ended, and the gap to the next (ms). */
   lastTrial: number;
   gap: number;
+  /** The running trial's samples after a NaN marker (empty between trials). */
+  trial: number[];
 }
 
 /** The latest WINDOW samples, and their mean (NaN before the first). */
@@ -74,10 +78,10 @@ class Window {
   private count = 0;
   mean = NaN;
 
-  /** Forgets every sample but `v`. */
-  reset(v: number): void {
+  /** Forgets every sample but `vs`. */
+  reset(vs: readonly number[]): void {
     this.count = 0;
-    this.add(v);
+    for (const v of vs) this.add(v);
   }
 
   add(v: number): void {
@@ -273,11 +277,12 @@ export class ThreadPool {
    * Graceful under contention: the caller keeps the mean time per
    * multiply-add of the latest 8 jobs of each kind (kernel, and size to a
    * power of two) run alone and run on every thread, and runs it the faster
-   * way (a stall counts in full in the mean). It tries the other way 10 ms
-   * after the last trial, then twice as late while the trials lose (up to
+   * way (a stall counts in full in the mean). It tries the other way (4
+   * jobs in a row, the first not counted: it wakes the workers) 10 ms after
+   * the last trial, then twice as late while the trials lose (up to
    * 250 ms: a losing trial of sharing costs about one stall, a few ms, and
    * the engine's own start-up, compiling the kernels on a spare core, makes
-   * the first trials lose); a trial that wins is the other way's new mean.
+   * the first trials lose); a trial's jobs are the other way's new mean.
    * When another process takes a worker's core, the caller would wait for
    * the block that worker holds, so such jobs run alone until sharing pays
    * again. Both ways give the same bits.
@@ -286,25 +291,33 @@ export class ThreadPool {
     const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));
     let t = this.timings.get(key);
     const start = this.clock();
-    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS }));
-    const trial = start - t.lastTrial >= t.gap;
+    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS, trial: [] }));
+    const adapt = this.policy === 'adapt';
     const alone = t.alone.mean;
-    const solo = this.policy === 'adapt' ? Number.isNaN(alone) || (alone < t.shared.mean ? !trial : trial) : this.policy === 'alone';
+    const preferAlone = Number.isNaN(alone) || Number.isNaN(t.shared.mean) || alone < t.shared.mean;
+    // A trial: TRIAL_JOBS jobs in a row the other way (the first wakes the workers and is not counted).
+    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || start - t.lastTrial >= t.gap)) t.trial.push(NaN);
+    const trial = adapt && t.trial.length > 0;
+    const solo = adapt ? preferAlone !== trial : this.policy === 'alone';
     if (solo) this.soloJobs++;
     else this.sharedJobs++;
     if (solo && job.alone) job.alone();
     else this.runBlocks(job, !solo);
     const perMac = (this.clock() - start) / Math.max(job.macs, 1);
     const way = solo ? t.alone : t.shared;
-    if (trial && this.policy === 'adapt') {
-      t.lastTrial = start;
-      const won = perMac < (solo ? t.shared : t.alone).mean;
-      t.gap = won ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
-      if (won) way.reset(perMac);
-      else way.add(perMac);
-    } else {
+    if (!trial) {
       way.add(perMac);
+      return;
     }
+    t.trial.push(perMac);
+    if (t.trial.length <= TRIAL_JOBS) return;
+    const samples = t.trial.slice(2);
+    t.trial = [];
+    t.lastTrial = this.clock();
+    const mean = samples.reduce((x, y) => x + y, 0) / samples.length;
+    const inUse = solo ? t.shared.mean : t.alone.mean;
+    t.gap = Number.isNaN(inUse) || mean < inUse ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
+    way.reset(samples);
   }
 
   /** The job's blocks, on every thread when `shared`, else on the caller's alone. */
