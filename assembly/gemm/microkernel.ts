@@ -186,44 +186,68 @@ export function f32_gemm_5x8_simd(
   kernel_5x8(kc, a, rsA, ksA, bp, c, ldc, mr, nr, alpha, beta, bias, first, last, relu, false, 0, false, false, true);
 }
 
-/** 4x4 scalar micro-kernel: 16 scalar accumulators; the scalar build's GEMM. */
+/**
+ * Rows r0 and r1 of a 4x4 scalar tile, all four columns, into TILE at byte
+ * offset t. mode 0: rows at r0, r1, k stride ksA; mode 1: rows adjacent floats
+ * at r0 (packed panels, transposed A; r1 unused); mode 2: row addresses r0, r1
+ * plus a per-k offset from the table offs (implicit im2col). mode is a
+ * constant at every call site, so each inlined copy has one loop without
+ * per-k branches.
+ */
+// @ts-ignore: decorator
+@inline function kernel_2x4_scalar(kc: i32, r0: usize, r1: usize, ksA: usize, bp: usize, offs: usize, mode: i32, t: usize): void {
+  let acc00: f32 = 0, acc01: f32 = 0, acc02: f32 = 0, acc03: f32 = 0;
+  let acc10: f32 = 0, acc11: f32 = 0, acc12: f32 = 0, acc13: f32 = 0;
+  for (let p = 0; p < kc; p++) {
+    const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
+    const o: usize = mode == 2 ? <usize>load<u32>(offs + (<usize>p << 2)) : 0;
+    const v0 = mode == 1 ? load<f32>(r0) : load<f32>(r0 + o);
+    acc00 += v0 * b0; acc01 += v0 * b1; acc02 += v0 * b2; acc03 += v0 * b3;
+    const v1 = mode == 1 ? load<f32>(r0, 4) : load<f32>(r1 + o);
+    acc10 += v1 * b0; acc11 += v1 * b1; acc12 += v1 * b2; acc13 += v1 * b3;
+    if (mode == 0) {
+      r0 += ksA;
+      r1 += ksA;
+    } else if (mode == 1) {
+      r0 += ksA;
+    }
+    bp += 16;
+  }
+  const tp = TILE + t;
+  store<f32>(tp, acc00, 0); store<f32>(tp, acc01, 4); store<f32>(tp, acc02, 8); store<f32>(tp, acc03, 12);
+  store<f32>(tp, acc10, 16); store<f32>(tp, acc11, 20); store<f32>(tp, acc12, 24); store<f32>(tp, acc13, 28);
+}
+
+// @ts-ignore: decorator
+@inline function kernel_4x4_scalar(kc: i32, a0: usize, a1: usize, a2: usize, a3: usize, ksA: usize, bp: usize, offs: usize, mode: i32, mr: i32): void {
+  kernel_2x4_scalar(kc, a0, a1, ksA, bp, offs, mode, 0);
+  if (mr > 2) kernel_2x4_scalar(kc, mode == 1 ? a0 + 8 : a2, a3, ksA, bp, offs, mode, 32);
+}
+
+/**
+ * 4x4 scalar micro-kernel, the scalar build's GEMM, run as two 2x4 halves
+ * over the same k range. Without fused multiply-add each product needs a
+ * temporary: 16 accumulators + 4 B values + 1 A value + 1 product exceed
+ * the 15 float registers V8 allocates on x64 (one of the 16 is its scratch
+ * register), so the 4x4 tile spilled on every k step; a 2x4 half needs 14
+ * (B is read twice, from L1). Each output's products are summed in the same
+ * order as by one 4x4 pass, so results are bit-identical to it.
+ */
 export function f32_gemm_4x4_scalar(
   kc: i32, a: usize, rsA: usize, ksA: usize, bp: usize, c: usize, ldc: i32, mr: i32, nr: i32,
   alpha: f32, beta: f32, bias: usize, first: bool, last: bool, relu: bool, offs: usize,
 ): void {
-  // With an offset table (implicit im2col), `a` holds the MR row addresses (u32).
-  let a0 = offs ? <usize>load<u32>(a) : a;
-  let a1 = offs ? <usize>load<u32>(a, 4) : mr > 1 ? a0 + rsA : a0;
-  let a2 = offs ? <usize>load<u32>(a, 8) : mr > 2 ? a1 + rsA : a1;
-  let a3 = offs ? <usize>load<u32>(a, 12) : mr > 3 ? a2 + rsA : a2;
-  let acc00: f32 = 0, acc01: f32 = 0, acc02: f32 = 0, acc03: f32 = 0;
-  let acc10: f32 = 0, acc11: f32 = 0, acc12: f32 = 0, acc13: f32 = 0;
-  let acc20: f32 = 0, acc21: f32 = 0, acc22: f32 = 0, acc23: f32 = 0;
-  let acc30: f32 = 0, acc31: f32 = 0, acc32: f32 = 0, acc33: f32 = 0;
-  for (let p = 0; p < kc; p++) {
-    const b0 = load<f32>(bp), b1 = load<f32>(bp, 4), b2 = load<f32>(bp, 8), b3 = load<f32>(bp, 12);
-    // With an offset table (implicit im2col), tap p sits at a fixed offset from each row pointer.
-    const o: usize = offs ? <usize>load<u32>(offs + (<usize>p << 2)) : 0;
-    const v0 = load<f32>(a0 + o);
-    acc00 += v0 * b0; acc01 += v0 * b1; acc02 += v0 * b2; acc03 += v0 * b3;
-    const v1 = load<f32>(a1 + o);
-    acc10 += v1 * b0; acc11 += v1 * b1; acc12 += v1 * b2; acc13 += v1 * b3;
-    const v2 = load<f32>(a2 + o);
-    acc20 += v2 * b0; acc21 += v2 * b1; acc22 += v2 * b2; acc23 += v2 * b3;
-    const v3 = load<f32>(a3 + o);
-    acc30 += v3 * b0; acc31 += v3 * b1; acc32 += v3 * b2; acc33 += v3 * b3;
-    if (!offs) {
-      a0 += ksA;
-      a1 += ksA;
-      a2 += ksA;
-      a3 += ksA;
-    }
-    bp += 16;
+  if (offs) {
+    // With an offset table (implicit im2col), `a` holds the MR row addresses (u32).
+    kernel_4x4_scalar(kc, <usize>load<u32>(a), <usize>load<u32>(a, 4), <usize>load<u32>(a, 8), <usize>load<u32>(a, 12), 0, bp, offs, 2, mr);
+  } else if (rsA == 4 && mr == 4) {
+    kernel_4x4_scalar(kc, a, 0, 0, 0, ksA, bp, 0, 1, mr);
+  } else {
+    // Tail rows (r >= mr) repeat the last valid row.
+    const a1 = mr > 1 ? a + rsA : a;
+    const a2 = mr > 2 ? a1 + rsA : a1;
+    const a3 = mr > 3 ? a2 + rsA : a2;
+    kernel_4x4_scalar(kc, a, a1, a2, a3, ksA, bp, 0, 0, mr);
   }
-  store<f32>(TILE, acc00, 0); store<f32>(TILE, acc01, 4); store<f32>(TILE, acc02, 8); store<f32>(TILE, acc03, 12);
-  store<f32>(TILE, acc10, 16); store<f32>(TILE, acc11, 20); store<f32>(TILE, acc12, 24); store<f32>(TILE, acc13, 28);
-  store<f32>(TILE, acc20, 32); store<f32>(TILE, acc21, 36); store<f32>(TILE, acc22, 40); store<f32>(TILE, acc23, 44);
-  store<f32>(TILE, acc30, 48); store<f32>(TILE, acc31, 52); store<f32>(TILE, acc32, 56); store<f32>(TILE, acc33, 60);
   epilogue_scalar(c, ldc, mr, nr, alpha, beta, bias, first, last, relu);
 }
-
