@@ -245,9 +245,9 @@ const add = async (group, name, make, work) => {
   const pool = two.threads;
   const before = [pool.sharedJobs, pool.soloJobs];
   const r = await compare(make);
-  log(`  jobs on both threads ${pool.sharedJobs - before[0]}, run alone ${pool.soloJobs - before[1]}`);
+  const jobs = `${pool.sharedJobs - before[0]} / ${pool.soloJobs - before[1]}`;
   const rate = (ms) => (work ? work(ms) : `${ms.toFixed(3)} ms`);
-  rows.push([group, name, rate(r.one), rate(r.two), fmtRatio(r.ratio)]);
+  rows.push([group, name, rate(r.one), rate(r.two), fmtRatio(r.ratio), jobs]);
   log(`${group} ${name}: ${rate(r.one)} vs ${rate(r.two)}: ${fmtRatio(r.ratio)}`);
 };
 const gflops = (m, n, k) => (ms) => `${((2 * m * n * k) / ms / 1e6).toFixed(1)} GFLOPS`;
@@ -265,14 +265,15 @@ await add('batch 1', 'MLP predict', predictJob(mlpLayers, 1), perSec(1, 'predict
 await add('batch 1', 'LeNet predict', predictJob(lenetLayers, 1), perSec(1, 'predictions'));
 
 const info = runInfo(import.meta.url);
-const out = table(['', 'work', '1 thread', '2 threads', '2 vs 1'], rows);
+const out = table(['', 'work', '1 thread', '2 threads', '2 vs 1', 'jobs shared / alone'], rows);
 console.log(out.text);
 if (process.env.THREADS_NO_WRITE !== '1') {
   const md = [
     `### Threads: 1 vs 2 threads${BUSY ? ', with a busy loop on the other core' : ''}`,
     '',
     ...runMdLines(info),
-    `- Build: ${one.info().build}; medians of ${ROUNDS} interleaved rounds.`,
+    `- Build: ${one.info().build}; medians of ${ROUNDS} interleaved rounds; thread pool policy '${two.threads.policy}'.`,
+    "- Jobs shared / alone: the 2-thread backend's split kernel calls run on both threads or, when the pool measured that faster, on the caller's alone (batch-1 work is too small to split).",
     '',
     out.md,
   ].join('\n');
