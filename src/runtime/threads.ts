@@ -56,6 +56,8 @@ const SPIN_MS = 0.5;
  */
 const TRIAL_MS = 10;
 const MAX_TRIAL_MS = 250;
+/** The gap after a trial is at least this many times the trial's own duration. */
+const TRIAL_SHARE = 16;
 /** Jobs of a trial; the first only wakes the workers (or lets them sleep) and is not counted. */
 const TRIAL_JOBS = 4;
 /** Jobs each way's mean time is taken over (the latest). */
@@ -68,8 +70,9 @@ interface JobTiming {
   /** When the last trial of the way not in use ended, and the gap to the next (ms). */
   lastTrial: number;
   gap: number;
-  /** The running trial's samples after a NaN marker (empty between trials). */
+  /** The running trial's samples after a NaN marker (empty between trials), and when it started. */
   trial: number[];
+  trialStart: number;
 }
 
 /** The latest WINDOW samples, and their mean (NaN before the first). */
@@ -282,7 +285,8 @@ export class ThreadPool {
    * the last trial, then twice as late while the trials lose (up to
    * 250 ms: a losing trial of sharing costs about one stall, a few ms, and
    * the engine's own start-up, compiling the kernels on a spare core, makes
-   * the first trials lose); a trial's jobs are the other way's new mean.
+   * the first trials lose; and at least 16 times as long as the trial took);
+   * a trial's jobs are the other way's new mean.
    * When another process takes a worker's core, the caller would wait for
    * the block that worker holds, so such jobs run alone until sharing pays
    * again. Both ways give the same bits.
@@ -291,12 +295,15 @@ export class ThreadPool {
     const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));
     let t = this.timings.get(key);
     const start = this.clock();
-    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS, trial: [] }));
+    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS, trial: [], trialStart: start }));
     const adapt = this.policy === 'adapt';
     const alone = t.alone.mean;
     const preferAlone = Number.isNaN(alone) || Number.isNaN(t.shared.mean) || alone < t.shared.mean;
     // A trial: TRIAL_JOBS jobs in a row the other way (the first wakes the workers and is not counted).
-    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || start - t.lastTrial >= t.gap)) t.trial.push(NaN);
+    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || start - t.lastTrial >= t.gap)) {
+      t.trial.push(NaN);
+      t.trialStart = start;
+    }
     const trial = adapt && t.trial.length > 0;
     const solo = adapt ? preferAlone !== trial : this.policy === 'alone';
     if (solo) this.soloJobs++;
@@ -317,6 +324,8 @@ export class ThreadPool {
     const mean = samples.reduce((x, y) => x + y, 0) / samples.length;
     const inUse = solo ? t.shared.mean : t.alone.mean;
     t.gap = Number.isNaN(inUse) || mean < inUse ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
+    // Trials of long jobs come later: they take at most about 1/16 of the time.
+    t.gap = Math.max(t.gap, TRIAL_SHARE * (t.lastTrial - t.trialStart));
     way.reset(samples);
   }
 
