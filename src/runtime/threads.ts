@@ -233,6 +233,8 @@ export class ThreadPool {
   private readonly exports: Record<string, (...a: number[]) => void>;
   private seq = 0;
   private disposed = false;
+  /** No trial of sharing starts before this time (ms of clock), after one lost. */
+  private sharedTrialAfter = 0;
   private readonly timings = new Map<number, JobTiming>();
   /**
    * How jobs are run: 'adapt' (the default) the faster way as measured,
@@ -300,7 +302,9 @@ export class ThreadPool {
     const alone = t.alone.mean;
     const preferAlone = Number.isNaN(alone) || Number.isNaN(t.shared.mean) || alone < t.shared.mean;
     // A trial: TRIAL_JOBS jobs in a row the other way (the first wakes the workers and is not counted).
-    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || start - t.lastTrial >= t.gap)) {
+    // A trial of sharing also waits for the last lost one of any kind: contention hits every kind at once.
+    const due = start - t.lastTrial >= t.gap && (!preferAlone || start >= this.sharedTrialAfter);
+    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || due)) {
       t.trial.push(NaN);
       t.trialStart = start;
     }
@@ -310,7 +314,8 @@ export class ThreadPool {
     else this.sharedJobs++;
     if (solo && job.alone) job.alone();
     else this.runBlocks(job, !solo);
-    const perMac = (this.clock() - start) / Math.max(job.macs, 1);
+    const end = this.clock();
+    const perMac = (end - start) / Math.max(job.macs, 1);
     const way = solo ? t.alone : t.shared;
     if (!trial) {
       way.add(perMac);
@@ -320,12 +325,14 @@ export class ThreadPool {
     if (t.trial.length <= TRIAL_JOBS) return;
     const samples = t.trial.slice(2);
     t.trial = [];
-    t.lastTrial = this.clock();
+    t.lastTrial = end;
     const mean = samples.reduce((x, y) => x + y, 0) / samples.length;
     const inUse = solo ? t.shared.mean : t.alone.mean;
-    t.gap = Number.isNaN(inUse) || mean < inUse ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
+    const won = Number.isNaN(inUse) || mean < inUse;
+    t.gap = won ? TRIAL_MS : Math.min(MAX_TRIAL_MS, 2 * t.gap);
     // Trials of long jobs come later: they take at most about 1/16 of the time.
     t.gap = Math.max(t.gap, TRIAL_SHARE * (t.lastTrial - t.trialStart));
+    if (!solo) this.sharedTrialAfter = won ? 0 : t.lastTrial + t.gap;
     way.reset(samples);
   }
 
