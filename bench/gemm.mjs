@@ -112,10 +112,48 @@ function simdnnContender(build) {
   };
 }
 
-/** tfjs: tf.matMul + dataSync() (forces completion; includes copying the output out) + dispose. */
-function tfjsContender(backend, applies) {
+/**
+ * simdnn: the `matmul` op as a user calls it on tensors made once per shape:
+ * argument checks, output allocation, the GEMM (the packed B is kept with b
+ * from the second call on), a zero-copy view() of the result and dispose().
+ */
+function simdnnOpContender(build) {
   return {
-    name: `tfjs-${backend}`,
+    name: `simdnn-${build} op`,
+    applies: () => build in backends,
+    setup(s, A, B) {
+      const be = backends[build];
+      const a = simdnn.tensor(A, s.tA ? [s.k, s.m] : [s.m, s.k], 'float32', be);
+      const b = simdnn.tensor(B, s.tB ? [s.n, s.k] : [s.k, s.n], 'float32', be);
+      const opts = { transposeA: !!s.tA, transposeB: !!s.tB };
+      const matmul = simdnn.matmul;
+      return {
+        run(iters) {
+          for (let i = 0; i < iters; i++) {
+            const c = matmul(a, b, opts);
+            c.view();
+            c.dispose();
+          }
+        },
+        result() {
+          const c = matmul(a, b, opts);
+          const out = c.toFloat32Array();
+          c.dispose();
+          return out;
+        },
+        dispose() {
+          a.dispose();
+          b.dispose();
+        },
+      };
+    },
+  };
+}
+
+/** tfjs: tf.matMul + dataSync() (forces completion; includes copying the output out) + dispose; with `read` false, tf.matMul + dispose (the wasm backend computes eagerly). */
+function tfjsContender(backend, applies, read = true) {
+  return {
+    name: `tfjs-${backend}${read ? '' : ' no read'}`,
     applies,
     async setup(s, A, B) {
       await useBackend(backend);
@@ -128,7 +166,7 @@ function tfjsContender(backend, applies) {
         run(iters) {
           for (let i = 0; i < iters; i++) {
             const c = tf.matMul(a, b, tA, tB);
-            c.dataSync();
+            if (read) c.dataSync();
             c.dispose();
           }
         },
@@ -186,9 +224,12 @@ const jsContender = {
 
 const CONTENDERS = [
   simdnnContender('relaxed'),
+  simdnnOpContender('relaxed'),
   simdnnContender('simd'),
+  simdnnOpContender('simd'),
   simdnnContender('scalar'),
   tfjsContender('wasm', () => true),
+  tfjsContender('wasm', () => true, false),
   tfjsContender('cpu', (s) => s.group === 'mlp' || maxDim(s) <= 512),
   jsContender,
 ];
@@ -338,7 +379,7 @@ const fmtSigned = (x) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(1)}`;
 
 // ------------------------------------------------------------ main --
 
-log(`simdnn GEMM bench: ${SHAPES.length} shapes; contenders: ${CONTENDERS.filter((c) => c.name !== 'simdnn-relaxed' || hasRelaxed).map((c) => c.name).join(', ')}`);
+log(`simdnn GEMM bench: ${SHAPES.length} shapes; contenders: ${CONTENDERS.filter((c) => !c.name.startsWith('simdnn-relaxed') || hasRelaxed).map((c) => c.name).join(', ')}`);
 if (!hasRelaxed) log('note: this engine cannot run relaxed SIMD (run node with --experimental-wasm-relaxed-simd); simdnn-relaxed is skipped');
 
 const results = [];
@@ -357,8 +398,11 @@ const cold = coldStart();
 const sz = sizes();
 const totalSec = (performance.now() - tStart) / 1000;
 
-// Columns actually used.
-const cols = NAMES.filter((nm) => results.some((r) => r.per[nm]));
+// Columns actually used: the main tables show the raw kernels and the peers; the op table the matmul op beside them.
+const OP_BUILDS = ['relaxed', 'simd'].filter((b) => results.some((r) => r.per[`simdnn-${b} op`]));
+const isOpCol = (nm) => nm.endsWith(' op') || nm.endsWith(' no read');
+const allCols = NAMES.filter((nm) => results.some((r) => r.per[nm]));
+const cols = allCols.filter((nm) => !isOpCol(nm));
 const ratioCols = ['simdnn-relaxed', 'simdnn-simd'].filter((nm) => cols.includes(nm));
 const ratioOf = (r, nm) => {
   const x = r.per[nm]?.gflops;
@@ -372,7 +416,7 @@ let mlpRow = null;
 if (mlp.length === 6) {
   const flops = mlp.reduce((acc, r) => acc + r.shape.flops, 0);
   const per = {};
-  for (const nm of cols) {
+  for (const nm of allCols) {
     if (mlp.every((r) => r.per[nm]?.ms !== undefined)) {
       const ms = mlp.reduce((acc, r) => acc + r.per[nm].ms, 0);
       per[nm] = { ms, gflops: flops / (ms * 1e6) };
@@ -391,7 +435,7 @@ for (const r of [...results, ...(mlpRow ? [mlpRow] : [])]) {
     ...cols.map((nm) => (r.per[nm]?.error ? 'error' : fmtG(r.per[nm]?.gflops))),
     ...ratioCols.map((nm) => fmtRatio(ratioOf(r, nm), 2)),
   ]);
-  const errs = cols.map((nm) => r.per[nm]?.relErr).filter((e) => e !== undefined);
+  const errs = allCols.map((nm) => r.per[nm]?.relErr).filter((e) => e !== undefined);
   tRows.push([
     r.shape.name,
     ...cols.map((nm) => {
@@ -409,6 +453,28 @@ for (const r of [...results, ...(mlpRow ? [mlpRow] : [])]) {
   }
 }
 const ratioHead = ratioCols.map((nm) => `${nm.replace('simdnn-', '')} / tfjs-wasm`);
+
+// The op against its kernel (time ratio: 1.00 is no overhead) and against tf.matMul (speed ratio: > 1 is simdnn faster).
+const timeRatio = (r, x, y) => (r.per[x]?.ms !== undefined && r.per[y]?.ms !== undefined ? r.per[x].ms / r.per[y].ms : undefined);
+const oRows = [...results, ...(mlpRow ? [mlpRow] : [])].map((r) => [
+  r.shape.name,
+  ...OP_BUILDS.flatMap((b) => [
+    r.per[`simdnn-${b}`]?.ms === undefined ? '—' : fmtMs(r.per[`simdnn-${b}`].ms),
+    r.per[`simdnn-${b} op`]?.ms === undefined ? '—' : fmtMs(r.per[`simdnn-${b} op`].ms),
+    fmtRatio(timeRatio(r, `simdnn-${b} op`, `simdnn-${b}`), 3),
+  ]),
+  r.per['tfjs-wasm no read']?.ms === undefined ? '—' : fmtMs(r.per['tfjs-wasm no read'].ms),
+  ...OP_BUILDS.flatMap((b) => [fmtRatio(timeRatio(r, 'tfjs-wasm no read', `simdnn-${b} op`), 2), fmtRatio(timeRatio(r, 'tfjs-wasm', `simdnn-${b} op`), 2)]),
+]);
+const oTable = table(
+  [
+    'Shape',
+    ...OP_BUILDS.flatMap((b) => [`${b} kernel`, `${b} op`, `${b} op / kernel`]),
+    'tfjs-wasm matMul (no read)',
+    ...OP_BUILDS.flatMap((b) => [`tfjs no read / ${b} op`, `tfjs + dataSync / ${b} op`]),
+  ],
+  oRows,
+);
 const gTable = table(['Shape', 'op(A) · op(B)', ...cols, ...ratioHead], gRows, ['l', 'l']);
 const tTable = table(['Shape', ...cols, 'check vs tfjs-cpu'], tRows);
 
@@ -473,6 +539,13 @@ const md = [
   '',
   timeNote,
   '',
+  '## The matmul op against the raw kernel and tf.matMul',
+  '',
+  oTable.md,
+  '',
+  '- op: `matmul(a, b, { transposeA, transposeB })` on simdnn tensors made once per shape, then a zero-copy `view()` of the result and `dispose()` (argument checks, output allocation and, from the second call on, the packed B kept with b). kernel: the raw `abi.f32_gemm` call above, which packs B on every call. op / kernel is a time ratio (1.00: no overhead).',
+  '- tfjs no read: `tf.matMul(a, b, transposeA, transposeB)` + `dispose()` on tfjs-wasm, which computes eagerly; the tfjs ratios are speed ratios (> 1: the simdnn op is faster). "tfjs + dataSync" divides the tfjs-wasm column of the tables above (which copies the output out) by the op, which does not: it flatters simdnn by the copy.',
+  '',
   '## Cold start',
   '',
   coldTable.md,
@@ -494,6 +567,9 @@ const text = [
   '',
   'Median time per call (±half IQR, samples)',
   tTable.text,
+  '',
+  'The matmul op (matmul + view() + dispose) against the raw kernel (time ratio) and tf.matMul on tfjs-wasm (speed ratios)',
+  oTable.text,
   '',
   'tfjs timings include matMul dispatch + dataSync() copy-out + dispose; simdnn timings are the raw kernel call only.',
   '',
