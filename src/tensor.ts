@@ -13,17 +13,34 @@ export type NestedArray = number | readonly NestedArray[];
 /** Anything tensor() accepts as values. */
 export type TensorLike = NestedArray | Float32Array | Int32Array | ArrayLike<number>;
 
+/**
+ * Memory derived from a tensor's values and owned by it (matmul's packed copy
+ * of a reused right operand): release() frees it, and runs when the tensor is
+ * disposed or collected and when view() hands its values out for writing.
+ */
+export interface Derived {
+  release(): void;
+}
+
 interface Held {
   backend: Backend;
   ptr: number;
+  derived: Derived | null;
+}
+
+function dropDerived(held: Held): void {
+  const d = held.derived;
+  held.derived = null;
+  d?.release();
 }
 
 // The safety net for tensors that were never disposed: when one is collected,
-// its region goes back to the allocator. dispose() unregisters, so a region
-// is never freed twice.
+// its region (and anything derived from it) goes back to the allocator.
+// dispose() unregisters, so a region is never freed twice.
 const registry =
   typeof FinalizationRegistry === 'function'
     ? new FinalizationRegistry<Held>((held) => {
+        dropDerived(held);
         if (held.backend.isLive(held.ptr)) held.backend.free(held.ptr);
       })
     : null;
@@ -48,15 +65,25 @@ export class Tensor {
   readonly backend: Backend;
   private _ptr: number;
   private _disposed = false;
+  private readonly _held: Held;
+  // True while no writer outside simdnn's ops is known to hold the values:
+  // set for tensors that tensor(), empty() and the copies make, cleared for
+  // good by view().
+  private _sealed = false;
 
-  /** Wraps a region the caller allocated on `backend` for `size(shape)` elements; the tensor takes ownership. */
+  /**
+   * Wraps a region the caller allocated on `backend` for `size(shape)`
+   * elements; the tensor takes ownership. The caller still knows the
+   * region, so matmul never caches a packed copy of such a tensor.
+   */
   constructor(backend: Backend, shape: readonly number[], ptr: number, dtype: DType = 'float32') {
     this.backend = backend;
     this.shape = Object.freeze(shape.slice());
     this.size = sizeOf(shape);
     this.dtype = dtype;
     this._ptr = ptr;
-    registry?.register(this, { backend, ptr }, this);
+    this._held = { backend, ptr, derived: null };
+    registry?.register(this, this._held, this);
     const scope = scopes[scopes.length - 1];
     if (scope) scope.push(this);
   }
@@ -66,7 +93,13 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** Byte offset of the values in the backend's memory (throws once disposed). */
+  /**
+   * Byte offset of the values in the backend's memory (throws once disposed).
+   * simdnn's ops only read a tensor's values once it is made; code that
+   * writes there itself (raw kernels, backend.f32()) must call view() first,
+   * which marks the values as changeable (matmul then caches nothing
+   * derived from them).
+   */
   get ptr(): number {
     if (this._disposed) throw new DisposedError(`tensor of shape ${fmt(this.shape)} was disposed`);
     this.backend.check();
@@ -115,10 +148,14 @@ export class Tensor {
   /**
    * A zero-copy Float32Array over the values. It is invalidated by any later
    * allocation on this backend (memory may grow and move): use it at once.
+   * Writing through it changes the tensor; from then on matmul never caches
+   * a packed copy of this tensor.
    */
   view(): Float32Array {
     if (this.dtype !== 'float32') throw new ValueError(`view: tensor dtype must be 'float32', got '${this.dtype}'`);
     const p = this.ptr >>> 2;
+    this._sealed = false;
+    dropDerived(this._held);
     return this.backend.f32().subarray(p, p + this.size);
   }
 
@@ -141,6 +178,7 @@ export class Tensor {
     if (this._disposed) return;
     this._disposed = true;
     registry?.unregister(this);
+    dropDerived(this._held);
     if (this.backend.isLive(this._ptr)) this.backend.free(this._ptr);
   }
 
@@ -245,8 +283,36 @@ export class Tensor {
     const src = this.ptr;
     const dst = this.backend.alloc(this.size * 4);
     this.backend.u8().copyWithin(dst, src, src + this.size * 4);
-    return new Tensor(this.backend, shape, dst, this.dtype);
+    return sealed(new Tensor(this.backend, shape, dst, this.dtype));
   }
+}
+
+/** Marks a tensor whose region only simdnn knows (made by tensor(), empty() or a copy). */
+function sealed(t: Tensor): Tensor {
+  t['_sealed'] = true;
+  return t;
+}
+
+/**
+ * The memory derived from `t`'s values, or null when there is none or the
+ * values may have been changed outside simdnn's ops (then nothing may be
+ * derived: see view()).
+ */
+export function derivedOf(t: Tensor): Derived | null {
+  return t['_sealed'] ? t['_held'].derived : null;
+}
+
+/**
+ * Attaches memory derived from `t`'s values (replacing and releasing any
+ * earlier one); false, attaching nothing, when the values may change
+ * outside simdnn's ops.
+ */
+export function setDerived(t: Tensor, d: Derived): boolean {
+  if (!t['_sealed'] || t.isDisposed) return false;
+  const held = t['_held'];
+  if (held.derived !== d) dropDerived(held);
+  held.derived = d;
+  return true;
 }
 
 /** Formats a shape for messages: [2,3]. */
@@ -351,7 +417,7 @@ export function tensor(values: TensorLike, shape?: readonly number[], dtype: DTy
   const ptr = be.alloc(flat.length * 4);
   if (dtype === 'int32') be.i32().set(flat, ptr >>> 2);
   else be.f32().set(flat, ptr >>> 2);
-  return new Tensor(be, finalShape, ptr, dtype);
+  return sealed(new Tensor(be, finalShape, ptr, dtype));
 }
 
 function isArrayLikeObject(values: unknown): boolean {
@@ -381,11 +447,14 @@ export function checkArrayLike(op: string, name: string, values: unknown): Array
   return v as ArrayLike<number>;
 }
 
-/** Allocates an uninitialised float32 tensor (for ops that write every element). */
+/**
+ * Allocates an uninitialised float32 tensor (for ops that write every
+ * element). Fill it through view() (see Tensor.ptr for raw writes).
+ */
 export function empty(shape: readonly number[], backend?: Backend, dtype: DType = 'float32'): Tensor {
   const be = backend ?? getBackend();
   checkShape('empty', 'shape', shape);
-  return new Tensor(be, shape, be.alloc(sizeOf(shape) * 4), dtype);
+  return sealed(new Tensor(be, shape, be.alloc(sizeOf(shape) * 4), dtype));
 }
 
 /** A tensor filled with `value`. */

@@ -1,9 +1,11 @@
 import { Tensor, empty, fmt, type TensorLike } from '../tensor.js';
 import { ACT, type ActivationName } from '../runtime/abi.js';
+import type { Backend } from '../runtime/backend.js';
 import { ShapeError, ValueError, describe } from '../errors.js';
 import { checkBool, checkOptions } from '../util/options.js';
 import { arg, release, requireRank } from './util.js';
-import { gemm } from '../kernels/gemm.js';
+import { gemm, gemmPacked, gemmSplit } from '../kernels/gemm.js';
+import { packedRight } from './packed-cache.js';
 
 /** Options of matmul(). */
 export interface MatmulOptions {
@@ -34,7 +36,18 @@ export function activationId(op: string, activation: unknown): number {
 
 /**
  * Matrix product act(op(a) · op(b) + bias) of rank-2 tensors, as one fused
- * GEMM call. Returns a new m x n tensor.
+ * GEMM call. Returns a new m x n tensor (read it without a copy through
+ * view()).
+ *
+ * From the second product with the same tensor `b` (and the same
+ * transposeB), the copy of op(b) that the GEMM packs for its micro-kernel
+ * is kept with `b` and reused: the results are bit-identical to packing
+ * anew. The packed copy is freed with `b` (dispose(), tidy() or garbage
+ * collection) and counted in memoryStats().liveBytes; a backend keeps at
+ * most 64 MiB of them, least recently used dropped first. Nothing is kept
+ * for a tensor whose values may change outside simdnn's ops: once view()
+ * was called on it (or for a tensor wrapping a region its creator made);
+ * code writing through `ptr` must call view() first.
  */
 export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: MatmulOptions = {}): Tensor {
   checkOptions('matmul', options, ['transposeA', 'transposeB', 'bias', 'activation', 'alpha'], 'options');
@@ -72,13 +85,24 @@ export function matmul(a: Tensor | TensorLike, b: Tensor | TensorLike, options: 
     const be = A.t.backend;
     // Scratch first: if growing it fails, no output tensor is left behind.
     const work = be.gemmWorkspace(m, n, k);
+    const packed = B.owned || !rowSplit(be, m, n, k) ? 0 : packedRight(be, B.t, transposeB, n, k);
     const out = empty([m, n], be);
-    gemm(be, {
-      m, n, k, a: A.t.ptr, b: B.t.ptr, c: out.ptr, transA: transposeA, transB: transposeB,
-      bias: bias ? bias.t.ptr : 0, act, actAlpha: alpha, work,
-    });
+    const b0 = bias ? bias.t.ptr : 0;
+    if (packed) {
+      gemmPacked(be, { m, n, k, a: A.t.ptr, packed, c: out.ptr, transA: transposeA, bias: b0, act, actAlpha: alpha, work });
+    } else {
+      gemm(be, { m, n, k, a: A.t.ptr, b: B.t.ptr, c: out.ptr, transA: transposeA, transB: transposeB, bias: b0, act, actAlpha: alpha, work });
+    }
     return out;
   } finally {
     release(A, B, bias);
   }
+}
+
+/** True unless worker threads would split this GEMM over columns (the packed GEMM splits over rows only). */
+function rowSplit(be: Backend, m: number, n: number, k: number): boolean {
+  const pool = be.threads;
+  if (!pool) return true;
+  const split = gemmSplit(m, n, k, pool.size);
+  return split === null || split.rows;
 }

@@ -5,7 +5,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import {
-  init, memoryStats, sequential, layers, optimizers, Hopfield, BoltzmannMachine, RBM, DBN, tensor, getBackend,
+  init, memoryStats, sequential, layers, optimizers, Hopfield, BoltzmannMachine, RBM, DBN, tensor, matmul, getBackend,
 } from '../../src/index.js';
 
 setFlagsFromString('--expose-gc');
@@ -42,6 +42,13 @@ const makers: [string, () => void][] = [
   ['an RBM', () => void new RBM({ visible: 16, hidden: 8, seed: 1 })],
   ['a DBN', () => void new DBN({ layers: [8, 6, 4], seed: 1 })],
   ['a tensor', () => void tensor(new Float32Array(100))],
+  ['a tensor matmul kept a packed copy of', () => {
+    const a = tensor(new Float32Array(64), [1, 64]);
+    const b = tensor(new Float32Array(64 * 40), [64, 40]);
+    matmul(a, b).dispose();
+    matmul(a, b).dispose();
+    a.dispose();
+  }],
 ];
 
 describe('memory of objects dropped without dispose()', () => {
