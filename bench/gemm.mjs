@@ -16,6 +16,7 @@
 
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -38,6 +39,7 @@ const WARM_MS = 30;
 const TOLERANCE = envNumber('BENCH_TOLERANCE', 1e-3);
 
 const tStart = performance.now();
+const loadStart = os.loadavg()[0];
 const simdnn = await importDist('index.js', ' (or `npm run bench`)');
 
 // ---------------------------------------------------------------- shapes --
@@ -397,6 +399,9 @@ log('cold start...');
 const cold = coldStart();
 const sz = sizes();
 const totalSec = (performance.now() - tStart) / 1000;
+const loadEnd = os.loadavg()[0];
+const cores = os.cpus().length;
+const loadLine = `1-minute load average ${loadStart.toFixed(2)} at the start and ${loadEnd.toFixed(2)} at the end of the run on ${cores} cores; this run accounts for about 1${Math.max(loadStart, loadEnd) > 1.5 ? ', so other work was sharing the cores (the other core was busy): absolute times are noisy, ratios of interleaved contenders less so' : ''}.`;
 
 // Columns actually used: the main tables show the raw kernels and the peers; the op table the matmul op beside them.
 const OP_BUILDS = ['relaxed', 'simd'].filter((b) => results.some((r) => r.per[`simdnn-${b} op`]));
@@ -524,6 +529,7 @@ const md = [
   ...runMdLines(run, ' (`npm run bench` builds first, then runs this)'),
   `- simdnn ${gitDescribe()}; builds: ${Object.keys(backends).join(', ')}${hasRelaxed ? '' : ' (relaxed SIMD unsupported by this engine)'}`,
   `- TensorFlow.js core ${tf.version_core}, backend-wasm ${tfwasm.version_wasm}, backend-cpu ${version_cpu}`,
+  `- ${loadLine}`,
   '',
   noisy,
   '',
@@ -580,6 +586,7 @@ const text = [
   sizeTable.text,
   '',
   noisy,
+  loadLine,
   ...(warnRows.length ? ['', 'WARNINGS:', ...warnRows.map((w) => `  ${w}`)] : []),
   '',
   `total run time ${totalSec.toFixed(1)} s`,
