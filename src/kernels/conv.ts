@@ -2,7 +2,7 @@ import { ACT } from '../runtime/abi.js';
 import { SCRATCH, type Backend } from '../runtime/backend.js';
 import type { ConvWindow } from './geometry.js';
 import { scratchLayout } from './scratch.js';
-import { blockCuts, gemm } from './gemm.js';
+import { blockCuts, eachBlock, gemm, threadWorks } from './gemm.js';
 
 // The convolution kernels read their input in place: a window that reaches
 // past the image reads a zero-bordered copy instead. Each call's temporaries
@@ -151,12 +151,8 @@ function igemm(be: Backend, o: Conv2dIgemmOptions, maxPool2: boolean): void {
   be.threads!.run({
     kernel, macs, workArg: maxPool2 ? 18 : 19,
     alone: whole,
-    blocks: () => cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i])),
-    works: () => {
-      const works = [work];
-      for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters)));
-      return works;
-    },
+    blocks: () => eachBlock(cuts, block),
+    works: () => threadWorks(be, work, be.abi.f32_conv2d_igemm_workspace(kh * kw * g.c, o.filters)),
   });
 }
 
@@ -207,13 +203,9 @@ export function conv2dFilterGrad(be: Backend, o: Conv2dFilterGradOptions): void 
     kernel: 'f32_conv2d_filter_grad_nhwc', macs, workArg: 16,
     blocks: () => {
       be.f32().fill(0, partials >>> 2, (partials >>> 2) + (cuts.length - 2) * size);
-      return cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i], i === 0 ? o.dW : partials + 4 * (i - 1) * size));
+      return eachBlock(cuts, (lo, n, i) => block(lo, n, i === 0 ? o.dW : partials + 4 * (i - 1) * size));
     },
-    works: () => {
-      const works = [work];
-      for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, be.abi.f32_conv2d_filter_grad_workspace(o.filters)));
-      return works;
-    },
+    works: () => threadWorks(be, work, be.abi.f32_conv2d_filter_grad_workspace(o.filters)),
   });
   for (let i = 1; i + 1 < cuts.length; i++) be.abi.f32_axpy(size, partials + 4 * (i - 1) * size, o.dW, 1);
 }
@@ -283,5 +275,5 @@ export function conv2dInputGradCol2im(be: Backend, o: Conv2dInputGradOptions): v
   // Each image's pixels gather from its own columns only: the same bits split over the batch.
   const cuts = blockCuts(o.batch, 1, be.threads?.size ?? 1, rows * K);
   if (!cuts) whole();
-  else be.threads!.run({ kernel: 'f32_col2im_nhwc', macs: rows * K, workArg: -1, alone: whole, blocks: () => cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i])), works: () => [0] });
+  else be.threads!.run({ kernel: 'f32_col2im_nhwc', macs: rows * K, workArg: -1, alone: whole, blocks: () => eachBlock(cuts, block), works: () => [0] });
 }

@@ -101,77 +101,56 @@ function longest(cuts: number[]): number {
   return most;
 }
 
+/** The blocks between `cuts`: `block(lo, len, i)` for each. */
+export function eachBlock<T>(cuts: readonly number[], block: (lo: number, len: number, i: number) => T): T[] {
+  return cuts.slice(1).map((hi, i) => block(cuts[i], hi - cuts[i], i));
+}
+
 /** Each worker's own workspace of `bytes`, after the caller's: the `works` of a ThreadJob. */
-function threadWorks(be: Backend, caller: number, bytes: number): number[] {
+export function threadWorks(be: Backend, caller: number, bytes: number): number[] {
   const works = [caller];
   for (let i = 1; i < be.threads!.size; i++) works.push(be.threadScratch(i - 1, bytes));
   return works;
 }
 
+/** gemm() in one call on this thread. */
+function gemmWhole(be: Backend, o: GemmOptions): void {
+  const { m, n, k, transA = false, transB = false } = o;
+  be.abi.f32_gemm(
+    transA ? 1 : 0, transB ? 1 : 0, o.act ?? ACT.linear, m, n, k, o.a, o.lda ?? (transA ? m : k), o.b, o.ldb ?? (transB ? k : n), o.bias ?? 0,
+    o.c, o.ldc ?? n, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+  );
+}
+
 /** C = act(alpha · op(A) · op(B) + beta · C + bias) by the packed, register-blocked GEMM. */
 export function gemm(be: Backend, o: GemmOptions): void {
   const { m, n, k, transA = false, transB = false } = o;
+  const pool = be.threads;
+  const split = pool ? gemmSplit(m, n, k, pool.size) : null;
+  if (!pool || !split) {
+    gemmWhole(be, o);
+    return;
+  }
   const lda = o.lda ?? (transA ? m : k);
   const ldb = o.ldb ?? (transB ? k : n);
   const ldc = o.ldc ?? n;
   const act = o.act ?? ACT.linear;
   const bias = o.bias ?? 0;
-  const whole = () => be.abi.f32_gemm(
-    transA ? 1 : 0, transB ? 1 : 0, act, m, n, k, o.a, lda, o.b, ldb, bias, o.c, ldc,
-    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-  );
-  const pool = be.threads;
-  const split = pool ? gemmSplit(m, n, k, pool.size) : null;
-  if (!pool || !split) {
-    whole();
-    return;
-  }
   const { cuts } = split;
   const width = split.rows ? n : longest(cuts);
   const rows = split.rows ? longest(cuts) : m;
   pool.run({
-    kernel: 'f32_gemm', macs: m * n * k, workArg: 16, alone: whole,
-    blocks: () => {
-      const blocks: number[][] = [];
-      for (let i = 0; i + 1 < cuts.length; i++) {
-        const lo = cuts[i];
-        const len = cuts[i + 1] - lo;
-        if (split.rows) {
-          const a = o.a + 4 * lo * (transA ? 1 : lda);
-          blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, len, n, k, a, lda, o.b, ldb, bias, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
-        } else {
-          const b = o.b + 4 * lo * (transB ? ldb : 1);
-          const pb = bias ? bias + 4 * lo : 0;
-          blocks.push([transA ? 1 : 0, transB ? 1 : 0, act, m, len, k, o.a, lda, b, ldb, pb, o.c + 4 * lo, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
-        }
-      }
-      return blocks;
-    },
+    kernel: 'f32_gemm', macs: m * n * k, workArg: 16, alone: () => gemmWhole(be, o),
+    blocks: () => eachBlock(cuts, (lo, len) => {
+      // A block is a range of rows of A and C, or of columns of B, C and the bias.
+      const a = split.rows ? o.a + 4 * lo * (transA ? 1 : lda) : o.a;
+      const b = split.rows ? o.b : o.b + 4 * lo * (transB ? ldb : 1);
+      const c = o.c + 4 * (split.rows ? lo * ldc : lo);
+      const pb = split.rows || !bias ? bias : bias + 4 * lo;
+      return [transA ? 1 : 0, transB ? 1 : 0, act, split.rows ? len : m, split.rows ? n : len, k, a, lda, b, ldb, pb, c, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0];
+    }),
     works: () => threadWorks(be, o.work ?? be.gemmWorkspace(rows, width, k), be.abi.f32_gemm_workspace(rows, width, k)),
   });
-}
-
-/** Position of the workspace among f32_gemm_packed's arguments. */
-const PACKED_WORK_ARG = 14;
-
-/** f32_gemm_packed's arguments for each row block of C between `cuts` (the workspace left to each thread). */
-function packedRowBlocks(o: GemmPackedOptions, cuts: number[]): number[][] {
-  const { n, k, transA = false } = o;
-  const lda = o.lda ?? (transA ? o.m : k);
-  const ldc = o.ldc ?? n;
-  const blocks: number[][] = [];
-  for (let i = 0; i + 1 < cuts.length; i++) {
-    const lo = cuts[i];
-    const a = o.a + 4 * lo * (transA ? 1 : lda);
-    blocks.push([transA ? 1 : 0, o.act ?? ACT.linear, cuts[i + 1] - lo, n, k, a, lda, o.packed, o.bias ?? 0, o.c + 4 * lo * ldc, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, 0]);
-  }
-  return blocks;
-}
-
-/** Every thread's workspace for the longest row block between `cuts`. */
-function packedRowWorks(be: Backend, o: { n: number; k: number; work?: number }, cuts: number[]): number[] {
-  const rows = longest(cuts);
-  return threadWorks(be, o.work ?? be.gemmWorkspace(rows, o.n, o.k), be.abi.f32_gemm_workspace(rows, o.n, o.k));
 }
 
 /** Bytes of workspace gemm() needs for these sizes. */
@@ -220,19 +199,26 @@ export function gemmPackB(be: Backend, o: GemmPackBOptions): void {
  */
 export function gemmPacked(be: Backend, o: GemmPackedOptions): void {
   const { m, n, k, transA = false } = o;
-  const whole = () => be.abi.f32_gemm_packed(
-    transA ? 1 : 0, o.act ?? ACT.linear, m, n, k, o.a, o.lda ?? (transA ? m : k), o.packed, o.bias ?? 0, o.c, o.ldc ?? n,
-    o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
-  );
+  const lda = o.lda ?? (transA ? m : k);
+  const ldc = o.ldc ?? n;
+  const act = o.act ?? ACT.linear;
   const pool = be.threads;
   const split = pool ? gemmSplit(m, n, k, pool.size) : null;
   if (!pool || !split || !split.rows) {
-    whole();
+    be.abi.f32_gemm_packed(
+      transA ? 1 : 0, act, m, n, k, o.a, lda, o.packed, o.bias ?? 0, o.c, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, o.work ?? be.gemmWorkspace(m, n, k),
+    );
     return;
   }
+  const args = (rows: number, a: number, c: number, work: number) => [
+    transA ? 1 : 0, act, rows, n, k, a, lda, o.packed, o.bias ?? 0, c, ldc, o.alpha ?? 1, o.beta ?? 0, o.actAlpha ?? 0, work,
+  ] as Parameters<Backend['abi']['f32_gemm_packed']>;
+  const whole = () => be.abi.f32_gemm_packed(...args(m, o.a, o.c, o.work ?? be.gemmWorkspace(m, n, k)));
   const { cuts } = split;
+  const rows = longest(cuts);
   pool.run({
-    kernel: 'f32_gemm_packed', macs: m * n * k, workArg: PACKED_WORK_ARG, alone: whole,
-    blocks: () => packedRowBlocks(o, cuts), works: () => packedRowWorks(be, o, cuts),
+    kernel: 'f32_gemm_packed', macs: m * n * k, workArg: 14, alone: whole,
+    blocks: () => eachBlock(cuts, (lo, len) => args(len, o.a + 4 * lo * (transA ? 1 : lda), o.c + 4 * lo * ldc, 0)),
+    works: () => threadWorks(be, o.work ?? be.gemmWorkspace(rows, n, k), be.abi.f32_gemm_workspace(rows, n, k)),
   });
 }

@@ -70,8 +70,8 @@ interface JobTiming {
   /** When the last trial of the way not in use ended, and the gap to the next (ms). */
   lastTrial: number;
   gap: number;
-  /** The running trial's samples after a NaN marker (empty between trials), and when it started. */
-  trial: number[];
+  /** The running trial's samples (null between trials), and when it started. */
+  trial: number[] | null;
   trialStart: number;
 }
 
@@ -297,18 +297,18 @@ export class ThreadPool {
     const key = THREAD_KERNELS.indexOf(job.kernel) * 64 + Math.round(Math.log2(Math.max(job.macs, 1)));
     let t = this.timings.get(key);
     const start = this.clock();
-    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS, trial: [], trialStart: start }));
+    if (!t) this.timings.set(key, (t = { alone: new Window(), shared: new Window(), lastTrial: start, gap: TRIAL_MS, trial: null, trialStart: start }));
     const adapt = this.policy === 'adapt';
     const alone = t.alone.mean;
     const preferAlone = Number.isNaN(alone) || Number.isNaN(t.shared.mean) || alone < t.shared.mean;
     // A trial: TRIAL_JOBS jobs in a row the other way (the first wakes the workers and is not counted).
     // A trial of sharing also waits for the last lost one of any kind: contention hits every kind at once.
     const due = start - t.lastTrial >= t.gap && (!preferAlone || start >= this.sharedTrialAfter);
-    if (adapt && t.trial.length === 0 && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || due)) {
-      t.trial.push(NaN);
+    if (adapt && !t.trial && !Number.isNaN(alone) && (Number.isNaN(t.shared.mean) || due)) {
+      t.trial = [];
       t.trialStart = start;
     }
-    const trial = adapt && t.trial.length > 0;
+    const trial = adapt && t.trial !== null;
     const solo = adapt ? preferAlone !== trial : this.policy === 'alone';
     if (solo) this.soloJobs++;
     else this.sharedJobs++;
@@ -321,10 +321,10 @@ export class ThreadPool {
       way.add(perMac);
       return;
     }
-    t.trial.push(perMac);
-    if (t.trial.length <= TRIAL_JOBS) return;
-    const samples = t.trial.slice(2);
-    t.trial = [];
+    t.trial!.push(perMac);
+    if (t.trial!.length < TRIAL_JOBS) return;
+    const samples = t.trial!.slice(1);
+    t.trial = null;
     t.lastTrial = end;
     const mean = samples.reduce((x, y) => x + y, 0) / samples.length;
     const inUse = solo ? t.shared.mean : t.alone.mean;
