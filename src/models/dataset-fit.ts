@@ -5,7 +5,7 @@ import type { Engine } from './engine.js';
 import { identity } from './engine.js';
 import type { Rows, Targets, ModelInput } from './inputs.js';
 import type { Callback, Logs } from './callbacks.js';
-import { abortNonFinite, batchMetrics, epochLine, yieldToEventLoop, type FitTarget, type History } from './trainer.js';
+import { abortNonFinite, batchMetrics, epochLine, epochLogs, yieldToEventLoop, type FitTarget, type History } from './trainer.js';
 
 /** One batch of a dataset: inputs and targets (TensorFlow.js tf.data batches as { xs, ys }). */
 export interface DatasetBatch {
@@ -162,17 +162,7 @@ export async function fitDatasetLoop(model: DatasetHost, engine: Engine, source:
       if (epoch === initialEpoch || perEpoch === null) throw new ValueError(`fitDataset: the dataset gave no batches in epoch ${epoch + 1}${perEpoch === null ? ' (an iterable is read once: pass a generator function or a dataset with iterator(), or give batchesPerEpoch)' : ''}`);
       break;
     }
-    const logs: Logs = { loss: lossSum / seen };
-    for (let k = 0; k < nOut; k++) {
-      const prefix = engine.metricPrefix(k);
-      if (compiled.metrics.includes('accuracy')) {
-        logs[`${prefix}accuracy`] = correct[k] / counted[k];
-        logs[`${prefix}acc`] = correct[k] / counted[k];
-      }
-      if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mseSum[k] / seen;
-      const t = tallies[k];
-      if (t) for (const [name, val2] of Object.entries(t.values())) logs[`${prefix}${name}`] = val2;
-    }
+    const logs = epochLogs(engine, compiled, lossSum, seen, { correct, counted, mseSum, tallies });
     if (val !== undefined) {
       const vl = valArrays ? model.validationLogs(val as [unknown, unknown]) : await validateBatches(model, engine, val as BatchSource);
       for (const [k, x] of Object.entries(vl)) {

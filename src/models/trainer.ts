@@ -286,17 +286,7 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
         }
         if (model.stopTraining) break;
       }
-      logs = { loss: lossSum / seen };
-      for (let k = 0; k < nOut; k++) {
-        const prefix = engine.metricPrefix(k);
-        if (compiled.metrics.includes('accuracy')) {
-          logs[`${prefix}accuracy`] = correct[k] / counted[k];
-          logs[`${prefix}acc`] = correct[k] / counted[k];
-        }
-        if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = mseSum[k] / seen;
-        const t = tallies[k];
-        if (t) for (const [name, v] of Object.entries(t.values())) logs[`${prefix}${name}`] = v;
-      }
+      logs = epochLogs(engine, compiled, lossSum, seen, { correct, counted, mseSum, tallies });
     }
     // An update can overflow the weights while every loss it was computed from stayed finite.
     if (engine.weightsNonFinite()) abort(Math.ceil(n / batchSize));
@@ -327,18 +317,27 @@ export async function fitLoop(model: FitTarget, engine: Engine, data: FitData, a
   return history;
 }
 
-/**
- * Puts back sane parameters and throws NonFiniteLossError: fit() restores
- * the weights from the start of the epoch; trainOnBatch() (no snapshot)
- * restores them from before the update that made them non-finite, if one
- * did. Optimizer state is cleared either way.
- */
 /** The epoch's running metric sums, one entry per output. */
 export interface MetricSums {
   correct: number[];
   counted: number[];
   mseSum: number[];
   tallies: (MetricTally | null)[];
+}
+
+/** An epoch's logs: the mean loss over its `seen` rows and each output's metrics from the epoch's sums. */
+export function epochLogs(engine: Engine, compiled: Compiled, lossSum: number, seen: number, sums: MetricSums): Logs {
+  const logs: Logs = { loss: lossSum / seen };
+  sums.tallies.forEach((t, k) => {
+    const prefix = engine.metricPrefix(k);
+    if (compiled.metrics.includes('accuracy')) {
+      logs[`${prefix}accuracy`] = sums.correct[k] / sums.counted[k];
+      logs[`${prefix}acc`] = sums.correct[k] / sums.counted[k];
+    }
+    if (compiled.metrics.includes('mse')) logs[`${prefix}mse`] = sums.mseSum[k] / seen;
+    if (t) for (const [name, v] of Object.entries(t.values())) logs[`${prefix}${name}`] = v;
+  });
+  return logs;
 }
 
 /**
@@ -368,6 +367,12 @@ export function batchMetrics(
   }
 }
 
+/**
+ * Puts back sane parameters and throws NonFiniteLossError: fit() restores
+ * the weights from the start of the epoch; trainOnBatch() (no snapshot)
+ * restores them from before the update that made them non-finite, if one
+ * did. Optimizer state is cleared either way.
+ */
 export function abortNonFinite(model: { name: string }, engine: Engine, op: 'fit' | 'trainOnBatch', epoch: number, batch: number, snapshot?: Float32Array): never {
   let what: string;
   if (snapshot) {
